@@ -1,0 +1,177 @@
+"""Crash-consistent in-memory storage of one simulated node: its log and its quorum-state.
+
+Theory of operation (the log, `SimLog`): the *volatile* view is what the node has written, the
+*durable* view is what survived the last flush. The durable view is kept as
+`batches[:durable_count] + durable_tail`: appends only extend the volatile list; a truncation that
+cuts into the durable prefix moves the cut-off durable batches into `durable_tail` (the truncation
+itself is not durable until the next flush, like an unsynced ftruncate); `flush()` makes the durable
+view equal to the volatile one. `crash()` replaces the volatile view by the durable one, so exactly
+the unflushed tail (appends and truncations since the last flush) is lost. `wipe()` loses
+everything. Batches are whole record batch v2 byte strings with their parsed `BatchInfo`; reads
+(`read`, resolving the core's `LogRead`) return whole batches only, like a Kafka segment read.
+
+The quorum-state store (`SimQuorumStore`) is written atomically and durably (Kafka writes a temp
+file, fsyncs and renames), so it survives crashes; only `wipe()` loses it.
+
+Invariants: batches are contiguous in offset order; the durable view is always a contiguous log
+starting at offset 0; nothing but `flush` makes data durable.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+from kraft.types import BatchInfo, Records
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    info: BatchInfo
+    data: bytes
+
+
+@dataclass(slots=True)
+class DiskStats:
+    appended_batches: int = 0
+    flushes: int = 0
+    truncations: int = 0
+    crashes: int = 0
+    lost_batches: int = 0
+    wipes: int = 0
+
+
+@dataclass(slots=True)
+class SimLog:
+    batches: list[StoredBatch] = field(default_factory=list)
+    # Parallel list of base offsets, for bisect (kept in sync with `batches`).
+    base_offsets: list[int] = field(default_factory=list)
+    durable_count: int = 0
+    durable_tail: list[StoredBatch] = field(default_factory=list)
+    stats: DiskStats = field(default_factory=DiskStats)
+
+    # ------------------------------------------------------------------------- queries
+    @property
+    def end_offset(self) -> int:
+        return self.batches[-1].info.last_offset + 1 if self.batches else 0
+
+    @property
+    def durable_end_offset(self) -> int:
+        if self.durable_tail:
+            return self.durable_tail[-1].info.last_offset + 1
+        if self.durable_count:
+            return self.batches[self.durable_count - 1].info.last_offset + 1
+        return 0
+
+    @property
+    def last_epoch(self) -> int:
+        return self.batches[-1].info.epoch if self.batches else 0
+
+    def durable_batches(self) -> list[StoredBatch]:
+        return self.batches[: self.durable_count] + self.durable_tail
+
+    def batch_index(self, offset: int) -> int | None:
+        """Index of the batch containing `offset`, None when the offset is not in the log."""
+        i = bisect_right(self.base_offsets, offset) - 1
+        if i < 0 or self.batches[i].info.last_offset < offset:
+            return None
+        return i
+
+    def read(self, start_offset: int, max_bytes: int, end_offset_limit: int) -> Records | None:
+        """Whole batches from the one containing `start_offset`, ending below `end_offset_limit`,
+        stopping once `max_bytes` is reached but always returning at least one batch."""
+        i = self.batch_index(start_offset)
+        if i is None:
+            return None
+        infos: list[BatchInfo] = []
+        chunks: list[bytes] = []
+        size = 0
+        batches = self.batches
+        while i < len(batches):
+            batch = batches[i]
+            if batch.info.last_offset >= end_offset_limit:
+                break
+            if infos and size + batch.info.size_bytes > max_bytes:
+                break
+            infos.append(batch.info)
+            chunks.append(batch.data)
+            size += batch.info.size_bytes
+            i += 1
+        if not infos:
+            return None
+        return Records(b"".join(chunks), tuple(infos))
+
+    # ------------------------------------------------------------------------- writes
+    def append(self, data: bytes, info: BatchInfo) -> None:
+        assert info.base_offset == self.end_offset, (
+            f"non-contiguous append at {info.base_offset}, log end {self.end_offset}"
+        )
+        assert info.size_bytes == len(data), "BatchInfo size does not match the bytes"
+        self.batches.append(StoredBatch(info, data))
+        self.base_offsets.append(info.base_offset)
+        self.stats.appended_batches += 1
+
+    def append_records(self, records: Records) -> None:
+        pos = 0
+        data = records.data
+        for info in records.batches:
+            self.append(data[pos : pos + info.size_bytes], info)
+            pos += info.size_bytes
+
+    def truncate_to(self, end_offset: int) -> int:
+        """Drop every batch holding an offset >= `end_offset`; returns the new end offset."""
+        i = bisect_right(self.base_offsets, end_offset - 1)
+        # batches[i-1] starts below end_offset; drop it too when it runs past end_offset.
+        if i > 0 and self.batches[i - 1].info.last_offset >= end_offset:
+            i -= 1
+        if i < len(self.batches):
+            self.stats.truncations += 1
+            if i < self.durable_count:
+                self.durable_tail = self.batches[i : self.durable_count] + self.durable_tail
+                self.durable_count = i
+            del self.batches[i:]
+            del self.base_offsets[i:]
+        return self.end_offset
+
+    def flush(self) -> int:
+        """Make the volatile view durable; returns the durable end offset."""
+        self.stats.flushes += 1
+        self.durable_count = len(self.batches)
+        self.durable_tail = []
+        return self.end_offset
+
+    # ------------------------------------------------------------------------- faults
+    def crash(self) -> None:
+        """Lose exactly what was not flushed."""
+        self.stats.crashes += 1
+        durable = self.durable_batches()
+        kept = self.durable_count
+        self.stats.lost_batches += len(self.batches) - kept
+        self.batches = durable
+        self.base_offsets = [b.info.base_offset for b in durable]
+        self.durable_count = len(durable)
+        self.durable_tail = []
+
+    def wipe(self) -> None:
+        self.stats.wipes += 1
+        self.stats.lost_batches += len(self.batches)
+        self.batches = []
+        self.base_offsets = []
+        self.durable_count = 0
+        self.durable_tail = []
+
+
+@dataclass(slots=True)
+class SimQuorumStore:
+    """Durable, atomically replaced quorum-state (the core's `ElectionState`, kept as a value)."""
+
+    state: Any = None
+    writes: int = 0
+
+    def write(self, state: Any) -> None:
+        self.state = state
+        self.writes += 1
+
+    def wipe(self) -> None:
+        self.state = None
