@@ -1,0 +1,74 @@
+"""Events an executor (the trio shell or the simulator) feeds into `RaftNode.handle(event, now_ms)`.
+
+Ids: the executor allocates `inbound_id`s for requests it receives (and gets them back on
+`OutboundResponse`); the core allocates `request_id`s for requests it sends (`OutboundRequest`) and
+the executor echoes them back on `ResponseReceived` / `RequestFailed`. Timeouts of outbound requests
+are the core's business (it knows `now_ms`): the executor never reports them. Responses or failures
+for request ids the core no longer tracks (timed out, superseded) are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kraft.ready import ElectionState
+from kraft.rpc import Request, Response
+
+
+@dataclass(frozen=True, slots=True)
+class RequestReceived:
+    """A decoded Raft request from a peer or a client.
+
+    Answer it with `OutboundResponse(inbound_id)`.
+    """
+
+    inbound_id: int
+    request: Request
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseReceived:
+    """The answer to our `OutboundRequest(request_id)`."""
+
+    request_id: int
+    response: Response
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFailed:
+    """Our `OutboundRequest(request_id)` will get no answer (disconnect, connect refused, ...)."""
+
+    request_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionClosed:
+    """An inbound connection went away: drop these still-unanswered inbound requests (parked
+    Fetches). Their `OutboundResponse`s, if any are emitted later, must be discarded."""
+
+    inbound_ids: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Persisted:
+    """The log is durable (fsynced) up to `flushed_end_offset` (exclusive)."""
+
+    flushed_end_offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionStatePersisted:
+    """The quorum-state store now durably holds `state` (the one the core asked to persist)."""
+
+    state: ElectionState
+
+
+Event = (
+    RequestReceived
+    | ResponseReceived
+    | RequestFailed
+    | ConnectionClosed
+    | Persisted
+    | ElectionStatePersisted
+)

@@ -1,0 +1,251 @@
+"""Ready: everything one call into the core asks the outside world to do, and the ONE order in
+which to do it (shared by the trio shell and the simulator, so the simulator tests the real order).
+
+Model: etcd-io/raft `rawnode.go` (Ready) with tikv/raft-rs's split between messages that may go at
+once and messages that must wait for persistence.
+
+Persistence contract (asserted by the core, relied upon by every executor):
+
+1. `Ready.election_state`, when not None, must be written durably (quorum-state file: write tmp,
+   fsync, rename) before anything in `send_after_persist` leaves. A granted vote, a candidacy and
+   every new epoch therefore take effect on the wire only after they are durable. Prospective and
+   Resigned are memory-only and never produce an election state.
+2. `Ready.log_ops` are applied in list order (appends and truncations), after the election state.
+3. If `Ready.flush`, the log is fsynced after the ops and before `send_after_persist` leaves; the
+   executor then feeds `Persisted(flushed_end_offset)` back. The core counts the leader's own log
+   end toward the high watermark only up to the flushed offset it was told about, and a voter
+   follower only sends its next Fetch (whose FetchOffset the leader may count toward the HW) after
+   the flush.
+4. `send_now` may leave immediately, before any of the above (leader Fetch answers, Fetch requests
+   of a non-flushing observer, DescribeQuorum answers, ...). `OutboundResponse`s whose inbound
+   connection is gone are dropped by the executor.
+5. An executor finishes a Ready (in the order of `ordered_steps`) before it feeds the next event,
+   and feeds the feedback events (`feedback_events`) as the next events.
+
+`ordered_steps(ready)` returns the steps in the only legal order; `execute_ready` runs them against
+a synchronous executor (the simulator); the trio shell iterates `ordered_steps` and awaits each.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kraft.rpc import Request, Response
+from kraft.types import NO_LEADER, ZERO_DIRECTORY_ID, LeaderAndEpoch, Records, ReplicaAddress
+
+# Kafka's `QuorumStateData` versions the `quorum-state` file may carry.
+QUORUM_STATE_DATA_VERSIONS = (0, 1)
+
+
+def _uuid_to_kafka(value: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(value.bytes).decode("ascii").rstrip("=")
+
+
+def _uuid_from_kafka(text: str) -> uuid.UUID:
+    return uuid.UUID(bytes=base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionState:
+    """The durable part of a replica's epoch state (Kafka's `ElectionState` / quorum-state file).
+
+    `leader_id` and `voted_id` may both be set in one epoch (pre-vote era: a replica that voted and
+    then learned the leader of that same epoch).
+    """
+
+    epoch: int
+    leader_id: int | None = None
+    voted_id: int | None = None
+    voted_directory_id: uuid.UUID | None = None
+    voters: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        assert self.epoch >= 0, self
+        assert self.voted_directory_id is None or self.voted_id is not None, self
+
+    def to_quorum_state_dict(self, data_version: int) -> dict[str, Any]:
+        """The quorum-state JSON object (Kafka's field order), `data_version` included."""
+        assert data_version in QUORUM_STATE_DATA_VERSIONS, data_version
+        leader = NO_LEADER if self.leader_id is None else self.leader_id
+        voted = NO_LEADER if self.voted_id is None else self.voted_id
+        if data_version == 0:
+            return {
+                "clusterId": "",
+                "leaderId": leader,
+                "leaderEpoch": self.epoch,
+                "votedId": voted,
+                "appliedOffset": 0,
+                "currentVoters": [{"voterId": v} for v in sorted(self.voters)],
+                "data_version": 0,
+            }
+        directory = self.voted_directory_id or ZERO_DIRECTORY_ID
+        return {
+            "leaderId": leader,
+            "leaderEpoch": self.epoch,
+            "votedId": voted,
+            "votedDirectoryId": _uuid_to_kafka(directory),
+            "data_version": 1,
+        }
+
+    @classmethod
+    def from_quorum_state_dict(cls, data: Mapping[str, Any]) -> ElectionState:
+        """Inverse of `to_quorum_state_dict` (the caller validated types and required fields)."""
+        leader = int(data["leaderId"])
+        voted = int(data["votedId"])
+        directory: uuid.UUID | None = None
+        if "votedDirectoryId" in data:
+            directory = _uuid_from_kafka(str(data["votedDirectoryId"]))
+            if directory == ZERO_DIRECTORY_ID or voted < 0:
+                directory = None
+        voters = frozenset(int(v["voterId"]) for v in data.get("currentVoters") or [])
+        return cls(
+            epoch=int(data["leaderEpoch"]),
+            leader_id=None if leader < 0 else leader,
+            voted_id=None if voted < 0 else voted,
+            voted_directory_id=directory,
+            voters=voters,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LogAppend:
+    """Append these whole batches at the current log end (records.base_offset == log end)."""
+
+    records: Records
+
+
+@dataclass(frozen=True, slots=True)
+class LogTruncate:
+    """Drop every batch at or above `end_offset` (the new log end; a batch boundary)."""
+
+    end_offset: int
+
+
+LogOp = LogAppend | LogTruncate
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRequest:
+    """Send `request` to `destination`; answer with ResponseReceived/RequestFailed(request_id).
+    The core times it out itself after `timeout_ms`."""
+
+    request_id: int
+    destination: ReplicaAddress
+    request: Request
+    timeout_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundResponse:
+    """Answer the request received as `RequestReceived(inbound_id)`."""
+
+    inbound_id: int
+    response: Response
+
+
+Outbound = OutboundRequest | OutboundResponse
+
+
+@dataclass(slots=True)
+class Ready:
+    """What the core wants done after one `handle`/`poll`/`propose`/`resign` call."""
+
+    election_state: ElectionState | None = None
+    log_ops: list[LogOp] = field(default_factory=list)
+    flush: bool = False
+    send_now: list[Outbound] = field(default_factory=list)
+    send_after_persist: list[Outbound] = field(default_factory=list)
+    # New high watermark when it moved in this call (never backwards).
+    high_watermark: int | None = None
+    # New (leader, epoch) when either changed in this call (listeners, workload generators).
+    leader_change: LeaderAndEpoch | None = None
+    # New role name when the role changed in this call (see kraft.roles.RoleName).
+    role_change: str | None = None
+    # The graceful shutdown started by RaftNode.shutdown finished (EndQuorumEpoch acknowledged or
+    # timed out); the executor may stop the node.
+    shutdown_complete: bool = False
+    # Call poll() again no later than this (absolute, ms).
+    deadline_ms: int = 0
+
+    def is_empty(self) -> bool:
+        return (
+            self.election_state is None
+            and not self.log_ops
+            and not self.flush
+            and not self.send_now
+            and not self.send_after_persist
+        )
+
+
+# ------------------------------------------------------------------------------- execution
+@dataclass(frozen=True, slots=True)
+class SendStep:
+    message: Outbound
+
+
+@dataclass(frozen=True, slots=True)
+class PersistElectionStateStep:
+    state: ElectionState
+
+
+@dataclass(frozen=True, slots=True)
+class LogOpStep:
+    op: LogOp
+
+
+@dataclass(frozen=True, slots=True)
+class FlushStep:
+    pass
+
+
+Step = SendStep | PersistElectionStateStep | LogOpStep | FlushStep
+
+
+def ordered_steps(ready: Ready) -> list[Step]:
+    """The one legal execution order: send_now → election state → log ops → fsync → the rest."""
+    steps: list[Step] = [SendStep(m) for m in ready.send_now]
+    if ready.election_state is not None:
+        steps.append(PersistElectionStateStep(ready.election_state))
+    steps.extend(LogOpStep(op) for op in ready.log_ops)
+    if ready.flush:
+        steps.append(FlushStep())
+    steps.extend(SendStep(m) for m in ready.send_after_persist)
+    return steps
+
+
+class SyncExecutor(Protocol):
+    """What `execute_ready` needs from a synchronous executor (the simulator)."""
+
+    def persist_election_state(self, state: ElectionState) -> None: ...
+
+    def apply_log_op(self, op: LogOp) -> None: ...
+
+    def flush_log(self) -> int:
+        """fsync the log; return the flushed end offset."""
+        ...
+
+    def send(self, message: Outbound) -> None: ...
+
+
+def execute_ready(ready: Ready, executor: SyncExecutor) -> list[Any]:
+    """Run `ready` in order against a synchronous executor and return the feedback events
+    (ElectionStatePersisted / Persisted) to feed into the node next, in order."""
+    from kraft.events import ElectionStatePersisted, Persisted  # events imports this module
+
+    feedback: list[Any] = []
+    for step in ordered_steps(ready):
+        match step:
+            case SendStep(message):
+                executor.send(message)
+            case PersistElectionStateStep(state):
+                executor.persist_election_state(state)
+                feedback.append(ElectionStatePersisted(state))
+            case LogOpStep(op):
+                executor.apply_log_op(op)
+            case FlushStep():
+                feedback.append(Persisted(executor.flush_log()))
+    return feedback
