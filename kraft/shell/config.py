@@ -1,0 +1,348 @@
+"""Server configuration: a Java `.properties` file → a typed, validated `ServerConfig`.
+
+Both spellings of Kafka's keys are accepted, because the test raft server's history spans them:
+the SEED-era names (`broker.id`, `quorum.voters`, `quorum.*.ms`; `zookeeper.connect` was required
+then and is accepted and ignored now) and today's (`node.id`, `controller.quorum.voters`,
+`controller.quorum.*.ms`, `process.roles`, `controller.listener.names`,
+`controller.quorum.bootstrap.servers`). When both spellings of one setting are present the new
+one wins. Unknown keys are ignored (Kafka logs them as unknown configs); `ServerConfig.ignored_keys`
+lists them so the server can say so.
+
+Every problem is reported as one `ConfigError` whose message is a single line naming the file and
+the key; the `kraft server` command prints it and exits 2. Parsing uses `jproperties`, so escapes,
+line continuations and `:`/`=` separators behave as in Java.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jproperties  # type: ignore[import-untyped,unused-ignore]
+
+METADATA_TOPIC_PARTITION_DIR = "__cluster_metadata-0"
+PORT_MAX = 65535
+
+# Defaults from Kafka's QuorumConfig / KRaftConfigs / SocketServerConfigs (T24).
+ELECTION_TIMEOUT_MS_DEFAULT = 1000
+FETCH_TIMEOUT_MS_DEFAULT = 2000
+ELECTION_BACKOFF_MAX_MS_DEFAULT = 1000
+APPEND_LINGER_MS_DEFAULT = 25
+REQUEST_TIMEOUT_MS_DEFAULT = 2000
+RETRY_BACKOFF_MS_DEFAULT = 20
+SEGMENT_BYTES_DEFAULT = 1024 * 1024 * 1024
+SEGMENT_MIN_BYTES_DEFAULT = 8 * 1024 * 1024
+REQUEST_BYTES_MAX_DEFAULT = 104857600
+
+# (new key, SEED-era key) for each integer timing setting, in ServerConfig field order.
+_TIMING_KEYS: tuple[tuple[str, str, str, int], ...] = (
+    (
+        "election_timeout_ms",
+        "controller.quorum.election.timeout.ms",
+        "quorum.election.timeout.ms",
+        ELECTION_TIMEOUT_MS_DEFAULT,
+    ),
+    (
+        "fetch_timeout_ms",
+        "controller.quorum.fetch.timeout.ms",
+        "quorum.fetch.timeout.ms",
+        FETCH_TIMEOUT_MS_DEFAULT,
+    ),
+    (
+        "election_backoff_max_ms",
+        "controller.quorum.election.backoff.max.ms",
+        "quorum.election.backoff.max.ms",
+        ELECTION_BACKOFF_MAX_MS_DEFAULT,
+    ),
+    (
+        "append_linger_ms",
+        "controller.quorum.append.linger.ms",
+        "quorum.append.linger.ms",
+        APPEND_LINGER_MS_DEFAULT,
+    ),
+    (
+        "request_timeout_ms",
+        "controller.quorum.request.timeout.ms",
+        "quorum.request.timeout.ms",
+        REQUEST_TIMEOUT_MS_DEFAULT,
+    ),
+    (
+        "retry_backoff_ms",
+        "controller.quorum.retry.backoff.ms",
+        "quorum.retry.backoff.ms",
+        RETRY_BACKOFF_MS_DEFAULT,
+    ),
+)
+
+KNOWN_KEYS = frozenset(
+    {
+        "node.id",
+        "broker.id",
+        "controller.quorum.voters",
+        "quorum.voters",
+        "controller.quorum.bootstrap.servers",
+        "process.roles",
+        "controller.listener.names",
+        "listeners",
+        "advertised.listeners",
+        "log.dirs",
+        "log.dir",
+        "metadata.log.dir",
+        "metadata.log.segment.bytes",
+        "metadata.log.segment.min.bytes",
+        "socket.request.max.bytes",
+        "zookeeper.connect",
+    }
+    | {new for _, new, _, _ in _TIMING_KEYS}
+    | {old for _, _, old, _ in _TIMING_KEYS}
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased as the one line the user will see."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostPort:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """`NAME://host:port`; an empty host means every interface, as in Kafka."""
+
+    name: str
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    node_id: int
+    listeners: tuple[Listener, ...]
+    controller_listener_name: str
+    voters: Mapping[int, HostPort]
+    bootstrap_servers: tuple[HostPort, ...]
+    process_roles: tuple[str, ...]
+    metadata_log_dir: Path
+    segment_bytes: int
+    request_bytes_max: int
+    election_timeout_ms: int = ELECTION_TIMEOUT_MS_DEFAULT
+    fetch_timeout_ms: int = FETCH_TIMEOUT_MS_DEFAULT
+    election_backoff_max_ms: int = ELECTION_BACKOFF_MAX_MS_DEFAULT
+    append_linger_ms: int = APPEND_LINGER_MS_DEFAULT
+    request_timeout_ms: int = REQUEST_TIMEOUT_MS_DEFAULT
+    retry_backoff_ms: int = RETRY_BACKOFF_MS_DEFAULT
+    ignored_keys: tuple[str, ...] = field(default=())
+
+    @property
+    def partition_dir(self) -> Path:
+        """`<metadata log dir>/__cluster_metadata-0`, where segments and quorum-state live."""
+        return self.metadata_log_dir / METADATA_TOPIC_PARTITION_DIR
+
+    @property
+    def controller_listener(self) -> Listener:
+        for listener in self.listeners:
+            if listener.name == self.controller_listener_name:
+                return listener
+        raise AssertionError("validated at load time")
+
+    @property
+    def is_voter(self) -> bool:
+        return self.node_id in self.voters
+
+
+def load_config(path: str | Path) -> ServerConfig:
+    """Read and validate `path`; `ConfigError` (one line) on any problem."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"Missing configuration file: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {path}: {exc.strerror}") from None
+    props = jproperties.Properties()
+    try:
+        props.load(raw, "utf-8")
+    except Exception as exc:  # jproperties raises assorted errors on malformed input
+        raise ConfigError(f"{path}: not a valid .properties file: {exc}") from None
+    values = {str(key): str(value.data).strip() for key, value in props.items()}
+    return parse_config(values, source=str(path))
+
+
+def parse_config(values: Mapping[str, str], *, source: str = "config") -> ServerConfig:
+    """Validate already-parsed key/value pairs (what `load_config` does after reading the file)."""
+    p = _Parser(values, source)
+    node_id = p.either_int("node.id", "broker.id", minimum=0)
+    if node_id is None:
+        raise p.error("node.id", "missing (the local replica id; `broker.id` is also accepted)")
+
+    roles = p.items("process.roles") or ["controller"]
+    for role in roles:
+        if role not in ("controller", "broker"):
+            raise p.error("process.roles", f"unknown role {role!r} (expected controller, broker)")
+    if "controller" not in roles:
+        raise p.error("process.roles", "must include `controller` for a raft node")
+
+    listeners = p.listeners("listeners")
+    if not listeners:
+        raise p.error("listeners", "missing (for example PLAINTEXT://localhost:9092)")
+    names = p.items("controller.listener.names")
+    controller_name = names[0] if names else listeners[0].name
+    if controller_name not in {listener.name for listener in listeners}:
+        raise p.error(
+            "controller.listener.names", f"{controller_name!r} is not one of the `listeners`"
+        )
+
+    voters_key = "controller.quorum.voters" if "controller.quorum.voters" in values else None
+    if voters_key is None and "quorum.voters" in values:
+        voters_key = "quorum.voters"
+    voters = p.voters(voters_key) if voters_key else {}
+    bootstrap = p.host_ports("controller.quorum.bootstrap.servers")
+    if not voters:
+        raise p.error(
+            "controller.quorum.voters",
+            "missing (id@host:port,...; `quorum.voters` is also accepted; dynamic voters with only "
+            "`controller.quorum.bootstrap.servers` are not supported)",
+        )
+
+    log_dir_text = values.get("metadata.log.dir") or ""
+    log_dir_key = "metadata.log.dir"
+    if not log_dir_text:
+        for key in ("log.dirs", "log.dir"):
+            dirs = p.items(key)
+            if dirs:
+                log_dir_text, log_dir_key = dirs[0], key
+                break
+    if not log_dir_text:
+        raise p.error("log.dirs", "missing (the directory that holds __cluster_metadata-0)")
+    if "\0" in log_dir_text:
+        raise p.error(log_dir_key, "contains a NUL byte")
+
+    segment_min = p.int_value(
+        "metadata.log.segment.min.bytes", SEGMENT_MIN_BYTES_DEFAULT, minimum=1
+    )
+    segment_bytes = p.int_value("metadata.log.segment.bytes", SEGMENT_BYTES_DEFAULT, minimum=1)
+    if segment_bytes < segment_min:
+        raise p.error(
+            "metadata.log.segment.bytes",
+            f"{segment_bytes} is below metadata.log.segment.min.bytes ({segment_min})",
+        )
+    request_bytes_max = p.int_value(
+        "socket.request.max.bytes", REQUEST_BYTES_MAX_DEFAULT, minimum=1024
+    )
+
+    timings: dict[str, int] = {}
+    for name, new_key, old_key, default in _TIMING_KEYS:
+        value = p.either_int(new_key, old_key, minimum=0)
+        timings[name] = default if value is None else value
+    if timings["election_timeout_ms"] <= 0:
+        raise p.error("controller.quorum.election.timeout.ms", "must be positive")
+    if timings["fetch_timeout_ms"] <= 0:
+        raise p.error("controller.quorum.fetch.timeout.ms", "must be positive")
+    if timings["request_timeout_ms"] <= 0:
+        raise p.error("controller.quorum.request.timeout.ms", "must be positive")
+
+    ignored = tuple(sorted(key for key in values if key not in KNOWN_KEYS))
+    return ServerConfig(
+        node_id=node_id,
+        listeners=tuple(listeners),
+        controller_listener_name=controller_name,
+        voters=voters,
+        bootstrap_servers=tuple(bootstrap),
+        process_roles=tuple(roles),
+        metadata_log_dir=Path(log_dir_text),
+        segment_bytes=segment_bytes,
+        request_bytes_max=request_bytes_max,
+        ignored_keys=ignored,
+        **timings,
+    )
+
+
+class _Parser:
+    def __init__(self, values: Mapping[str, str], source: str) -> None:
+        self.values = values
+        self.source = source
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {key}: {problem}")
+
+    def int_value(self, key: str, default: int, *, minimum: int) -> int:
+        text = self.values.get(key, "")
+        if not text:
+            return default
+        return self._to_int(key, text, minimum)
+
+    def either_int(self, new_key: str, old_key: str, *, minimum: int) -> int | None:
+        for key in (new_key, old_key):
+            text = self.values.get(key, "")
+            if text:
+                return self._to_int(key, text, minimum)
+        return None
+
+    def _to_int(self, key: str, text: str, minimum: int) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise self.error(key, f"expected an integer, got {text!r}") from None
+        if value < minimum or value > 2**31 - 1:
+            raise self.error(key, f"{value} is out of range (at least {minimum})")
+        return value
+
+    def items(self, key: str) -> list[str]:
+        text = self.values.get(key, "")
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    def _host_port(self, key: str, text: str) -> HostPort:
+        host, sep, port_text = text.rpartition(":")
+        if not sep or not port_text.isdigit():
+            raise self.error(key, f"{text!r} is not host:port")
+        port = int(port_text)
+        if port > PORT_MAX:
+            raise self.error(key, f"port {port} is out of range in {text!r}")
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        return HostPort(host, port)
+
+    def host_ports(self, key: str) -> list[HostPort]:
+        return [self._host_port(key, item) for item in self.items(key)]
+
+    def voters(self, key: str) -> dict[int, HostPort]:
+        voters: dict[int, HostPort] = {}
+        for item in self.items(key):
+            id_text, sep, address = item.partition("@")
+            if not sep:
+                raise self.error(key, f"{item!r} is not id@host:port")
+            try:
+                voter_id = int(id_text, 10)
+            except ValueError:
+                problem = f"voter id {id_text!r} in {item!r} is not an integer"
+                raise self.error(key, problem) from None
+            if voter_id < 0:
+                raise self.error(key, f"voter id {voter_id} is negative")
+            if voter_id in voters:
+                raise self.error(key, f"voter id {voter_id} appears twice")
+            endpoint = self._host_port(key, address)
+            if not endpoint.host or endpoint.host == "0.0.0.0":
+                raise self.error(key, f"voter {voter_id} needs a routable host, not {address!r}")
+            if endpoint.port == 0:
+                raise self.error(key, f"voter {voter_id} has port 0")
+            voters[voter_id] = endpoint
+        return voters
+
+    def listeners(self, key: str) -> list[Listener]:
+        listeners: list[Listener] = []
+        for item in self.items(key):
+            name, sep, address = item.partition("://")
+            if not sep or not name:
+                raise self.error(key, f"{item!r} is not NAME://host:port")
+            endpoint = self._host_port(key, address)
+            if any(listener.name == name for listener in listeners):
+                raise self.error(key, f"listener name {name!r} appears twice")
+            listeners.append(Listener(name, endpoint.host, endpoint.port))
+        return listeners

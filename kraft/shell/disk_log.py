@@ -1,0 +1,463 @@
+"""The durable metadata log, in Kafka's on-disk layout, as bytes.
+
+Layout (RAFT-BRIEF §6): `<log dir>/__cluster_metadata-0/` holds segments named after the base
+offset of their first batch, 20 digits (`00000000000000000000.log`), each a concatenation of v2
+record batches exactly as they travelled on the wire; `leader-epoch-checkpoint` (text: version,
+count, `<epoch> <start offset>` lines) and `partition.metadata` (`version: 0`, `topic_id: ...`)
+sit beside them. Kafka's `.index`/`.timeindex` files are not written: the index lives in memory.
+
+Theory of operation:
+- Batches are appended as given (already built and CRC'd by the leader or received in a Fetch
+  response) and served as bytes: a read finds the batch holding the requested offset through an
+  in-memory index of (base offset, last offset, file position) per batch and returns one `pread`
+  of whole contiguous batches from one segment. Nothing is decoded beyond the 61-byte headers.
+- `append` only writes (to the page cache); `flush` fsyncs every file written since the last flush
+  and returns the durable end offset. The caller decides when to flush (one fsync per drained
+  group of appends) and must not count or report an offset as durable before `flush` covered it.
+- The active segment rolls when an append would take it past `segment_bytes`.
+- `truncate_to(offset)` drops every batch whose last offset is >= offset (whole batches only, as
+  Kafka does), deleting or shortening segments.
+- Opening recovers: segments are scanned in order, each batch's header, CRC32C and offset
+  continuity are checked, and the log is cut at the first bad or torn batch (later segments are
+  deleted). The leader epoch history is rebuilt from the batches' partitionLeaderEpoch.
+
+Invariants: batches are contiguous (each base offset = previous last offset + 1) from
+`start_offset` to `end_offset`; `flushed_offset <= end_offset`; every segment file's name is the
+base offset of its first batch; the in-memory index matches the files byte for byte.
+
+Not thread-safe: one thread at a time (the shell's single disk worker) uses a `DiskLog`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import fcntl
+import os
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from wire.errors import DecodeError
+from wire.records.batch import (
+    BATCH_HEADER_BYTES,
+    crc_ok,
+    iter_batches,
+    read_batch_header,
+)
+
+LOG_SUFFIX = ".log"
+OFFSET_DIGITS = 20
+LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint"
+PARTITION_METADATA = "partition.metadata"
+LOCK_FILE = ".lock"
+# Kafka's `Uuid.METADATA_TOPIC_ID` (0, 1) in its URL-safe base64 text form.
+METADATA_TOPIC_ID_TEXT = "AAAAAAAAAAAAAAAAAAAAAQ"
+# Bytes read per step while recovering a segment (whole batches are re-read if they straddle).
+RECOVERY_CHUNK_BYTES = 8 * 1024 * 1024
+NO_EPOCH = -1
+
+
+class LogDirError(Exception):
+    """The log directory cannot be used (unwritable, locked by another process, ...)."""
+
+
+class LogAppendError(Exception):
+    """Bytes handed to `append` that are not whole batches continuing the log: a caller bug."""
+
+
+def segment_file_name(base_offset: int) -> str:
+    return f"{base_offset:0{OFFSET_DIGITS}d}{LOG_SUFFIX}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryReport:
+    """What `DiskLog.open` found: how many bytes of torn or corrupt tail it cut, and why."""
+
+    segments: int
+    batches: int
+    truncated_bytes: int
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EpochEntry:
+    """Kafka's leader epoch cache entry: `epoch` starts at `start_offset`."""
+
+    epoch: int
+    start_offset: int
+
+
+class _Segment:
+    __slots__ = ("base_offset", "bases", "fd", "lasts", "path", "positions", "size")
+
+    def __init__(self, path: Path, base_offset: int, fd: int) -> None:
+        self.path = path
+        self.base_offset = base_offset
+        self.fd = fd
+        self.size = 0
+        # One entry per batch; array('q') keeps millions of batches compact.
+        self.bases = array("q")
+        self.lasts = array("q")
+        self.positions = array("q")
+
+    def end_position(self, index: int) -> int:
+        """File position just after batch `index`."""
+        return self.positions[index + 1] if index + 1 < len(self.positions) else self.size
+
+
+def lock_log_dir(log_dir: Path) -> int:
+    """Create `log_dir` if needed and take Kafka's `.lock` on it; the fd holds the lock."""
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(log_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise LogDirError(f"log dir {log_dir} is not usable: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise LogDirError(f"log dir {log_dir} is locked by another process") from None
+    return fd
+
+
+class DiskLog:
+    def __init__(self, directory: Path, segment_bytes: int) -> None:
+        self.directory = directory
+        self.segment_bytes = segment_bytes
+        self._segments: list[_Segment] = []
+        self._segment_bases: list[int] = []
+        self._epochs: list[EpochEntry] = []
+        self._epochs_dirty = False
+        self._dirty_fds: set[int] = set()
+        self._dir_dirty = False
+        self.end_offset = 0
+        self.flushed_offset = 0
+
+    # ----------------------------------------------------------------------------------- open
+
+    @classmethod
+    def open(cls, directory: Path, segment_bytes: int) -> tuple[DiskLog, RecoveryReport]:
+        """Open (creating if needed) and recover the log in `directory`."""
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            probe = directory / ".write-probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise LogDirError(f"log dir {directory} is not writable: {exc.strerror}") from None
+        log = cls(directory, segment_bytes)
+        report = log._recover()
+        metadata = directory / PARTITION_METADATA
+        if not metadata.exists():
+            write_file_atomically(metadata, f"version: 0\ntopic_id: {METADATA_TOPIC_ID_TEXT}\n")
+        log._write_epoch_checkpoint()
+        return log, report
+
+    def _recover(self) -> RecoveryReport:
+        bases = sorted(
+            int(path.name[:OFFSET_DIGITS])
+            for path in self.directory.iterdir()
+            if path.name.endswith(LOG_SUFFIX)
+            and len(path.name) == OFFSET_DIGITS + len(LOG_SUFFIX)
+            and path.name[:OFFSET_DIGITS].isdigit()
+        )
+        truncated = 0
+        reason: str | None = None
+        batches = 0
+        for base in bases:
+            path = self.directory / segment_file_name(base)
+            if not self._segments:
+                self.end_offset = base
+            if reason is None and base != self.end_offset:
+                reason = f"segment {path.name} does not continue the log at {self.end_offset}"
+            if reason is not None:
+                # Everything after the first bad batch is unreachable: drop it, as Kafka does.
+                truncated += path.stat().st_size
+                path.unlink()
+                self._dir_dirty = True
+                continue
+            segment = self._open_segment(base, create=False)
+            file_size = os.fstat(segment.fd).st_size
+            count, problem = self._scan_segment(segment, file_size)
+            batches += count
+            if problem is not None:
+                reason = f"{path.name} at byte {segment.size}: {problem}"
+                truncated += file_size - segment.size
+                os.ftruncate(segment.fd, segment.size)
+                os.fsync(segment.fd)
+            if count == 0 and self._segments:
+                # An empty segment after the first holds nothing: drop it (a later append rolls).
+                os.close(segment.fd)
+                path.unlink()
+                self._dir_dirty = True
+                continue
+            self._segments.append(segment)
+            self._segment_bases.append(segment.base_offset)
+        if not self._segments:
+            self._segments.append(self._open_segment(self.end_offset, create=True))
+            self._segment_bases.append(self.end_offset)
+        self.flushed_offset = self.end_offset
+        if self._dir_dirty:
+            _fsync_dir(self.directory)
+            self._dir_dirty = False
+        return RecoveryReport(len(self._segments), batches, truncated, reason)
+
+    def _scan_segment(self, segment: _Segment, file_size: int) -> tuple[int, str | None]:
+        """Index the valid prefix of `segment`; (batch count, problem that ended it or None)."""
+        fd = segment.fd
+        count = 0
+        while segment.size < file_size:
+            position = segment.size
+            chunk = os.pread(fd, RECOVERY_CHUNK_BYTES, position)
+            if len(chunk) < BATCH_HEADER_BYTES:
+                return count, "torn batch header"
+            try:
+                first = read_batch_header(chunk, 0)
+            except DecodeError as exc:
+                return count, f"bad batch header ({exc.reason})"
+            if first.size_bytes > len(chunk):
+                chunk = os.pread(fd, first.size_bytes, position)
+                if len(chunk) < first.size_bytes:
+                    return count, "torn batch"
+            at = 0
+            # Every batch wholly inside the chunk; the first one always is, so this progresses.
+            while len(chunk) - at >= BATCH_HEADER_BYTES:
+                try:
+                    header = read_batch_header(chunk, at)
+                except DecodeError as exc:
+                    return count, f"bad batch header ({exc.reason})"
+                if at + header.size_bytes > len(chunk):
+                    break
+                if not crc_ok(chunk, at, header):
+                    return count, "CRC32C mismatch"
+                if header.base_offset != self.end_offset:
+                    return count, f"batch offset {header.base_offset}, expected {self.end_offset}"
+                self._index_batch(segment, header.base_offset, header.last_offset, position + at)
+                self._note_epoch(header.partition_leader_epoch, header.base_offset)
+                self.end_offset = header.next_offset
+                at += header.size_bytes
+                segment.size = position + at
+                count += 1
+        return count, None
+
+    def _open_segment(self, base_offset: int, *, create: bool) -> _Segment:
+        path = self.directory / segment_file_name(base_offset)
+        flags = os.O_RDWR | (os.O_CREAT | os.O_EXCL if create else 0)
+        fd = os.open(path, flags, 0o644)
+        if create:
+            self._dir_dirty = True
+        return _Segment(path, base_offset, fd)
+
+    # ------------------------------------------------------------------------------ queries
+
+    @property
+    def start_offset(self) -> int:
+        return self._segments[0].base_offset if self._segments[0].bases else self.end_offset
+
+    @property
+    def last_epoch(self) -> int:
+        """Epoch of the last batch; 0 for an empty log (Kafka's LastFetchedEpoch rule)."""
+        return self._epochs[-1].epoch if self._epochs else 0
+
+    @property
+    def epochs(self) -> tuple[EpochEntry, ...]:
+        return tuple(self._epochs)
+
+    @property
+    def segment_count(self) -> int:
+        return len(self._segments)
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(segment.size for segment in self._segments)
+
+    def iter_batch_bounds(self) -> Iterator[tuple[int, int]]:
+        """(base offset, last offset) of every batch, oldest first."""
+        for segment in self._segments:
+            yield from zip(segment.bases, segment.lasts, strict=True)
+
+    def read(self, start_offset: int, max_bytes: int, end_offset_limit: int | None = None) -> bytes:
+        """Whole batches from the one holding `start_offset`, from a single segment.
+
+        At least one batch (even above `max_bytes`), then more while the total stays within
+        `max_bytes` and the batches start below `end_offset_limit`. Empty at or beyond the end.
+        """
+        limit = self.end_offset if end_offset_limit is None else end_offset_limit
+        if start_offset >= self.end_offset or start_offset >= limit or start_offset < 0:
+            return b""
+        number = bisect.bisect_right(self._segment_bases, start_offset) - 1
+        if number < 0:
+            number = 0
+        segment = self._segments[number]
+        index = bisect.bisect_left(segment.lasts, start_offset)
+        if index >= len(segment.lasts):
+            return b""
+        first_position = segment.positions[index]
+        end_index = index
+        total = segment.end_position(index) - first_position
+        count = len(segment.bases)
+        while end_index + 1 < count and segment.bases[end_index + 1] < limit:
+            size = segment.end_position(end_index + 1) - first_position
+            if size > max_bytes:
+                break
+            total = size
+            end_index += 1
+        return os.pread(segment.fd, total, first_position)
+
+    def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
+        """(largest known epoch <= `epoch`, its end offset): Kafka's `endOffsetForEpoch`."""
+        for number in range(len(self._epochs) - 1, -1, -1):
+            entry = self._epochs[number]
+            if entry.epoch <= epoch:
+                end = (
+                    self._epochs[number + 1].start_offset
+                    if number + 1 < len(self._epochs)
+                    else self.end_offset
+                )
+                return entry.epoch, end
+        return NO_EPOCH, NO_EPOCH
+
+    # ----------------------------------------------------------------------------- updates
+
+    def append(self, data: bytes) -> int:
+        """Write whole batches continuing the log; return the new end offset (not yet durable)."""
+        if not data:
+            return self.end_offset
+        entries: list[tuple[int, int, int, int]] = []
+        expected = self.end_offset
+        consumed = 0
+        try:
+            for at, header in iter_batches(data):
+                if header.base_offset != expected:
+                    raise LogAppendError(
+                        f"batch at offset {header.base_offset} does not continue the log at "
+                        f"{expected}"
+                    )
+                entries.append(
+                    (header.base_offset, header.last_offset, at, header.partition_leader_epoch)
+                )
+                expected = header.next_offset
+                consumed = at + header.size_bytes
+        except DecodeError as exc:
+            raise LogAppendError(f"not a record batch: {exc}") from None
+        if consumed != len(data):
+            raise LogAppendError(f"{len(data) - consumed} trailing bytes are not a whole batch")
+        segment = self._segments[-1]
+        if segment.size > 0 and segment.size + len(data) > self.segment_bytes:
+            segment = self._roll()
+        start = segment.size
+        _write_all(segment.fd, data, start)
+        for base, last, at, epoch in entries:
+            self._index_batch(segment, base, last, start + at)
+            self._note_epoch(epoch, base)
+        segment.size = start + len(data)
+        self._dirty_fds.add(segment.fd)
+        self.end_offset = expected
+        return expected
+
+    def flush(self) -> int:
+        """fsync everything written since the last flush; return the durable end offset."""
+        for fd in self._dirty_fds:
+            os.fsync(fd)
+        self._dirty_fds.clear()
+        if self._dir_dirty:
+            _fsync_dir(self.directory)
+            self._dir_dirty = False
+        if self._epochs_dirty:
+            self._write_epoch_checkpoint()
+        self.flushed_offset = self.end_offset
+        return self.flushed_offset
+
+    def truncate_to(self, offset: int) -> int:
+        """Drop every batch whose last offset is >= `offset`; return the new end offset."""
+        if offset >= self.end_offset:
+            return self.end_offset
+        while len(self._segments) > 1 and self._segments[-1].base_offset >= offset:
+            segment = self._segments.pop()
+            self._segment_bases.pop()
+            self._dirty_fds.discard(segment.fd)
+            os.close(segment.fd)
+            segment.path.unlink()
+            self._dir_dirty = True
+        segment = self._segments[-1]
+        index = bisect.bisect_left(segment.lasts, offset)
+        if index < len(segment.bases):
+            new_size = segment.positions[index]
+            new_end = segment.bases[index]
+            del segment.bases[index:]
+            del segment.lasts[index:]
+            del segment.positions[index:]
+            os.ftruncate(segment.fd, new_size)
+            segment.size = new_size
+            self._dirty_fds.add(segment.fd)
+            self.end_offset = new_end
+        if not segment.bases and self.end_offset != segment.base_offset:
+            self.end_offset = segment.base_offset
+        while self._epochs and self._epochs[-1].start_offset >= self.end_offset:
+            self._epochs.pop()
+            self._epochs_dirty = True
+        self.flushed_offset = min(self.flushed_offset, self.end_offset)
+        return self.end_offset
+
+    def close(self) -> None:
+        for segment in self._segments:
+            with contextlib.suppress(OSError):
+                os.close(segment.fd)
+        self._segments.clear()
+        self._segment_bases.clear()
+
+    # ----------------------------------------------------------------------------- helpers
+
+    def _roll(self) -> _Segment:
+        segment = self._open_segment(self.end_offset, create=True)
+        self._segments.append(segment)
+        self._segment_bases.append(segment.base_offset)
+        return segment
+
+    def _index_batch(self, segment: _Segment, base: int, last: int, position: int) -> None:
+        segment.bases.append(base)
+        segment.lasts.append(last)
+        segment.positions.append(position)
+
+    def _note_epoch(self, epoch: int, base_offset: int) -> None:
+        if not self._epochs or epoch > self._epochs[-1].epoch:
+            self._epochs.append(EpochEntry(epoch, base_offset))
+            self._epochs_dirty = True
+
+    def _write_epoch_checkpoint(self) -> None:
+        lines = ["0", str(len(self._epochs))]
+        lines += [f"{entry.epoch} {entry.start_offset}" for entry in self._epochs]
+        write_file_atomically(self.directory / LEADER_EPOCH_CHECKPOINT, "\n".join(lines) + "\n")
+        self._epochs_dirty = False
+
+
+def _write_all(fd: int, data: bytes, position: int = 0) -> None:
+    """pwrite at an explicit position: the fd's own offset is stale after ftruncate."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, position)
+        view = view[written:]
+        position += written
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file_atomically(path: Path, content: str | bytes) -> None:
+    """tmp file + fsync + rename + directory fsync: readers see the old or the new file, whole."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        _write_all(fd, content.encode() if isinstance(content, str) else content)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)

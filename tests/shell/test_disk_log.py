@@ -1,0 +1,238 @@
+"""`kraft.shell.disk_log`: Kafka's layout, bytes in = bytes out, roll, truncate, crash recovery."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from kraft.shell.disk_log import (
+    LEADER_EPOCH_CHECKPOINT,
+    PARTITION_METADATA,
+    DiskLog,
+    EpochEntry,
+    LogAppendError,
+    LogDirError,
+    lock_log_dir,
+    segment_file_name,
+)
+from wire.records import build_data_batch, iter_batches
+
+
+def batch(base: int, epoch: int, count: int = 3, size: int = 20) -> bytes:
+    values = [bytes([base % 251]) * size for _ in range(count)]
+    return build_data_batch(base, epoch, 1_700_000_000_000 + base, values)
+
+
+def fill(log: DiskLog, batches: int, *, epoch: int = 1, count: int = 3) -> list[bytes]:
+    written = []
+    for _ in range(batches):
+        data = batch(log.end_offset, epoch, count)
+        log.append(data)
+        written.append(data)
+    return written
+
+
+def open_log(path: Path, segment_bytes: int = 1 << 30) -> DiskLog:
+    log, report = DiskLog.open(path, segment_bytes)
+    assert report.reason is None, report
+    return log
+
+
+def test_fresh_log_layout(tmp_path: Path) -> None:
+    log = open_log(tmp_path / "p")
+    assert (log.end_offset, log.start_offset, log.last_epoch) == (0, 0, 0)
+    files = sorted(p.name for p in (tmp_path / "p").iterdir())
+    assert files == ["00000000000000000000.log", LEADER_EPOCH_CHECKPOINT, PARTITION_METADATA]
+    assert (tmp_path / "p" / PARTITION_METADATA).read_text() == (
+        "version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAQ\n"
+    )
+    assert log.read(0, 1000) == b""
+    log.close()
+
+
+def test_append_read_bytes_identical(tmp_path: Path) -> None:
+    log = open_log(tmp_path)
+    written = fill(log, 5)
+    assert log.end_offset == 15
+    assert log.flushed_offset == 0
+    assert log.flush() == 15
+    whole = b"".join(written)
+    assert log.read(0, 1 << 20) == whole
+    # The batch holding the offset comes first, whole.
+    assert log.read(4, 1 << 20) == b"".join(written[1:])
+    assert log.read(5, 1 << 20) == b"".join(written[1:])
+    # max_bytes: at least one batch, then only whole batches within the budget.
+    assert log.read(0, 1) == written[0]
+    assert log.read(0, len(written[0]) + len(written[1]) + 1) == written[0] + written[1]
+    # end_offset_limit: no batch starting at or beyond it.
+    assert log.read(0, 1 << 20, end_offset_limit=6) == written[0] + written[1]
+    assert log.read(0, 1 << 20, end_offset_limit=7) == b"".join(written[:3])
+    assert log.read(15, 1 << 20) == b""
+    log.close()
+    on_disk = (tmp_path / segment_file_name(0)).read_bytes()
+    assert on_disk == whole
+
+
+def test_append_rejects_gaps_and_partial_batches(tmp_path: Path) -> None:
+    log = open_log(tmp_path)
+    fill(log, 1)
+    with pytest.raises(LogAppendError, match="does not continue"):
+        log.append(batch(7, 1))
+    with pytest.raises(LogAppendError, match="trailing bytes"):
+        log.append(batch(3, 1)[:-1])
+    with pytest.raises(LogAppendError):
+        log.append(b"\x00" * 70)
+    assert log.end_offset == 3
+    log.close()
+
+
+def test_segment_roll_and_reopen(tmp_path: Path) -> None:
+    one = len(batch(0, 1))
+    log = open_log(tmp_path, segment_bytes=one * 3)
+    written = fill(log, 10)
+    log.flush()
+    names = sorted(p.name for p in tmp_path.glob("*.log"))
+    assert names == [segment_file_name(o) for o in (0, 9, 18, 27)]
+    # A read never crosses a segment boundary.
+    assert log.read(0, 1 << 20) == b"".join(written[:3])
+    assert log.read(9, 1 << 20) == b"".join(written[3:6])
+    log.close()
+    again = open_log(tmp_path, segment_bytes=one * 3)
+    assert again.end_offset == 30
+    assert list(again.iter_batch_bounds()) == [(i * 3, i * 3 + 2) for i in range(10)]
+    assert again.read(27, 100) == written[9]
+    again.close()
+
+
+def test_epochs_and_checkpoint(tmp_path: Path) -> None:
+    log = open_log(tmp_path)
+    fill(log, 2, epoch=1)
+    fill(log, 1, epoch=3)
+    fill(log, 2, epoch=4)
+    assert log.epochs == (EpochEntry(1, 0), EpochEntry(3, 6), EpochEntry(4, 9))
+    assert log.last_epoch == 4
+    assert log.end_offset_for_epoch(2) == (1, 6)
+    assert log.end_offset_for_epoch(3) == (3, 9)
+    assert log.end_offset_for_epoch(9) == (4, 15)
+    log.flush()
+    assert (tmp_path / LEADER_EPOCH_CHECKPOINT).read_text() == "0\n3\n1 0\n3 6\n4 9\n"
+    log.truncate_to(9)
+    assert log.epochs == (EpochEntry(1, 0), EpochEntry(3, 6))
+    log.flush()
+    assert (tmp_path / LEADER_EPOCH_CHECKPOINT).read_text() == "0\n2\n1 0\n3 6\n"
+    log.close()
+
+
+def test_truncate_across_segments(tmp_path: Path) -> None:
+    one = len(batch(0, 1))
+    log = open_log(tmp_path, segment_bytes=one * 2)
+    written = fill(log, 7)
+    log.flush()
+    assert log.truncate_to(7) == 6  # mid-batch: the whole batch holding 7 goes
+    assert log.end_offset == 6
+    assert sorted(p.name for p in tmp_path.glob("*.log")) == [
+        segment_file_name(0),
+        segment_file_name(6),
+    ]
+    assert log.flushed_offset == 6
+    fill(log, 1, epoch=2)
+    log.flush()
+    assert log.read(6, 1 << 20) == batch(6, 2)
+    assert log.truncate_to(0) == 0
+    assert log.read(0, 1 << 20) == b""
+    log.close()
+    again = open_log(tmp_path, segment_bytes=one * 2)
+    assert again.end_offset == 0
+    assert again.epochs == ()
+    again.close()
+    del written
+
+
+def test_recovery_cuts_torn_tail_at_every_position(tmp_path: Path) -> None:
+    reference = tmp_path / "ref"
+    log = open_log(reference)
+    written = fill(log, 4)
+    log.flush()
+    log.close()
+    whole = b"".join(written)
+    boundaries = [0]
+    for data in written:
+        boundaries.append(boundaries[-1] + len(data))
+    rng = random.Random(7)
+    cuts = sorted({rng.randrange(len(whole)) for _ in range(40)} | {1, 60, 61, len(whole) - 1})
+    for cut in cuts:
+        directory = tmp_path / f"cut{cut}"
+        directory.mkdir()
+        (directory / segment_file_name(0)).write_bytes(whole[:cut])
+        recovered, report = DiskLog.open(directory, 1 << 30)
+        keep = max(b for b in boundaries if b <= cut)
+        assert recovered.read(0, 1 << 20) == whole[:keep]
+        assert recovered.end_offset == 3 * boundaries.index(keep)
+        assert report.truncated_bytes == cut - keep
+        assert (report.reason is None) == (cut == keep)
+        assert os.path.getsize(directory / segment_file_name(0)) == keep
+        # And the recovered log keeps working.
+        recovered.append(batch(recovered.end_offset, 2))
+        recovered.flush()
+        recovered.close()
+
+
+def test_recovery_stops_at_corrupt_batch_and_drops_later_segments(tmp_path: Path) -> None:
+    one = len(batch(0, 1))
+    log = open_log(tmp_path, segment_bytes=one * 2)
+    written = fill(log, 6)
+    log.flush()
+    log.close()
+    segment = tmp_path / segment_file_name(0)
+    data = bytearray(segment.read_bytes())
+    data[one + 70] ^= 0xFF  # inside the second batch's records: CRC mismatch
+    segment.write_bytes(bytes(data))
+    log, report = DiskLog.open(tmp_path, one * 2)
+    assert report.reason is not None and "CRC32C" in report.reason
+    assert log.end_offset == 3
+    assert log.read(0, 1 << 20) == written[0]
+    assert sorted(p.name for p in tmp_path.glob("*.log")) == [segment_file_name(0)]
+    log.close()
+
+
+def test_recovery_rejects_offset_gap(tmp_path: Path) -> None:
+    (tmp_path / segment_file_name(0)).write_bytes(batch(0, 1) + batch(5, 1))
+    log, report = DiskLog.open(tmp_path, 1 << 30)
+    assert report.reason is not None and "expected 3" in report.reason
+    assert log.end_offset == 3
+    log.close()
+
+
+def test_garbage_segment_recovers_to_empty(tmp_path: Path) -> None:
+    (tmp_path / segment_file_name(0)).write_bytes(os.urandom(5000))
+    log, report = DiskLog.open(tmp_path, 1 << 30)
+    assert log.end_offset == 0
+    assert report.truncated_bytes == 5000
+    log.close()
+
+
+def test_batches_on_disk_are_kafka_batches(tmp_path: Path) -> None:
+    log = open_log(tmp_path)
+    fill(log, 3)
+    log.flush()
+    log.close()
+    data = (tmp_path / segment_file_name(0)).read_bytes()
+    assert [h.base_offset for _, h in iter_batches(data)] == [0, 3, 6]
+
+
+def test_lock_log_dir(tmp_path: Path) -> None:
+    fd = lock_log_dir(tmp_path / "d")
+    with pytest.raises(LogDirError, match="locked by another process"):
+        lock_log_dir(tmp_path / "d")
+    os.close(fd)
+    os.close(lock_log_dir(tmp_path / "d"))
+
+
+def test_unwritable_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(LogDirError, match="not writable"):
+        DiskLog.open(blocker / "sub", 1 << 30)
