@@ -17,6 +17,7 @@ TOOLS: tuple[tuple[str, str, str], ...] = (
     ("decode", "kraft.cli.decode", "decode Kafka request/response frames given as hex into JSON"),
     ("sim", "kraft.cli.sim", "run seeded deterministic Raft simulations and check invariants"),
     ("server", "kraft.cli.server", "run one node of the test raft server"),
+    ("bench", "kraft.cli.bench", "run the benchmarks in bench/ and write bench/results/"),
 )
 
 

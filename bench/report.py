@@ -1,0 +1,135 @@
+"""Writes a bench result: `<dir>/<name>.json`, `<name>.md` (Markdown table) and `<name>.png`.
+
+The JSON holds everything measured (per-run figures included); the Markdown table is the summary
+that goes into README "Performance"; the PNG plots append→commit latency against committed
+throughput from the latency and throughput scenarios (matplotlib, Agg backend, no display).
+Each scenario module may provide `rows(figures) -> list[Row]`; a scenario that could not run shows
+as one row with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TARGETS = {
+    "throughput": "≥ 200,000 rec/s at 256 B; ≥ 5x PySyncObj",
+    "latency": "p99 ≤ 5 ms at 5,000 rec/s, linger 0",
+    "consumer": "≥ 500 MB/s (raw fetch)",
+    "failover": "≤ 3 s",
+    "memory": "RSS growth < 10% over 10 min at 20,000 rec/s",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    scenario: str
+    figure: str
+    value: str
+    note: str = ""
+
+
+def fmt_num(value: float | None, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def table_rows(result: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for name, figures in result["scenarios"].items():
+        if "unavailable" in figures:
+            rows.append(Row(name, "not measured", "—", figures["unavailable"].splitlines()[0]))
+            continue
+        module = importlib.import_module(f"bench.scenarios.{name}")
+        rows.extend(module.rows(figures))
+    rows.extend(ratio_rows(result["scenarios"]))
+    return rows
+
+
+def ratio_rows(scenarios: dict[str, Any]) -> list[Row]:
+    ours = scenarios.get("throughput", {}).get("by_record_size", {})
+    peer = scenarios.get("peer", {}).get("by_record_size", {})
+    rows = []
+    for size, figures in ours.items():
+        if size in peer and peer[size]["committed_ops_per_s"] > 0:
+            ratio = figures["committed_records_per_s"] / peer[size]["committed_ops_per_s"]
+            rows.append(
+                Row(
+                    "peer",
+                    f"pykraft / PySyncObj at {size} B",
+                    f"{ratio:.2f}x",
+                    "same run; pykraft fsyncs, PySyncObj does not",
+                )
+            )
+    return rows
+
+
+def markdown(result: dict[str, Any]) -> str:
+    machine = result["machine"]
+    lines = [
+        f"Run `{result['name']}` at {result['created_utc']} on {machine['nproc']} x "
+        f"{machine['cpu_model']}, {machine['mem_total_gib']} GiB, Python {machine['python']}, "
+        f"Linux {machine['kernel']}, commit {machine['git_commit']}, "
+        f"load average at start {machine['load_avg_at_start']}.",
+        f"Command: `{result['command']}`",
+        "",
+        "| scenario | figure | value | note |",
+        "|---|---|---|---|",
+    ]
+    for row in table_rows(result):
+        lines.append(f"| {row.scenario} | {row.figure} | {row.value} | {row.note} |")
+    lines.append("")
+    lines.append("Targets (issue #6): " + "; ".join(f"{k}: {v}" for k, v in TARGETS.items()) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def plot(result: dict[str, Any], path: Path) -> bool:
+    """Commit latency (p50, p99) against committed records/s; False if there is nothing to plot."""
+    points = result["scenarios"].get("latency", {}).get("points", [])
+    if not points:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for linger in sorted({p["append_linger_ms"] for p in points}):
+        series = sorted(
+            (p for p in points if p["append_linger_ms"] == linger),
+            key=lambda p: p["committed_records_per_s"],
+        )
+        xs = [p["committed_records_per_s"] for p in series]
+        for key, style in (("commit_latency_ms_p50", "o-"), ("commit_latency_ms_p99", "s--")):
+            label = f"{key.rsplit('_', 1)[1]}, linger {linger} ms"
+            axes.plot(xs, [p[key] for p in series], style, label=label)
+    axes.set_xlabel("committed records/s (3 voters, fsync on)")
+    axes.set_ylabel("append → commit latency (ms)")
+    axes.set_yscale("log")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    axes.set_title(f"pykraft commit latency ({result['name']})")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return True
+
+
+def write(result: dict[str, Any], results_dir: Path) -> dict[str, Path]:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    name = result["name"]
+    paths = {"json": results_dir / f"{name}.json", "md": results_dir / f"{name}.md"}
+    png = results_dir / f"{name}.png"
+    try:
+        if plot(result, png):
+            paths["png"] = png
+    except ImportError:
+        result["plot"] = "matplotlib not installed (bin/bench installs it)"
+    paths["json"].write_text(json.dumps(result, indent=2, default=str) + "\n")
+    paths["md"].write_text(markdown(result))
+    return paths

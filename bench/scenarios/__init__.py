@@ -1,0 +1,1 @@
+"""One module per scenario; each exposes `run(options: BenchOptions) -> dict[str, object]`."""

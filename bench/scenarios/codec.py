@@ -1,0 +1,68 @@
+"""Codec: frames/s for Vote, BeginQuorumEpoch and Fetch requests; records/s to build and parse.
+
+The measurements themselves live next to the code they measure: `bench/codec.py` (wire helper)
+and `bench/records.py` (records helper), each exposing `measure(duration_s, ...) -> dict`. This
+scenario only calls them, checks they returned positive rates, and tabulates the result.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from bench.options import BenchOptions, ScenarioUnavailable
+
+QUICK_DURATION_S = 0.2
+FULL_DURATION_S = 1.0
+
+
+def _measure(module_name: str, duration_s: float, **kwargs: Any) -> dict[str, Any]:
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        return {"unavailable": f"{module_name} not importable yet: {exc}"}
+    measure = getattr(module, "measure", None)
+    if measure is None:
+        return {"unavailable": f"{module_name} has no measure(duration_s) yet"}
+    figures = dict(measure(duration_s, **kwargs))
+    for key, value in figures.items():
+        if key.endswith("_per_s") and not value > 0:
+            raise AssertionError(f"{module_name}.measure: non-positive rate {key}={value}")
+    return figures
+
+
+def run(options: BenchOptions) -> dict[str, Any]:
+    duration_s = QUICK_DURATION_S if options.quick else FULL_DURATION_S
+    figures: dict[str, Any] = {"frames": _measure("bench.codec", duration_s), "records": {}}
+    for size in options.record_sizes:
+        figures["records"][str(size)] = _measure(
+            "bench.records", duration_s, record_size_bytes=size
+        )
+    parts = (figures["frames"], *figures["records"].values())
+    available = [f for f in parts if "unavailable" not in f]
+    if not available:
+        reasons = {figures["frames"]["unavailable"]}
+        reasons |= {f["unavailable"] for f in figures["records"].values()}
+        raise ScenarioUnavailable("; ".join(sorted(reasons)))
+    return figures
+
+
+def rows(figures: dict[str, Any]) -> list[Any]:
+    from bench.report import Row, fmt_num
+
+    out = []
+    frames = figures["frames"]
+    if "unavailable" in frames:
+        out.append(Row("codec", "frames", "—", frames["unavailable"]))
+    else:
+        for key, value in frames.items():
+            if key.endswith("_per_s"):
+                out.append(Row("codec", key.replace("_", " "), fmt_num(value)))
+    for size, records in figures["records"].items():
+        if "unavailable" in records:
+            out.append(Row("codec", f"records {size} B", "—", records["unavailable"]))
+            continue
+        for key, value in records.items():
+            if key.endswith("_per_s"):
+                out.append(Row("codec", f"{key.replace('_', ' ')} ({size} B)", fmt_num(value)))
+    return out
