@@ -112,3 +112,31 @@ class FrameTooLargeError(WireError):
         self.size = size
         self.limit = limit
         super().__init__(f"frame of {size} bytes exceeds the limit of {limit} bytes")
+
+
+class EncodeError(WireError):
+    """A message that cannot be encoded at the requested version (a programmer error upstream:
+    a value out of range, null where not nullable, or a non-default value in a field the version
+    lacks)."""
+
+
+class UnsupportedRequestError(UnsupportedVersionError):
+    """A request frame whose api key/version this build does not serve.
+
+    Carries what could still be read of the header so the server can answer: for ApiVersions with a
+    version above the maximum the whole header was parsed (as v2, as Kafka does), so the server
+    replies with UNSUPPORTED_VERSION in a v0 body and the same correlation id. For other APIs
+    `correlation_id` is best effort (None if the frame was too short) and Kafka closes the
+    connection.
+    """
+
+    def __init__(
+        self,
+        api_key: int,
+        api_version: int,
+        correlation_id: int | None,
+        client_id: str | None = None,
+    ):
+        super().__init__(api_key, api_version)
+        self.correlation_id = correlation_id
+        self.client_id = client_id
