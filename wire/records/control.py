@@ -15,24 +15,18 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from typing import Any
 
+import wire
 from wire.errors import DecodeError
+from wire.fields import Message
+from wire.messages.control_records import CONTROL_RECORD_TYPES, LeaderChangeMessage
 from wire.records.batch import ControlRecordType
 from wire.records.builder import build_control_batch
 from wire.records.record import Record
 
 _CONTROL_KEY = struct.Struct(">hh")
+_VALUE_VERSION = struct.Struct(">h")
 CONTROL_KEY_BYTES = 4
-
-# ControlRecordType → name of the value class in wire.messages.control_records.
-VALUE_CLASS_NAMES: dict[ControlRecordType, str] = {
-    ControlRecordType.LEADER_CHANGE: "LeaderChangeMessage",
-    ControlRecordType.SNAPSHOT_HEADER: "SnapshotHeaderRecord",
-    ControlRecordType.SNAPSHOT_FOOTER: "SnapshotFooterRecord",
-    ControlRecordType.KRAFT_VERSION: "KRaftVersionRecord",
-    ControlRecordType.KRAFT_VOTERS: "VotersRecord",
-}
 # The schema version raft writes for each value (all v0 as of Kafka 4.x, see RAFT-BRIEF §7).
 VALUE_WRITE_VERSION = 0
 
@@ -49,33 +43,29 @@ def control_record_type(record: Record) -> ControlRecordType | int:
         return int(kind)
 
 
-def _value_class(kind: ControlRecordType) -> Any:
-    from wire.messages import control_records  # the wire layer's declarations
+def decode_control_record(record: Record) -> tuple[ControlRecordType | int, Message | None]:
+    """(type, decoded value message) of a control record.
 
-    return getattr(control_records, VALUE_CLASS_NAMES[kind])
-
-
-def decode_control_record(record: Record) -> tuple[ControlRecordType | int, Any | None]:
-    """(type, decoded value message) of a control record; value None for types without one here.
-
-    ABORT/COMMIT (transaction markers, never written by raft) and unknown types return None as the
-    value, so readers can skip them.
+    The value is decoded at the schema version its own leading int16 `version` field names. The
+    value is None for ABORT/COMMIT (transaction markers, never written by raft), unknown types and
+    value versions newer than this build knows, so readers can skip them.
     """
     kind = control_record_type(record)
-    if not isinstance(kind, ControlRecordType) or kind not in VALUE_CLASS_NAMES:
+    cls = CONTROL_RECORD_TYPES.get(int(kind))
+    if cls is None:
         return kind, None
-    if record.value is None:
-        raise DecodeError(f"control record {kind.name} has a null value", field="value")
-    import wire
+    value = record.value
+    if value is None or len(value) < _VALUE_VERSION.size:
+        raise DecodeError(f"control record {kind!r} has no value version", field="value")
+    (version,) = _VALUE_VERSION.unpack_from(value)
+    if version not in cls.VERSIONS:
+        return kind, None
+    return kind, wire.decode(cls, value, version)
 
-    value = wire.decode(_value_class(kind), record.value, VALUE_WRITE_VERSION)  # type: ignore[attr-defined]
-    return kind, value
 
-
-def encode_control_value(message: Any) -> bytes:
-    import wire
-
-    return bytes(wire.encode(message, VALUE_WRITE_VERSION))  # type: ignore[attr-defined]
+def encode_control_value(message: Message, version: int = VALUE_WRITE_VERSION) -> bytes:
+    """A control record value: the message serialised at `version` (its `version` field agrees)."""
+    return wire.encode(message, version)
 
 
 def build_leader_change_batch(
@@ -87,26 +77,16 @@ def build_leader_change_batch(
     granting_voters: Sequence[int],
 ) -> bytes:
     """The LeaderChange control batch a new leader appends at the start of its epoch."""
-    cls = _value_class(ControlRecordType.LEADER_CHANGE)
-    message = _leader_change_message(cls, leader_id, voters, granting_voters)
+    voter = LeaderChangeMessage.Voter
+    message = LeaderChangeMessage(
+        version=VALUE_WRITE_VERSION,
+        leader_id=leader_id,
+        voters=[voter(voter_id=v) for v in voters],
+        granting_voters=[voter(voter_id=v) for v in granting_voters],
+    )
     return build_control_batch(
         base_offset,
         epoch,
         timestamp_ms,
         [(ControlRecordType.LEADER_CHANGE, encode_control_value(message))],
-    )
-
-
-def _leader_change_message(
-    cls: Any, leader_id: int, voters: Sequence[int], granting_voters: Sequence[int]
-) -> Any:
-    # The Voter entry class is the annotation of the wire layer's nested dataclass.
-    from wire.messages import control_records
-
-    voter_cls = getattr(control_records, "Voter")  # noqa: B009
-    return cls(
-        version=0,
-        leader_id=leader_id,
-        voters=tuple(voter_cls(voter_id=v) for v in voters),
-        granting_voters=tuple(voter_cls(voter_id=v) for v in granting_voters),
     )
