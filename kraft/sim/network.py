@@ -144,7 +144,9 @@ class Network:
         if src != dst:
             self.blocked.add((src, dst))
 
-    def partition(self, side_a: Iterable[int], side_b: Iterable[int], symmetric: bool = True) -> None:
+    def partition(
+        self, side_a: Iterable[int], side_b: Iterable[int], symmetric: bool = True
+    ) -> None:
         """Cut every link from side A to side B (and back when `symmetric`)."""
         side_b = list(side_b)
         for a in side_a:

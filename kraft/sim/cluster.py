@@ -1,0 +1,491 @@
+"""A simulated KRaft cluster: real `RaftNode`s, a faulty network, crash-consistent disks.
+
+Theory of operation: every node is addressed by its index (voters first, then observers with an
+id, then id-less observers). Each node listens on a fake endpoint `sim:<9000 + index>`; outbound
+requests are routed by the destination port, so requests to bootstrap servers work like requests
+to replica ids. Every call into the core returns a `Ready`, which `SimNode` executes with
+`kraft.ready.execute_ready` (the very ordering the trio shell uses); the feedback events it returns
+(`ElectionStatePersisted`, `Persisted`) are fed back at once, before any other event, as the
+contract demands. After each call the invariant checker looks at the node, and the node's next
+`poll` is scheduled at `Ready.deadline_ms`.
+
+Requests carry (requester index, requester incarnation, request id); the responder keeps them per
+`inbound_id` until it answers, and answers to an earlier incarnation of the requester are dropped
+(the connection died with it). A requester whose destination is down gets `RequestFailed` after a
+short delay (connection refused); a crash closes the peers' inbound connections from that node
+(`ConnectionClosed`). Everything else (drops, partitions) is left to the core's request timeouts.
+
+Faults: `crash` (unflushed data lost; optionally in the middle of executing a Ready, between two
+ordered steps), `start` (a new incarnation recovers from the durable disk and quorum-state),
+`wipe` (disk and quorum-state gone), `shutdown` (graceful, the core resigns first).
+"""
+
+from __future__ import annotations
+
+import random
+import traceback
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kraft.config import InjectedBug, QuorumConfig
+from kraft.events import (
+    ConnectionClosed,
+    Event,
+    RequestFailed,
+    RequestReceived,
+    ResponseReceived,
+)
+from kraft.log import LogState
+from kraft.node import ProposeError, RaftNode
+from kraft.ready import (
+    ElectionState,
+    LogAppend,
+    LogOp,
+    LogTruncate,
+    Outbound,
+    OutboundRequest,
+    Ready,
+    execute_ready,
+)
+from kraft.roles import RoleName
+from kraft.rpc import FetchResponse, LogRead
+from kraft.sim.codec import WireBatchCodec, counter_values, encode_counter, header_mismatch
+from kraft.sim.disk import SimLog, SimQuorumStore
+from kraft.sim.invariants import InvariantChecker, InvariantViolation
+from kraft.sim.network import Envelope, Network, NetworkProfile
+from kraft.sim.scheduler import Scheduler, Trace
+from kraft.types import Endpoint
+
+BASE_PORT = 9000
+# Bound on requests a node has received and not answered yet (parked fetches included).
+INBOUND_MAX = 10_000
+# Delay before a requester learns that its destination is down (connection refused).
+CONNECT_REFUSED_MS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSpec:
+    voters: int = 3
+    observers: int = 1  # observers with an id (Kafka brokers)
+    idless_observers: int = 1  # id-less observers (KAFKA-12161)
+
+    def describe(self) -> str:
+        return (
+            f"--voters {self.voters} --observers {self.observers} --idless {self.idless_observers}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Core timing for simulations (ms). Kafka's defaults, shorter fetch waits for cheap runs."""
+
+    election_timeout_ms: int = 1000
+    fetch_timeout_ms: int = 2000
+    election_backoff_max_ms: int = 1000
+    append_linger_ms: int = 0
+    request_timeout_ms: int = 2000
+    retry_backoff_ms: int = 20
+    fetch_max_wait_ms: int = 500
+
+
+class CrashNow(Exception):
+    """Raised inside Ready execution to crash the node between two ordered steps."""
+
+
+class SimNode:
+    """One replica: its durable disk and quorum-state, and (while up) its `RaftNode`."""
+
+    def __init__(
+        self, cluster: SimCluster, index: int, replica_id: int | None, is_voter: bool
+    ) -> None:
+        self.cluster = cluster
+        self.cluster_nodes = cluster.nodes
+        self.index = index
+        self.replica_id = replica_id
+        self.is_voter = is_voter
+        if is_voter:
+            self.name = f"v{replica_id}"
+        elif replica_id is not None:
+            self.name = f"o{replica_id}"
+        else:
+            self.name = f"x{index}"
+        self.directory_id = uuid.UUID(int=index + 1)
+        self.log = SimLog()
+        self.store = SimQuorumStore()
+        self.raft: RaftNode | None = None
+        self.incarnation = 0
+        self.inbound: dict[int, tuple[int, int, int]] = {}
+        self.next_inbound_id = 1
+        self.timer_generation = 0
+        self.timer_deadline_ms: int | None = None
+        self.crash_after_steps: int | None = None
+        self.shutting_down = False
+        self.next_value: int | None = None
+        self.value_epoch = -1
+
+    @property
+    def up(self) -> bool:
+        return self.raft is not None
+
+    # ------------------------------------------------------ kraft.ready.SyncExecutor
+    def _count_step(self) -> None:
+        if self.crash_after_steps is not None:
+            if self.crash_after_steps <= 0:
+                raise CrashNow()
+            self.crash_after_steps -= 1
+
+    def persist_election_state(self, state: ElectionState) -> None:
+        self._count_step()
+        self.store.write(state)
+        self.cluster.checker.on_persist(self, state)
+
+    def apply_log_op(self, op: LogOp) -> None:
+        self._count_step()
+        if isinstance(op, LogAppend):
+            records = op.records
+            pos = 0
+            for info in records.batches:
+                data = records.data[pos : pos + info.size_bytes]
+                pos += info.size_bytes
+                self.cluster.checker.on_append(self, header_mismatch(data, info))
+                self.log.append(data, info)
+        else:
+            assert isinstance(op, LogTruncate)
+            end = self.log.truncate_to(op.end_offset)
+            assert end == op.end_offset, f"truncation to {op.end_offset} is not a batch boundary"
+
+    def flush_log(self) -> int:
+        self._count_step()
+        return self.log.flush()
+
+    def send(self, message: Outbound) -> None:
+        self._count_step()
+        self.cluster.send(self, message)
+
+
+class SimCluster:
+    def __init__(
+        self,
+        seed: int,
+        spec: ClusterSpec,
+        scheduler: Scheduler,
+        trace: Trace,
+        timing: Timing = Timing(),
+        injected_bugs: frozenset[InjectedBug] = frozenset(),
+        disabled_invariants: frozenset[str] = frozenset(),
+        pre_vote: bool = True,
+    ) -> None:
+        self.seed = seed
+        self.spec = spec
+        self.scheduler = scheduler
+        self.trace = trace
+        self.nodes: list[SimNode] = []
+        self.faults: Counter[str] = Counter()
+        self.fault_rng = random.Random(f"{seed}/faults")
+        self.workload_rng = random.Random(f"{seed}/workload")
+        self.codec = WireBatchCodec()
+        self.proposed = 0
+        voter_ids = list(range(1, spec.voters + 1))
+        self.config = QuorumConfig(
+            voters={v: Endpoint("sim", BASE_PORT + v - 1) for v in voter_ids},
+            election_timeout_ms=timing.election_timeout_ms,
+            fetch_timeout_ms=timing.fetch_timeout_ms,
+            election_backoff_max_ms=timing.election_backoff_max_ms,
+            append_linger_ms=timing.append_linger_ms,
+            request_timeout_ms=timing.request_timeout_ms,
+            retry_backoff_ms=timing.retry_backoff_ms,
+            fetch_max_wait_ms=timing.fetch_max_wait_ms,
+            pre_vote_enabled=pre_vote,
+            injected_bugs=injected_bugs,
+        )
+        for v in voter_ids:
+            self.nodes.append(SimNode(self, len(self.nodes), v, True))
+        for k in range(spec.observers):
+            self.nodes.append(SimNode(self, len(self.nodes), spec.voters + 1 + k, False))
+        for _ in range(spec.idless_observers):
+            self.nodes.append(SimNode(self, len(self.nodes), None, False))
+        self.voters = [n for n in self.nodes if n.is_voter]
+        self.observer_ids = frozenset(
+            n.replica_id for n in self.nodes if not n.is_voter and n.replica_id is not None
+        )
+        self.checker = InvariantChecker(frozenset(voter_ids), disabled_invariants)
+        self.network = Network(
+            scheduler,
+            random.Random(f"{seed}/network"),
+            self._deliver,
+            self._incarnation_of,
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _incarnation_of(self, index: int) -> int | None:
+        node = self.nodes[index]
+        return node.incarnation if node.raft is not None else None
+
+    def leaders(self) -> list[SimNode]:
+        return [n for n in self.nodes if n.raft is not None and n.raft.role is RoleName.LEADER]
+
+    def current_leader(self) -> SimNode | None:
+        """The up leader with the highest epoch, if any."""
+        best: SimNode | None = None
+        for n in self.leaders():
+            assert n.raft is not None
+            if best is None or (best.raft is not None and n.raft.epoch > best.raft.epoch):
+                best = n
+        return best
+
+    def note(self, text: str) -> None:
+        self.trace.add(self.scheduler.now_ms, text)
+
+    def set_profile(self, profile: NetworkProfile) -> None:
+        self.network.profile = profile
+
+    # ------------------------------------------------------------------ core calls
+    def _core_failed(self, node: SimNode, exc: Exception) -> InvariantViolation:
+        tb = traceback.format_exception(exc)
+        where = tb[-2].strip().splitlines()[0] if len(tb) >= 2 else ""
+        return InvariantViolation(
+            "CoreCrashed", f"{node.name}: {type(exc).__name__}: {exc} ({where})"
+        )
+
+    def _run(self, node: SimNode, ready: Ready) -> None:
+        """Execute `ready` and the Readys of its feedback events, then check and re-arm."""
+        now = self.scheduler.now_ms
+        pending: deque[Any] = deque()
+        while True:
+            try:
+                pending.extend(execute_ready(ready, node))
+            except CrashNow:
+                self.faults["crash-mid-ready"] += 1
+                self.crash(node, reason="mid-ready")
+                return
+            self._observe(node, ready)
+            if node.raft is None:
+                return
+            if not pending:
+                break
+            event = pending.popleft()
+            ready = self._call(node, lambda r, e=event: r.handle(e, now))
+        self.checker.after_step(node, now)
+        self._arm_timer(node, ready.deadline_ms)
+
+    def _call(self, node: SimNode, fn: Any) -> Ready:
+        raft = node.raft
+        assert raft is not None
+        try:
+            ready: Ready = fn(raft)
+        except InvariantViolation:
+            raise
+        except Exception as exc:
+            raise self._core_failed(node, exc) from exc
+        return ready
+
+    def _observe(self, node: SimNode, ready: Ready) -> None:
+        if ready.role_change is not None and node.raft is not None:
+            self.note(f"{node.name} {ready.role_change} epoch={node.raft.epoch}")
+        if ready.high_watermark is not None:
+            self.note(f"{node.name} hw={ready.high_watermark}")
+        if ready.shutdown_complete and node.shutting_down:
+            self.scheduler.after(0, self._finish_shutdown, (node.index, node.incarnation))
+
+    def _arm_timer(self, node: SimNode, deadline_ms: int) -> None:
+        deadline_ms = max(deadline_ms, self.scheduler.now_ms + 1)
+        if node.timer_deadline_ms == deadline_ms:
+            return
+        node.timer_generation += 1
+        node.timer_deadline_ms = deadline_ms
+        self.scheduler.at(
+            deadline_ms, self._on_timer, (node.index, node.incarnation, node.timer_generation)
+        )
+
+    def _on_timer(self, arg: tuple[int, int, int]) -> None:
+        index, incarnation, generation = arg
+        node = self.nodes[index]
+        if node.raft is None or node.incarnation != incarnation:
+            return
+        if node.timer_generation != generation:
+            return
+        node.timer_deadline_ms = None
+        now = self.scheduler.now_ms
+        if self.trace.keep_lines:
+            self.note(f"{node.name} poll")
+        self._run(node, self._call(node, lambda r: r.poll(now)))
+
+    def _feed(self, node: SimNode, event: Event) -> None:
+        now = self.scheduler.now_ms
+        self._run(node, self._call(node, lambda r: r.handle(event, now)))
+
+    # ------------------------------------------------------------------ messaging
+    def send(self, node: SimNode, message: Outbound) -> None:
+        self.checker.on_send(node, message)
+        if isinstance(message, OutboundRequest):
+            dst = message.destination.port - BASE_PORT
+            assert 0 <= dst < len(self.nodes), message.destination
+            if self.nodes[dst].raft is None:
+                self.scheduler.after(
+                    CONNECT_REFUSED_MS,
+                    self._refused,
+                    (node.index, node.incarnation, message.request_id),
+                )
+                return
+            self.network.send(node.index, dst, ("req", message.request_id, message.request))
+            return
+        route = node.inbound.pop(message.inbound_id, None)
+        if route is None:
+            return  # the connection is gone
+        src, src_incarnation, request_id = route
+        if self._incarnation_of(src) != src_incarnation:
+            return
+        response = message.response
+        if isinstance(response, FetchResponse) and isinstance(response.records, LogRead):
+            read = response.records
+            response = replace(
+                response,
+                records=node.log.read(read.start_offset, read.max_bytes, read.end_offset_limit),
+            )
+        self.network.send(node.index, src, ("resp", request_id, response))
+
+    def _refused(self, arg: tuple[int, int, int]) -> None:
+        index, incarnation, request_id = arg
+        node = self.nodes[index]
+        if node.raft is not None and node.incarnation == incarnation:
+            self._feed(node, RequestFailed(request_id, "connection refused"))
+
+    def _deliver(self, envelope: Envelope) -> None:
+        node = self.nodes[envelope.dst]
+        kind, ident, body = envelope.payload
+        if self.trace.keep_lines:
+            dup = " dup" if envelope.duplicate else ""
+            self.note(f"{node.name} <- {self.nodes[envelope.src].name} {body!r}{dup}")
+        else:
+            self.note(f"{node.name} <- {envelope.src} {type(body).__name__}")
+        if kind == "req":
+            inbound_id = node.next_inbound_id
+            node.next_inbound_id += 1
+            assert len(node.inbound) < INBOUND_MAX, f"{node.name}: too many unanswered requests"
+            node.inbound[inbound_id] = (envelope.src, envelope.src_incarnation, ident)
+            self._feed(node, RequestReceived(inbound_id, body))
+        else:
+            self._feed(node, ResponseReceived(ident, body))
+
+    def _close_connections(self, arg: tuple[int, int]) -> None:
+        index, from_index = arg
+        node = self.nodes[index]
+        if node.raft is None:
+            return
+        closed = frozenset(i for i, route in node.inbound.items() if route[0] == from_index)
+        if closed:
+            for i in closed:
+                del node.inbound[i]
+            self._feed(node, ConnectionClosed(closed))
+
+    # ------------------------------------------------------------------ faults
+    def start(self, node: SimNode) -> None:
+        assert node.raft is None
+        node.incarnation += 1
+        node.inbound.clear()
+        node.timer_deadline_ms = None
+        node.crash_after_steps = None
+        node.shutting_down = False
+        node.next_value = None
+        history: list[tuple[int, int]] = []
+        for batch in node.log.batches:
+            if not history or batch.info.epoch > history[-1][0]:
+                history.append((batch.info.epoch, batch.info.base_offset))
+        log_state = LogState(end_offset=node.log.end_offset, epoch_history=tuple(history))
+        now = self.scheduler.now_ms
+        rng = random.Random(f"{self.seed}/node/{node.index}/{node.incarnation}")
+        self.note(f"{node.name} start #{node.incarnation} log_end={node.log.end_offset}")
+        try:
+            node.raft = RaftNode(
+                self.config,
+                node.replica_id,
+                node.directory_id,
+                node.store.state,
+                log_state,
+                self.codec,
+                rng,
+                now,
+            )
+        except Exception as exc:
+            raise self._core_failed(node, exc) from exc
+        self.checker.on_restart(node)
+        self._run(node, self._call(node, lambda r: r.poll(now)))
+
+    def crash(self, node: SimNode, reason: str = "kill") -> None:
+        if node.raft is None:
+            return
+        self.note(f"{node.name} crash ({reason}) log_end={node.log.end_offset}")
+        node.raft = None
+        node.log.crash()
+        node.inbound.clear()
+        for other in self.nodes:
+            if other is not node and other.raft is not None:
+                self.scheduler.after(1, self._close_connections, (other.index, node.index))
+
+    def wipe(self, node: SimNode) -> None:
+        assert node.raft is None, "wipe a stopped node"
+        self.note(f"{node.name} wipe")
+        node.log.wipe()
+        node.store.wipe()
+        self.checker.on_wipe(node)
+
+    def shutdown(self, node: SimNode) -> None:
+        if node.raft is None or node.shutting_down:
+            return
+        node.shutting_down = True
+        now = self.scheduler.now_ms
+        self.note(f"{node.name} shutdown")
+        self._run(node, self._call(node, lambda r: r.shutdown(now)))
+
+    def _finish_shutdown(self, arg: tuple[int, int]) -> None:
+        index, incarnation = arg
+        node = self.nodes[index]
+        if node.raft is None or node.incarnation != incarnation:
+            return
+        node.log.flush()  # a clean stop loses nothing
+        self.crash(node, reason="graceful")
+
+    def arm_mid_ready_crash(self, node: SimNode, steps: int) -> None:
+        """Crash the node after `steps` more ordered Ready steps (0: before the next one)."""
+        if node.raft is not None:
+            node.crash_after_steps = steps
+
+    # ------------------------------------------------------------------ workload
+    def propose_tick(self) -> None:
+        """Every leader appends the next counter value (Kafka's ReplicatedCounter)."""
+        now = self.scheduler.now_ms
+        for node in self.leaders():
+            raft = node.raft
+            assert raft is not None
+            if node.value_epoch != raft.epoch or node.next_value is None:
+                node.value_epoch = raft.epoch
+                node.next_value = last_counter_value(node.log) + 1
+            value = node.next_value
+            try:
+                result = raft.propose([encode_counter(value)], now)
+            except Exception as exc:
+                raise self._core_failed(node, exc) from exc
+            if result.error is ProposeError.NONE:
+                node.next_value = value + 1
+                self.proposed += 1
+                self._run(node, self._call(node, lambda r: r.poll(now)))
+
+    def describe_tick(self) -> None:
+        now = self.scheduler.now_ms
+        for node in self.leaders():
+            try:
+                self.checker.check_describe_quorum(node, self.observer_ids, now)
+            except InvariantViolation:
+                raise
+            except Exception as exc:
+                raise self._core_failed(node, exc) from exc
+
+
+def last_counter_value(log: SimLog) -> int:
+    for batch in reversed(log.batches):
+        values = counter_values(batch.data, batch.info)
+        if values:
+            return values[-1]
+    return 0

@@ -1,0 +1,351 @@
+"""Named safety invariants, checked after every simulated event.
+
+Theory of operation: `InvariantChecker` is told about every node step (`after_step`), every
+quorum-state write (`on_persist`), every message a node sends (`on_send`) and every crash,
+restart and wipe. Each invariant is a small method that raises `InvariantViolation(name, detail)`.
+Checks are incremental (cursors per node), so the cost per event is O(new data), not O(log).
+
+The *committed log* is the longest prefix any node has reported below its high watermark: a list
+of whole batches from offset 0. Every batch entering it is decoded once and its counter values must
+continue the sequence 1, 2, 3, ... (the replicated-counter check). Each committed batch remembers
+the smallest epoch in which a node had it below its HW (`commit_epoch`): Raft's leader completeness
+says every leader of a later epoch holds it.
+
+Invariants (names are what a failure reports):
+- SingleLeader: per epoch at most one replica is leader, and all persisted election states of that
+  epoch that name a leader name the same one.
+- VoteOncePerEpoch: a replica's persisted vote in an epoch never changes to another candidate.
+- MonotonicEpoch: a replica's persisted epoch never decreases (across crashes; reset by a wipe),
+  and after each step its in-memory epoch equals the persisted one.
+- MonotonicHighWatermark: within one incarnation a replica's high watermark never decreases.
+- HighWatermarkWithinLog: a replica's high watermark never exceeds its log end offset.
+- CommittedPrefixIdentical: every voter's log below its high watermark equals the committed log.
+- ObserverCommittedPrefix: the same for observers (with and without id).
+- CommittedCounterSequence: committed data values are exactly previous + 1, from 1.
+- LeaderCompleteness: a leader of epoch e holds every batch committed in an epoch < e.
+- LeaderHighWatermarkAfterEpochStart: a leader only moves its high watermark past the start of its
+  epoch (the LeaderChange batch of its epoch committed first; KAFKA-12619).
+- MajorityReachedHighWatermark: a majority of voters have a durable log end >= a leader's HW.
+- ObserverNeverElects / IdlessObserverPassive: observers stay Unattached/Follower; an id-less
+  observer never votes, never sends Vote/BeginQuorumEpoch/EndQuorumEpoch.
+- DescribeQuorumMembership: the leader's DescribeQuorum lists exactly the voters and only observers
+  that have an id (never the id-less ones).
+- BatchHeaderMatchesInfo: appended bytes carry the base offset/epoch/size the core claims.
+- CoreCrashed: the core raised (assertions are kept on); reported by the cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kraft.ready import ElectionState, Outbound, OutboundRequest
+from kraft.roles import OBSERVER_ROLES, RoleName
+from kraft.rpc import BeginQuorumEpochRequest, EndQuorumEpochRequest, VoteRequest
+from kraft.sim.codec import counter_values
+from kraft.sim.disk import StoredBatch
+
+if TYPE_CHECKING:
+    from kraft.sim.cluster import SimNode
+
+ALL_INVARIANTS = (
+    "SingleLeader",
+    "VoteOncePerEpoch",
+    "MonotonicEpoch",
+    "MonotonicHighWatermark",
+    "HighWatermarkWithinLog",
+    "CommittedPrefixIdentical",
+    "ObserverCommittedPrefix",
+    "CommittedCounterSequence",
+    "LeaderCompleteness",
+    "LeaderHighWatermarkAfterEpochStart",
+    "MajorityReachedHighWatermark",
+    "ObserverNeverElects",
+    "IdlessObserverPassive",
+    "DescribeQuorumMembership",
+    "BatchHeaderMatchesInfo",
+    "CoreCrashed",
+    "Liveness",
+)
+# A voter that loses its disk may forget its vote and its data: Kafka's disk-loss simulation drops
+# these, and so does ours for runs that wipe a voter.
+VOTER_WIPE_RELAXED = frozenset(
+    {
+        "SingleLeader",
+        "VoteOncePerEpoch",
+        "MonotonicEpoch",
+        "MajorityReachedHighWatermark",
+        "LeaderCompleteness",
+        "CommittedPrefixIdentical",
+        "ObserverCommittedPrefix",
+        "CommittedCounterSequence",
+    }
+)
+
+
+class InvariantViolation(Exception):
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(f"{name}: {detail}")
+        self.name = name
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class CommittedBatch:
+    stored: StoredBatch
+    commit_epoch: int
+
+
+@dataclass(slots=True)
+class NodeCursor:
+    """Per-node incremental state; reset on restart (in-memory parts) or wipe (durable parts)."""
+
+    high_watermark: int | None = None
+    epoch: int = 0
+    checked_batches: int = 0
+    leader_epoch: int | None = None
+    completeness_checked: int = 0
+    leader_hw_at_start: int | None = None
+    leader_epoch_start: int | None = None
+    # Durable history (survives crashes, not wipes).
+    persisted_epoch: int = 0
+    votes: dict[int, int] = field(default_factory=dict)
+
+
+class InvariantChecker:
+    def __init__(self, voter_ids: frozenset[int], disabled: frozenset[str] = frozenset()) -> None:
+        self.voter_ids = voter_ids
+        self.majority = len(voter_ids) // 2 + 1
+        self.disabled = disabled
+        self.committed: list[CommittedBatch] = []
+        self.committed_end_offset = 0
+        self.last_counter = 0
+        self.leaders_by_epoch: dict[int, int] = {}
+        self.cursors: dict[int, NodeCursor] = {}
+        self.checks = 0
+
+    def fail(self, name: str, detail: str) -> None:
+        if name not in self.disabled:
+            raise InvariantViolation(name, detail)
+
+    def cursor(self, node: SimNode) -> NodeCursor:
+        c = self.cursors.get(node.index)
+        if c is None:
+            c = self.cursors[node.index] = NodeCursor()
+        return c
+
+    # --------------------------------------------------------------------- life cycle
+    def on_restart(self, node: SimNode) -> None:
+        c = self.cursor(node)
+        c.high_watermark = None
+        c.epoch = 0
+        c.checked_batches = 0
+        c.leader_epoch = None
+        c.completeness_checked = 0
+
+    def on_wipe(self, node: SimNode) -> None:
+        self.cursors[node.index] = NodeCursor()
+
+    # --------------------------------------------------------------------- hooks
+    def on_persist(self, node: SimNode, state: ElectionState) -> None:
+        c = self.cursor(node)
+        if state.epoch < c.persisted_epoch:
+            self.fail(
+                "MonotonicEpoch",
+                f"{node.name} persisted epoch {state.epoch} after {c.persisted_epoch}",
+            )
+        c.persisted_epoch = max(c.persisted_epoch, state.epoch)
+        if state.voted_id is not None:
+            if node.replica_id is None:
+                self.fail("IdlessObserverPassive", f"{node.name} persisted a vote: {state}")
+            previous = c.votes.setdefault(state.epoch, state.voted_id)
+            if previous != state.voted_id:
+                self.fail(
+                    "VoteOncePerEpoch",
+                    f"{node.name} voted for {previous} and then {state.voted_id} "
+                    f"in epoch {state.epoch}",
+                )
+        if state.leader_id is not None:
+            known = self.leaders_by_epoch.setdefault(state.epoch, state.leader_id)
+            if known != state.leader_id:
+                self.fail(
+                    "SingleLeader",
+                    f"epoch {state.epoch}: {node.name} persisted leader {state.leader_id}, "
+                    f"but {known} was leader",
+                )
+
+    def on_send(self, node: SimNode, message: Outbound) -> None:
+        if node.replica_id is None and isinstance(message, OutboundRequest):
+            request = message.request
+            if isinstance(request, VoteRequest | BeginQuorumEpochRequest | EndQuorumEpochRequest):
+                self.fail(
+                    "IdlessObserverPassive",
+                    f"{node.name} sent {type(request).__name__} to {message.destination.node_id}",
+                )
+
+    def on_append(self, node: SimNode, detail: str | None) -> None:
+        if detail is not None:
+            self.fail("BatchHeaderMatchesInfo", f"{node.name}: {detail}")
+
+    # --------------------------------------------------------------------- per step
+    def after_step(self, node: SimNode, now_ms: int) -> None:
+        raft = node.raft
+        if raft is None:
+            return
+        self.checks += 1
+        c = self.cursor(node)
+        role = raft.role
+        epoch = raft.epoch
+        # Roles
+        if not node.is_voter and role not in OBSERVER_ROLES:
+            name = "ObserverNeverElects" if node.replica_id is not None else "IdlessObserverPassive"
+            self.fail(name, f"{node.name} (not a voter) became {role} in epoch {epoch}")
+        if role is RoleName.LEADER:
+            me = -1 if node.replica_id is None else node.replica_id
+            known = self.leaders_by_epoch.setdefault(epoch, me)
+            if known != node.replica_id:
+                self.fail("SingleLeader", f"epoch {epoch}: {node.name} and replica {known} lead")
+        # Epochs
+        if epoch < c.epoch:
+            self.fail("MonotonicEpoch", f"{node.name} epoch went {c.epoch} -> {epoch}")
+        c.epoch = epoch
+        stored = node.store.state
+        if stored is not None and stored.epoch != epoch:
+            self.fail(
+                "MonotonicEpoch",
+                f"{node.name} in-memory epoch {epoch} != persisted epoch {stored.epoch}",
+            )
+        # High watermark
+        hw = raft.high_watermark
+        if hw is not None:
+            if c.high_watermark is not None and hw < c.high_watermark:
+                self.fail(
+                    "MonotonicHighWatermark",
+                    f"{node.name} high watermark went {c.high_watermark} -> {hw}",
+                )
+            if hw > node.log.end_offset:
+                self.fail(
+                    "HighWatermarkWithinLog",
+                    f"{node.name} high watermark {hw} > log end {node.log.end_offset}",
+                )
+            if role is RoleName.LEADER:
+                self._check_leader_hw(node, c, epoch, hw)
+            if hw != c.high_watermark:
+                self._check_committed(node, c, hw, epoch)
+            c.high_watermark = hw
+        if role is RoleName.LEADER:
+            self._check_completeness(node, c, epoch)
+        else:
+            c.leader_epoch = None
+
+    def _check_leader_hw(self, node: SimNode, c: NodeCursor, epoch: int, hw: int) -> None:
+        if c.leader_epoch != epoch:
+            c.leader_epoch = epoch
+            c.completeness_checked = 0
+            c.leader_hw_at_start = c.high_watermark
+            c.leader_epoch_start = None
+        if hw != c.leader_hw_at_start:
+            if c.leader_epoch_start is None:
+                c.leader_epoch_start = epoch_start_offset(node, epoch)
+            start = c.leader_epoch_start
+            if start is not None and hw <= start:
+                self.fail(
+                    "LeaderHighWatermarkAfterEpochStart",
+                    f"{node.name} leader of epoch {epoch} moved HW to {hw} <= epoch start {start}",
+                )
+        durable = sum(
+            1 for n in node.cluster_nodes if n.is_voter and n.log.durable_end_offset >= hw
+        )
+        if durable < self.majority:
+            self.fail(
+                "MajorityReachedHighWatermark",
+                f"{node.name} leader HW {hw} but only {durable} voters have it durably",
+            )
+
+    def _check_committed(self, node: SimNode, c: NodeCursor, hw: int, epoch: int) -> None:
+        name = "CommittedPrefixIdentical" if node.is_voter else "ObserverCommittedPrefix"
+        batches = node.log.batches
+        i = c.checked_batches
+        committed = self.committed
+        while i < len(batches) and batches[i].info.base_offset < hw:
+            mine = batches[i]
+            if i < len(committed):
+                theirs = committed[i].stored
+                if mine.info != theirs.info or mine.data != theirs.data:
+                    self.fail(
+                        name,
+                        f"{node.name} batch {mine.info} below HW {hw} differs from committed "
+                        f"{theirs.info}",
+                    )
+                if epoch < committed[i].commit_epoch:
+                    committed[i].commit_epoch = epoch
+            else:
+                self._extend_committed(node, mine, epoch)
+            i += 1
+        c.checked_batches = i
+
+    def _extend_committed(self, node: SimNode, batch: StoredBatch, epoch: int) -> None:
+        assert batch.info.base_offset == self.committed_end_offset
+        self.committed.append(CommittedBatch(batch, epoch))
+        self.committed_end_offset = batch.info.last_offset + 1
+        for value in counter_values(batch.data, batch.info):
+            if value != self.last_counter + 1:
+                self.fail(
+                    "CommittedCounterSequence",
+                    f"committed value {value} after {self.last_counter} "
+                    f"(batch {batch.info}, first seen on {node.name})",
+                )
+            self.last_counter = value
+
+    def _check_completeness(self, node: SimNode, c: NodeCursor, epoch: int) -> None:
+        if c.leader_epoch != epoch:
+            c.leader_epoch = epoch
+            c.completeness_checked = 0
+            c.leader_hw_at_start = c.high_watermark
+            c.leader_epoch_start = None
+        committed = self.committed
+        if c.completeness_checked == len(committed):
+            return
+        batches = node.log.batches
+        for i in range(c.completeness_checked, len(committed)):
+            entry = committed[i]
+            if entry.commit_epoch >= epoch:
+                continue
+            if i >= len(batches) or batches[i].info != entry.stored.info:
+                self.fail(
+                    "LeaderCompleteness",
+                    f"{node.name} leads epoch {epoch} without batch {entry.stored.info} "
+                    f"committed in epoch {entry.commit_epoch}",
+                )
+        c.completeness_checked = len(committed)
+
+    # --------------------------------------------------------------------- periodic
+    def check_describe_quorum(
+        self, node: SimNode, observer_ids: frozenset[int], now_ms: int
+    ) -> None:
+        raft = node.raft
+        if raft is None or raft.role is not RoleName.LEADER:
+            return
+        answer = raft.describe_quorum(now_ms)
+        voters = {r.replica_id for r in answer.voters}
+        observers = {r.replica_id for r in answer.observers}
+        if voters != set(self.voter_ids):
+            self.fail(
+                "DescribeQuorumMembership", f"voters {sorted(voters)} != {sorted(self.voter_ids)}"
+            )
+        if not observers <= observer_ids:
+            self.fail(
+                "DescribeQuorumMembership",
+                f"observers {sorted(observers)} include replicas that are not observers with an id",
+            )
+
+
+def epoch_start_offset(node: SimNode, epoch: int) -> int | None:
+    """Base offset of the first batch of `epoch` in the node's log (its LeaderChange batch)."""
+    start = None
+    for batch in reversed(node.log.batches):
+        if batch.info.epoch < epoch:
+            break
+        if batch.info.epoch == epoch:
+            start = batch.info.base_offset
+    return start

@@ -1,0 +1,292 @@
+"""Run one seed or a range of seeds; every failure comes with the one command that replays it.
+
+Theory of operation: `plan(seed, ...)` fixes everything a run depends on (scenario, cluster shape,
+injected bugs, phase lengths) in a `RunSpec`; what the caller leaves open is drawn from a Random
+derived from the seed alone, so the replay line (which spells the spec out) reproduces the run
+exactly. `run(spec)` then:
+
+1. starts every node at a small random offset, a workload tick (the leader appends the next
+   counter value) and a DescribeQuorum check;
+2. lets the scenario inject faults for `chaos_ms` of virtual time, checking invariants after
+   every event;
+3. heals: partitions removed, calm network, every stopped node restarted;
+4. liveness: within `liveness_ms` a leader must exist whose epoch is the highest of every running
+   node, the committed log must grow beyond what it was at the heal, and every running replica
+   (observers included) must reach that heal-time committed offset. The run stops as soon as this
+   holds.
+
+Any invariant violation, core exception or missed liveness bound fails the run. `RunResult`
+carries the trace hash (blake2b of the deterministic trace), so determinism is checked by running
+a seed twice and comparing hashes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from kraft.config import InjectedBug
+from kraft.roles import RoleName
+from kraft.sim.cluster import ClusterSpec, SimCluster
+from kraft.sim.invariants import VOTER_WIPE_RELAXED, InvariantViolation
+from kraft.sim.scenarios import MIXED, SCENARIO_FUNCTIONS, SCENARIOS, Chaos
+from kraft.sim.scheduler import Scheduler, SchedulerOverflow, Trace
+
+CHAOS_MS_DEFAULT = 6_000
+LIVENESS_MS_DEFAULT = 10_000
+PROPOSE_INTERVAL_MS = (20, 60)
+DESCRIBE_INTERVAL_MS = 250
+LIVENESS_PROBE_MS = 50
+START_JITTER_MS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    seed: int
+    scenario: str
+    cluster: ClusterSpec
+    bugs: frozenset[InjectedBug] = frozenset()
+    chaos_ms: int = CHAOS_MS_DEFAULT
+    liveness_ms: int = LIVENESS_MS_DEFAULT
+
+    def replay_command(self) -> str:
+        parts = [
+            f"bin/kraft sim --seed {self.seed} --scenario {self.scenario}",
+            self.cluster.describe(),
+        ]
+        parts += [f"--bug {b.value}" for b in sorted(self.bugs, key=lambda b: b.value)]
+        if self.chaos_ms != CHAOS_MS_DEFAULT:
+            parts.append(f"--chaos-ms {self.chaos_ms}")
+        if self.liveness_ms != LIVENESS_MS_DEFAULT:
+            parts.append(f"--liveness-ms {self.liveness_ms}")
+        return " ".join(parts)
+
+
+@dataclass(slots=True)
+class RunResult:
+    spec: RunSpec
+    ok: bool
+    violation: str | None = None  # invariant name
+    detail: str = ""
+    trace_hash: str = ""
+    events: int = 0
+    virtual_ms: int = 0
+    committed_offset: int = 0
+    proposed: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    elapsed_s: float = 0.0
+    trace_lines: list[str] = field(default_factory=list)
+
+    def summary_line(self) -> str:
+        if self.ok:
+            return (
+                f"seed {self.spec.seed} ok: {self.spec.scenario}, {self.events} events, "
+                f"committed {self.committed_offset}, {self.elapsed_s:.2f}s"
+            )
+        return f"FAIL {self.violation}: {self.detail}\n  replay: {self.spec.replay_command()}"
+
+
+def plan(
+    seed: int,
+    scenario: str | None = None,
+    voters: int | None = None,
+    observers: int | None = None,
+    idless: int | None = None,
+    bugs: Iterable[InjectedBug] = (),
+    chaos_ms: int = CHAOS_MS_DEFAULT,
+    liveness_ms: int = LIVENESS_MS_DEFAULT,
+) -> RunSpec:
+    """Fill in what the caller left open from a Random that depends on the seed only."""
+    shape = random.Random(f"{seed}/shape")
+    picked_scenario = shape.choice(MIXED)
+    picked_voters = shape.choice((3, 3, 5)) if picked_scenario != "split" else 5
+    picked_observers = shape.randint(0, 2)
+    picked_idless = shape.randint(0, 2)
+    if picked_scenario == "observers":
+        picked_observers = max(picked_observers, 1)
+        picked_idless = max(picked_idless, 1)
+    scenario = scenario or picked_scenario
+    assert scenario in SCENARIOS, scenario
+    return RunSpec(
+        seed=seed,
+        scenario=scenario,
+        cluster=ClusterSpec(
+            voters=picked_voters if voters is None else voters,
+            observers=picked_observers if observers is None else observers,
+            idless_observers=picked_idless if idless is None else idless,
+        ),
+        bugs=frozenset(bugs),
+        chaos_ms=chaos_ms,
+        liveness_ms=liveness_ms,
+    )
+
+
+class _LivenessReached(Exception):
+    pass
+
+
+def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
+    started = time.perf_counter()
+    scheduler = Scheduler()
+    trace = Trace(keep_lines=keep_trace)
+    disabled = VOTER_WIPE_RELAXED if spec.scenario == "voter-wipe" else frozenset()
+    cluster = SimCluster(
+        spec.seed,
+        spec.cluster,
+        scheduler,
+        trace,
+        injected_bugs=spec.bugs,
+        disabled_invariants=disabled,
+    )
+    result = RunResult(spec=spec, ok=True)
+    try:
+        _drive(spec, cluster, scheduler)
+    except InvariantViolation as violation:
+        result.ok = False
+        result.violation = violation.name
+        result.detail = f"{violation.detail} at {scheduler.now_ms} ms"
+    except SchedulerOverflow as exc:
+        result.ok = False
+        result.violation = "SchedulerOverflow"
+        result.detail = str(exc)
+    except _LivenessReached:
+        pass
+    trace.add(scheduler.now_ms, f"end ok={result.ok} violation={result.violation}")
+    result.trace_hash = trace.hexdigest()
+    result.events = scheduler.events_run
+    result.virtual_ms = scheduler.now_ms
+    result.committed_offset = cluster.checker.committed_end_offset
+    result.proposed = cluster.proposed
+    result.faults = cluster.faults + Counter(
+        {
+            "net-dropped": cluster.network.stats.dropped_random,
+            "net-duplicated": cluster.network.stats.duplicated,
+            "net-partitioned": cluster.network.stats.dropped_partition,
+            "net-slow": cluster.network.stats.slow,
+            "disk-lost-batches": sum(n.log.stats.lost_batches for n in cluster.nodes),
+        }
+    )
+    result.elapsed_s = time.perf_counter() - started
+    result.trace_lines = trace.lines
+    return result
+
+
+def _drive(spec: RunSpec, cluster: SimCluster, scheduler: Scheduler) -> None:
+    rng = cluster.workload_rng
+    for node in cluster.nodes:
+        scheduler.at(rng.randint(0, START_JITTER_MS), cluster.start, node)
+
+    def propose(_arg: object) -> None:
+        cluster.propose_tick()
+        scheduler.after(rng.randint(*PROPOSE_INTERVAL_MS), propose)
+
+    def describe(_arg: object) -> None:
+        cluster.describe_tick()
+        scheduler.after(DESCRIBE_INTERVAL_MS, describe)
+
+    scheduler.at(START_JITTER_MS + 1, propose)
+    scheduler.at(DESCRIBE_INTERVAL_MS, describe)
+    chaos_end_ms = START_JITTER_MS + spec.chaos_ms
+    chaos = Chaos(cluster, START_JITTER_MS + 500, chaos_end_ms)
+    SCENARIO_FUNCTIONS[spec.scenario](chaos)
+    scheduler.run_until(chaos_end_ms)
+
+    # Heal, then demand progress within the bound.
+    cluster.note("heal")
+    cluster.network.heal()
+    for node in cluster.nodes:
+        if node.raft is not None and (node.crash_after_steps is not None or node.shutting_down):
+            cluster.crash(node, reason="heal")
+        if node.raft is None:
+            cluster.start(node)
+    committed_at_heal = cluster.checker.committed_end_offset
+
+    def probe(_arg: object) -> None:
+        if liveness_holds(cluster, committed_at_heal):
+            raise _LivenessReached()
+        scheduler.after(LIVENESS_PROBE_MS, probe)
+
+    scheduler.after(LIVENESS_PROBE_MS, probe)
+    scheduler.run_until(chaos_end_ms + spec.liveness_ms)
+    raise InvariantViolation(
+        "Liveness",
+        f"no progress within {spec.liveness_ms} ms after heal: {liveness_state(cluster)}",
+    )
+
+
+def liveness_holds(cluster: SimCluster, committed_at_heal: int) -> bool:
+    leader = cluster.current_leader()
+    if leader is None or leader.raft is None:
+        return False
+    epoch = leader.raft.epoch
+    if cluster.checker.committed_end_offset <= committed_at_heal:
+        return False
+    for node in cluster.nodes:
+        raft = node.raft
+        if raft is None:
+            return False
+        if raft.epoch > epoch:
+            return False
+        hw = raft.high_watermark
+        if hw is None or hw < committed_at_heal:
+            return False
+    return True
+
+
+def liveness_state(cluster: SimCluster) -> str:
+    parts = []
+    for node in cluster.nodes:
+        raft = node.raft
+        if raft is None:
+            parts.append(f"{node.name}=down")
+        else:
+            role = raft.role.value if isinstance(raft.role, RoleName) else str(raft.role)
+            parts.append(f"{node.name}={role}/e{raft.epoch}/hw{raft.high_watermark}")
+    return f"committed={cluster.checker.committed_end_offset} " + " ".join(parts)
+
+
+# ---------------------------------------------------------------------- seed ranges
+@dataclass(slots=True)
+class Summary:
+    seeds: int = 0
+    passed: int = 0
+    failures: list[RunResult] = field(default_factory=list)
+    faults: Counter[str] = field(default_factory=Counter)
+    scenarios: Counter[str] = field(default_factory=Counter)
+    events: int = 0
+    elapsed_s: float = 0.0
+
+    def add(self, result: RunResult) -> None:
+        self.seeds += 1
+        self.passed += result.ok
+        if not result.ok:
+            self.failures.append(result)
+        self.faults.update(result.faults)
+        self.scenarios[result.spec.scenario] += 1
+        self.events += result.events
+
+    def line(self) -> str:
+        faults = ", ".join(f"{k}={v}" for k, v in sorted(self.faults.items()))
+        return (
+            f"seeds={self.seeds} passed={self.passed} failed={len(self.failures)} "
+            f"time={self.elapsed_s:.1f}s events={self.events} faults: {faults}"
+        )
+
+
+def _run_quiet(spec: RunSpec) -> RunResult:
+    return run(spec)
+
+
+def run_many(specs: list[RunSpec], jobs: int = 1) -> Iterator[RunResult]:
+    """Results in spec order; `jobs` > 1 runs them in that many worker processes."""
+    if jobs <= 1:
+        for spec in specs:
+            yield run(spec)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(jobs) as pool:
+        yield from pool.imap(_run_quiet, specs, chunksize=4)
