@@ -1,0 +1,1 @@
+"""Client side of pykraft: the id-less observer library and what the tools share."""
