@@ -28,7 +28,9 @@ from wire.records.batch import (
 from wire.records.compression import DECOMPRESSED_BYTES_MAX, decompress
 from wire.records.varint import decode_varint, decode_varlong, encode_varint, encode_varlong
 
-RECORD_HEADERS_MAX = 1 << 16  # far above real use; bounds work on hostile counts
+RECORD_HEADERS_MAX = 1 << 16
+# attributes, timestampDelta, offsetDelta, keyLength, valueLength, headerCount: one byte each at least
+RECORD_BODY_BYTES_MIN = 6  # far above real use; bounds work on hostile counts
 _INT8 = struct.Struct(">b")
 
 Headers = tuple[tuple[str, bytes | None], ...]
@@ -127,9 +129,15 @@ def decode_records(
 
 
 def _read_varint(data: bytes, p: int) -> tuple[int, int]:
-    b = data[p] if p < len(data) else 0x80
-    if b < 0x80:  # one-byte fast path: most lengths and deltas
-        return (b >> 1) ^ -(b & 1), p + 1
+    """decode_varint with the one- and two-byte cases (nearly all lengths and deltas) inlined."""
+    if p + 1 < len(data):
+        b = data[p]
+        if b < 0x80:
+            return (b >> 1) ^ -(b & 1), p + 1
+        b2 = data[p + 1]
+        if b2 < 0x80:
+            n = (b & 0x7F) | (b2 << 7)
+            return (n >> 1) ^ -(n & 1), p + 2
     return decode_varint(data, p)
 
 
@@ -152,18 +160,29 @@ def _decode_record(
     record_end = p + length
     if length < 0 or record_end > len(data):
         raise DecodeError(f"record length {length} out of range", offset=start)
-    if p >= record_end:
-        raise DecodeError("empty record", offset=start)
+    if length < RECORD_BODY_BYTES_MIN:
+        raise DecodeError(f"record length {length} below the minimum", offset=start)
     attributes = data[p]
     if attributes >= 0x80:
         attributes -= 0x100
-    timestamp_delta, p = decode_varlong(data, p + 1)
+    timestamp_delta = data[p + 1]  # p + 1 < record_end: length >= 2 checked above
+    if timestamp_delta < 0x80:
+        timestamp_delta = (timestamp_delta >> 1) ^ -(timestamp_delta & 1)
+        p += 2
+    else:
+        timestamp_delta, p = decode_varlong(data, p + 1)
     offset_delta, p = _read_varint(data, p)
-    key, p = _read_nullable(data, p, record_end, "key")
+    if p < record_end and data[p] == 0x01:  # null key, raft's data records
+        key = None
+        p += 1
+    else:
+        key, p = _read_nullable(data, p, record_end, "key")
     value, p = _read_nullable(data, p, record_end, "value")
-    header_count, p = _read_varint(data, p)
     headers: Headers = ()
-    if header_count:
+    if p < record_end and data[p] == 0x00:  # no headers
+        p += 1
+    else:
+        header_count, p = _read_varint(data, p)
         if not 0 <= header_count <= RECORD_HEADERS_MAX:
             raise DecodeError(f"record header count {header_count} out of range", offset=p)
         items: list[tuple[str, bytes | None]] = []
