@@ -28,9 +28,9 @@ from wire.records.batch import (
 from wire.records.compression import DECOMPRESSED_BYTES_MAX, decompress
 from wire.records.varint import decode_varint, decode_varlong, encode_varint, encode_varlong
 
-RECORD_HEADERS_MAX = 1 << 16
-# attributes, timestampDelta, offsetDelta, keyLength, valueLength, headerCount: one byte each at least
-RECORD_BODY_BYTES_MIN = 6  # far above real use; bounds work on hostile counts
+RECORD_HEADERS_MAX = 1 << 16  # far above real use; bounds work on hostile counts
+# attributes, timestampDelta, offsetDelta, keyLength, valueLength, headerCount: a byte each at least
+RECORD_BODY_BYTES_MIN = 6
 _INT8 = struct.Struct(">b")
 
 Headers = tuple[tuple[str, bytes | None], ...]
