@@ -86,16 +86,25 @@ def decompress(
 
 
 def _gzip_decode(data: bytes | bytearray | memoryview, limit: int) -> bytes:
-    d = zlib.decompressobj(31)
-    try:
-        out = d.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise DecodeError(f"GZIP decompression failed: {exc}") from None
-    if len(out) > limit:
-        raise DecodeError(f"GZIP payload expands beyond {limit} bytes")
-    if not d.eof:
-        raise DecodeError("GZIP stream truncated")
-    return out
+    """Concatenated gzip members are one stream (as Java's GZIPInputStream reads them)."""
+    out: list[bytes] = []
+    total = 0
+    rest = bytes(data)
+    while True:
+        d = zlib.decompressobj(31)
+        try:
+            chunk = d.decompress(rest, limit - total + 1)
+        except zlib.error as exc:
+            raise DecodeError(f"GZIP decompression failed: {exc}") from None
+        total += len(chunk)
+        if total > limit:
+            raise DecodeError(f"GZIP payload expands beyond {limit} bytes")
+        if not d.eof:
+            raise DecodeError("GZIP stream truncated")
+        out.append(chunk)
+        rest = d.unused_data
+        if not rest:
+            return b"".join(out)
 
 
 def _snappy_xerial_encode(data: bytes | bytearray | memoryview) -> bytes:
