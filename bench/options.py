@@ -25,6 +25,7 @@ class BenchOptions:
     warmup_s: float = 3.0
     record_sizes: tuple[int, ...] = (256, KIB)
     failover_runs: int = 10
+    memory_duration_s: float = 600.0
     workdir: Path = field(default_factory=lambda: Path("/tmp"))
     root: Path = ROOT
     verbose: bool = False

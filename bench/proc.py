@@ -212,7 +212,11 @@ class Child:
 
 
 def spawn(
-    name: str, argv: Sequence[str], log_path: Path, env: dict[str, str] | None = None
+    name: str,
+    argv: Sequence[str],
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> Child:
     """Start `argv` in a new session with stdout+stderr appended to `log_path`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,6 +228,7 @@ def spawn(
             stderr=subprocess.STDOUT,
             start_new_session=True,
             env=env,
+            cwd=cwd,
         )
     return Child(name=name, popen=popen, log_path=log_path)
 

@@ -21,7 +21,15 @@ from bench import machine, report
 from bench.options import ROOT, BenchOptions, ScenarioUnavailable
 
 # Order matters only for the reading of the table; the peer runs next to throughput.
-SCENARIOS: tuple[str, ...] = ("codec", "throughput", "peer", "latency", "consumer", "failover")
+SCENARIOS: tuple[str, ...] = (
+    "codec",
+    "throughput",
+    "peer",
+    "latency",
+    "consumer",
+    "failover",
+    "memory",
+)
 QUICK_SCENARIOS: tuple[str, ...] = ("codec", "peer", "throughput")
 
 
@@ -34,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup-s", type=float, default=3.0, help="unmeasured warm-up per run")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median reported)")
     parser.add_argument("--failover-runs", type=int, default=10, help="kill -9 rounds (median)")
+    parser.add_argument(
+        "--memory-duration-s", type=float, default=600.0, help="length of the memory run"
+    )
     parser.add_argument(
         "--record-sizes", default="256,1024", help="comma-separated record sizes in bytes"
     )
@@ -62,6 +73,7 @@ def options_from(args: argparse.Namespace) -> BenchOptions:
         warmup_s=args.warmup_s,
         runs=args.runs,
         failover_runs=args.failover_runs,
+        memory_duration_s=args.memory_duration_s,
         record_sizes=tuple(int(s) for s in args.record_sizes.split(",")),
         workdir=args.workdir,
         verbose=not args.quiet,

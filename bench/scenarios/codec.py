@@ -47,7 +47,19 @@ def run(options: BenchOptions) -> dict[str, Any]:
     return figures
 
 
+def _pairs(figures: dict[str, Any], first: str, second: str) -> dict[str, tuple[Any, Any]]:
+    """Group `<what>_<first>_<unit>` with `<what>_<second>_<unit>` (e.g. encode/decode)."""
+    pairs: dict[str, tuple[Any, Any]] = {}
+    for key, value in figures.items():
+        if f"_{first}_" in key:
+            what, unit = key.split(f"_{first}_", 1)
+            other = figures.get(f"{what}_{second}_{unit}")
+            pairs[f"{what.replace('_', ' ')} ({unit.replace('_per_s', '/s')})"] = (value, other)
+    return pairs
+
+
 def rows(figures: dict[str, Any]) -> list[Any]:
+    """A compact view: encode/decode frames/s per message, build/parse records/s per size."""
     from bench.report import Row, fmt_num
 
     out = []
@@ -55,14 +67,20 @@ def rows(figures: dict[str, Any]) -> list[Any]:
     if "unavailable" in frames:
         out.append(Row("codec", "frames", "—", frames["unavailable"]))
     else:
-        for key, value in frames.items():
-            if key.endswith("_per_s"):
-                out.append(Row("codec", key.replace("_", " "), fmt_num(value)))
+        for what, (enc, dec) in _pairs(frames, "encode", "decode").items():
+            out.append(Row("codec", f"{what}: encode / decode", f"{fmt_num(enc)} / {fmt_num(dec)}"))
     for size, records in figures["records"].items():
         if "unavailable" in records:
             out.append(Row("codec", f"records {size} B", "—", records["unavailable"]))
             continue
-        for key, value in records.items():
-            if key.endswith("_per_s"):
-                out.append(Row("codec", f"{key.replace('_', ' ')} ({size} B)", fmt_num(value)))
+        build, parse = records.get("build_records_per_s"), records.get("parse_records_per_s")
+        crc = records.get("crc_verify_mb_per_s")
+        out.append(
+            Row(
+                "codec",
+                f"record batch v2, {size} B records: build / parse records/s",
+                f"{fmt_num(build)} / {fmt_num(parse)}",
+                f"uncompressed; CRC32C verify {fmt_num(crc)} MB/s; codecs in the JSON",
+            )
+        )
     return out

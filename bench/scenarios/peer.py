@@ -34,7 +34,9 @@ def run_once(options: BenchOptions, record_size: int, workdir: Path) -> dict[str
                 "--record-size", str(record_size), "--warmup-s", str(warmup_s),
                 "--duration-s", str(duration_s), "--out", str(out),
             ]  # fmt: skip
-            started.append(spawn(f"pysyncobj-{port}", argv, workdir / f"peer-{port}.log"))
+            log_path = workdir / f"peer-{port}.log"
+            # cwd = the tree's root so that `-m bench.peer_worker` resolves from anywhere.
+            started.append(spawn(f"pysyncobj-{port}", argv, log_path, cwd=options.root))
         sampler = Sampler([c.pid for c in started]).start()
         try:
             deadline = time.monotonic() + warmup_s + duration_s + RESULT_WAIT_EXTRA_S

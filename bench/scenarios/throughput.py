@@ -1,0 +1,103 @@
+"""Throughput: 3 voters, `--throughput` far above capacity, committed records/s and MB/s.
+
+Per record size, `runs` runs of `duration_s` each after a warm-up; each run reads the leader's
+stats lines inside the window. Two views of the same thing are kept: the node's own
+committed_records_per_s (time-weighted over the window's intervals) and the high-watermark advance
+per second (offsets, so it also counts the rare control record). The median over runs is reported,
+with CPU per node (cores) and peak RSS per node from /proc.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from bench.options import BenchOptions, ScenarioUnavailable, log, median
+from bench.quorum import Quorum
+
+SATURATING_RECORDS_PER_S = 10_000_000
+REPORT_INTERVAL_MS = 1000
+QUICK_REPORT_INTERVAL_MS = 500
+
+
+def report_interval_ms(options: BenchOptions) -> int:
+    return QUICK_REPORT_INTERVAL_MS if options.quick else REPORT_INTERVAL_MS
+
+
+def window_rates(lines: list[dict[str, Any]]) -> dict[str, float]:
+    """Time-weighted committed rates and the HW advance rate over consecutive stats lines."""
+    if len(lines) < 2:
+        raise ScenarioUnavailable(
+            f"only {len(lines)} leader stats line(s) in the window; lengthen --duration-s"
+        )
+    span_s = (lines[-1]["time_ms"] - lines[0]["time_ms"]) / 1000
+    records = bytes_ = 0.0
+    for previous, line in itertools.pairwise(lines):
+        dt_s = (line["time_ms"] - previous["time_ms"]) / 1000
+        records += line["committed_records_per_s"] * dt_s
+        bytes_ += line["committed_bytes_per_s"] * dt_s
+    hw_delta = lines[-1]["high_watermark"] - lines[0]["high_watermark"]
+    return {
+        "committed_records_per_s": records / span_s,
+        "committed_mb_per_s": bytes_ / span_s / 1e6,
+        "high_watermark_offsets_per_s": hw_delta / span_s,
+        "window_s": span_s,
+    }
+
+
+def run_once(options: BenchOptions, record_size: int, throughput: int, **kw: Any) -> dict[str, Any]:
+    kw.setdefault("report_interval_ms", report_interval_ms(options))
+    with Quorum(options, throughput=throughput, record_size=record_size, **kw) as q:
+        leader, lines = q.measure(options.effective_warmup_s, options.effective_duration_s)
+        assert q.sampler is not None
+        usage = {v.node_id: q.sampler.usage(q.child(v).pid) for v in q.voters}
+        figures: dict[str, Any] = window_rates(lines)
+        figures["leader_id"] = leader.node_id
+        figures["cpu_cores_per_node"] = {n: round(u.cpu_cores, 2) for n, u in usage.items()}
+        figures["rss_mib_peak_per_node"] = {n: round(u.rss_mib_peak, 1) for n, u in usage.items()}
+        figures["rss_mib_first_last_per_node"] = {
+            n: (round(u.rss_mib_first, 1), round(u.rss_mib_last, 1)) for n, u in usage.items()
+        }
+        figures["stats_lines"] = lines
+        return figures
+
+
+def run(options: BenchOptions) -> dict[str, Any]:
+    figures: dict[str, Any] = {
+        "offered_records_per_s": SATURATING_RECORDS_PER_S,
+        "by_record_size": {},
+    }
+    for size in options.record_sizes:
+        runs = []
+        for index in range(options.effective_runs):
+            log(options, f"throughput: {size} B run {index + 1}")
+            runs.append(run_once(options, size, SATURATING_RECORDS_PER_S))
+        figures["by_record_size"][str(size)] = {
+            "committed_records_per_s": median([r["committed_records_per_s"] for r in runs]),
+            "committed_mb_per_s": median([r["committed_mb_per_s"] for r in runs]),
+            "high_watermark_offsets_per_s": median(
+                [r["high_watermark_offsets_per_s"] for r in runs]
+            ),
+            "runs": runs,
+        }
+    return figures
+
+
+def rows(figures: dict[str, Any]) -> list[Any]:
+    from bench.report import Row, fmt_num
+
+    out = []
+    for size, by_size in figures["by_record_size"].items():
+        runs = by_size["runs"]
+        cpu = list(runs[0]["cpu_cores_per_node"].values())
+        rss = max(max(r["rss_mib_peak_per_node"].values()) for r in runs)
+        out.append(
+            Row(
+                "throughput",
+                f"3 voters, {size} B, saturated: committed records/s",
+                fmt_num(by_size["committed_records_per_s"]),
+                f"{fmt_num(by_size['committed_mb_per_s'], 1)} MB/s; median of {len(runs)}; "
+                f"CPU/node {cpu} cores; peak RSS {rss:.0f} MiB; fsync on",
+            )
+        )
+    return out
