@@ -55,6 +55,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--trace", action="store_true", help="print the event trace (one seed)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--check-determinism",
+        action="store_true",
+        help="run every seed twice and fail if the two trace hashes differ",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="one line per seed")
     parser.set_defaults(run=main)
 
@@ -85,6 +90,12 @@ def main(args: argparse.Namespace) -> int:
             summary.add(result)
     else:
         for result in run_many(specs, jobs=args.jobs):
+            if args.check_determinism:
+                again = run(result.spec)
+                if again.trace_hash != result.trace_hash:
+                    result.ok = False
+                    result.violation = "Determinism"
+                    result.detail = f"trace hash {result.trace_hash} then {again.trace_hash}"
             summary.add(result)
             if args.verbose or not result.ok:
                 print(result.summary_line(), flush=True)

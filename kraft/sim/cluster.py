@@ -207,6 +207,9 @@ class SimCluster:
         for _ in range(spec.idless_observers):
             self.nodes.append(SimNode(self, len(self.nodes), None, False))
         self.voters = [n for n in self.nodes if n.is_voter]
+        self.index_by_replica_id = {
+            n.replica_id: n.index for n in self.nodes if n.replica_id is not None
+        }
         self.observer_ids = frozenset(
             n.replica_id for n in self.nodes if not n.is_voter and n.replica_id is not None
         )
@@ -320,8 +323,7 @@ class SimCluster:
     def send(self, node: SimNode, message: Outbound) -> None:
         self.checker.on_send(node, message)
         if isinstance(message, OutboundRequest):
-            dst = message.destination.port - BASE_PORT
-            assert 0 <= dst < len(self.nodes), message.destination
+            dst = self._route(message)
             if self.nodes[dst].raft is None:
                 self.scheduler.after(
                     CONNECT_REFUSED_MS,
@@ -345,6 +347,16 @@ class SimCluster:
                 records=node.log.read(read.start_offset, read.max_bytes, read.end_offset_limit),
             )
         self.network.send(node.index, src, ("resp", request_id, response))
+
+    def _route(self, message: OutboundRequest) -> int:
+        """Node index of a destination: by port (bootstrap servers too), else by replica id."""
+        destination = message.destination
+        if destination.port:
+            dst = destination.port - BASE_PORT
+        else:
+            dst = self.index_by_replica_id.get(destination.node_id, -1)
+        assert 0 <= dst < len(self.nodes), f"no simulated node at {destination}"
+        return dst
 
     def _refused(self, arg: tuple[int, int, int]) -> None:
         index, incarnation, request_id = arg
