@@ -40,6 +40,8 @@ Reading:
     crc_ok(buf, pos, header) -> bool ;  verify_batch(buf, pos=0) -> BatchHeader
     decode_records(buf, pos, header, *, verify_crc=True) -> list[Record]   # decompresses
     decode_control_record(record) -> (ControlRecordType | int, value message | None)
+        # value decoded at the version in its own leading int16; None for ABORT/COMMIT, unknown
+        # types and newer value versions (readers skip them)
     control_record_type(record) -> ControlRecordType | int
 
 Building (each returns the complete batch as bytes, CRC set):

@@ -213,6 +213,8 @@ def iter_batches(
     A partial batch is one whose header, or whose declared length, runs past the end of `buf`.
     A complete header that is invalid (wrong magic, absurd length) raises `DecodeError`.
     """
+    if pos < 0:
+        raise ValueError(f"negative scan position {pos}")
     end = len(buf)
     unpack_from = HEADER_STRUCT.unpack_from
     while pos < end:

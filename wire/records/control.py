@@ -6,9 +6,12 @@ version (the struct's own first field is an int16 `Version`; there is no extra p
 schemas are declared once by the wire layer (`wire.messages.control_records`); this module maps
 types to those classes.
 
-Readers skip what they do not know: an unknown type decodes to (type as int, None), a key version
-above 0 is read like version 0 (Kafka logs and continues). A key shorter than 4 bytes, or a
-known type whose value does not decode, is a `DecodeError`.
+Readers skip what they do not know: an unknown type decodes to (type as int, None), a value whose
+own leading `version` is newer than the wire layer declares decodes to (type, None), and a key
+version above 0 is read like version 0 (Kafka logs and continues). A key shorter than 4 bytes, or
+a known type whose value does not decode at its stated version, is a `DecodeError`. (SEED-era
+LeaderChange values, written before the `Version` field existed, therefore do not decode; raft
+logs from Kafka 3.0 on are unaffected.)
 """
 
 from __future__ import annotations

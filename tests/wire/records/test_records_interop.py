@@ -219,3 +219,18 @@ def test_scan_agrees_with_kafka_python_valid_bytes() -> None:
     theirs = MemoryRecords(truncated)
     assert scan.valid_bytes == theirs.valid_bytes()
     assert io.BytesIO(truncated).getbuffer().nbytes == len(truncated)
+
+
+@pytest.mark.parametrize("impl", ["cython", "python"])
+@pytest.mark.parametrize("codec", ALL_CODECS, ids=lambda c: c.name)
+def test_our_batches_decode_in_aiokafka_default_records(codec: Compression, impl: str) -> None:
+    cls = aio_records.DefaultRecordBatch if impl == "cython" else aio_records._DefaultRecordBatchPy
+    batch = cls(_our_general_batch(codec))
+    assert batch.validate_crc()
+    assert (batch.base_offset, batch.compression_type) == (500, int(codec))
+    theirs = list(batch)
+    assert [(r.offset, r.timestamp, r.key, r.value) for r in theirs] == [
+        (500 + i, 1_700_000_000_000 + i * 7, None if i % 3 == 0 else b"key-%d" % i, v)
+        for i, v in enumerate(VALUES)
+    ]
+    assert [list(r.headers) for r in theirs] == [list(_headers(i)) for i in range(len(VALUES))]
