@@ -1,0 +1,52 @@
+"""Size-prefixed framing: partial input, many frames per read, limits."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wire.errors import DecodeError, FrameTooLargeError
+from wire.framing import FRAME_BYTES_MAX_DEFAULT, FrameDecoder, frame
+
+
+def test_default_limit_is_kafka_socket_request_max_bytes() -> None:
+    assert FrameDecoder().frame_bytes_max == FRAME_BYTES_MAX_DEFAULT == 104857600
+
+
+@given(
+    payloads=st.lists(st.binary(max_size=40), max_size=6),
+    cuts=st.lists(st.integers(0, 300), max_size=8),
+)
+def test_any_split_of_the_stream_yields_the_same_frames(
+    payloads: list[bytes], cuts: list[int]
+) -> None:
+    stream = b"".join(frame(p) for p in payloads)
+    decoder = FrameDecoder()
+    got: list[bytes] = []
+    last = 0
+    for cut in sorted({min(c, len(stream)) for c in cuts}):
+        got += decoder.feed(stream[last:cut])
+        last = cut
+    got += decoder.feed(stream[last:])
+    assert got == payloads
+    assert decoder.buffered_bytes == 0
+
+
+def test_oversize_prefix_is_rejected_before_the_payload_arrives() -> None:
+    decoder = FrameDecoder(frame_bytes_max=10)
+    assert decoder.feed(frame(b"x" * 10)) == [b"x" * 10]
+    with pytest.raises(FrameTooLargeError) as info:
+        decoder.feed((11).to_bytes(4, "big"))
+    assert (info.value.size, info.value.limit) == (11, 10)
+    with pytest.raises(FrameTooLargeError):  # poisoned: the connection must close
+        decoder.feed(b"")
+
+
+def test_negative_size_is_a_decode_error() -> None:
+    with pytest.raises(DecodeError):
+        FrameDecoder().feed(b"\xff\xff\xff\xfe")
+
+
+def test_empty_frame() -> None:
+    assert FrameDecoder().feed(b"\x00\x00\x00\x00" + frame(b"a")) == [b"", b"a"]
