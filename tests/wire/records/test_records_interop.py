@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wire.records import (
     Compression,
@@ -234,3 +236,22 @@ def test_our_batches_decode_in_aiokafka_default_records(codec: Compression, impl
         for i, v in enumerate(VALUES)
     ]
     assert [list(r.headers) for r in theirs] == [list(_headers(i)) for i in range(len(VALUES))]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(1, 40), min_size=1, max_size=6), st.data())
+def test_scan_matches_kafka_python_at_any_cut(sizes: list[int], data: st.DataObject) -> None:
+    batches, offset = [], 0
+    for n in sizes:
+        batches.append(build_data_batch(offset, 2, 0, VALUES[:n]))
+        offset += n
+    buf = b"".join(batches)
+    cut = data.draw(st.integers(0, len(buf)))
+    scan = scan_batches(buf[:cut])
+    theirs = MemoryRecords(buf[:cut])
+    assert scan.valid_bytes == theirs.valid_bytes()
+    seen = []
+    while theirs.has_next():
+        seen.append(theirs.next_batch().base_offset)
+    assert [h.base_offset for h in scan.headers] == seen
+    assert scan.trailing_partial == (scan.valid_bytes < cut)
