@@ -96,12 +96,12 @@ def describe_record(record: Record, is_control: bool) -> dict[str, Any]:
         name = kind.name if isinstance(kind, ControlRecordType) else f"UNKNOWN({kind})"
         out["control"] = {"type": name, "value": None if value is None else jsonable(value)}
         return out
-    key, key_encoding = text_or_hex(record.key)
-    value, value_encoding = text_or_hex(record.value)
+    key_text, key_encoding = text_or_hex(record.key)
+    value_text, value_encoding = text_or_hex(record.value)
     out.update(
-        key=key,
+        key=key_text,
         key_encoding=key_encoding,
-        value=value,
+        value=value_text,
         value_encoding=value_encoding,
         headers=[[k, text_or_hex(v)[0]] for k, v in record.headers],
     )

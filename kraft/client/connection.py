@@ -1,0 +1,160 @@
+"""One Kafka protocol connection from a tool or the observer library to a node (trio).
+
+Opens TCP, negotiates versions with ApiVersions (v3, falling back to v0 on UNSUPPORTED_VERSION as
+every Kafka client does), then sends one request at a time and reads its response: the observer
+never pipelines, so a response always answers the request just sent (checked by correlation id).
+
+Every failure a user can meet (refused connection, reset, timeout, undecodable bytes, a node that
+does not speak an API) becomes one `ConnectionFailed` with a one-line reason; callers move on to
+another node or report it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import trio
+
+from wire.errors import ErrorCode, WireError
+from wire.fields import Message
+from wire.framing import FrameDecoder
+from wire.headers import decode_response, encode_request
+from wire.messages.api_versions import ApiVersionsRequest, ApiVersionsResponse
+from wire.registry import API_SPECS
+
+CLIENT_ID = "pykraft-client"
+CLIENT_SOFTWARE_NAME = "pykraft"
+CLIENT_SOFTWARE_VERSION = "0.1.0"
+CONNECT_TIMEOUT_MS = 3_000
+# A response may take as long as the longest long poll the server honours, plus slack.
+REQUEST_TIMEOUT_MS = 35_000
+RECEIVE_CHUNK_BYTES = 1 << 16
+API_VERSIONS_KEY = ApiVersionsRequest.API_KEY
+API_VERSIONS_PREFERRED = 3
+API_VERSIONS_FALLBACK = 0
+
+
+class ConnectionFailed(Exception):
+    """Any failure talking to one node, as one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @staticmethod
+    def parse(text: str) -> Address:
+        host, sep, port = text.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"not HOST:PORT: {text!r}")
+        return Address(host, int(port))
+
+
+def parse_bootstrap(text: str) -> list[Address]:
+    """`HOST:PORT[,HOST:PORT...]` -> addresses; ValueError with the bad entry."""
+    addresses = [Address.parse(part) for part in text.split(",") if part.strip()]
+    if not addresses:
+        raise ValueError("no bootstrap server given")
+    return addresses
+
+
+class Connection:
+    """A negotiated connection; use `await Connection.open(address)` and `aclose()`."""
+
+    def __init__(self, address: Address, stream: trio.SocketStream) -> None:
+        self.address = address
+        self._stream = stream
+        self._decoder = FrameDecoder()
+        self._correlation = itertools.count(1)
+        self._pending: list[bytes] = []
+        self.api_versions: dict[int, tuple[int, int]] = {}
+
+    @classmethod
+    async def open(
+        cls, address: Address, connect_timeout_ms: int = CONNECT_TIMEOUT_MS
+    ) -> Connection:
+        try:
+            with trio.fail_after(connect_timeout_ms / 1000):
+                stream = await trio.open_tcp_stream(address.host, address.port)
+        except (OSError, trio.TooSlowError) as exc:
+            raise ConnectionFailed(f"{address}: cannot connect: {_reason(exc)}") from None
+        conn = cls(address, stream)
+        try:
+            await conn._negotiate()
+        except BaseException:
+            await conn.aclose()
+            raise
+        return conn
+
+    async def aclose(self) -> None:
+        with trio.CancelScope(shield=True):
+            await self._stream.aclose()
+
+    async def _negotiate(self) -> None:
+        request = ApiVersionsRequest(
+            client_software_name=CLIENT_SOFTWARE_NAME,
+            client_software_version=CLIENT_SOFTWARE_VERSION,
+        )
+        response = await self._call(API_VERSIONS_KEY, API_VERSIONS_PREFERRED, request)
+        if response.error_code == ErrorCode.UNSUPPORTED_VERSION:
+            response = await self._call(
+                API_VERSIONS_KEY, API_VERSIONS_FALLBACK, ApiVersionsRequest()
+            )
+        assert isinstance(response, ApiVersionsResponse)
+        if response.error_code != ErrorCode.NONE:
+            raise ConnectionFailed(f"{self.address}: ApiVersions error {response.error_code}")
+        self.api_versions = {k.api_key: (k.min_version, k.max_version) for k in response.api_keys}
+
+    def version_for(self, api_key: int, highest: int | None = None) -> int:
+        """The newest version both sides speak; ConnectionFailed if none."""
+        spec = API_SPECS[api_key]
+        theirs = self.api_versions.get(api_key)
+        top = spec.max_version if highest is None else min(highest, spec.max_version)
+        if theirs is None or theirs[1] < spec.min_version or theirs[0] > top:
+            raise ConnectionFailed(f"{self.address}: does not serve {spec.name}")
+        return min(theirs[1], top)
+
+    async def request(self, body: Message, version: int | None = None) -> Any:
+        """Send `body` (at `version`, default the negotiated one) and return the response body."""
+        api_key = type(body).API_KEY
+        if version is None:
+            version = self.version_for(api_key)
+        return await self._call(api_key, version, body)
+
+    async def _call(self, api_key: int, version: int, body: Message) -> Any:
+        correlation_id = next(self._correlation)
+        frame = encode_request(api_key, version, correlation_id, CLIENT_ID, body)
+        try:
+            with trio.fail_after(REQUEST_TIMEOUT_MS / 1000):
+                await self._stream.send_all(frame)
+                payload = await self._receive_frame()
+            got_id, response = decode_response(api_key, version, payload)
+        except (OSError, trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            raise ConnectionFailed(f"{self.address}: connection lost: {_reason(exc)}") from None
+        except trio.TooSlowError:
+            raise ConnectionFailed(f"{self.address}: no response in time") from None
+        except WireError as exc:
+            raise ConnectionFailed(f"{self.address}: bad response: {exc}") from None
+        if got_id != correlation_id:
+            raise ConnectionFailed(f"{self.address}: response {got_id} to request {correlation_id}")
+        return response
+
+    async def _receive_frame(self) -> bytes:
+        while not self._pending:
+            data = await self._stream.receive_some(RECEIVE_CHUNK_BYTES)
+            if not data:
+                raise ConnectionFailed(f"{self.address}: connection closed by the node")
+            self._pending.extend(self._decoder.feed(data))
+        return self._pending.pop(0)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
