@@ -109,12 +109,12 @@ class RaftObserver:
         try:
             while True:
                 try:
-                    conn = await self._leader_connection()
+                    conn = await self.leader_connection()
                     if self.state is None:
                         self.state = await self._initial_state(conn)
                     outcome = await self._fetch_once(conn, self.state)
                 except ConnectionFailed:
-                    await self._drop_connection()
+                    await self.close()
                     await trio.sleep(backoff_ms / 1000)
                     backoff_ms = min(backoff_ms * 2, REDISCOVER_BACKOFF_MAX_MS)
                     continue
@@ -122,19 +122,19 @@ class RaftObserver:
                 for batch in outcome.released:
                     yield batch
                 if outcome.rediscover:
-                    await self._drop_connection()
+                    await self.close()
                     if outcome.backoff:
                         await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
         finally:
-            await self._drop_connection()
+            await self.close()
 
-    async def _drop_connection(self) -> None:
+    async def close(self) -> None:
         if self._conn is not None:
             await self._conn.aclose()
         self._conn = None
         self.leader = None
 
-    async def _leader_connection(self) -> Connection:
+    async def leader_connection(self) -> Connection:
         if self._conn is not None:
             return self._conn
         deadline = None
@@ -201,7 +201,7 @@ class RaftObserver:
     async def _initial_state(self, conn: Connection) -> ObserverState:
         start = self.start
         if start in (EARLIEST, LATEST):
-            start = await self._list_offset(
+            start = await self.list_offset(
                 conn, EARLIEST_TIMESTAMP if start == EARLIEST else LATEST_TIMESTAMP
             )
         assert isinstance(start, int)
@@ -223,7 +223,7 @@ class RaftObserver:
             state.high_watermark = probe.high_watermark
         return state
 
-    async def _list_offset(self, conn: Connection, timestamp: int) -> int:
+    async def list_offset(self, conn: Connection, timestamp: int) -> int:
         T = ListOffsetsRequest.ListOffsetsTopic
         partition = T.ListOffsetsPartition(partition_index=METADATA_PARTITION, timestamp=timestamp)
         request = ListOffsetsRequest(

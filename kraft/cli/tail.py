@@ -1,0 +1,148 @@
+"""`kraft tail`: follow the committed metadata log as an id-less observer (or with `--id`).
+
+Prints one line per record: offset, epoch, timestamp, then the record: control records by type
+with their decoded value, data as text (printable UTF-8) or hex. `--json` prints one JSON object
+per record instead. Only committed records are ever printed, each once, in offset order, across
+leader changes and node restarts (see `kraft.client.observer`).
+
+Starting point: `--from-beginning` (the log start), `--offset N`, or by default the current high
+watermark (new records only). Stopping: `--max-records N`, `--until-high-watermark` (exit once
+the high watermark seen at start-up is reached), or Ctrl-C.
+
+Exit status: 0 on a normal stop; 1 with one line on stderr when the quorum cannot be reached
+(`--timeout-ms`, default 10000), has another cluster id (`--cluster-id`), or the log cannot be
+followed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Literal
+
+import trio
+
+from kraft.client.connection import ConnectionFailed, parse_bootstrap
+from kraft.client.observer import EARLIEST, LATEST, RaftObserver, Start
+from kraft.client.render import describe_record, record_line
+from kraft.client.state import ObserverError
+from wire.errors import DecodeError
+
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+def add_bootstrap_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--bootstrap-server",
+        "--bootstrap-servers",
+        "--bootstrap-controller",
+        dest="bootstrap_server",
+        required=True,
+        metavar="HOST:PORT[,HOST:PORT...]",
+        help="one or more nodes of the quorum",
+    )
+
+
+class _Stop(Exception):
+    pass
+
+
+async def _high_watermark_now(observer: RaftObserver) -> int:
+    """The high watermark when the tail starts, from the leader (ListOffsets latest)."""
+    conn = await observer.leader_connection()
+    return await observer.list_offset(conn, -1)
+
+
+async def tail(args: argparse.Namespace, out: Any = None) -> int:
+    out = out or sys.stdout
+    start: Start = EARLIEST if args.from_beginning else LATEST
+    if args.offset is not None:
+        start = args.offset
+    mode: Literal["raft", "consumer"] = "consumer" if args.consumer else "raft"
+    observer = RaftObserver(
+        parse_bootstrap(args.bootstrap_server),
+        local_id=args.id,
+        start=start,
+        mode=mode,
+        cluster_id=args.cluster_id,
+        give_up_after_ms=args.timeout_ms,
+    )
+    until: int | None = None
+    if args.until_high_watermark:
+        until = await _high_watermark_now(observer)
+        await observer.close()
+    printed = 0
+    if until is not None and isinstance(start, int) and start >= until:
+        return 0
+    async for batch in observer.batches():
+        for record in batch.records():
+            described = describe_record(record, batch.is_control)
+            described["epoch"] = batch.epoch
+            if args.json:
+                print(json.dumps(described), file=out, flush=True)
+            else:
+                print(
+                    f"offset: {record.offset} epoch: {batch.epoch} timestamp: {record.timestamp} "
+                    f"{record_line(described)}",
+                    file=out,
+                    flush=True,
+                )
+            printed += 1
+            if args.max_records is not None and printed >= args.max_records:
+                return 0
+        if until is not None and batch.last_offset + 1 >= until:
+            return 0
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        parse_bootstrap(args.bootstrap_server)
+    except ValueError as exc:
+        print(f"kraft tail: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return trio.run(tail, args)
+    except (ObserverError, ConnectionFailed, DecodeError) as exc:
+        print(f"kraft tail: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "tail",
+        help="follow the committed metadata log as an id-less observer",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_bootstrap_argument(parser)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--from-beginning", action="store_true", help="start at the log start")
+    where.add_argument("--offset", type=int, metavar="N", help="start at offset N")
+    parser.add_argument("--max-records", type=int, metavar="N", help="exit after N records")
+    parser.add_argument(
+        "--until-high-watermark",
+        action="store_true",
+        help="exit once the high watermark seen at start-up is reached",
+    )
+    parser.add_argument("--id", type=int, help="fetch as observer with this replica id")
+    parser.add_argument("--cluster-id", help="refuse a quorum with another cluster id")
+    parser.add_argument(
+        "--consumer",
+        action="store_true",
+        help="fetch like a Kafka consumer (node-side HW cap) instead of as a Raft observer",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per record")
+    parser.add_argument(
+        "--timeout-ms",
+        type=int,
+        default=DEFAULT_TIMEOUT_MS,
+        help="give up when no node answers for this long (default %(default)s)",
+    )
+    parser.set_defaults(run=run)
+
+
+__all__ = ["add_bootstrap_argument", "register", "run", "tail"]
