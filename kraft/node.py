@@ -22,13 +22,64 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kraft.config import QuorumConfig
-from kraft.events import Event
-from kraft.log import LogState
+from kraft import accumulator
+from kraft.config import ConfigError, QuorumConfig
+from kraft.context import Core
+from kraft.election import (
+    election_deadline,
+    poll_election_timers,
+    random_election_timeout_ms,
+    send_vote_requests,
+    transition_to_resigned,
+)
+from kraft.epoch_state import EpochState
+from kraft.events import (
+    ConnectionClosed,
+    ElectionStatePersisted,
+    Event,
+    Persisted,
+    RequestFailed,
+    RequestReceived,
+    ResponseReceived,
+)
+from kraft.handlers.begin_quorum_epoch import (
+    handle_begin_quorum_epoch_request,
+    handle_begin_quorum_epoch_response,
+    send_begin_quorum_epoch,
+)
+from kraft.handlers.describe_quorum import describe_quorum, handle_describe_quorum_request
+from kraft.handlers.end_quorum_epoch import (
+    handle_end_quorum_epoch_request,
+    handle_end_quorum_epoch_response,
+    send_end_quorum_epoch,
+)
+from kraft.handlers.fetch import (
+    complete_parked_fetches,
+    drop_parked,
+    handle_fetch_request,
+    handle_fetch_response,
+    maybe_send_fetch,
+    parked_deadline,
+)
+from kraft.handlers.fetch_snapshot import handle_fetch_snapshot_request
+from kraft.handlers.vote import handle_vote_request, handle_vote_response
+from kraft.log import LogState, LogView
 from kraft.ready import ElectionState, Ready
-from kraft.roles import RoleName
-from kraft.rpc import DescribeQuorumResponse
-from kraft.types import BatchCodec
+from kraft.roles import PERSISTED_ROLES, RoleName
+from kraft.rpc import (
+    BeginQuorumEpochRequest,
+    BeginQuorumEpochResponse,
+    DescribeQuorumRequest,
+    DescribeQuorumResponse,
+    EndQuorumEpochRequest,
+    EndQuorumEpochResponse,
+    FetchRequest,
+    FetchResponse,
+    FetchSnapshotRequest,
+    VoteRequest,
+    VoteResponse,
+)
+from kraft.types import BatchCodec, ReplicaKey
 
 
 class ProposeError(enum.Enum):
@@ -50,6 +101,87 @@ class ProposeResult:
     epoch: int = 0
     base_offset: int = 0
     last_offset: int = 0
+    # Call poll() no later than this so the records get appended (linger).
+    poll_by_ms: int = 0
+
+
+def initial_state(
+    config: QuorumConfig,
+    local_id: int | None,
+    local_directory_id: uuid.UUID,
+    stored: ElectionState | None,
+    log: LogView,
+    rng: random.Random,
+    now_ms: int,
+) -> EpochState:
+    """Kafka's `QuorumState.initialize`: the state to start in, from what was stored."""
+    stored = stored or ElectionState(epoch=0)
+    is_voter = local_id is not None and local_id in config.voters
+    if stored.voters and stored.voters != config.voter_ids:
+        raise ConfigError(
+            f"stored quorum-state voters {sorted(stored.voters)} differ from the configured "
+            f"voters {sorted(config.voter_ids)}"
+        )
+    if stored.voted_id is not None and local_id is None:
+        raise ConfigError(
+            f"stored quorum-state records a vote for {stored.voted_id} in epoch {stored.epoch}, "
+            "but this node has no local id (an id-less observer never votes)"
+        )
+    if stored.voted_id is not None and not is_voter:
+        raise ConfigError(
+            f"stored quorum-state records a vote for {stored.voted_id} in epoch {stored.epoch}, "
+            f"but local id {local_id} is not a voter {sorted(config.voter_ids)}"
+        )
+    timeout_ms = config.election_timeout_ms
+    election_deadline_ms = (
+        now_ms + (0 if timeout_ms == 0 else timeout_ms + rng.randrange(timeout_ms))
+        if is_voter
+        else None
+    )
+    if is_voter and len(config.voters) == 1:
+        election_deadline_ms = now_ms  # a sole voter stands for election at once
+    voted = (
+        None if stored.voted_id is None else ReplicaKey(stored.voted_id, stored.voted_directory_id)
+    )
+    log_epoch = log.epoch_history[-1][0] if log.epoch_history else 0
+    if stored.epoch < log_epoch:
+        return EpochState(RoleName.UNATTACHED, log_epoch, election_deadline_ms=election_deadline_ms)
+    epoch = stored.epoch
+    if stored.leader_id is not None and stored.leader_id == local_id:
+        if not is_voter:
+            return EpochState(RoleName.UNATTACHED, epoch)
+        # A restarted leader comes back Resigned: it must not vote or lead again in this epoch.
+        others = tuple(ReplicaKey(v) for v in sorted(config.voter_ids) if v != local_id)
+        return EpochState(
+            RoleName.RESIGNED,
+            epoch,
+            voted_key=voted,
+            election_deadline_ms=election_deadline_ms,
+            unacknowledged={k.id for k in others},
+            preferred_successors=(),
+        )
+    if stored.leader_id is not None:
+        return EpochState(
+            RoleName.FOLLOWER,
+            epoch,
+            leader_id=stored.leader_id,
+            voted_key=voted,
+            fetch_deadline_ms=now_ms + config.fetch_timeout_ms,
+        )
+    if voted is not None and voted.id == local_id:
+        return EpochState(
+            RoleName.CANDIDATE,
+            epoch,
+            voted_key=voted,
+            election_deadline_ms=election_deadline_ms,
+            granted={local_id},
+            retries=1,
+        )
+    if voted is not None:
+        return EpochState(
+            RoleName.VOTED, epoch, voted_key=voted, election_deadline_ms=election_deadline_ms
+        )
+    return EpochState(RoleName.UNATTACHED, epoch, election_deadline_ms=election_deadline_ms)
 
 
 class RaftNode:
@@ -68,67 +200,254 @@ class RaftNode:
     ) -> None:
         """Raises `ConfigError` for a local id / voter set / stored state that cannot work
         (negative id, stored vote without a local id, stored voters differing from the config)."""
-        raise NotImplementedError
+        config.validate_local_id(local_id)
+        log = LogView(log_state)
+        state = initial_state(
+            config, local_id, local_directory_id, persisted_election_state, log, rng, now_ms
+        )
+        self._core = Core(config, local_id, local_directory_id, log, codec, rng, state)
+        self._core.persisted = persisted_election_state
+        self._started = False
 
     # ----------------------------------------------------------------------------- inputs
     def handle(self, event: Event, now_ms: int) -> Ready:
         """Feed one event (kraft/events.py). Also runs due timers, like `poll`."""
-        raise NotImplementedError
+        core = self._core
+        self._start()
+        match event:
+            case RequestReceived(inbound_id, request):
+                self._dispatch_request(inbound_id, request, now_ms)
+            case ResponseReceived(request_id, response):
+                entry = core.requests.complete(request_id)
+                if entry is not None:
+                    self._dispatch_response(entry.destination, entry.request, response, now_ms)
+            case RequestFailed(request_id, _reason):
+                core.requests.fail(request_id, now_ms)
+            case ConnectionClosed(inbound_ids):
+                drop_parked(core, inbound_ids)
+            case Persisted(flushed_end_offset):
+                core.log.mark_flushed(flushed_end_offset)
+                state = core.state
+                if state.role is RoleName.LEADER:
+                    assert state.leader is not None
+                    state.leader.update_local_end_offset(core.log.flushed_end_offset, now_ms)
+            case ElectionStatePersisted(state):
+                previous = core.persisted
+                assert previous is None or state.epoch >= previous.epoch, "stored epoch went back"
+                core.persisted = state
+            case _:
+                raise AssertionError(f"unknown event {event!r}")
+        return self._run(now_ms)
 
     def poll(self, now_ms: int) -> Ready:
         """Run timers due at `now_ms` (elections, fetches, request timeouts, long-poll expiry,
         accumulator drain). Call it by `Ready.deadline_ms` at the latest."""
-        raise NotImplementedError
+        self._start()
+        return self._run(now_ms)
 
     def propose(self, values: Sequence[bytes], now_ms: int) -> ProposeResult:
         """Leader only: queue records (all of one call in one batch). They are appended on a poll
-        after `append_linger_ms` (0: the next poll), or at once when a batch is full."""
-        raise NotImplementedError
+        after `append_linger_ms` (0: the next poll), or at once when a batch is full; call poll()
+        by `ProposeResult.poll_by_ms`."""
+        core = self._core
+        if core.state.role is not RoleName.LEADER or core.shutting_down:
+            return ProposeResult(ProposeError.NOT_LEADER, epoch=core.state.epoch)
+        outcome = accumulator.add(core, values, now_ms)
+        if outcome == "too-large":
+            return ProposeResult(ProposeError.TOO_LARGE, epoch=core.state.epoch)
+        if outcome == "backpressure":
+            return ProposeResult(ProposeError.BACKPRESSURE, epoch=core.state.epoch)
+        assert isinstance(outcome, tuple)
+        base, last = outcome
+        poll_by = accumulator.drain_deadline_ms(core)
+        return ProposeResult(
+            ProposeError.NONE,
+            epoch=core.state.epoch,
+            base_offset=base,
+            last_offset=last,
+            poll_by_ms=now_ms if poll_by is None else poll_by,
+        )
 
-    def shutdown(self, now_ms: int) -> Ready:
-        """Graceful shutdown. A leader resigns: pending fetches are answered, EndQuorumEpoch with
-        preferred successors goes to the other voters until acknowledged (or request timeout);
-        then `Ready.shutdown_complete`. Other roles complete at once."""
-        raise NotImplementedError
+    def shutdown(self, now_ms: int, timeout_ms: int | None = None) -> Ready:
+        """Graceful shutdown. A leader resigns: parked fetches are answered, EndQuorumEpoch with
+        preferred successors goes to the other voters until acknowledged; `Ready.shutdown_complete`
+        once all answered, another leader is known, or `timeout_ms` (default request_timeout_ms)
+        passed. Other roles complete at once."""
+        core = self._core
+        self._start()
+        if not core.shutting_down:
+            core.shutting_down = True
+            wait_ms = core.config.request_timeout_ms if timeout_ms is None else timeout_ms
+            core.shutdown_deadline_ms = now_ms + wait_ms
+            if core.state.role is RoleName.LEADER:
+                transition_to_resigned(core, now_ms)
+        return self._run(now_ms)
 
     def resign(self, epoch: int, now_ms: int) -> Ready:
         """Leader of `epoch` steps down without shutting down (Kafka's `resign(epoch)`)."""
-        raise NotImplementedError
+        core = self._core
+        self._start()
+        if core.state.role is RoleName.LEADER and core.state.epoch == epoch:
+            transition_to_resigned(core, now_ms)
+        return self._run(now_ms)
 
     # ----------------------------------------------------------------------------- queries
     def describe_quorum(self, now_ms: int) -> DescribeQuorumResponse:
         """What DescribeQuorum answers right now (NOT_LEADER_OR_FOLLOWER unless leader)."""
-        raise NotImplementedError
+        return describe_quorum(self._core, now_ms)
 
     @property
     def role(self) -> RoleName:
-        raise NotImplementedError
+        return self._core.state.role
 
     @property
     def epoch(self) -> int:
-        raise NotImplementedError
+        return self._core.state.epoch
 
     @property
     def leader_id(self) -> int | None:
-        raise NotImplementedError
+        state = self._core.state
+        return self._core.local_id if state.role is RoleName.LEADER else state.leader_id
 
     @property
     def high_watermark(self) -> int | None:
-        raise NotImplementedError
+        """Leader: its HW in this epoch (None until the epoch's first batch commits); others:
+        the HW learned from the leader, capped at the local log end."""
+        return self._core.high_watermark()
 
     @property
     def log_end_offset(self) -> int:
-        raise NotImplementedError
+        return self._core.log.end_offset
+
+    @property
+    def flushed_end_offset(self) -> int:
+        return self._core.log.flushed_end_offset
 
     @property
     def voters(self) -> frozenset[int]:
-        raise NotImplementedError
+        return self._core.voters
 
     @property
     def local_id(self) -> int | None:
-        raise NotImplementedError
+        return self._core.local_id
+
+    @property
+    def is_voter(self) -> bool:
+        return self._core.is_voter
 
     @property
     def election_state(self) -> ElectionState:
         """The election state as it will be (or was) persisted for the current epoch state."""
-        raise NotImplementedError
+        core = self._core
+        return core.state.election_state(core.voters, core.local_id)
+
+    @property
+    def persisted_election_state(self) -> ElectionState | None:
+        """The last election state the executor confirmed durable (ElectionStatePersisted)."""
+        return self._core.persisted
+
+    @property
+    def log_epoch_history(self) -> tuple[tuple[int, int], ...]:
+        return tuple(self._core.log.epoch_history)
+
+    # ----------------------------------------------------------------------------- internals
+    def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        if self._core.state.role in PERSISTED_ROLES:
+            self._core.persist_state()
+
+    def _dispatch_request(self, inbound_id: int, request: object, now_ms: int) -> None:
+        core = self._core
+        match request:
+            case VoteRequest():
+                handle_vote_request(core, inbound_id, request, now_ms)
+            case BeginQuorumEpochRequest():
+                handle_begin_quorum_epoch_request(core, inbound_id, request, now_ms)
+            case EndQuorumEpochRequest():
+                handle_end_quorum_epoch_request(core, inbound_id, request, now_ms)
+            case FetchRequest():
+                handle_fetch_request(core, inbound_id, request, now_ms)
+            case FetchSnapshotRequest():
+                handle_fetch_snapshot_request(core, inbound_id, request, now_ms)
+            case DescribeQuorumRequest():
+                handle_describe_quorum_request(core, inbound_id, request, now_ms)
+            case _:
+                raise AssertionError(f"unknown request {request!r}")
+
+    def _dispatch_response(
+        self, source: object, request: object, response: object, now_ms: int
+    ) -> None:
+        from kraft.types import ReplicaAddress
+
+        core = self._core
+        assert isinstance(source, ReplicaAddress)
+        # A response of the wrong kind for the request is an executor bug we survive: drop it.
+        match (request, response):
+            case (VoteRequest(), VoteResponse()):
+                handle_vote_response(core, source, response, now_ms)
+            case (BeginQuorumEpochRequest(), BeginQuorumEpochResponse()):
+                handle_begin_quorum_epoch_response(core, source, response, now_ms)
+            case (EndQuorumEpochRequest(), EndQuorumEpochResponse()):
+                handle_end_quorum_epoch_response(core, source, response, now_ms)
+            case (FetchRequest(), FetchResponse()):
+                handle_fetch_response(core, source, response, now_ms)
+            case _:
+                core.requests.back_off(source.node_id, now_ms)
+
+    def _run(self, now_ms: int) -> Ready:
+        """Timers and the sends each role owes, then the Ready with the next deadline."""
+        core = self._core
+        core.requests.expire(now_ms)
+        poll_election_timers(core, now_ms)
+        role = core.state.role
+        if role is RoleName.LEADER:
+            accumulator.maybe_drain(core, now_ms)
+            send_begin_quorum_epoch(core, now_ms)
+            complete_parked_fetches(core, now_ms)
+        elif role in (RoleName.PROSPECTIVE, RoleName.CANDIDATE):
+            send_vote_requests(core, now_ms)
+        elif role is RoleName.RESIGNED:
+            send_end_quorum_epoch(core, now_ms)
+        if core.state.role in (RoleName.FOLLOWER, RoleName.UNATTACHED, RoleName.VOTED):
+            maybe_send_fetch(core, now_ms)
+        if core.parked and core.state.role is not RoleName.LEADER:
+            complete_parked_fetches(core, now_ms, force=True)
+        self._check_shutdown(now_ms)
+        return core.finish(self._deadline(now_ms))
+
+    def _check_shutdown(self, now_ms: int) -> None:
+        core = self._core
+        if not core.shutting_down or core.shutdown_deadline_ms is None:
+            return
+        state = core.state
+        done = (
+            state.role is not RoleName.RESIGNED
+            or not state.unacknowledged
+            or now_ms >= core.shutdown_deadline_ms
+        )
+        if done:
+            core.out.shutdown_complete = True
+            core.shutdown_deadline_ms = None
+
+    def _deadline(self, now_ms: int) -> int:
+        core = self._core
+        candidates = [
+            election_deadline(core),
+            core.requests.next_deadline_ms(now_ms),
+            parked_deadline(core),
+            core.shutdown_deadline_ms,
+        ]
+        state = core.state
+        if state.role is RoleName.LEADER:
+            assert state.leader is not None
+            candidates.append(accumulator.drain_deadline_ms(core))
+            if state.leader.non_acknowledging_voters():
+                candidates.append(state.leader.begin_quorum_deadline_ms)
+        # Idle: wake up anyway now and then (cheap, and keeps executors honest about polling).
+        candidates.append(now_ms + max(1, core.config.fetch_timeout_ms))
+        return max(now_ms + 1, min(c for c in candidates if c is not None))
+
+
+__all__ = ["ProposeError", "ProposeResult", "RaftNode", "random_election_timeout_ms"]

@@ -1,0 +1,206 @@
+"""`Core`: the state of one replica shared by the election logic, the handlers and the façade.
+
+It owns the output being built for the current call: every state change, log operation and message
+goes through `persist_state`, `append`, `truncate`, `send_request` and `respond`, and `finish` turns
+them into a `Ready`, deciding which messages may leave before persistence:
+
+- if this call produced neither an election state to persist nor a log flush, everything may go now;
+- otherwise only messages marked `early` go now (the leader's Fetch answers when it appended nothing
+  in this call, DescribeQuorum answers); all others wait for the persistence steps of this Ready.
+
+So a granted vote, a candidacy (Vote requests), BeginQuorumEpoch of a new leader, and a voter's next
+Fetch after an append all leave only after the state / data they reveal is durable.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+
+from kraft.accumulator import Accumulator
+from kraft.config import InjectedBug, QuorumConfig
+from kraft.epoch_state import EpochState
+from kraft.log import LogView
+from kraft.ready import (
+    ElectionState,
+    LogAppend,
+    LogTruncate,
+    Outbound,
+    OutboundRequest,
+    OutboundResponse,
+    Ready,
+)
+from kraft.requests import RequestManager
+from kraft.roles import RoleName
+from kraft.rpc import FetchRequest, LogRead, Request, Response
+from kraft.types import (
+    FIRST_BOOTSTRAP_NODE_ID,
+    BatchCodec,
+    Endpoint,
+    LeaderAndEpoch,
+    Records,
+    ReplicaAddress,
+)
+
+
+@dataclass(slots=True)
+class ParkedFetch:
+    inbound_id: int
+    request: FetchRequest
+    deadline_ms: int
+
+
+@dataclass(slots=True)
+class _Pending:
+    message: Outbound
+    early: bool
+
+
+@dataclass(slots=True)
+class Output:
+    election_state: ElectionState | None = None
+    log_ops: list[LogAppend | LogTruncate] = field(default_factory=list)
+    flush: bool = False
+    messages: list[_Pending] = field(default_factory=list)
+    shutdown_complete: bool = False
+
+
+class Core:
+    def __init__(
+        self,
+        config: QuorumConfig,
+        local_id: int | None,
+        local_directory_id: uuid.UUID,
+        log: LogView,
+        codec: BatchCodec,
+        rng: random.Random,
+        state: EpochState,
+    ) -> None:
+        self.config = config
+        self.local_id = local_id
+        self.local_directory_id = local_directory_id
+        self.log = log
+        self.codec = codec
+        self.rng = rng
+        self.state = state
+        self.requests = RequestManager(config.request_timeout_ms, config.retry_backoff_ms)
+        self.endpoints: dict[int, Endpoint | None] = dict(config.voters)
+        # The follower-side / known high watermark (leaders use state.leader.high_watermark).
+        self.known_high_watermark: int | None = None
+        # Largest HW ever reported in a Ready (monotonic commit point for listeners).
+        self.reported_high_watermark: int | None = None
+        self.parked: dict[int, ParkedFetch] = {}
+        self.accumulator = Accumulator()
+        self.persisted: ElectionState | None = None
+        self.shutting_down = False
+        self.shutdown_deadline_ms: int | None = None
+        self.out = Output()
+        self._reported_leader = LeaderAndEpoch(state.leader_id, state.epoch)
+        self._reported_role = state.role
+
+    # ------------------------------------------------------------------ identity
+    @property
+    def is_voter(self) -> bool:
+        """May vote and stand for election. Injected bug IDLESS_OBSERVER_ELECTION: the only place
+        an id-less node is (wrongly) allowed to."""
+        if self.local_id is None:
+            return self.config.has_bug(InjectedBug.IDLESS_OBSERVER_ELECTION)
+        return self.local_id in self.config.voters
+
+    @property
+    def voters(self) -> frozenset[int]:
+        return self.config.voter_ids
+
+    def local_id_or_sentinel(self) -> int:
+        from kraft.types import CONSUMER_REPLICA_ID
+
+        return CONSUMER_REPLICA_ID if self.local_id is None else self.local_id
+
+    def address_of(self, node_id: int) -> ReplicaAddress:
+        endpoint = self.endpoints.get(node_id)
+        if endpoint is None:
+            # Executors that route by node id (the simulator) ignore host/port.
+            return ReplicaAddress(node_id, "", 0)
+        return ReplicaAddress(node_id, endpoint.host, endpoint.port)
+
+    def bootstrap_addresses(self) -> list[ReplicaAddress]:
+        if self.config.bootstrap_servers:
+            return [
+                ReplicaAddress(FIRST_BOOTSTRAP_NODE_ID - i, e.host, e.port)
+                for i, e in enumerate(self.config.bootstrap_servers)
+            ]
+        return [self.address_of(v) for v in sorted(self.voters)]
+
+    def high_watermark(self) -> int | None:
+        if self.state.role is RoleName.LEADER:
+            assert self.state.leader is not None
+            return self.state.leader.high_watermark
+        return self.known_high_watermark
+
+    # ------------------------------------------------------------------ outputs
+    def persist_state(self) -> None:
+        """Queue the current state's election state for durable storage."""
+        self.out.election_state = self.state.election_state(self.voters, self.local_id)
+
+    def append(self, records: Records, *, flush: bool) -> None:
+        self.log.append(records)
+        self.out.log_ops.append(LogAppend(records))
+        self.out.flush = self.out.flush or flush
+
+    def truncate(self, end_offset: int) -> None:
+        if end_offset == self.log.end_offset:
+            return
+        self.log.truncate_to(end_offset)
+        self.out.log_ops.append(LogTruncate(end_offset))
+
+    def send_request(
+        self, destination: ReplicaAddress, request: Request, now_ms: int, *, early: bool = False
+    ) -> int:
+        entry = self.requests.start(destination, request, now_ms)
+        message = OutboundRequest(
+            entry.request_id, destination, request, self.config.request_timeout_ms
+        )
+        self.out.messages.append(_Pending(message, early))
+        return entry.request_id
+
+    def respond(self, inbound_id: int, response: Response, *, early: bool = False) -> None:
+        self.out.messages.append(_Pending(OutboundResponse(inbound_id, response), early))
+
+    def finish(self, deadline_ms: int) -> Ready:
+        out, self.out = self.out, Output()
+        ready = Ready(
+            election_state=out.election_state,
+            log_ops=out.log_ops,
+            flush=out.flush,
+            shutdown_complete=out.shutdown_complete,
+            deadline_ms=deadline_ms,
+        )
+        must_wait = out.election_state is not None or out.flush
+        for pending in out.messages:
+            early = pending.early
+            message = pending.message
+            if early and out.log_ops and isinstance(message, OutboundResponse):
+                # A log read must see this call's appends: the executor applies them first.
+                early = not isinstance(getattr(message.response, "records", None), LogRead)
+            if must_wait and not early:
+                ready.send_after_persist.append(pending.message)
+            else:
+                ready.send_now.append(pending.message)
+        hw = self.high_watermark()
+        if hw is not None and (
+            self.reported_high_watermark is None or hw > self.reported_high_watermark
+        ):
+            self.reported_high_watermark = hw
+            ready.high_watermark = hw
+        leader = LeaderAndEpoch(
+            self.local_id if self.state.role is RoleName.LEADER else self.state.leader_id,
+            self.state.epoch,
+        )
+        if leader != self._reported_leader:
+            self._reported_leader = leader
+            ready.leader_change = leader
+        if self.state.role is not self._reported_role:
+            self._reported_role = self.state.role
+            ready.role_change = str(self.state.role)
+        return ready

@@ -1,0 +1,344 @@
+"""Epoch-state transitions, election timers and the voting side of elections.
+
+Transitions (`transition_to_<role>`) build a fresh `EpochState`, assert the move against the table
+in kraft/roles.py, forget every in-flight request (responses to them are then ignored, as upstream
+`resetConnections`), and queue the new election state for persistence when the role is durable.
+
+Timers (Kafka's `QuorumState.randomElectionTimeoutMs`):
+- election timeout = T + random[0, T) (0 stays 0), drawn for a new Prospective/Candidate/Resigned,
+  after granting a vote, when a Follower or Leader drops to Unattached; a Candidate or Unattached
+  voter moving to Unattached at a higher epoch keeps its remaining time. Observers have none.
+- candidate backoff after a lost or timed-out election = min(100 ms x random[0, 2^min(retries, 21)),
+  election_backoff_max_ms); when it ends the voter goes to Prospective (pre-vote) or, with pre-vote
+  disabled, straight to Candidate at epoch + 1.
+
+Elections: a Prospective asks every other voter for a pre-vote in its current epoch (nothing is
+persisted); a majority makes it a Candidate at epoch + 1 (vote for itself persisted) which asks for
+real votes; a majority of those makes it Leader, which appends a LeaderChange control batch at the
+new epoch start offset and sends BeginQuorumEpoch to the other voters.
+"""
+
+from __future__ import annotations
+
+from kraft.context import Core
+from kraft.epoch_state import EpochState
+from kraft.quorum import LeaderState, majority_of
+from kraft.roles import RoleName, check_transition
+from kraft.rpc import VoteRequest
+from kraft.types import BatchInfo, Records, ReplicaKey
+
+RETRY_BACKOFF_BASE_MS = 100
+BACKOFF_EXPONENT_MAX = 21
+
+
+def random_election_timeout_ms(core: Core) -> int:
+    timeout_ms = core.config.election_timeout_ms
+    return 0 if timeout_ms == 0 else timeout_ms + core.rng.randrange(timeout_ms)
+
+
+def election_backoff_ms(core: Core, retries: int) -> int:
+    assert retries >= 1, retries
+    exponent = min(retries, BACKOFF_EXPONENT_MAX)
+    return min(
+        RETRY_BACKOFF_BASE_MS * core.rng.randrange(2**exponent),
+        core.config.election_backoff_max_ms,
+    )
+
+
+def local_key(core: Core) -> ReplicaKey:
+    assert core.local_id is not None or core.is_voter, "id-less node has no replica key"
+    local_id = core.local_id_or_sentinel()
+    return ReplicaKey(local_id, core.local_directory_id)
+
+
+def _enter(core: Core, new: EpochState, now_ms: int, *, persist: bool) -> None:
+    old = core.state
+    check_transition(old.role, new.role, is_voter=core.is_voter)
+    assert new.epoch >= old.epoch, f"epoch went back {old.epoch} -> {new.epoch}"
+    if old.role is RoleName.LEADER:
+        from kraft.accumulator import drop_pending
+        from kraft.handlers.fetch import complete_parked_fetches
+
+        drop_pending(core)
+        core.state = new
+        complete_parked_fetches(core, now_ms, force=True)
+    core.state = new
+    core.requests.reset_all()
+    if persist:
+        core.persist_state()
+
+
+# ---------------------------------------------------------------------------- transitions
+def transition_to_unattached(core: Core, epoch: int, now_ms: int) -> None:
+    """Higher epoch with no known leader (or a lost pre-vote that knew no leader)."""
+    old = core.state
+    assert epoch >= old.epoch
+    deadline: int | None = None
+    if core.is_voter:
+        keeps_timer = (
+            old.role in (RoleName.CANDIDATE, RoleName.UNATTACHED, RoleName.VOTED)
+            and old.election_deadline_ms is not None
+            and epoch > old.epoch
+        )
+        if keeps_timer:
+            deadline = old.election_deadline_ms
+        else:
+            deadline = now_ms + random_election_timeout_ms(core)
+    # Same epoch only for a lost pre-vote that knew no leader: the vote cast in it stays.
+    voted = old.voted_key if epoch == old.epoch else None
+    role = RoleName.VOTED if voted is not None else RoleName.UNATTACHED
+    new = EpochState(role, epoch, voted_key=voted, election_deadline_ms=deadline)
+    _enter(core, new, now_ms, persist=True)
+
+
+def transition_to_voted(core: Core, candidate: ReplicaKey, now_ms: int) -> None:
+    """Grant a standard vote in the current epoch; durable before the response leaves."""
+    old = core.state
+    assert core.is_voter
+    new = EpochState(
+        RoleName.VOTED,
+        old.epoch,
+        voted_key=candidate,
+        election_deadline_ms=now_ms + random_election_timeout_ms(core),
+    )
+    _enter(core, new, now_ms, persist=True)
+
+
+def transition_to_follower(core: Core, epoch: int, leader_id: int, now_ms: int) -> None:
+    old = core.state
+    assert leader_id != core.local_id, "cannot follow itself"
+    voted = old.voted_key if epoch == old.epoch else None
+    new = EpochState(
+        RoleName.FOLLOWER,
+        epoch,
+        leader_id=leader_id,
+        voted_key=voted,
+        fetch_deadline_ms=now_ms + core.config.fetch_timeout_ms,
+    )
+    _enter(core, new, now_ms, persist=True)
+
+
+def transition_to_prospective(core: Core, now_ms: int) -> None:
+    old = core.state
+    assert core.is_voter
+    new = EpochState(
+        RoleName.PROSPECTIVE,
+        old.epoch,
+        leader_id=old.leader_id,
+        voted_key=old.voted_key,
+        election_deadline_ms=now_ms + random_election_timeout_ms(core),
+        granted={core.local_id_or_sentinel()},
+        retries=old.retries if old.role is RoleName.CANDIDATE else 0,
+    )
+    _enter(core, new, now_ms, persist=False)
+    maybe_win_or_lose(core, now_ms)
+
+
+def transition_to_candidate(core: Core, now_ms: int) -> None:
+    old = core.state
+    assert core.is_voter
+    retries = old.retries + 1 if old.role in (RoleName.PROSPECTIVE, RoleName.CANDIDATE) else 1
+    new = EpochState(
+        RoleName.CANDIDATE,
+        old.epoch + 1,
+        voted_key=local_key(core),
+        election_deadline_ms=now_ms + random_election_timeout_ms(core),
+        granted={core.local_id_or_sentinel()},
+        retries=retries,
+    )
+    _enter(core, new, now_ms, persist=True)
+    maybe_win_or_lose(core, now_ms)
+
+
+def transition_to_leader(core: Core, now_ms: int) -> None:
+    old = core.state
+    assert core.local_id is not None and old.role is RoleName.CANDIDATE
+    epoch_start_offset = core.log.end_offset
+    leader = LeaderState.start(
+        core.local_id,
+        old.epoch,
+        epoch_start_offset,
+        core.config,
+        frozenset(old.granted),
+        now_ms,
+    )
+    leader.voter_states[core.local_id].directory_id = core.local_directory_id
+    new = EpochState(RoleName.LEADER, old.epoch, voted_key=old.voted_key, leader=leader)
+    _enter(core, new, now_ms, persist=True)
+    # The LeaderChange control batch opens the epoch; the HW can pass it only once a majority has
+    # it (quorum.py), which proves the epoch to every later leader.
+    data = core.codec.build_leader_change_batch(
+        epoch_start_offset,
+        old.epoch,
+        now_ms,
+        core.local_id,
+        sorted(core.voters),
+        sorted(leader.granting_voters),
+    )
+    batch = BatchInfo(epoch_start_offset, epoch_start_offset, old.epoch, len(data), True)
+    core.append(Records(data, (batch,)), flush=True)
+    leader.update_local_end_offset(core.log.flushed_end_offset, now_ms)
+
+
+def transition_to_resigned(core: Core, now_ms: int) -> None:
+    old = core.state
+    assert old.role is RoleName.LEADER and old.leader is not None
+    successors = tuple(
+        ReplicaKey(s.replica_id, s.directory_id) for s in old.leader.preferred_successors()
+    )
+    new = EpochState(
+        RoleName.RESIGNED,
+        old.epoch,
+        voted_key=old.voted_key,
+        election_deadline_ms=now_ms + random_election_timeout_ms(core),
+        unacknowledged={k.id for k in successors},
+        preferred_successors=successors,
+    )
+    # Resigned is memory-only: the stored state keeps saying we lead this epoch, so a restart
+    # comes back Resigned and can neither vote again nor reuse offsets in this epoch.
+    _enter(core, new, now_ms, persist=False)
+    from kraft.handlers.end_quorum_epoch import send_end_quorum_epoch
+
+    send_end_quorum_epoch(core, now_ms)
+
+
+# ---------------------------------------------------------------------------- elections
+def send_vote_requests(core: Core, now_ms: int) -> None:
+    state = core.state
+    assert state.role in (RoleName.PROSPECTIVE, RoleName.CANDIDATE)
+    if state.backoff_deadline_ms is not None:
+        return
+    pre_vote = state.role is RoleName.PROSPECTIVE
+    last = core.log.end_offset_and_epoch
+    for voter in sorted(core.voters):
+        if voter == core.local_id or voter in state.granted or voter in state.rejected:
+            continue
+        if not core.requests.is_ready(voter, now_ms):
+            continue
+        request = VoteRequest(
+            cluster_id=core.config.cluster_id,
+            topic_partition_valid=True,
+            candidate_key=local_key(core),
+            candidate_epoch=state.epoch,
+            last_offset_epoch=last.epoch,
+            last_offset=last.offset,
+            pre_vote=pre_vote,
+            voter_key=ReplicaKey(voter, None),
+        )
+        core.send_request(core.address_of(voter), request, now_ms)
+
+
+def record_vote(core: Core, voter: int, granted: bool, now_ms: int) -> None:
+    state = core.state
+    if voter not in core.voters or voter in state.granted or voter in state.rejected:
+        return
+    (state.granted if granted else state.rejected).add(voter)
+    maybe_win_or_lose(core, now_ms)
+
+
+def maybe_win_or_lose(core: Core, now_ms: int) -> None:
+    state = core.state
+    majority = majority_of(len(core.voters))
+    granted = len(state.granted & core.voters)
+    unrecorded = len(core.voters - state.granted - state.rejected)
+    if granted >= majority:
+        if state.role is RoleName.PROSPECTIVE:
+            transition_to_candidate(core, now_ms)
+        elif state.role is RoleName.CANDIDATE and state.backoff_deadline_ms is None:
+            transition_to_leader(core, now_ms)
+    elif granted + unrecorded < majority:
+        lose_election(core, now_ms)
+
+
+def lose_election(core: Core, now_ms: int) -> None:
+    state = core.state
+    if state.role is RoleName.PROSPECTIVE:
+        end_prospective(core, now_ms)
+    elif state.role is RoleName.CANDIDATE and state.backoff_deadline_ms is None:
+        state.backoff_deadline_ms = now_ms + election_backoff_ms(core, state.retries)
+
+
+def end_prospective(core: Core, now_ms: int) -> None:
+    """A lost or timed-out pre-vote: back to following the known leader, else Unattached."""
+    state = core.state
+    if state.leader_id is not None:
+        transition_to_follower(core, state.epoch, state.leader_id, now_ms)
+    else:
+        transition_to_unattached(core, state.epoch, now_ms)
+
+
+def stand_for_election(core: Core, now_ms: int) -> None:
+    if core.config.pre_vote_enabled:
+        transition_to_prospective(core, now_ms)
+    else:
+        transition_to_candidate(core, now_ms)
+
+
+def maybe_transition(core: Core, leader_id: int | None, epoch: int, now_ms: int) -> None:
+    """Adopt (leader, epoch) learned from a peer when it is news (Kafka's `maybeTransition`)."""
+    state = core.state
+    if epoch < state.epoch:
+        return
+    if leader_id is not None and leader_id == core.local_id:
+        # Someone says we lead an epoch we do not know we lead: only possible after losing our
+        # stored state. Move to that epoch without a leader; a new election will follow.
+        if epoch > state.epoch:
+            transition_to_unattached(core, epoch, now_ms)
+        return
+    if leader_id is not None:
+        same = (
+            state.role is RoleName.FOLLOWER
+            and state.epoch == epoch
+            and state.leader_id == leader_id
+        )
+        if (not same and state.role is not RoleName.LEADER) or (not same and epoch > state.epoch):
+            transition_to_follower(core, epoch, leader_id, now_ms)
+    elif epoch > state.epoch:
+        transition_to_unattached(core, epoch, now_ms)
+
+
+# ---------------------------------------------------------------------------- timers
+def poll_election_timers(core: Core, now_ms: int) -> None:
+    state = core.state
+    role = state.role
+    if role is RoleName.CANDIDATE:
+        if state.backoff_deadline_ms is not None:
+            if now_ms >= state.backoff_deadline_ms:
+                stand_for_election(core, now_ms)
+        elif state.election_deadline_ms is not None and now_ms >= state.election_deadline_ms:
+            lose_election(core, now_ms)
+    elif role is RoleName.PROSPECTIVE:
+        if state.election_deadline_ms is not None and now_ms >= state.election_deadline_ms:
+            end_prospective(core, now_ms)
+    elif role in (RoleName.UNATTACHED, RoleName.VOTED):
+        due = state.election_deadline_ms is not None and now_ms >= state.election_deadline_ms
+        if due and core.is_voter:
+            stand_for_election(core, now_ms)
+    elif role is RoleName.FOLLOWER:
+        due = state.fetch_deadline_ms is not None and now_ms >= state.fetch_deadline_ms
+        if due and core.is_voter:
+            stand_for_election(core, now_ms)
+    elif role is RoleName.RESIGNED:
+        if state.election_deadline_ms is not None and now_ms >= state.election_deadline_ms:
+            if core.config.pre_vote_enabled:
+                transition_to_unattached(core, state.epoch + 1, now_ms)
+            else:
+                transition_to_candidate(core, now_ms)
+    elif role is RoleName.LEADER:
+        assert state.leader is not None
+        if state.leader.poll_check_quorum(now_ms):
+            transition_to_resigned(core, now_ms)
+
+
+def election_deadline(core: Core) -> int | None:
+    state = core.state
+    if state.role is RoleName.CANDIDATE and state.backoff_deadline_ms is not None:
+        return state.backoff_deadline_ms
+    if state.role is RoleName.FOLLOWER:
+        return state.fetch_deadline_ms if core.is_voter else None
+    if state.role is RoleName.LEADER:
+        assert state.leader is not None
+        return state.leader.check_quorum_deadline()
+    if state.role in (RoleName.UNATTACHED, RoleName.VOTED) and not core.is_voter:
+        return None
+    return state.election_deadline_ms

@@ -1,0 +1,105 @@
+"""BeginQuorumEpoch: a new leader announces itself to the other voters.
+
+Request: cluster id / topic-partition checks; a voter key (v1+) that is not us -> INVALID_VOTER_KEY;
+an epoch below ours -> FENCED_LEADER_EPOCH; otherwise follow (leader, epoch) and answer NONE with
+what we now know. Leader side: an answer acknowledges the epoch; unacknowledged voters get the
+request again every fetch_timeout_ms / 2 (a Fetch in the epoch acknowledges as well).
+"""
+
+from __future__ import annotations
+
+from kraft.context import Core
+from kraft.election import maybe_transition
+from kraft.handlers.common import (
+    current_leader,
+    handle_common_response,
+    learn_endpoints,
+    node_endpoints,
+    validate_request,
+)
+from kraft.roles import RoleName
+from kraft.rpc import BeginQuorumEpochRequest, BeginQuorumEpochResponse
+from kraft.types import ReplicaAddress, ReplicaKey
+from wire.errors import ErrorCode
+
+
+def _response(core: Core, error: ErrorCode) -> BeginQuorumEpochResponse:
+    leader = current_leader(core)
+    return BeginQuorumEpochResponse(
+        error_code=ErrorCode.NONE,
+        partition_error_code=error,
+        leader_id=leader.leader_id,
+        leader_epoch=leader.epoch,
+        node_endpoints=node_endpoints(core, [leader.leader_id]),
+    )
+
+
+def handle_begin_quorum_epoch_request(
+    core: Core, inbound_id: int, request: BeginQuorumEpochRequest, now_ms: int
+) -> None:
+    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    if top is not None:
+        core.respond(inbound_id, BeginQuorumEpochResponse(error_code=top))
+        return
+    if request.voter_key is not None and (
+        core.local_id is None
+        or not request.voter_key.matches(ReplicaKey(core.local_id, core.local_directory_id))
+    ):
+        core.respond(inbound_id, _response(core, ErrorCode.INVALID_VOTER_KEY))
+        return
+    if request.leader_epoch < core.state.epoch:
+        core.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
+        return
+    if request.leader_id < 0:
+        core.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
+        return
+    if request.leader_endpoint is not None:
+        learn_endpoints(core, {request.leader_id: request.leader_endpoint})
+    maybe_transition(core, request.leader_id, request.leader_epoch, now_ms)
+    core.respond(inbound_id, _response(core, ErrorCode.NONE))
+
+
+def send_begin_quorum_epoch(core: Core, now_ms: int) -> None:
+    """Leader: (re)send to every voter that has not acknowledged this epoch, when due."""
+    state = core.state
+    assert state.role is RoleName.LEADER and state.leader is not None
+    leader = state.leader
+    if now_ms < leader.begin_quorum_deadline_ms:
+        return
+    assert core.local_id is not None
+    sent_all = True
+    for voter in leader.non_acknowledging_voters():
+        if not core.requests.is_ready(voter, now_ms):
+            sent_all = False
+            continue
+        request = BeginQuorumEpochRequest(
+            cluster_id=core.config.cluster_id,
+            topic_partition_valid=True,
+            leader_id=core.local_id,
+            leader_epoch=state.epoch,
+            leader_endpoint=core.endpoints.get(core.local_id),
+            voter_key=ReplicaKey(voter, None),
+        )
+        core.send_request(core.address_of(voter), request, now_ms)
+    if sent_all:
+        leader.begin_quorum_deadline_ms = now_ms + core.config.fetch_timeout_ms // 2
+
+
+def handle_begin_quorum_epoch_response(
+    core: Core, source: ReplicaAddress, response: BeginQuorumEpochResponse, now_ms: int
+) -> None:
+    if response.error_code is not ErrorCode.NONE:
+        return
+    if handle_common_response(
+        core, response.partition_error_code, response.leader_id, response.leader_epoch, now_ms
+    ):
+        return
+    state = core.state
+    if (
+        state.role is RoleName.LEADER
+        and state.leader is not None
+        and response.partition_error_code is ErrorCode.NONE
+        and response.leader_epoch == state.epoch
+        and source.node_id in state.leader.voter_states
+    ):
+        state.leader.voter_states[source.node_id].acknowledged = True

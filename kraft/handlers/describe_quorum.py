@@ -1,0 +1,51 @@
+"""DescribeQuorum: only the leader answers (others: NOT_LEADER_OR_FOLLOWER at partition level).
+
+The answer: leader id and epoch, HW (None until known in this epoch), every voter and every
+observer *with an id* seen within observer_session_timeout_ms, each with log end offset and last
+fetch / last caught-up times (both "now" for the leader itself), and the voters' endpoints.
+Fetchers with a negative replica id never appear (the leader keeps nothing for them).
+"""
+
+from __future__ import annotations
+
+from kraft.context import Core
+from kraft.handlers.common import current_leader, node_endpoints
+from kraft.roles import RoleName
+from kraft.rpc import DescribeQuorumRequest, DescribeQuorumResponse
+from wire.errors import ErrorCode
+
+
+def describe_quorum(core: Core, now_ms: int) -> DescribeQuorumResponse:
+    state = core.state
+    if state.role is not RoleName.LEADER:
+        leader = current_leader(core)
+        return DescribeQuorumResponse(
+            error_code=ErrorCode.NONE,
+            partition_error_code=ErrorCode.NOT_LEADER_OR_FOLLOWER,
+            leader_id=leader.leader_id,
+            leader_epoch=leader.epoch,
+        )
+    assert state.leader is not None
+    voters, observers = state.leader.describe(now_ms)
+    return DescribeQuorumResponse(
+        error_code=ErrorCode.NONE,
+        leader_id=core.local_id,
+        leader_epoch=state.epoch,
+        high_watermark=state.leader.high_watermark,
+        voters=voters,
+        observers=observers,
+        nodes=node_endpoints(core, sorted(core.voters)),
+    )
+
+
+def handle_describe_quorum_request(
+    core: Core, inbound_id: int, request: DescribeQuorumRequest, now_ms: int
+) -> None:
+    if not request.topic_partition_valid:
+        response = DescribeQuorumResponse(
+            error_code=ErrorCode.NONE,
+            partition_error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        )
+    else:
+        response = describe_quorum(core, now_ms)
+    core.respond(inbound_id, response, early=True)

@@ -1,0 +1,108 @@
+"""EndQuorumEpoch: a resigning leader hands over (graceful shutdown, resign, check-quorum).
+
+Resigned side: the request (with the other voters as preferred candidates, most caught up first)
+goes to every other voter until each answers; graceful shutdown completes when all have answered,
+a new leader is known, or request_timeout_ms has passed.
+
+Receiver: cluster id / topic-partition checks; epoch below ours -> FENCED_LEADER_EPOCH; otherwise
+adopt (leader, epoch). A follower of that leader then shortens its fetch timer to an election
+backoff by its position p in the preferred list of length n (Kafka's `endEpochElectionBackoff`):
+p = 0 -> 0 ms; absent -> election_backoff_max_ms; else min(max, (max >> (n-1)) << (p-1)).
+"""
+
+from __future__ import annotations
+
+from kraft.context import Core
+from kraft.election import maybe_transition
+from kraft.handlers.common import (
+    current_leader,
+    handle_common_response,
+    node_endpoints,
+    validate_request,
+)
+from kraft.roles import RoleName
+from kraft.rpc import EndQuorumEpochRequest, EndQuorumEpochResponse
+from kraft.types import ReplicaAddress, ReplicaKey
+from wire.errors import ErrorCode
+
+
+def _response(core: Core, error: ErrorCode) -> EndQuorumEpochResponse:
+    leader = current_leader(core)
+    return EndQuorumEpochResponse(
+        error_code=ErrorCode.NONE,
+        partition_error_code=error,
+        leader_id=leader.leader_id,
+        leader_epoch=leader.epoch,
+        node_endpoints=node_endpoints(core, [leader.leader_id]),
+    )
+
+
+def end_epoch_backoff_ms(core: Core, preferred: tuple[ReplicaKey, ...]) -> int:
+    max_ms = core.config.election_backoff_max_ms
+    local = ReplicaKey(core.local_id_or_sentinel(), core.local_directory_id)
+    position = next((i for i, key in enumerate(preferred) if key.matches(local)), None)
+    if position is None:
+        return max_ms
+    if position == 0:
+        return 0
+    n = len(preferred)
+    return min(max_ms, (max_ms >> (n - 1)) << (position - 1))
+
+
+def handle_end_quorum_epoch_request(
+    core: Core, inbound_id: int, request: EndQuorumEpochRequest, now_ms: int
+) -> None:
+    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    if top is not None:
+        core.respond(inbound_id, EndQuorumEpochResponse(error_code=top))
+        return
+    if request.leader_epoch < core.state.epoch:
+        core.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
+        return
+    if request.leader_id < 0:
+        core.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
+        return
+    maybe_transition(core, request.leader_id, request.leader_epoch, now_ms)
+    state = core.state
+    if (
+        state.role is RoleName.FOLLOWER
+        and state.leader_id == request.leader_id
+        and state.epoch == request.leader_epoch
+        and core.is_voter
+    ):
+        backoff_ms = end_epoch_backoff_ms(core, request.preferred_candidates)
+        state.fetch_deadline_ms = now_ms + backoff_ms
+    core.respond(inbound_id, _response(core, ErrorCode.NONE))
+
+
+def send_end_quorum_epoch(core: Core, now_ms: int) -> None:
+    state = core.state
+    assert state.role is RoleName.RESIGNED and core.local_id is not None
+    for voter in sorted(state.unacknowledged):
+        if not core.requests.is_ready(voter, now_ms):
+            continue
+        request = EndQuorumEpochRequest(
+            cluster_id=core.config.cluster_id,
+            topic_partition_valid=True,
+            leader_id=core.local_id,
+            leader_epoch=state.epoch,
+            preferred_candidates=state.preferred_successors,
+            leader_endpoint=core.endpoints.get(core.local_id),
+        )
+        core.send_request(core.address_of(voter), request, now_ms)
+
+
+def handle_end_quorum_epoch_response(
+    core: Core, source: ReplicaAddress, response: EndQuorumEpochResponse, now_ms: int
+) -> None:
+    if response.error_code is not ErrorCode.NONE:
+        return
+    state = core.state
+    if state.role is RoleName.RESIGNED and response.partition_error_code in (
+        ErrorCode.NONE,
+        ErrorCode.FENCED_LEADER_EPOCH,
+    ):
+        state.unacknowledged.discard(source.node_id)
+    handle_common_response(
+        core, response.partition_error_code, response.leader_id, response.leader_epoch, now_ms
+    )

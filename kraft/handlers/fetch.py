@@ -1,0 +1,312 @@
+"""Fetch: pull replication, both sides (Kafka's `handleFetchRequest`/`tryCompleteFetchRequest`,
+`buildFetchRequest`/`handleFetchResponse`).
+
+Leader side, in order:
+1. cluster id / topic-partition -> top-level error.
+2. MaxWaitMs < 0, FetchOffset < 0, LastFetchedEpoch < 0 or > CurrentLeaderEpoch -> INVALID_REQUEST.
+3. CurrentLeaderEpoch below ours -> FENCED_LEADER_EPOCH, above -> UNKNOWN_LEADER_EPOCH, not the
+   leader -> NOT_LEADER_OR_FOLLOWER, leader shutting down -> BROKER_NOT_AVAILABLE; each carries the
+   current leader and no HW.
+4. `validate_fetch_position` (shared with a future consumer Fetch path): a snapshot id when the
+   position is below the log start (or offset 0 with a snapshot), a DivergingEpoch when the
+   fetcher's (offset, epoch) is not a prefix of our log, else valid.
+5. Valid: record the fetcher (only replica ids >= 0; voters move the HW) and answer with
+   `LogRead(fetch_offset, max_bytes, log end)` (uncommitted data included, as upstream) + HW.
+6. Answer at once on error, records, DivergingEpoch/SnapshotId, MaxWaitMs 0, or a fetcher whose
+   reported HW is behind ours; otherwise park until the log end passes FetchOffset, our HW passes
+   the fetcher's, or MaxWaitMs expires. At most `parked_fetches_max` are parked.
+
+Follower side: one Fetch in flight, to the leader (or, while no leader is known or an observer's
+leader stopped answering, to a bootstrap server chosen from a random start); voters flush every
+append before their next Fetch leaves (kraft/context.py); HW := min(leader HW, local log end),
+never backwards; DivergingEpoch truncates (never below the HW: that would lose committed data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kraft.config import InjectedBug
+from kraft.context import Core, ParkedFetch
+from kraft.handlers.common import (
+    current_leader,
+    handle_common_response,
+    learn_endpoints,
+    node_endpoints,
+    validate_request,
+)
+from kraft.log import LogView
+from kraft.roles import RoleName
+from kraft.rpc import FetchRequest, FetchResponse, LogRead
+from kraft.types import OffsetAndEpoch, Records, ReplicaAddress
+from wire.errors import ErrorCode
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPosition:
+    """Outcome of validating (fetch offset, last fetched epoch) against the log."""
+
+    diverging_epoch: OffsetAndEpoch | None = None
+    snapshot_id: OffsetAndEpoch | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.diverging_epoch is None and self.snapshot_id is None
+
+
+def validate_fetch_position(
+    log: LogView, fetch_offset: int, last_fetched_epoch: int
+) -> FetchPosition:
+    """Kafka's `ReplicatedLog.validateOffsetAndEpoch` plus the offset-0 snapshot shortcut."""
+    snapshot = log.latest_snapshot_id
+    if fetch_offset == 0 and snapshot is not None and snapshot != OffsetAndEpoch(0, 0):
+        return FetchPosition(snapshot_id=snapshot)
+    if log.log_start_offset == 0 and fetch_offset == 0:
+        return FetchPosition()
+    if snapshot is not None and log.log_start_offset > 0:
+        at_start = snapshot
+        below = fetch_offset < log.log_start_offset
+        wrong_epoch = fetch_offset == log.log_start_offset and last_fetched_epoch != at_start.epoch
+        if below or wrong_epoch or last_fetched_epoch < at_start.epoch:
+            return FetchPosition(snapshot_id=snapshot)
+    end = log.end_offset_for_epoch(last_fetched_epoch)
+    if end.epoch != last_fetched_epoch or end.offset < fetch_offset:
+        return FetchPosition(diverging_epoch=end)
+    return FetchPosition()
+
+
+# ------------------------------------------------------------------------------ leader side
+def _error_response(core: Core, error: ErrorCode) -> FetchResponse:
+    leader = current_leader(core)
+    return FetchResponse(
+        error_code=ErrorCode.NONE,
+        partition_error_code=error,
+        high_watermark=None,
+        log_start_offset=core.log.log_start_offset,
+        current_leader=leader,
+        node_endpoints=node_endpoints(core, [leader.leader_id]),
+    )
+
+
+def _epoch_error(core: Core, request: FetchRequest) -> ErrorCode | None:
+    state = core.state
+    if request.current_leader_epoch < state.epoch:
+        return ErrorCode.FENCED_LEADER_EPOCH
+    if request.current_leader_epoch > state.epoch:
+        return ErrorCode.UNKNOWN_LEADER_EPOCH
+    if state.role is not RoleName.LEADER:
+        return ErrorCode.NOT_LEADER_OR_FOLLOWER
+    if core.shutting_down:
+        return ErrorCode.BROKER_NOT_AVAILABLE
+    return None
+
+
+def _try_complete(
+    core: Core, request: FetchRequest, now_ms: int, *, expired: bool
+) -> FetchResponse | None:
+    """The answer if the fetch can complete now (or must: `expired`), else None (park)."""
+    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    if top is not None:
+        return FetchResponse(error_code=top)
+    invalid = (
+        request.max_wait_ms < 0
+        or request.fetch_offset < 0
+        or request.last_fetched_epoch < 0
+        or request.last_fetched_epoch > request.current_leader_epoch
+    )
+    if invalid:
+        return _error_response(core, ErrorCode.INVALID_REQUEST)
+    error = _epoch_error(core, request)
+    if error is not None:
+        return _error_response(core, error)
+    leader = core.state.leader
+    assert leader is not None
+    log = core.log
+    position = validate_fetch_position(log, request.fetch_offset, request.last_fetched_epoch)
+    base = FetchResponse(
+        error_code=ErrorCode.NONE,
+        high_watermark=leader.high_watermark,
+        log_start_offset=log.log_start_offset,
+        current_leader=current_leader(core),
+        node_endpoints=node_endpoints(core, [core.local_id]),
+    )
+    if not position.valid:
+        return FetchResponse(
+            error_code=base.error_code,
+            high_watermark=base.high_watermark,
+            log_start_offset=base.log_start_offset,
+            current_leader=base.current_leader,
+            diverging_epoch=position.diverging_epoch,
+            snapshot_id=position.snapshot_id,
+            node_endpoints=base.node_endpoints,
+        )
+    leader.update_replica(
+        request.replica_id,
+        request.replica_directory_id,
+        request.fetch_offset,
+        log.end_offset,
+        now_ms,
+    )
+    has_data = request.fetch_offset < log.end_offset
+    hw = leader.high_watermark
+    fetcher_behind = (
+        hw is not None and request.high_watermark is not None and request.high_watermark < hw
+    )
+    if not (has_data or expired or request.max_wait_ms == 0 or fetcher_behind):
+        return None
+    records = None
+    if has_data:
+        max_bytes = max(1, min(request.max_bytes, core.config.fetch_max_bytes))
+        records = LogRead(request.fetch_offset, max_bytes, log.end_offset)
+    return FetchResponse(
+        error_code=ErrorCode.NONE,
+        high_watermark=leader.high_watermark,
+        log_start_offset=log.log_start_offset,
+        current_leader=base.current_leader,
+        records=records,
+        node_endpoints=base.node_endpoints,
+    )
+
+
+def handle_fetch_request(core: Core, inbound_id: int, request: FetchRequest, now_ms: int) -> None:
+    response = _try_complete(core, request, now_ms, expired=False)
+    if response is not None:
+        core.respond(inbound_id, response, early=True)
+        return
+    if len(core.parked) >= core.config.parked_fetches_max:
+        oldest = next(iter(core.parked.values()))
+        del core.parked[oldest.inbound_id]
+        _complete(core, oldest, now_ms, expired=True)
+    core.parked[inbound_id] = ParkedFetch(inbound_id, request, now_ms + request.max_wait_ms)
+
+
+def _complete(core: Core, parked: ParkedFetch, now_ms: int, *, expired: bool) -> bool:
+    response = _try_complete(core, parked.request, now_ms, expired=expired)
+    if response is None:
+        return False
+    core.respond(parked.inbound_id, response, early=True)
+    return True
+
+
+def complete_parked_fetches(core: Core, now_ms: int, *, force: bool = False) -> None:
+    """Answer parked fetches that can complete (all of them when `force` or no longer leader)."""
+    if not core.parked:
+        return
+    force = force or core.state.role is not RoleName.LEADER
+    for inbound_id, parked in list(core.parked.items()):
+        expired = force or now_ms >= parked.deadline_ms
+        if _complete(core, parked, now_ms, expired=expired):
+            del core.parked[inbound_id]
+
+
+def parked_deadline(core: Core) -> int | None:
+    return min((p.deadline_ms for p in core.parked.values()), default=None)
+
+
+def drop_parked(core: Core, inbound_ids: frozenset[int]) -> None:
+    for inbound_id in inbound_ids:
+        core.parked.pop(inbound_id, None)
+
+
+# ---------------------------------------------------------------------------- follower side
+def fetch_destination(core: Core, now_ms: int) -> ReplicaAddress | None:
+    """Where the next Fetch goes, or None when this replica should not fetch now."""
+    state = core.state
+    if state.role is RoleName.FOLLOWER:
+        assert state.leader_id is not None
+        leader_lost = state.fetch_deadline_ms is not None and now_ms >= state.fetch_deadline_ms
+        if not (leader_lost and not core.is_voter):
+            return core.address_of(state.leader_id)
+    elif core.is_voter or state.role not in (RoleName.UNATTACHED, RoleName.VOTED):
+        return None
+    # Observer without a (reachable) leader: any bootstrap server, random start, first ready.
+    servers = core.bootstrap_addresses()
+    start = core.rng.randrange(len(servers))
+    for i in range(len(servers)):
+        address = servers[(start + i) % len(servers)]
+        if core.requests.is_ready(address.node_id, now_ms):
+            return address
+    return None
+
+
+def maybe_send_fetch(core: Core, now_ms: int) -> None:
+    if core.requests.any_in_flight(FetchRequest):
+        return
+    destination = fetch_destination(core, now_ms)
+    if destination is None or not core.requests.is_ready(destination.node_id, now_ms):
+        return
+    log = core.log
+    request = FetchRequest(
+        cluster_id=core.config.cluster_id,
+        topic_partition_valid=True,
+        replica_id=core.local_id_or_sentinel(),
+        max_wait_ms=core.config.fetch_max_wait_ms,
+        fetch_offset=log.end_offset,
+        last_fetched_epoch=log.last_batch_epoch,
+        current_leader_epoch=core.state.epoch,
+        max_bytes=core.config.fetch_max_bytes,
+        replica_directory_id=core.local_directory_id,
+        high_watermark=core.known_high_watermark,
+    )
+    core.send_request(destination, request, now_ms)
+
+
+def update_follower_high_watermark(core: Core, leader_high_watermark: int | None) -> None:
+    if leader_high_watermark is None:
+        return
+    candidate = min(leader_high_watermark, core.log.end_offset)
+    known = core.known_high_watermark
+    if known is None or candidate > known:
+        core.known_high_watermark = candidate
+
+
+def handle_fetch_response(
+    core: Core, source: ReplicaAddress, response: FetchResponse, now_ms: int
+) -> None:
+    if response.error_code is not ErrorCode.NONE:
+        core.requests.back_off(source.node_id, now_ms)
+        return
+    learn_endpoints(core, response.node_endpoints)
+    leader = response.current_leader
+    if handle_common_response(
+        core,
+        response.partition_error_code,
+        None if leader is None else leader.leader_id,
+        None if leader is None else leader.epoch,
+        now_ms,
+    ):
+        return
+    if response.partition_error_code is not ErrorCode.NONE:
+        core.requests.back_off(source.node_id, now_ms)
+        return
+    state = core.state
+    from_leader = (
+        state.role is RoleName.FOLLOWER
+        and leader is not None
+        and leader.leader_id == state.leader_id
+        and leader.epoch == state.epoch
+    )
+    if not from_leader:
+        return
+    state.has_fetched_in_epoch = True
+    state.fetch_deadline_ms = now_ms + core.config.fetch_timeout_ms
+    log = core.log
+    if response.diverging_epoch is not None:
+        target = log.truncate_to_end_offset_of(response.diverging_epoch)
+        known = core.known_high_watermark
+        assert known is None or target >= known, (
+            f"diverging epoch {response.diverging_epoch} would truncate below HW {known}"
+        )
+        # Injected bug SKIP_TRUNCATION: the only place divergence is (not) repaired.
+        if not core.config.has_bug(InjectedBug.SKIP_TRUNCATION):
+            core.truncate(target)
+    elif response.snapshot_id is not None:
+        # Snapshot download (FetchSnapshot) is not implemented yet: keep fetching.
+        core.requests.back_off(source.node_id, now_ms)
+        return
+    elif isinstance(response.records, Records) and response.records.batches:
+        records = response.records
+        # Anything else answers an older position (a stale or duplicated response): ignore it.
+        if records.base_offset == log.end_offset:
+            core.append(records, flush=core.is_voter)
+    update_follower_high_watermark(core, response.high_watermark)

@@ -1,0 +1,135 @@
+"""Vote (KIP-595) and pre-vote (KIP-996) on both sides.
+
+Request (Kafka's `handleVoteRequest` + `canGrantVote`), in this order:
+1. cluster id / topic-partition -> top-level error.
+2. negative LastOffset or LastOffsetEpoch, or an impossible epoch (standard: LastOffsetEpoch >
+   ReplicaEpoch; pre-vote: LastOffsetEpoch > ReplicaEpoch as well, a prospective sends its current
+   epoch) -> INVALID_REQUEST; negative ReplicaId -> INVALID_REQUEST.
+3. ReplicaEpoch below ours -> FENCED_LEADER_EPOCH.
+4. a higher ReplicaEpoch -> first become Unattached at that epoch (durable), pre-votes included
+   (RAFT-BRIEF §2.5; otherwise a prospective ahead of us could never collect our pre-vote).
+5. voter key (v1+) that is not us -> INVALID_VOTER_KEY (an id-less node never matches).
+6. grant iff the candidate's log is at least as up to date, (last epoch, end offset) compared epoch
+   first, and the role allows it: Unattached grants a standard vote only with no vote cast for
+   someone else in this epoch (re-granting to the same candidate is fine) and no known leader;
+   Voted likewise only to the same candidate; Prospective as Unattached; Follower only pre-votes and
+   only before it fetched successfully from the leader this epoch; Candidate and Resigned only
+   pre-votes; Leader never. Observers never grant.
+7. a standard vote granted by a replica that had not voted moves it to Voted, persisted before the
+   response leaves (the response is held in send_after_persist by kraft/context.py).
+"""
+
+from __future__ import annotations
+
+from kraft.config import InjectedBug
+from kraft.context import Core
+from kraft.election import record_vote, transition_to_unattached, transition_to_voted
+from kraft.handlers.common import (
+    current_leader,
+    handle_common_response,
+    node_endpoints,
+    validate_request,
+)
+from kraft.roles import RoleName
+from kraft.rpc import VoteRequest, VoteResponse
+from kraft.types import ReplicaAddress, ReplicaKey
+from wire.errors import ErrorCode
+
+
+def log_is_up_to_date(core: Core, last_offset_epoch: int, last_offset: int) -> bool:
+    local = core.log.end_offset_and_epoch
+    return (last_offset_epoch, last_offset) >= (local.epoch, local.offset)
+
+
+def _response(core: Core, error: ErrorCode, granted: bool = False) -> VoteResponse:
+    leader = current_leader(core)
+    return VoteResponse(
+        error_code=ErrorCode.NONE,
+        partition_error_code=error,
+        leader_id=leader.leader_id,
+        leader_epoch=leader.epoch,
+        vote_granted=granted,
+        node_endpoints=node_endpoints(core, [leader.leader_id]),
+    )
+
+
+def can_grant(core: Core, request: VoteRequest) -> bool:
+    state = core.state
+    if not core.is_voter:
+        return False
+    candidate = request.candidate_key
+    if not log_is_up_to_date(core, request.last_offset_epoch, request.last_offset):
+        return False
+    role = state.role
+    if request.pre_vote:
+        if role is RoleName.LEADER:
+            return False
+        if role is RoleName.FOLLOWER:
+            return not state.has_fetched_in_epoch
+        return True
+    if request.candidate_epoch != state.epoch:
+        return False
+    if role in (RoleName.UNATTACHED, RoleName.VOTED, RoleName.PROSPECTIVE):
+        if state.leader_id is not None:
+            return False
+        if state.voted_key is None:
+            return True
+        # Injected bug DOUBLE_VOTE: the only place "one vote per epoch" is (not) enforced.
+        if core.config.has_bug(InjectedBug.DOUBLE_VOTE):
+            return True
+        return state.voted_key.matches(candidate)
+    return False
+
+
+def handle_vote_request(core: Core, inbound_id: int, request: VoteRequest, now_ms: int) -> None:
+    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    if top is not None:
+        core.respond(inbound_id, VoteResponse(error_code=top))
+        return
+    invalid = (
+        request.last_offset < 0
+        or request.last_offset_epoch < 0
+        or request.last_offset_epoch > request.candidate_epoch
+        or request.candidate_key.id < 0
+    )
+    if invalid:
+        core.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
+        return
+    if request.candidate_epoch < core.state.epoch:
+        core.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
+        return
+    if request.candidate_epoch > core.state.epoch:
+        # As upstream, also for a pre-vote: the prospective's epoch is known to a majority anyway.
+        transition_to_unattached(core, request.candidate_epoch, now_ms)
+    if request.voter_key is not None and (
+        core.local_id is None
+        or not request.voter_key.matches(ReplicaKey(core.local_id, core.local_directory_id))
+    ):
+        core.respond(inbound_id, _response(core, ErrorCode.INVALID_VOTER_KEY))
+        return
+    granted = can_grant(core, request)
+    if granted and not request.pre_vote and core.state.voted_key is None:
+        transition_to_voted(core, request.candidate_key, now_ms)
+    core.respond(inbound_id, _response(core, ErrorCode.NONE, granted))
+
+
+def handle_vote_response(
+    core: Core, source: ReplicaAddress, response: VoteResponse, now_ms: int
+) -> None:
+    if response.error_code is not ErrorCode.NONE:
+        # Retried when the destination is ready again (backoff applied by the caller).
+        core.requests.back_off(source.node_id, now_ms)
+        return
+    if handle_common_response(
+        core, response.partition_error_code, response.leader_id, response.leader_epoch, now_ms
+    ):
+        return
+    state = core.state
+    if state.role not in (RoleName.PROSPECTIVE, RoleName.CANDIDATE):
+        return
+    if response.partition_error_code is not ErrorCode.NONE:
+        core.requests.back_off(source.node_id, now_ms)
+        return
+    if response.leader_epoch != state.epoch:
+        return
+    record_vote(core, source.node_id, response.vote_granted, now_ms)
