@@ -281,8 +281,9 @@ class DiskLog:
     def read(self, start_offset: int, max_bytes: int, end_offset_limit: int | None = None) -> bytes:
         """Whole batches from the one holding `start_offset`, from a single segment.
 
-        At least one batch (even above `max_bytes`), then more while the total stays within
-        `max_bytes` and the batches start below `end_offset_limit`. Empty at or beyond the end.
+        Only batches that end below `end_offset_limit` (default: the log end) are included: at
+        least one (even above `max_bytes`), then more while the total stays within `max_bytes`.
+        Empty at or beyond the end (the `LogRead` contract of `kraft.rpc`).
         """
         limit = self.end_offset if end_offset_limit is None else end_offset_limit
         if start_offset >= self.end_offset or start_offset >= limit or start_offset < 0:
@@ -292,13 +293,13 @@ class DiskLog:
             number = 0
         segment = self._segments[number]
         index = bisect.bisect_left(segment.lasts, start_offset)
-        if index >= len(segment.lasts):
+        if index >= len(segment.lasts) or segment.lasts[index] >= limit:
             return b""
         first_position = segment.positions[index]
         end_index = index
         total = segment.end_position(index) - first_position
         count = len(segment.bases)
-        while end_index + 1 < count and segment.bases[end_index + 1] < limit:
+        while end_index + 1 < count and segment.lasts[end_index + 1] < limit:
             size = segment.end_position(end_index + 1) - first_position
             if size > max_bytes:
                 break

@@ -67,9 +67,11 @@ def test_append_read_bytes_identical(tmp_path: Path) -> None:
     # max_bytes: at least one batch, then only whole batches within the budget.
     assert log.read(0, 1) == written[0]
     assert log.read(0, len(written[0]) + len(written[1]) + 1) == written[0] + written[1]
-    # end_offset_limit: no batch starting at or beyond it.
+    # end_offset_limit: only batches wholly below it.
     assert log.read(0, 1 << 20, end_offset_limit=6) == written[0] + written[1]
-    assert log.read(0, 1 << 20, end_offset_limit=7) == b"".join(written[:3])
+    assert log.read(0, 1 << 20, end_offset_limit=8) == written[0] + written[1]
+    assert log.read(0, 1 << 20, end_offset_limit=9) == b"".join(written[:3])
+    assert log.read(0, 1 << 20, end_offset_limit=2) == b""
     assert log.read(15, 1 << 20) == b""
     log.close()
     on_disk = (tmp_path / segment_file_name(0)).read_bytes()

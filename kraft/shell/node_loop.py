@@ -1,0 +1,349 @@
+"""The node loop: the single task that owns the `RaftNode` and executes its `Ready`s.
+
+Theory of operation:
+- Everything that wants the core's attention (requests from connections, answers from peers,
+  proposals from the workload, shutdown) goes through one bounded inbox (`inbox_max`); the loop
+  takes one item, calls `handle`/`poll`/`propose` with `now_ms`, and executes the resulting
+  `Ready` completely, in `kraft.ready.ordered_steps` order, before it takes the next item. The
+  feedback events of a Ready (`ElectionStatePersisted`, `Persisted`) are fed next, before any
+  inbox item, as the core's contract requires.
+- Disk work runs on ONE worker thread (`trio.to_thread.run_sync` with a limiter of 1): each run of
+  consecutive disk steps of a Ready (persist election state → appends/truncations → fsync) is one
+  thread hop with at most one fsync, so the trio thread never blocks on the disk. Reads (Fetch
+  answers: `LogRead`) are served by `pread` on the trio thread while no disk step is running (the
+  loop is the only writer and is not awaiting the worker at that moment); consumer reads take the
+  same `disk_lock` the loop holds around its worker hops.
+- Responses are encoded here and put into their connection's `ResponseSlot`; the connection
+  writes them in request order. Responses for connections that went away are dropped, and the
+  core is told (`ConnectionClosed`) which inbound requests will never be answered.
+- Time: `Clock.now_ms()` is trio's monotonic clock shifted to wall-clock milliseconds at start,
+  converted to an integer once, here at the boundary.
+
+Invariants: at most one Ready is being executed at any time; the core is never called while a
+Ready is half done; every inbound id is either pending (slot unfilled, connection open) or gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from kraft import rpc
+from kraft.events import (
+    ConnectionClosed,
+    ElectionStatePersisted,
+    Event,
+    Persisted,
+    RequestFailed,
+    RequestReceived,
+)
+from kraft.node import ProposeResult, RaftNode
+from kraft.ready import (
+    FlushStep,
+    LogAppend,
+    LogOpStep,
+    LogTruncate,
+    OutboundRequest,
+    OutboundResponse,
+    PersistElectionStateStep,
+    Ready,
+    SendStep,
+    Step,
+    ordered_steps,
+)
+from kraft.shell import translate
+from kraft.shell.config import ServerConfig
+from kraft.shell.connection import InboundConnection, ResponseSlot
+from kraft.shell.disk_log import DiskLog
+from kraft.shell.peers import Peers
+from kraft.shell.quorum_state_store import QuorumStateStore
+from wire.headers import RequestHeader, encode_response
+
+log = logging.getLogger(__name__)
+
+INBOX_MAX = 4096
+CLUSTER_ID = "AAAAAAAAAAAAAAAAAAAAAA"  # the T24 test server's cluster id (zero UUID)
+
+
+class Clock:
+    """trio's monotonic clock, shifted so that milliseconds read like wall-clock time."""
+
+    def __init__(self) -> None:
+        self._offset_s = time.time() - trio.current_time()
+
+    def now_ms(self) -> int:
+        return int((trio.current_time() + self._offset_s) * 1000)
+
+    def to_trio_time(self, deadline_ms: int) -> float:
+        return deadline_ms / 1000 - self._offset_s
+
+
+@dataclass(slots=True)
+class ProposeItem:
+    values: list[bytes]
+    done: trio.Event = field(default_factory=trio.Event)
+    result: ProposeResult | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShutdownItem:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class KickItem:
+    """Wakes the loop to look at its side queues (closed connections, failed sends)."""
+
+
+InboxItem = Event | ProposeItem | ShutdownItem | KickItem
+
+
+@dataclass(slots=True)
+class _Inbound:
+    slot: ResponseSlot
+    api_key: int
+    api_version: int
+    correlation_id: int
+    connection_id: int
+
+
+# Called after every executed Ready with (ready, now_ms): workload, stats, consumer wake-ups.
+ReadyListener = Callable[[Ready, int], None]
+
+
+class NodeLoop:
+    def __init__(
+        self,
+        node: RaftNode,
+        disk_log: DiskLog,
+        store: QuorumStateStore,
+        config: ServerConfig,
+        clock: Clock,
+    ) -> None:
+        self.node = node
+        self.disk_log = disk_log
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.listener_name = config.controller_listener_name
+        self._send_channel, self._receive_channel = trio.open_memory_channel[InboxItem](INBOX_MAX)
+        self._inbound: dict[int, _Inbound] = {}
+        self._by_connection: dict[int, set[int]] = {}
+        self._closed_inbound: set[int] = set()
+        self._local_feedback: list[Event] = []
+        self._inbound_ids = itertools.count(1)
+        self.disk_lock = trio.Lock()
+        self._disk_limiter = trio.CapacityLimiter(1)
+        self.listeners: list[ReadyListener] = []
+        self.peers: Peers | None = None
+        self.shutting_down = False
+        self.stopped = trio.Event()
+        self.changed = trio.Event()
+        self._deadline_ms = 0
+
+    # ------------------------------------------------------------------ inputs (other tasks)
+
+    async def submit_request(
+        self, connection: InboundConnection, header: RequestHeader, body: Any, slot: ResponseSlot
+    ) -> None:
+        """A decoded raft request from a connection: register its slot and queue it."""
+        api_key = header.request_api_key
+        request = translate.request_to_core(api_key, header.request_api_version, body)
+        inbound_id = next(self._inbound_ids)
+        self._inbound[inbound_id] = _Inbound(
+            slot,
+            api_key,
+            header.request_api_version,
+            header.correlation_id,
+            connection.connection_id,
+        )
+        self._by_connection.setdefault(connection.connection_id, set()).add(inbound_id)
+        await self._send_channel.send(RequestReceived(inbound_id, request))
+
+    def connection_closed(self, connection: InboundConnection) -> None:
+        ids = self._by_connection.pop(connection.connection_id, set())
+        unanswered = {i for i in ids if self._inbound.pop(i, None) is not None}
+        if unanswered:
+            self._closed_inbound |= unanswered
+            self._kick()
+
+    async def deliver(self, event: Event) -> None:
+        """Peers hand answers (or failures) of our outbound requests in here."""
+        await self._send_channel.send(event)
+
+    async def propose(self, values: list[bytes]) -> ProposeResult:
+        item = ProposeItem(values)
+        await self._send_channel.send(item)
+        await item.done.wait()
+        assert item.result is not None
+        return item.result
+
+    def request_shutdown(self) -> None:
+        self.shutting_down = True
+        # If the inbox is full the loop is busy; it checks `shutting_down` after every item.
+        with contextlib.suppress(trio.WouldBlock):
+            self._send_channel.send_nowait(ShutdownItem())
+
+    def _kick(self) -> None:
+        # If the inbox is full the loop is busy; it looks at the side queues after every item.
+        with contextlib.suppress(trio.WouldBlock):
+            self._send_channel.send_nowait(KickItem())
+
+    # ----------------------------------------------------------------------- the loop
+
+    async def run(self, peers: Peers) -> None:
+        """Run until a graceful shutdown completes (`stopped` is set then)."""
+        self.peers = peers
+        await self._execute_with_feedback(self.node.poll(self.clock.now_ms()))
+        shutdown_started = False
+        shutdown_deadline_ms: int | None = None
+        while True:
+            now_ms = self.clock.now_ms()
+            if self.shutting_down and not shutdown_started:
+                shutdown_started = True
+                shutdown_deadline_ms = now_ms + self.config.request_timeout_ms
+                if await self._finish(self.node.shutdown(now_ms)):
+                    return
+                continue
+            if shutdown_deadline_ms is not None and now_ms >= shutdown_deadline_ms:
+                log.info("shutdown: EndQuorumEpoch not acknowledged in time; stopping")
+                self.stopped.set()
+                return
+            if self._closed_inbound or self._local_feedback:
+                event: Event
+                if self._closed_inbound:
+                    event = ConnectionClosed(frozenset(self._closed_inbound))
+                    self._closed_inbound = set()
+                else:
+                    event = self._local_feedback.pop(0)
+                if await self._finish(self.node.handle(event, now_ms)):
+                    return
+                continue
+            item: InboxItem | None = None
+            wake_ms = self._deadline_ms
+            if shutdown_deadline_ms is not None:
+                wake_ms = min(wake_ms, shutdown_deadline_ms)
+            if wake_ms > now_ms:
+                with trio.move_on_at(self.clock.to_trio_time(wake_ms)):
+                    item = await self._receive_channel.receive()
+            else:
+                try:
+                    item = self._receive_channel.receive_nowait()
+                except trio.WouldBlock:
+                    await trio.lowlevel.checkpoint()
+            now_ms = self.clock.now_ms()
+            if item is None or isinstance(item, KickItem | ShutdownItem):
+                ready = self.node.poll(now_ms)
+            elif isinstance(item, ProposeItem):
+                item.result = self.node.propose(item.values, now_ms)
+                item.done.set()
+                ready = self.node.poll(now_ms)
+            else:
+                ready = self.node.handle(item, now_ms)
+            if await self._finish(ready):
+                return
+
+    async def _finish(self, ready: Ready) -> bool:
+        """Execute `ready` and its feedback; True when the node has stopped."""
+        await self._execute_with_feedback(ready)
+        if ready.shutdown_complete:
+            self.stopped.set()
+        return self.stopped.is_set()
+
+    async def _execute_with_feedback(self, ready: Ready) -> None:
+        """Execute `ready`, then feed its feedback events (and theirs) before anything else."""
+        self._deadline_ms = ready.deadline_ms
+        feedback = await self._execute(ready)
+        while feedback:
+            event = feedback.pop(0)
+            follow = self.node.handle(event, self.clock.now_ms())
+            self._deadline_ms = follow.deadline_ms
+            feedback.extend(await self._execute(follow))
+            if follow.shutdown_complete:
+                self.stopped.set()
+
+    async def _execute(self, ready: Ready) -> list[Event]:
+        feedback: list[Event] = []
+        steps = ordered_steps(ready)
+        index = 0
+        while index < len(steps):
+            step = steps[index]
+            if isinstance(step, SendStep):
+                self._send_out(step.message)
+                index += 1
+                continue
+            run: list[Step] = []
+            while index < len(steps) and not isinstance(steps[index], SendStep):
+                run.append(steps[index])
+                index += 1
+            async with self.disk_lock:
+                feedback.extend(
+                    await trio.to_thread.run_sync(self._disk_work, run, limiter=self._disk_limiter)
+                )
+        now_ms = self.clock.now_ms()
+        for listener in self.listeners:
+            listener(ready, now_ms)
+        if ready.high_watermark is not None or ready.leader_change or ready.role_change:
+            self.changed.set()
+            self.changed = trio.Event()
+        return feedback
+
+    def _disk_work(self, steps: list[Step]) -> list[Event]:
+        """Runs on the disk worker thread: election state, log ops, fsync, in order."""
+        out: list[Event] = []
+        for step in steps:
+            if isinstance(step, PersistElectionStateStep):
+                self.store.write(step.state)
+                out.append(ElectionStatePersisted(step.state))
+            elif isinstance(step, LogOpStep):
+                if isinstance(step.op, LogAppend):
+                    self.disk_log.append(step.op.records.data)
+                else:
+                    assert isinstance(step.op, LogTruncate)
+                    self.disk_log.truncate_to(step.op.end_offset)
+            elif isinstance(step, FlushStep):
+                out.append(Persisted(self.disk_log.flush()))
+        return out
+
+    def _send_out(self, message: OutboundRequest | OutboundResponse) -> None:
+        if isinstance(message, OutboundRequest):
+            assert self.peers is not None
+            if not self.peers.submit(message):
+                self._local_feedback.append(
+                    RequestFailed(message.request_id, "destination queue full")
+                )
+            return
+        entry = self._inbound.pop(message.inbound_id, None)
+        if entry is None:
+            return  # the connection went away
+        ids = self._by_connection.get(entry.connection_id)
+        if ids is not None:
+            ids.discard(message.inbound_id)
+        response = message.response
+        records = b""
+        if isinstance(response, rpc.FetchResponse) and isinstance(response.records, rpc.LogRead):
+            read = response.records
+            records = self.disk_log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        body = translate.response_to_wire(
+            entry.api_key, entry.api_version, response, records, listener_name=self.listener_name
+        )
+        entry.slot.fill(
+            encode_response(entry.api_key, entry.api_version, entry.correlation_id, body)
+        )
+
+    # ---------------------------------------------------------------- consumer port
+
+    async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
+        async with self.disk_lock:
+            return self.disk_log.read(start_offset, max_bytes, end_offset)
+
+    async def wait_for_change(self, timeout_ms: int) -> None:
+        with trio.move_on_after(timeout_ms / 1000):
+            await self.changed.wait()

@@ -1,0 +1,183 @@
+"""Outbound connections to the other voters (and bootstrap servers), one task per destination.
+
+Theory of operation (Kafka's `RaftManager` network client, RAFT-BRIEF §1.6):
+- One connection and at most ONE request in flight per destination; further requests wait in a
+  bounded per-destination queue (`queue_max`). When the queue is full the request is failed at
+  once (`RequestFailed`): the core retries on its own schedule, nothing blocks.
+- Connect failures back off exponentially from `reconnect_backoff_ms` to
+  `reconnect_backoff_max_ms` (50 → 500 ms, as Kafka) and fail every queued request, so the core
+  learns quickly that the destination is unreachable.
+- Each answer is decoded and translated to the core's value here and handed to the node loop as
+  `ResponseReceived`; a broken stream, an undecodable answer or an answer that takes longer than
+  the request's own timeout (plus a little) closes the connection and reports `RequestFailed`.
+  Timeouts as the core sees them are the core's business; this one only bounds the socket.
+- Requests go out with the versions in `translate.OUTBOUND_VERSIONS`; client id
+  `raft-client-<node id>` as Kafka's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import trio
+
+from kraft.events import Event, RequestFailed, ResponseReceived
+from kraft.ready import OutboundRequest
+from kraft.shell import translate
+from kraft.shell.connection import STREAM_ERRORS
+from kraft.types import ReplicaAddress
+from wire.errors import WireError
+from wire.framing import FrameDecoder
+from wire.headers import decode_response, encode_request
+
+log = logging.getLogger(__name__)
+
+SOCKET_SLACK_MS = 1000
+RECEIVE_BYTES_MAX = 1024 * 1024
+
+Deliver = Callable[[Event], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PeerLimits:
+    queue_max: int = 64
+    reconnect_backoff_ms: int = 50
+    reconnect_backoff_max_ms: int = 500
+    connect_timeout_ms: int = 2000
+    frame_bytes_max: int = 104_857_600
+
+
+class Peer:
+    """The connection to one destination and its queue of requests."""
+
+    def __init__(
+        self,
+        address: ReplicaAddress,
+        deliver: Deliver,
+        *,
+        client_id: str,
+        listener_name: str,
+        limits: PeerLimits,
+    ) -> None:
+        self.address = address
+        self._deliver = deliver
+        self._client_id = client_id
+        self._listener_name = listener_name
+        self._limits = limits
+        self._queue: deque[OutboundRequest] = deque()
+        self._wakeup = trio.lowlevel.ParkingLot()
+        self._correlation_ids = itertools.count(1)
+        self.connected = False
+
+    def submit(self, request: OutboundRequest) -> bool:
+        """Queue `request`; False (the caller reports failure) when the queue is full."""
+        if len(self._queue) >= self._limits.queue_max:
+            return False
+        self._queue.append(request)
+        self._wakeup.unpark_all()
+        return True
+
+    async def run(self) -> None:
+        backoff_ms = self._limits.reconnect_backoff_ms
+        while True:
+            while not self._queue:
+                await self._wakeup.park()
+            stream: trio.SocketStream | None = None
+            try:
+                with trio.fail_after(self._limits.connect_timeout_ms / 1000):
+                    stream = await trio.open_tcp_stream(self.address.host, self.address.port)
+            except (OSError, trio.TooSlowError) as exc:
+                log.debug("connect to %s failed: %s", self.address, exc)
+                await self._fail_all(f"connect failed: {exc}")
+                await trio.sleep(backoff_ms / 1000)
+                backoff_ms = min(backoff_ms * 2, self._limits.reconnect_backoff_max_ms)
+                continue
+            backoff_ms = self._limits.reconnect_backoff_ms
+            self.connected = True
+            try:
+                await self._serve(stream)
+            finally:
+                self.connected = False
+                with trio.CancelScope(shield=True):
+                    await trio.aclose_forcefully(stream)
+
+    async def _serve(self, stream: trio.SocketStream) -> None:
+        decoder = FrameDecoder(self._limits.frame_bytes_max)
+        frames: deque[bytes] = deque()
+        while True:
+            while not self._queue:
+                await self._wakeup.park()
+            request = self._queue.popleft()
+            api_key, version, body = translate.request_to_wire(
+                request.request, listener_name=self._listener_name
+            )
+            correlation_id = next(self._correlation_ids) & 0x7FFFFFFF
+            frame = encode_request(api_key, version, correlation_id, self._client_id, body)
+            try:
+                with trio.fail_after((request.timeout_ms + SOCKET_SLACK_MS) / 1000):
+                    await stream.send_all(frame)
+                    while not frames:
+                        data = await stream.receive_some(RECEIVE_BYTES_MAX)
+                        if not data:
+                            raise trio.BrokenResourceError("connection closed by peer")
+                        frames.extend(decoder.feed(data))
+                payload = frames.popleft()
+                got_id, wire_body = decode_response(api_key, version, payload)
+                if got_id != correlation_id:
+                    raise trio.BrokenResourceError(
+                        f"correlation id {got_id}, expected {correlation_id}"
+                    )
+                response = translate.response_to_core(api_key, version, wire_body)
+            except (*STREAM_ERRORS, WireError) as exc:
+                log.debug("request to %s failed: %s", self.address, exc)
+                await self._deliver(
+                    RequestFailed(request.request_id, str(exc) or type(exc).__name__)
+                )
+                return
+            await self._deliver(ResponseReceived(request.request_id, response))
+
+    async def _fail_all(self, reason: str) -> None:
+        while self._queue:
+            request = self._queue.popleft()
+            await self._deliver(RequestFailed(request.request_id, reason))
+
+
+class Peers:
+    """All destinations; a `Peer` and its task are created on first use."""
+
+    def __init__(
+        self,
+        nursery: trio.Nursery,
+        deliver: Deliver,
+        *,
+        client_id: str,
+        listener_name: str,
+        limits: PeerLimits | None = None,
+    ) -> None:
+        self._nursery = nursery
+        self._deliver = deliver
+        self._client_id = client_id
+        self._listener_name = listener_name
+        self._limits = limits or PeerLimits()
+        self._peers: dict[ReplicaAddress, Peer] = {}
+
+    def submit(self, request: OutboundRequest) -> bool:
+        peer = self._peers.get(request.destination)
+        if peer is None:
+            peer = Peer(
+                request.destination,
+                self._deliver,
+                client_id=self._client_id,
+                listener_name=self._listener_name,
+                limits=self._limits,
+            )
+            self._peers[request.destination] = peer
+            self._nursery.start_soon(peer.run)
+        return peer.submit(request)
+
+    def connected_count(self) -> int:
+        return sum(1 for peer in self._peers.values() if peer.connected)

@@ -1,0 +1,152 @@
+"""Request dispatch for the node's listener: API key → handler, as one table.
+
+- ApiVersions (18): answered here, listing exactly the APIs in the table with the versions the
+  registry decodes (an unsupported ApiVersions version never reaches this point: the connection
+  answers it with Kafka's v0-format UNSUPPORTED_VERSION body). A v3+ request whose client software
+  name/version do not match Kafka's pattern gets INVALID_REQUEST, as Kafka does.
+- Raft APIs (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch from replicas, DescribeQuorum,
+  FetchSnapshot): translated and queued to the node loop, which fills the slot.
+- Consumer APIs (`kraft.shell.consumer`: Metadata, ListOffsets, OffsetForLeaderEpoch,
+  DescribeCluster, Produce, and consumer-style Fetch): run as a task of the connection, so a
+  parked consumer Fetch never blocks the reader; the slot keeps the answers in order.
+- Anything else: the connection is closed (Kafka's behaviour for an API a listener does not serve).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kraft.roles import RoleName
+from kraft.shell import consumer, translate
+from kraft.shell.connection import CloseConnection, InboundConnection, ResponseSlot
+from kraft.shell.consumer.view import Endpoint, NodeView
+from kraft.shell.node_loop import CLUSTER_ID, NodeLoop
+from wire.errors import ErrorCode
+from wire.headers import RequestHeader, encode_response
+from wire.messages.api_versions import ApiVersionsRequest
+from wire.registry import API_SPECS, api_versions_response
+
+API_VERSIONS_KEY = 18
+# Kafka's `ApiVersionsRequest.isValid` pattern for ClientSoftwareName / ClientSoftwareVersion (v3+).
+_SOFTWARE_PATTERN = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?")
+_SOFTWARE_FIELDS_MIN_VERSION = 3
+
+SERVED_API_KEYS = frozenset(
+    translate.RAFT_API_KEYS | consumer.CONSUMER_APIS | {API_VERSIONS_KEY, translate.FETCH_KEY}
+)
+
+
+class NodePort:
+    """`kraft.shell.consumer.ConsumerPort` over the node loop (read-only views + batch reads)."""
+
+    def __init__(self, loop: NodeLoop) -> None:
+        self._loop = loop
+        self._high_watermark_seen: int | None = None
+
+    def view(self) -> NodeView:
+        loop = self._loop
+        node = loop.node
+        config = loop.config
+        high_watermark = node.high_watermark
+        # A new leader has no HW until it commits in its epoch; keep what this node knew.
+        if high_watermark is not None and (
+            self._high_watermark_seen is None or high_watermark > self._high_watermark_seen
+        ):
+            self._high_watermark_seen = high_watermark
+        voters = tuple(
+            Endpoint(voter_id, address.host, address.port)
+            for voter_id, address in sorted(config.voters.items())
+        )
+        own = config.voters.get(config.node_id)
+        listener = config.controller_listener
+        endpoint = Endpoint(
+            config.node_id, own.host if own else listener.host, own.port if own else listener.port
+        )
+        disk_log = loop.disk_log
+        leader_id = node.leader_id
+        return NodeView(
+            cluster_id=CLUSTER_ID,
+            local_id=config.node_id,
+            leader_id=-1 if leader_id is None else leader_id,
+            epoch=node.epoch,
+            is_leader=node.role == RoleName.LEADER,
+            high_watermark=self._high_watermark_seen,
+            log_start_offset=disk_log.start_offset,
+            log_end_offset=disk_log.end_offset,
+            epoch_history=tuple((e.epoch, e.start_offset) for e in disk_log.epochs),
+            voters=voters,
+            listener=endpoint,
+            shutting_down=loop.shutting_down,
+        )
+
+    async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
+        return await self._loop.read_batches(start_offset, end_offset, max_bytes)
+
+    async def wait_for_change(self, timeout_ms: int) -> None:
+        await self._loop.wait_for_change(timeout_ms)
+
+
+class Router:
+    """The listener's `Dispatcher`."""
+
+    def __init__(self, loop: NodeLoop) -> None:
+        self._loop = loop
+        self._port = NodePort(loop)
+        # The consumer module advertises every version the registry has, as we do.
+        for key, versions in consumer.CONSUMER_API_VERSIONS.items():
+            assert versions == (API_SPECS[key].min_version, API_SPECS[key].max_version), key
+        self._api_versions_body = api_versions_response(api_keys=sorted(SERVED_API_KEYS))
+
+    async def dispatch(
+        self, connection: InboundConnection, header: RequestHeader, body: Any, slot: ResponseSlot
+    ) -> None:
+        api_key = header.request_api_key
+        version = header.request_api_version
+        if api_key == API_VERSIONS_KEY:
+            slot.fill(self._api_versions(version, header.correlation_id, body))
+        elif api_key == translate.FETCH_KEY and consumer.is_consumer_fetch(body, version):
+            assert connection.nursery is not None
+            connection.nursery.start_soon(self._consumer_fetch, header, body, slot)
+        elif api_key in translate.RAFT_API_KEYS:
+            await self._loop.submit_request(connection, header, body, slot)
+        elif api_key in consumer.CONSUMER_APIS:
+            assert connection.nursery is not None
+            connection.nursery.start_soon(self._consumer_api, header, body, slot)
+        else:
+            raise CloseConnection(f"api key {api_key} is not served on this listener")
+
+    def connection_closed(self, connection: InboundConnection) -> None:
+        self._loop.connection_closed(connection)
+
+    def _api_versions(self, version: int, correlation_id: int, body: ApiVersionsRequest) -> bytes:
+        response = self._api_versions_body
+        if version >= _SOFTWARE_FIELDS_MIN_VERSION and not (
+            _SOFTWARE_PATTERN.fullmatch(body.client_software_name or "")
+            and _SOFTWARE_PATTERN.fullmatch(body.client_software_version or "")
+        ):
+            response = api_versions_response(
+                api_keys=sorted(SERVED_API_KEYS), error_code=ErrorCode.INVALID_REQUEST
+            )
+        return encode_response(API_VERSIONS_KEY, version, correlation_id, response)
+
+    async def _consumer_fetch(self, header: RequestHeader, body: Any, slot: ResponseSlot) -> None:
+        response = await consumer.serve_fetch(body, header.request_api_version, self._port)
+        slot.fill(
+            encode_response(
+                header.request_api_key, header.request_api_version, header.correlation_id, response
+            )
+        )
+
+    async def _consumer_api(self, header: RequestHeader, body: Any, slot: ResponseSlot) -> None:
+        response = await consumer.dispatch(
+            header.request_api_key, header.request_api_version, body, self._port
+        )
+        if response is None:
+            slot.fill(b"")  # Kafka sends nothing (Produce with acks=0); keep the order moving
+            return
+        slot.fill(
+            encode_response(
+                header.request_api_key, header.request_api_version, header.correlation_id, response
+            )
+        )

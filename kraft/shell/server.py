@@ -1,0 +1,240 @@
+"""One node of the test raft server: start-up, the task tree, graceful shutdown.
+
+Start-up is ordered so every user error is found before anything runs, and reported as ONE line
+(`StartupError`, exit status 2): configuration, log directory lock and recovery, quorum-state,
+listening socket, core construction. Then one nursery runs: the listener (one task per
+connection), the node loop, the outbound peers, the workload, the stats reporter and the signal
+watcher. SIGTERM or Ctrl-C asks the core for a graceful shutdown (a leader resigns and sends
+EndQuorumEpoch so another voter takes over without waiting for an election timeout); when the
+core reports it complete (or after `controller.quorum.request.timeout.ms`) the last stats line is
+written and the process exits 0. A second signal stops at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import trio
+
+from kraft.config import ConfigError as CoreConfigError
+from kraft.config import QuorumConfig
+from kraft.log import LogState
+from kraft.node import RaftNode
+from kraft.ready import Ready
+from kraft.shell.codec import WireBatchCodec
+from kraft.shell.config import ConfigError, ServerConfig, load_config
+from kraft.shell.connection import ConnectionLimits, InboundConnection
+from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
+from kraft.shell.node_loop import CLUSTER_ID, Clock, NodeLoop, ReadyListener
+from kraft.shell.peers import PeerLimits, Peers
+from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
+from kraft.shell.router import Router
+from kraft.shell.stats import NodeFigures, Stats, status_line, write_json_line
+from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT, Workload
+from kraft.types import ZERO_DIRECTORY_ID, Endpoint
+
+log = logging.getLogger("kraft.server")
+
+REPORT_INTERVAL_MS_DEFAULT = 5000
+
+
+class StartupError(Exception):
+    """A problem found before the node runs; the message is the one line the user sees."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    config_path: Path
+    throughput: int = THROUGHPUT_DEFAULT
+    record_size: int = RECORD_SIZE_DEFAULT
+    stats_file: Path | None = None
+    report_interval_ms: int = REPORT_INTERVAL_MS_DEFAULT
+    seed: int | None = None
+    status_stream: IO[str] | None = None
+
+
+def quorum_config_from(config: ServerConfig) -> QuorumConfig:
+    return QuorumConfig(
+        voters={i: Endpoint(a.host, a.port) for i, a in config.voters.items()},
+        cluster_id=CLUSTER_ID,
+        bootstrap_servers=tuple(Endpoint(a.host, a.port) for a in config.bootstrap_servers),
+        election_timeout_ms=config.election_timeout_ms,
+        fetch_timeout_ms=config.fetch_timeout_ms,
+        election_backoff_max_ms=config.election_backoff_max_ms,
+        append_linger_ms=config.append_linger_ms,
+        request_timeout_ms=config.request_timeout_ms,
+        retry_backoff_ms=config.retry_backoff_ms,
+        listener_name=config.controller_listener_name,
+    )
+
+
+async def run_server(options: ServerOptions) -> int:
+    """Run one node until a graceful shutdown; `StartupError` for a user-fixable problem."""
+    try:
+        config = load_config(options.config_path)
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
+    if config.ignored_keys:
+        log.info("ignoring unknown configuration keys: %s", ", ".join(config.ignored_keys))
+    try:
+        lock_fd = lock_log_dir(config.metadata_log_dir)
+        disk_log, report = DiskLog.open(config.partition_dir, config.segment_bytes)
+    except (LogDirError, OSError) as exc:
+        raise StartupError(str(exc)) from None
+    try:
+        if report.reason is not None:
+            log.warning(
+                "log recovery cut %d bytes at the first invalid batch: %s",
+                report.truncated_bytes,
+                report.reason,
+            )
+        store = QuorumStateStore(config.partition_dir)
+        try:
+            election_state = store.read()
+        except QuorumStateError as exc:
+            raise StartupError(str(exc)) from None
+        listener = config.controller_listener
+        try:
+            listeners = await trio.open_tcp_listeners(listener.port, host=listener.host or None)
+        except OSError as exc:
+            address = f"{listener.host or '*'}:{listener.port}"
+            raise StartupError(f"cannot listen on {address}: {exc.strerror or exc}") from None
+        clock = Clock()
+        seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(8))
+        rng = random.Random(seed)
+        log_state = LogState(
+            log_start_offset=disk_log.start_offset,
+            end_offset=disk_log.end_offset,
+            epoch_history=tuple((e.epoch, e.start_offset) for e in disk_log.epochs),
+        )
+        quorum_config = quorum_config_from(config)
+        try:
+            node = RaftNode(
+                quorum_config,
+                config.node_id,
+                ZERO_DIRECTORY_ID,
+                election_state,
+                log_state,
+                WireBatchCodec(),
+                rng,
+                clock.now_ms(),
+            )
+        except CoreConfigError as exc:
+            raise StartupError(f"{options.config_path}: {exc}") from None
+        log.info(
+            "node %d starting: listening on %s:%d, log %s (end offset %d), seed %d",
+            config.node_id,
+            listener.host or "*",
+            listener.port,
+            config.partition_dir,
+            disk_log.end_offset,
+            seed,
+        )
+        await _run_node(options, config, node, disk_log, store, clock, rng, listeners)
+        return 0
+    finally:
+        disk_log.close()
+        os.close(lock_fd)
+
+
+async def _run_node(
+    options: ServerOptions,
+    config: ServerConfig,
+    node: RaftNode,
+    disk_log: DiskLog,
+    store: QuorumStateStore,
+    clock: Clock,
+    rng: random.Random,
+    listeners: list[trio.SocketListener],
+) -> None:
+    loop = NodeLoop(node, disk_log, store, config, clock)
+    stats = Stats(clock.now_ms())
+    workload = Workload(
+        loop,
+        stats,
+        throughput=options.throughput,
+        record_size=options.record_size,
+        rng=rng,
+        batch_bytes_max=quorum_config_from(config).batch_size_max_bytes,
+    )
+    loop.listeners.extend([stats.on_ready, workload.on_ready, _log_changes(node)])
+    router = Router(loop)
+    limits = ConnectionLimits(frame_bytes_max=config.request_bytes_max)
+    status_stream = options.status_stream or sys.stdout
+    stats_file = options.stats_file.open("a", encoding="utf-8") if options.stats_file else None
+
+    async def serve_connection(stream: trio.SocketStream) -> None:
+        await InboundConnection(stream, router, limits).run()
+
+    def report() -> None:
+        figures = stats.take_interval(
+            clock.now_ms(),
+            NodeFigures(
+                node_id=config.node_id,
+                role=str(node.role),
+                leader_id=node.leader_id,
+                epoch=node.epoch,
+                log_end_offset=node.log_end_offset,
+                high_watermark=node.high_watermark,
+            ),
+        )
+        print(status_line(figures), file=status_stream, flush=True)
+        if stats_file is not None:
+            write_json_line(stats_file, figures)
+
+    async def reporter() -> None:
+        while True:
+            await trio.sleep(options.report_interval_ms / 1000)
+            report()
+
+    async def signals(cancel_scope: trio.CancelScope) -> None:
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
+            async for signum in received:
+                if loop.shutting_down:
+                    log.warning("second signal: stopping now")
+                    cancel_scope.cancel()
+                    return
+                log.info("%s: shutting down gracefully", signal.Signals(signum).name)
+                loop.request_shutdown()
+
+    try:
+        async with trio.open_nursery() as nursery:
+            peers = Peers(
+                nursery,
+                loop.deliver,
+                client_id=f"raft-client-{config.node_id}",
+                listener_name=config.controller_listener_name,
+                limits=PeerLimits(frame_bytes_max=config.request_bytes_max),
+            )
+            nursery.start_soon(trio.serve_listeners, serve_connection, listeners)
+            nursery.start_soon(workload.run)
+            nursery.start_soon(reporter)
+            if threading.current_thread() is threading.main_thread():
+                nursery.start_soon(signals, nursery.cancel_scope)
+            await loop.run(peers)
+            report()
+            nursery.cancel_scope.cancel()
+    finally:
+        if stats_file is not None:
+            stats_file.close()
+
+
+def _log_changes(node: RaftNode) -> ReadyListener:
+    def listener(ready: Ready, now_ms: int) -> None:
+        if ready.role_change is not None or ready.leader_change is not None:
+            log.info(
+                "role %s, epoch %d, leader %s",
+                node.role,
+                node.epoch,
+                "none" if node.leader_id is None else node.leader_id,
+            )
+
+    return listener

@@ -1,0 +1,162 @@
+"""Per-interval figures of a node: the status line and the `--stats-file` JSON lines.
+
+What is measured (README "What the figures mean"):
+- `committed_records_per_s`: how far the high watermark advanced per second in the interval
+  (offsets, so the one LeaderChange control record per epoch counts too);
+- `committed_bytes_per_s`: bytes of the stored record batches (headers included) that the high
+  watermark passed per second; known for batches this node appended, i.e. on every replica;
+- `commit_latency_ms_*`: on the leader only, per record, from the workload's propose to the high
+  watermark passing the record (Kafka's TestRaftServer definition); exact percentiles (nearest
+  rank) over every record committed in the interval. Null on other roles or when nothing was
+  committed in the interval.
+
+Cost: O(1) per appended batch and per proposal (records of one proposal share one latency and are
+recorded as a (latency, count) pair), never per record.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import IO, Any
+
+from kraft.ready import LogAppend, LogTruncate, Ready
+
+# Bounds the append history kept to price committed bytes (entries are per append, not per record).
+APPEND_MARKS_MAX = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFigures:
+    """The node facts sampled at the end of an interval."""
+
+    node_id: int
+    role: str
+    leader_id: int | None
+    epoch: int
+    log_end_offset: int
+    high_watermark: int | None
+
+
+def weighted_percentile(samples: list[tuple[int, int]], fraction: float) -> int:
+    """Nearest-rank percentile of (value, count) samples; `samples` must be non-empty."""
+    ordered = sorted(samples)
+    total = sum(count for _, count in ordered)
+    rank = max(1, math.ceil(fraction * total))
+    seen = 0
+    for value, count in ordered:
+        seen += count
+        if seen >= rank:
+            return value
+    return ordered[-1][0]
+
+
+class Stats:
+    def __init__(self, start_ms: int) -> None:
+        self._interval_start_ms = start_ms
+        self._latencies: list[tuple[int, int]] = []
+        self._hw_at_start: int | None = None
+        self._hw: int | None = None
+        # (end offset, cumulative batch bytes appended up to it), in offset order.
+        self._marks: deque[tuple[int, int]] = deque()
+        self._appended_bytes = 0
+        self._committed_bytes_at_start = 0
+
+    # ------------------------------------------------------------------------- inputs
+
+    def on_ready(self, ready: Ready, now_ms: int) -> None:
+        for op in ready.log_ops:
+            if isinstance(op, LogAppend):
+                self._appended_bytes += len(op.records.data)
+                self._marks.append((op.records.end_offset, self._appended_bytes))
+                if len(self._marks) > APPEND_MARKS_MAX:
+                    self._marks.popleft()
+            elif isinstance(op, LogTruncate):
+                while self._marks and self._marks[-1][0] > op.end_offset:
+                    self._marks.pop()
+                self._appended_bytes = self._marks[-1][1] if self._marks else 0
+        if ready.high_watermark is not None:
+            if self._hw_at_start is None:
+                self._hw_at_start = ready.high_watermark
+                self._committed_bytes_at_start = self._committed_bytes(ready.high_watermark)
+            self._hw = ready.high_watermark
+
+    def record_latency(self, latency_ms: int, records: int) -> None:
+        self._latencies.append((max(latency_ms, 0), records))
+
+    def _committed_bytes(self, high_watermark: int) -> int:
+        committed = 0
+        for end_offset, cumulative in reversed(self._marks):
+            if end_offset <= high_watermark:
+                committed = cumulative
+                break
+        return committed
+
+    # ------------------------------------------------------------------------ outputs
+
+    def take_interval(self, now_ms: int, figures: NodeFigures) -> dict[str, Any]:
+        """The figures of the interval ending now, and start the next interval."""
+        elapsed_s = max(now_ms - self._interval_start_ms, 1) / 1000
+        records = 0
+        committed_bytes = 0
+        if self._hw is not None and self._hw_at_start is not None:
+            records = self._hw - self._hw_at_start
+            committed_bytes = max(
+                self._committed_bytes(self._hw) - self._committed_bytes_at_start, 0
+            )
+        latencies = self._latencies
+        result: dict[str, Any] = {
+            "time_ms": now_ms,
+            "node_id": figures.node_id,
+            "role": figures.role,
+            "leader_id": figures.leader_id,
+            "epoch": figures.epoch,
+            "log_end_offset": figures.log_end_offset,
+            "high_watermark": figures.high_watermark,
+            "interval_ms": now_ms - self._interval_start_ms,
+            "committed_records_per_s": round(records / elapsed_s, 1),
+            "committed_bytes_per_s": round(committed_bytes / elapsed_s, 1),
+            "commit_latency_ms_p50": None,
+            "commit_latency_ms_p99": None,
+            "commit_latency_ms_p999": None,
+            "commit_latency_ms_max": None,
+        }
+        if latencies and figures.role == "leader":
+            result["commit_latency_ms_p50"] = weighted_percentile(latencies, 0.50)
+            result["commit_latency_ms_p99"] = weighted_percentile(latencies, 0.99)
+            result["commit_latency_ms_p999"] = weighted_percentile(latencies, 0.999)
+            result["commit_latency_ms_max"] = max(value for value, _ in latencies)
+        self._interval_start_ms = now_ms
+        self._latencies = []
+        self._hw_at_start = self._hw
+        if self._hw is not None:
+            self._committed_bytes_at_start = self._committed_bytes(self._hw)
+        return result
+
+
+def status_line(figures: dict[str, Any]) -> str:
+    """One human line, e.g. `node 1 leader (leader 1, epoch 3) log end 120345 hw 120340 | ...`."""
+
+    def show(value: Any) -> str:
+        return "-" if value is None else str(value)
+
+    latency = "latency n/a"
+    if figures["commit_latency_ms_p50"] is not None:
+        latency = (
+            f"commit latency p50 {figures['commit_latency_ms_p50']} ms, "
+            f"p99 {figures['commit_latency_ms_p99']} ms, max {figures['commit_latency_ms_max']} ms"
+        )
+    return (
+        f"node {figures['node_id']} {figures['role']} (leader {show(figures['leader_id'])}, "
+        f"epoch {figures['epoch']}) log end {figures['log_end_offset']} "
+        f"hw {show(figures['high_watermark'])} | committed "
+        f"{figures['committed_records_per_s']:.0f} records/s, "
+        f"{figures['committed_bytes_per_s'] / 1e6:.2f} MB/s | {latency}"
+    )
+
+
+def write_json_line(stream: IO[str], figures: dict[str, Any]) -> None:
+    stream.write(json.dumps(figures, separators=(",", ":")) + "\n")
+    stream.flush()
