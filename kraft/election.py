@@ -57,6 +57,12 @@ def _enter(core: Core, new: EpochState, now_ms: int, *, persist: bool) -> None:
     assert new.epoch >= old.epoch, f"epoch went back {old.epoch} -> {new.epoch}"
     if old.role is RoleName.LEADER:
         from kraft.accumulator import drop_pending
+
+        # What we committed as leader stays committed: the next role starts from it.
+        assert old.leader is not None
+        hw = old.leader.high_watermark
+        if hw is not None and (core.known_high_watermark or 0) < hw:
+            core.known_high_watermark = hw
         from kraft.handlers.fetch import complete_parked_fetches
 
         drop_pending(core)
