@@ -68,13 +68,19 @@ async def tail(args: argparse.Namespace, out: Any = None) -> int:
         cluster_id=args.cluster_id,
         give_up_after_ms=args.timeout_ms,
     )
+    async with observer:
+        return await _print_records(args, observer, start, out)
+
+
+async def _print_records(
+    args: argparse.Namespace, observer: RaftObserver, start: Start, out: Any
+) -> int:
     until: int | None = None
     if args.until_high_watermark:
         until = await _high_watermark_now(observer)
-        await observer.close()
+        if until <= (start if isinstance(start, int) else 0) or start == LATEST:
+            return 0
     printed = 0
-    if until is not None and isinstance(start, int) and start >= until:
-        return 0
     async for batch in observer.batches():
         for record in batch.records():
             described = describe_record(record, batch.is_control)

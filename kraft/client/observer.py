@@ -29,6 +29,7 @@ fetch can start at the batch boundary that follows with the right LastFetchedEpo
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -73,6 +74,20 @@ class LeaderInfo:
     cluster_id: str | None
 
 
+class _BatchIterator:
+    def __init__(self, observer: RaftObserver) -> None:
+        self._observer = observer
+        self._ready: collections.deque[CommittedBatch] = collections.deque()
+
+    def __aiter__(self) -> _BatchIterator:
+        return self
+
+    async def __anext__(self) -> CommittedBatch:
+        while not self._ready:
+            self._ready.extend(await self._observer.poll())
+        return self._ready.popleft()
+
+
 class RaftObserver:
     """Yields committed batches of `__cluster_metadata` from `start` on (see module docstring)."""
 
@@ -98,35 +113,45 @@ class RaftObserver:
         self.leader: LeaderInfo | None = None
         self.state: ObserverState | None = None
         self._conn: Connection | None = None
+        self._backoff_ms = REDISCOVER_BACKOFF_MS
 
     @property
     def high_watermark(self) -> int:
         return -1 if self.state is None else self.state.high_watermark
 
-    async def batches(self) -> AsyncIterator[CommittedBatch]:
-        """Committed batches in offset order, forever (or until an `ObserverError`)."""
-        backoff_ms = REDISCOVER_BACKOFF_MS
+    async def __aenter__(self) -> RaftObserver:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def batches(self) -> AsyncIterator[CommittedBatch]:
+        """Committed batches in offset order, forever (or until an `ObserverError`).
+
+        Use inside `async with observer:` so the connection is closed when the loop ends. This is
+        an iterator object, not an async generator, so breaking out of the loop leaves nothing
+        for the garbage collector to finalize.
+        """
+        return _BatchIterator(self)
+
+    async def poll(self) -> list[CommittedBatch]:
+        """One fetch round: the batches it committed (often none), after any rediscovery."""
         try:
-            while True:
-                try:
-                    conn = await self.leader_connection()
-                    if self.state is None:
-                        self.state = await self._initial_state(conn)
-                    outcome = await self._fetch_once(conn, self.state)
-                except ConnectionFailed:
-                    await self.close()
-                    await trio.sleep(backoff_ms / 1000)
-                    backoff_ms = min(backoff_ms * 2, REDISCOVER_BACKOFF_MAX_MS)
-                    continue
-                backoff_ms = REDISCOVER_BACKOFF_MS
-                for batch in outcome.released:
-                    yield batch
-                if outcome.rediscover:
-                    await self.close()
-                    if outcome.backoff:
-                        await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
-        finally:
+            conn = await self.leader_connection()
+            if self.state is None:
+                self.state = await self._initial_state(conn)
+            outcome = await self._fetch_once(conn, self.state)
+        except ConnectionFailed:
             await self.close()
+            await trio.sleep(self._backoff_ms / 1000)
+            self._backoff_ms = min(self._backoff_ms * 2, REDISCOVER_BACKOFF_MAX_MS)
+            return []
+        self._backoff_ms = REDISCOVER_BACKOFF_MS
+        if outcome.rediscover:
+            await self.close()
+            if outcome.backoff:
+                await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
+        return outcome.released
 
     async def close(self) -> None:
         if self._conn is not None:

@@ -59,6 +59,11 @@ class FakePort:
     def append_data(self, epoch: int, values: list[bytes], timestamp_ms: int = 2000) -> None:
         self.batches.append(build_data_batch(self.log_end_offset, epoch, timestamp_ms, values))
 
+    def truncate(self, offset: int) -> None:
+        """Drop every batch at or above `offset` (a new leader's truncation of this log)."""
+        self.batches = [b for b in self.batches if read_batch_header(b).last_offset < offset]
+        self.epoch_history = [(e, s) for e, s in self.epoch_history if s < offset]
+
     def set(self, **changes: object) -> None:
         self._view = dataclasses.replace(self._view, **changes)  # type: ignore[arg-type]
         self.changed.set()

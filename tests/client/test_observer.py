@@ -1,0 +1,152 @@
+"""RaftObserver and the tools against a fake leader on a real socket."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+
+import trio
+
+from kraft.cli.describe_quorum import describe
+from kraft.cli.tail import tail
+from kraft.client.connection import Address
+from kraft.client.observer import RaftObserver
+from tests.consumer.fake_server import FakeServer
+from tests.consumer.fakes import FakePort
+
+
+def address(port: FakePort) -> Address:
+    return Address("127.0.0.1", port.view().voters[0].port)
+
+
+async def collect(observer: RaftObserver, count: int) -> list[tuple[int, int, bytes | None]]:
+    got: list[tuple[int, int, bytes | None]] = []
+    with trio.fail_after(10):
+        async with observer:
+            async for batch in observer.batches():
+                for record in batch.records():
+                    value = None if batch.is_control else record.value
+                    got.append((record.offset, batch.epoch, value))
+                if len(got) >= count:
+                    break
+    return got
+
+
+async def test_observer_releases_only_committed_records(
+    served: tuple[FakeServer, FakePort],
+) -> None:
+    _, port = served
+    port.append_data(3, [b"a", b"b"])  # 1-2
+    port.sync(high_watermark=1)  # only the LeaderChange is committed
+    observer = RaftObserver([address(port)])
+    seen: list[tuple[int, int, bytes | None]] = []
+
+    async def workload() -> None:
+        await trio.sleep(0.2)
+        assert [o for o, _, _ in seen] == [0]  # the uncommitted batch was fetched, not released
+        port.append_data(3, [b"c"])  # 3
+        port.sync()  # HW 4
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(workload)
+        with trio.fail_after(10):
+            async with observer:
+                async for batch in observer.batches():
+                    for record in batch.records():
+                        seen.append((record.offset, batch.epoch, record.value))
+                    if seen[-1][0] == 3:
+                        break
+    assert [(o, v) for o, _, v in seen[1:]] == [(1, b"a"), (2, b"b"), (3, b"c")]
+
+
+async def test_observer_follows_a_truncation(served: tuple[FakeServer, FakePort]) -> None:
+    _, port = served
+    port.append_data(3, [b"committed"])  # 1
+    port.sync(high_watermark=2)
+    port.append_data(3, [b"lost"])  # 2, never committed
+    port.sync(high_watermark=2)
+    observer = RaftObserver([address(port)])
+
+    async def new_leader() -> None:
+        await trio.sleep(0.3)  # the observer has fetched offset 2 by now
+        port.truncate(2)
+        port.set(epoch=4)
+        port.append_leader_change(4)  # 2
+        port.append_data(4, [b"new"])  # 3
+        port.sync()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(new_leader)
+        got = await collect(observer, 4)
+    assert [(o, e, v) for o, e, v in got if v is not None] == [(1, 3, b"committed"), (3, 4, b"new")]
+    assert [o for o, _, _ in got] == [0, 1, 2, 3]
+
+
+async def test_observer_from_an_offset_inside_a_batch(served: tuple[FakeServer, FakePort]) -> None:
+    _, port = served
+    port.append_data(3, [b"a", b"b", b"c"])  # 1-3
+    port.append_data(3, [b"d"])  # 4
+    port.sync()
+    got = await collect(RaftObserver([address(port)], start=2), 3)
+    assert [(o, v) for o, _, v in got] == [(2, b"b"), (3, b"c"), (4, b"d")]
+    got = await collect(RaftObserver([address(port)], start=2, mode="consumer"), 3)
+    assert [(o, v) for o, _, v in got] == [(2, b"b"), (3, b"c"), (4, b"d")]
+
+
+def tail_args(port: FakePort, *extra: str) -> argparse.Namespace:
+    from kraft.cli import build_parser
+
+    argv = ["tail", "--bootstrap-server", str(address(port)), *extra]
+    return build_parser(argv).parse_args(argv)
+
+
+async def test_tail_cli(served: tuple[FakeServer, FakePort]) -> None:
+    _, port = served
+    port.append_data(3, [b"hello", b"\x00\x01"])
+    port.sync()
+    out = io.StringIO()
+    assert await tail(tail_args(port, "--from-beginning", "--until-high-watermark"), out) == 0
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("offset: 0 epoch: 3 ") and "LEADER_CHANGE" in lines[0]
+    assert lines[1].endswith("value (text): hello")
+    assert lines[2].endswith("value (hex): 0001")
+    out = io.StringIO()
+    assert await tail(tail_args(port, "--offset", "2", "--max-records", "1", "--json"), out) == 0
+    [line] = out.getvalue().splitlines()
+    assert json.loads(line)["offset"] == 2
+
+
+async def test_describe_quorum_and_observers_with_ids(
+    served: tuple[FakeServer, FakePort],
+) -> None:
+    server, port = served
+    port.append_data(3, [b"x"])
+    port.sync()
+    result = await describe([address(port)])
+    assert result["leader_id"] == 1 and result["leader_epoch"] == 3
+    assert result["cluster_id"] == "test-cluster"
+    assert [v["node_id"] for v in result["voters"]] == [1, 2, 3]
+    assert [v["lag"] for v in result["voters"]] == [0, 1, 2]
+    assert result["max_follower_lag"] == 2
+    assert result["observers"] == []
+    # An id-less tail leaves no trace; a tail with an id is an observer.
+    await tail(tail_args(port, "--from-beginning", "--max-records", "1"), io.StringIO())
+    assert server.observer_ids == set()
+    await tail(
+        tail_args(port, "--from-beginning", "--max-records", "1", "--id", "7"), io.StringIO()
+    )
+    result = await describe([address(port)])
+    assert [o["node_id"] for o in result["observers"]] == [7]
+
+
+async def test_unreachable_quorum_is_one_error_line() -> None:
+    from kraft.cli import main
+
+    code = await trio.to_thread.run_sync(
+        lambda: main(
+            ["describe-quorum", "--bootstrap-server", "127.0.0.1:1", "--timeout-ms", "300"]
+        )
+    )
+    assert code == 1
