@@ -29,6 +29,8 @@ class BenchOptions:
     workdir: Path = field(default_factory=lambda: Path("/tmp"))
     root: Path = ROOT
     verbose: bool = False
+    # When set, node scenarios run each voter under `py-spy record` and write profiles here.
+    profile_dir: Path | None = None
 
     @property
     def effective_duration_s(self) -> float:

@@ -176,6 +176,8 @@ class Child:
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    # SIGINT for a child run under py-spy: py-spy writes its profile on Ctrl-C, not on SIGTERM.
+    stop_signal: int = signal.SIGTERM
 
     @property
     def pid(self) -> int:
@@ -193,7 +195,7 @@ class Child:
     def stop(self) -> int | None:
         if self.popen.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGTERM)
+                os.killpg(self.popen.pid, self.stop_signal)
             try:
                 self.popen.wait(timeout=STOP_GRACE_S)
             except subprocess.TimeoutExpired:

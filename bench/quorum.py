@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import profile
 from bench.options import BenchOptions, ScenarioUnavailable, log
 from bench.proc import Child, Sampler, free_ports, spawn
 
@@ -111,6 +113,8 @@ class Quorum:
     voters: list[Voter] = field(default_factory=list)
     tmp: Path | None = None
     sampler: Sampler | None = None
+    profile_tag: str = "quorum"
+    profile_paths: dict[int, Path] = field(default_factory=dict)
 
     def __enter__(self) -> Quorum:
         node_help(self.options)  # fails early, with a sentence, if the node cannot run
@@ -169,7 +173,14 @@ class Quorum:
             if "--report-interval-ms" not in node_help(self.options):
                 raise ScenarioUnavailable("the node has no --report-interval-ms option yet")
             argv += ["--report-interval-ms", str(self.report_interval_ms)]
+        if self.options.profile_dir is not None:
+            self.profile_paths[voter.node_id] = profile.path_for(
+                self.options.profile_dir, self.profile_tag, voter.node_id
+            )
+            argv = profile.wrap(argv, self.profile_paths[voter.node_id])
         voter.child = spawn(f"node-{voter.node_id}", argv, voter.log_path)
+        if self.options.profile_dir is not None:
+            voter.child.stop_signal = signal.SIGINT
 
     def restart_all(self, throughput: int) -> None:
         """Stop every voter (SIGTERM), then start them again on the same logs with `throughput`."""

@@ -53,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--results-dir", type=Path, default=ROOT / "bench" / "results", help="where to write"
     )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp"), help="temp dirs go here")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run node voters under py-spy; raw profiles go to <results-dir>/<name>-profiles/",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -66,8 +71,9 @@ def selected(args: argparse.Namespace) -> tuple[str, ...]:
     return QUICK_SCENARIOS if args.quick else SCENARIOS
 
 
-def options_from(args: argparse.Namespace) -> BenchOptions:
+def options_from(args: argparse.Namespace, name: str) -> BenchOptions:
     return BenchOptions(
+        profile_dir=args.results_dir / f"{name}-profiles" if args.profile else None,
         quick=args.quick,
         duration_s=args.duration_s,
         warmup_s=args.warmup_s,
@@ -115,9 +121,9 @@ def command_line(args: argparse.Namespace) -> str:
 
 def main(args: argparse.Namespace) -> int:
     names = selected(args)
-    options = options_from(args)
     now = datetime.datetime.now(datetime.UTC)
     name = args.name or ("quick-" if args.quick else "") + now.strftime("%Y%m%dT%H%M%SZ")
+    options = options_from(args, name)
     result: dict[str, Any] = {
         "name": name,
         "created_utc": now.strftime("%Y-%m-%d %H:%M UTC"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from bench import profile
 from bench.options import BenchOptions, ScenarioUnavailable, log, median
 from bench.quorum import Quorum
 
@@ -47,6 +48,7 @@ def window_rates(lines: list[dict[str, Any]]) -> dict[str, float]:
 
 def run_once(options: BenchOptions, record_size: int, throughput: int, **kw: Any) -> dict[str, Any]:
     kw.setdefault("report_interval_ms", report_interval_ms(options))
+    kw.setdefault("profile_tag", f"throughput-{record_size}B")
     with Quorum(options, throughput=throughput, record_size=record_size, **kw) as q:
         leader, lines = q.measure(options.effective_warmup_s, options.effective_duration_s)
         assert q.sampler is not None
@@ -59,7 +61,16 @@ def run_once(options: BenchOptions, record_size: int, throughput: int, **kw: Any
             n: (round(u.rss_mib_first, 1), round(u.rss_mib_last, 1)) for n, u in usage.items()
         }
         figures["stats_lines"] = lines
-        return figures
+        profile_paths = dict(q.profile_paths)
+    # Profiles are complete only once the voters have stopped (py-spy writes on exit).
+    if profile_paths:
+        figures["profiles"] = {
+            str(node_id): {"path": str(path), "is_leader": node_id == leader.node_id}
+            | profile.summarize(path)
+            for node_id, path in profile_paths.items()
+            if path.exists()
+        }
+    return figures
 
 
 def run(options: BenchOptions) -> dict[str, Any]:
@@ -71,7 +82,8 @@ def run(options: BenchOptions) -> dict[str, Any]:
         runs = []
         for index in range(options.effective_runs):
             log(options, f"throughput: {size} B run {index + 1}")
-            runs.append(run_once(options, size, SATURATING_RECORDS_PER_S))
+            tag = f"throughput-{size}B-run{index + 1}"
+            runs.append(run_once(options, size, SATURATING_RECORDS_PER_S, profile_tag=tag))
         figures["by_record_size"][str(size)] = {
             "committed_records_per_s": median([r["committed_records_per_s"] for r in runs]),
             "committed_mb_per_s": median([r["committed_mb_per_s"] for r in runs]),
