@@ -1,0 +1,206 @@
+"""Real node processes on 127.0.0.1 for end-to-end tests: free ports, temp log dirs, stats files.
+
+Each `NodeProcess` runs `python -m kraft.cli server` with `--stats-file` and a short report
+interval; tests read the JSON lines to learn roles, epochs and high watermarks. `Cluster.close()`
+(called by the fixtures' teardown) kills every process that is still running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wire.records import iter_batches
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORT_INTERVAL_MS = 100
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+@dataclass
+class NodeProcess:
+    node_id: int
+    directory: Path
+    config_path: Path
+    port: int
+    args: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    runs: int = 0
+    stdout_paths: list[Path] = field(default_factory=list)
+
+    @property
+    def stats_path(self) -> Path:
+        return self.directory / "stats.jsonl"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.directory / "logs" / "__cluster_metadata-0"
+
+    def start(self, *, via_script: bool = False) -> None:
+        assert self.process is None or self.process.poll() is not None
+        self.runs += 1
+        out = self.directory / f"stdout-{self.runs}.txt"
+        err = self.directory / f"stderr-{self.runs}.txt"
+        self.stdout_paths.append(out)
+        if via_script:
+            command = [str(ROOT / "bin" / "test-raft-server-start.sh")]
+        else:
+            command = [sys.executable, "-m", "kraft.cli", "server"]
+        command += [
+            "--config",
+            str(self.config_path),
+            "--stats-file",
+            str(self.stats_path),
+            "--report-interval-ms",
+            str(REPORT_INTERVAL_MS),
+            *self.args,
+        ]
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                stdout=stdout,
+                stderr=stderr,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+
+    def stderr_text(self) -> str:
+        return "".join(
+            (self.directory / f"stderr-{n}.txt").read_text(errors="replace")
+            for n in range(1, self.runs + 1)
+        )
+
+    def kill(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def terminate(self, timeout_s: float = 15) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout_s)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stats(self) -> list[dict[str, Any]]:
+        if not self.stats_path.exists():
+            return []
+        lines = self.stats_path.read_text().splitlines()
+        out = []
+        for line in lines:
+            with contextlib.suppress(ValueError):  # a line being written right now
+                out.append(json.loads(line))
+        return out
+
+    def last(self) -> dict[str, Any] | None:
+        stats = self.stats()
+        return stats[-1] if stats else None
+
+    def batches(self) -> list[bytes]:
+        """Every complete batch of the on-disk log, in offset order (as bytes)."""
+        data = b"".join(p.read_bytes() for p in sorted(self.log_dir.glob("*.log")))
+        return [data[at : at + header.size_bytes] for at, header in iter_batches(data)]
+
+
+def committed_prefix(batches: list[bytes], high_watermark: int) -> list[bytes]:
+    """The batches wholly below `high_watermark`."""
+    out = []
+    for data in batches:
+        for _, header in iter_batches(data):
+            if header.last_offset < high_watermark:
+                out.append(data)
+    return out
+
+
+class Cluster:
+    def __init__(
+        self,
+        base: Path,
+        size: int,
+        *,
+        extra_properties: dict[str, str] | None = None,
+        args: list[str] | None = None,
+    ) -> None:
+        self.nodes: dict[int, NodeProcess] = {}
+        ports = free_ports(size)
+        ids = list(range(1, size + 1))
+        voters = ",".join(f"{i}@127.0.0.1:{p}" for i, p in zip(ids, ports, strict=True))
+        for node_id, port in zip(ids, ports, strict=True):
+            directory = base / f"node-{node_id}"
+            directory.mkdir(parents=True)
+            properties = {
+                "node.id": str(node_id),
+                "process.roles": "controller",
+                "listeners": f"PLAINTEXT://127.0.0.1:{port}",
+                "controller.listener.names": "PLAINTEXT",
+                "controller.quorum.voters": voters,
+                "log.dirs": str(directory / "logs"),
+                **(extra_properties or {}),
+            }
+            config_path = directory / "server.properties"
+            config_path.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
+            self.nodes[node_id] = NodeProcess(node_id, directory, config_path, port, args or [])
+
+    def start(self, *, via_script: bool = False) -> None:
+        for node in self.nodes.values():
+            node.start(via_script=via_script)
+
+    def close(self) -> None:
+        for node in self.nodes.values():
+            node.kill()
+
+    def wait_for(self, predicate: Any, timeout_s: float, what: str) -> Any:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            time.sleep(0.05)
+        raise AssertionError(f"timed out after {timeout_s} s waiting for {what}: {self.describe()}")
+
+    def leader(self, *, min_epoch: int = 0, exclude: int | None = None) -> NodeProcess | None:
+        """The live node whose latest stats say it leads an epoch >= min_epoch."""
+        for node in self.nodes.values():
+            if node.node_id == exclude or not node.alive:
+                continue
+            last = node.last()
+            if last and last["role"] == "leader" and last["epoch"] >= min_epoch:
+                return node
+        return None
+
+    def describe(self) -> str:
+        parts = []
+        for node in self.nodes.values():
+            last = node.last()
+            state = (
+                f"{last['role']} e{last['epoch']} leo {last['log_end_offset']} "
+                f"hw {last['high_watermark']}"
+                if last
+                else "no stats"
+            )
+            parts.append(f"node {node.node_id} ({'up' if node.alive else 'down'}): {state}")
+        return "; ".join(parts)
