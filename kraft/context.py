@@ -44,6 +44,14 @@ from kraft.types import (
 )
 
 
+def is_voter(config: QuorumConfig, local_id: int | None) -> bool:
+    """May vote and stand for election. Injected bug IDLESS_OBSERVER_ELECTION: the only place an
+    id-less node is (wrongly) allowed to."""
+    if local_id is None:
+        return config.has_bug(InjectedBug.IDLESS_OBSERVER_ELECTION)
+    return local_id in config.voters
+
+
 @dataclass(slots=True)
 class ParkedFetch:
     inbound_id: int
@@ -102,11 +110,7 @@ class Core:
     # ------------------------------------------------------------------ identity
     @property
     def is_voter(self) -> bool:
-        """May vote and stand for election. Injected bug IDLESS_OBSERVER_ELECTION: the only place
-        an id-less node is (wrongly) allowed to."""
-        if self.local_id is None:
-            return self.config.has_bug(InjectedBug.IDLESS_OBSERVER_ELECTION)
-        return self.local_id in self.config.voters
+        return is_voter(self.config, self.local_id)
 
     @property
     def voters(self) -> frozenset[int]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from kraft import accumulator
 from kraft.config import ConfigError, QuorumConfig
-from kraft.context import Core
+from kraft.context import Core, is_voter
 from kraft.election import (
     election_deadline,
     poll_election_timers,
@@ -116,7 +116,7 @@ def initial_state(
 ) -> EpochState:
     """Kafka's `QuorumState.initialize`: the state to start in, from what was stored."""
     stored = stored or ElectionState(epoch=0)
-    is_voter = local_id is not None and local_id in config.voters
+    voter = is_voter(config, local_id)
     if stored.voters and stored.voters != config.voter_ids:
         raise ConfigError(
             f"stored quorum-state voters {sorted(stored.voters)} differ from the configured "
@@ -127,7 +127,7 @@ def initial_state(
             f"stored quorum-state records a vote for {stored.voted_id} in epoch {stored.epoch}, "
             "but this node has no local id (an id-less observer never votes)"
         )
-    if stored.voted_id is not None and not is_voter:
+    if stored.voted_id is not None and local_id is not None and not voter:
         raise ConfigError(
             f"stored quorum-state records a vote for {stored.voted_id} in epoch {stored.epoch}, "
             f"but local id {local_id} is not a voter {sorted(config.voter_ids)}"
@@ -135,10 +135,10 @@ def initial_state(
     timeout_ms = config.election_timeout_ms
     election_deadline_ms = (
         now_ms + (0 if timeout_ms == 0 else timeout_ms + rng.randrange(timeout_ms))
-        if is_voter
+        if voter
         else None
     )
-    if is_voter and len(config.voters) == 1:
+    if voter and len(config.voters) == 1:
         election_deadline_ms = now_ms  # a sole voter stands for election at once
     voted = (
         None if stored.voted_id is None else ReplicaKey(stored.voted_id, stored.voted_directory_id)
@@ -148,7 +148,7 @@ def initial_state(
         return EpochState(RoleName.UNATTACHED, log_epoch, election_deadline_ms=election_deadline_ms)
     epoch = stored.epoch
     if stored.leader_id is not None and stored.leader_id == local_id:
-        if not is_voter:
+        if not voter:
             return EpochState(RoleName.UNATTACHED, epoch)
         # A restarted leader comes back Resigned: it must not vote or lead again in this epoch.
         others = tuple(ReplicaKey(v) for v in sorted(config.voter_ids) if v != local_id)
