@@ -30,14 +30,13 @@ QUICK_FILL_S = 2.0
 FETCH_MAX_BYTES = 8 * 1024 * 1024
 READ_S_MAX = 300.0
 REPORT_INTERVAL_MS = 1000
-# The command line for `kraft tail`, agreed with the consumers helper ({port}, {end} substituted).
+# The command line for `kraft tail` recommended by the consumers helper ({servers} substituted).
 TAIL_ARGV = (
     "tail",
     "--bootstrap-server",
-    "127.0.0.1:{port}",
+    "{servers}",
     "--from-beginning",
-    "--until-offset",
-    "{end}",
+    "--until-high-watermark",
 )
 
 
@@ -102,11 +101,13 @@ def kafka_python_pass(voter: Voter, end_offset: int) -> dict[str, float]:
     }
 
 
-def kraft_tail_pass(options: BenchOptions, voter: Voter, end_offset: int) -> dict[str, float]:
+def kraft_tail_pass(options: BenchOptions, voters: list[Voter]) -> dict[str, float]:
+    """`bin/kraft tail` as a user runs it (process start-up included); records = stdout lines."""
     cli = importlib.import_module("kraft.cli")
     if not any(name == "tail" for name, _, _ in cli.TOOLS):
         raise ScenarioUnavailable("kraft tail does not exist yet")
-    argv = [a.format(port=voter.port, end=end_offset) for a in TAIL_ARGV]
+    servers = ",".join(f"127.0.0.1:{v.port}" for v in voters)
+    argv = [a.format(servers=servers) for a in TAIL_ARGV]
     started = time.perf_counter()
     out = subprocess.run(
         [str(options.root / "bin" / "kraft"), *argv],
@@ -141,7 +142,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
         readers = {
             "raw_fetch": lambda: raw_fetch_pass(leader, end_offset),
             "kafka_python": lambda: kafka_python_pass(leader, end_offset),
-            "kraft_tail": lambda: kraft_tail_pass(options, leader, end_offset),
+            "kraft_tail": lambda: kraft_tail_pass(options, q.voters),
         }
         for name, reader in readers.items():
             try:
