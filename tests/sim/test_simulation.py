@@ -83,14 +83,19 @@ def test_ci_seed_range_passes_within_budget() -> None:
 
 @pytest.mark.parametrize("bug", list(InjectedBug), ids=lambda b: b.value)
 def test_injected_bug_is_caught_within_the_seed_budget(bug: InjectedBug) -> None:
+    # A bug may first show as lost liveness on some seeds; it must be named by one of its safety
+    # invariants within the budget, and nothing unrelated may fire.
+    allowed = EXPECTED_BY_BUG[bug] | {"Liveness"}
     for seed in range(BUG_SEEDS_MAX):
         spec = plan(seed, bugs=[bug])
         if bug is InjectedBug.IDLESS_OBSERVER_ELECTION and spec.cluster.idless_observers == 0:
             spec = plan(seed, bugs=[bug], idless=1)
         result = run(spec)
-        if not result.ok:
-            assert result.violation in EXPECTED_BY_BUG[bug], result.summary_line()
-            assert f"--bug {bug.value}" in spec.replay_command()
+        if result.ok:
+            continue
+        assert result.violation in allowed, result.summary_line()
+        assert f"--bug {bug.value}" in spec.replay_command()
+        if result.violation in EXPECTED_BY_BUG[bug]:
             return
     pytest.fail(f"{bug.value} not caught in {BUG_SEEDS_MAX} seeds")
 
