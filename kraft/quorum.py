@@ -139,11 +139,11 @@ class LeaderState:
         state.previous_fetch_ms = now_ms
         state.last_fetch_ms = now_ms
         state.acknowledged = True
+        # A replica's end offset goes backwards only if it lost unflushed data; accept the fact.
+        state.end_offset = fetch_offset
         if not is_voter:
             return False
         self.fetched_in_window.add(replica_id)
-        # A voter's end offset may go backwards only if it lost unflushed data; accept the fact.
-        state.end_offset = fetch_offset
         return self._maybe_update_high_watermark()
 
     def _maybe_update_high_watermark(self) -> bool:

@@ -1,0 +1,320 @@
+"""One test per replication rule: Fetch validation, divergence, high watermark, long-poll."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from kraft.config import QuorumConfig
+from kraft.log import LogState, LogView
+from kraft.quorum import LeaderState
+from kraft.ready import ElectionState, LogAppend, LogTruncate, OutboundResponse
+from kraft.roles import RoleName
+from kraft.rpc import FetchRequest, FetchResponse, LogRead
+from kraft.types import Endpoint, LeaderAndEpoch, OffsetAndEpoch
+from tests.kraft.harness import make_records
+from tests.kraft.helpers import Driver, fetch
+from tests.kraft.test_vote_rules import become_leader
+from wire.errors import ErrorCode
+
+# A log with epochs 1 at [0, 4), 3 at [4, 10).
+LOG = LogState(0, 10, ((1, 0), (3, 4)))
+
+
+# ----------------------------------------------------------------------------- log view
+def test_end_offset_for_epoch_uses_the_largest_known_epoch_not_above() -> None:
+    log = LogView(LOG)
+    assert log.end_offset_for_epoch(1) == OffsetAndEpoch(4, 1)
+    assert log.end_offset_for_epoch(2) == OffsetAndEpoch(4, 1)
+    assert log.end_offset_for_epoch(3) == OffsetAndEpoch(10, 3)
+    assert log.end_offset_for_epoch(9) == OffsetAndEpoch(10, 3)
+    assert log.last_batch_epoch == 3
+
+
+@pytest.mark.parametrize(
+    ("diverging", "target"),
+    [
+        (OffsetAndEpoch(2, 1), 2),  # leader's epoch 1 ended earlier
+        (OffsetAndEpoch(6, 3), 6),  # same epoch, leader has less of it
+        (OffsetAndEpoch(7, 2), 4),  # we never had epoch 2: end of our epoch 1
+        (OffsetAndEpoch(3, 0), 3),  # epoch 0: just the offset
+    ],
+)
+def test_truncation_target_for_a_diverging_epoch(diverging: OffsetAndEpoch, target: int) -> None:
+    assert LogView(LOG).truncate_to_end_offset_of(diverging) == target
+
+
+def test_truncation_drops_epochs_that_start_at_or_after_the_new_end() -> None:
+    log = LogView(LOG)
+    log.truncate_to(4)
+    assert log.epoch_history == [(1, 0)] and log.end_offset == 4 and log.flushed_end_offset == 4
+
+
+@pytest.mark.parametrize(
+    ("offset", "epoch", "diverging"),
+    [
+        (0, 0, None),  # empty follower, log starts at 0
+        (4, 1, None),  # exact end of epoch 1
+        (10, 3, None),  # caught up
+        (6, 3, None),  # inside epoch 3
+        (6, 1, OffsetAndEpoch(4, 1)),  # claims epoch 1 reached 6: diverged at 4
+        (12, 3, OffsetAndEpoch(10, 3)),  # beyond our end
+        (5, 2, OffsetAndEpoch(4, 1)),  # an epoch we never had
+    ],
+)
+def test_fetch_position_validation(
+    offset: int, epoch: int, diverging: OffsetAndEpoch | None
+) -> None:
+    from kraft.handlers.fetch import validate_fetch_position
+
+    position = validate_fetch_position(LogView(LOG), offset, epoch)
+    assert position.diverging_epoch == diverging
+    assert position.snapshot_id is None
+
+
+def test_fetch_below_log_start_answers_the_snapshot_id() -> None:
+    from kraft.handlers.fetch import validate_fetch_position
+
+    log = LogView(LogState(5, 10, ((3, 5),), OffsetAndEpoch(5, 2)))
+    assert validate_fetch_position(log, 0, 0).snapshot_id == OffsetAndEpoch(5, 2)
+    assert validate_fetch_position(log, 3, 1).snapshot_id == OffsetAndEpoch(5, 2)
+    assert validate_fetch_position(log, 5, 2).valid
+
+
+# ----------------------------------------------------------------------------- high watermark
+def leader_state(voters: tuple[int, ...] = (1, 2, 3), epoch_start: int = 10) -> LeaderState:
+    config = QuorumConfig(voters={v: Endpoint("h", v) for v in voters})
+    return LeaderState.start(1, 2, epoch_start, config, frozenset({1, 2}), 0)
+
+
+def test_hw_is_the_majority_end_offset_and_only_past_the_epoch_start() -> None:
+    leader = leader_state()
+    assert not leader.update_local_end_offset(11, 0)
+    # Voter 2 at the epoch start: the LeaderChange batch is not on a majority yet.
+    assert not leader.update_replica(2, None, 10, 11, 0)
+    assert leader.high_watermark is None
+    assert leader.update_replica(2, None, 11, 11, 0)
+    assert leader.high_watermark == 11
+
+
+def test_hw_never_moves_backwards() -> None:
+    leader = leader_state()
+    leader.update_local_end_offset(20, 0)
+    leader.update_replica(2, None, 18, 20, 0)
+    assert leader.high_watermark == 18
+    leader.update_replica(2, None, 12, 20, 0)  # lost unflushed data, say
+    assert leader.high_watermark == 18
+
+
+def test_observers_and_idless_fetchers_never_move_the_hw() -> None:
+    leader = leader_state()
+    leader.update_local_end_offset(20, 0)
+    assert not leader.update_replica(7, uuid.UUID(int=7), 20, 20, 0)
+    assert not leader.update_replica(-1, None, 20, 20, 0)
+    assert leader.high_watermark is None
+    voters, observers = leader.describe(0)
+    assert [o.replica_id for o in observers] == [7]
+    assert [v.replica_id for v in voters] == [1, 2, 3]
+
+
+def test_hw_before_epoch_commit_switch_drops_the_epoch_start_rule() -> None:
+    from kraft.config import InjectedBug
+
+    config = QuorumConfig(
+        voters={1: None, 2: None, 3: None},
+        injected_bugs=frozenset({InjectedBug.HW_BEFORE_EPOCH_COMMIT}),
+    )
+    leader = LeaderState.start(1, 2, 10, config, frozenset({1, 2}), 0)
+    leader.update_local_end_offset(11, 0)
+    leader.update_replica(2, None, 5, 11, 0)
+    assert leader.high_watermark == 5
+
+
+def test_leader_counts_its_own_log_only_once_flushed() -> None:
+    driver = Driver(local_id=1, voters=(1,))
+    assert driver.node.role is RoleName.LEADER
+    assert driver.node.high_watermark == 1
+    result = driver.node.propose([b"a"], driver.now_ms)
+    ready = driver.node.poll(result.poll_by_ms)
+    driver.now_ms = result.poll_by_ms
+    assert ready.flush and isinstance(ready.log_ops[0], LogAppend)
+    driver.ack(ready, flush=False)  # appended but not yet durable
+    assert driver.node.high_watermark == 1
+    from kraft.events import Persisted
+
+    moved = driver.node.handle(Persisted(2), driver.now_ms)
+    assert moved.high_watermark == 2 and driver.node.high_watermark == 2
+
+
+# ----------------------------------------------------------------------------- leader Fetch
+def leader_with_data() -> Driver:
+    driver = Driver(local_id=1)
+    become_leader(driver)  # epoch 1, LeaderChange at offset 0
+    driver.node.propose([b"a", b"b"], driver.now_ms)
+    driver.advance(25)
+    assert driver.node.log_end_offset == 3
+    return driver
+
+
+def test_leader_fetch_errors_by_epoch() -> None:
+    driver = leader_with_data()
+    assert driver.answer(fetch(2, 0, 0, 0)).partition_error_code is ErrorCode.FENCED_LEADER_EPOCH  # type: ignore[union-attr]
+    assert driver.answer(fetch(2, 2, 0, 0)).partition_error_code is ErrorCode.UNKNOWN_LEADER_EPOCH  # type: ignore[union-attr]
+    bad = driver.answer(fetch(2, 1, 0, 2))  # last fetched epoch above the leader epoch
+    assert bad.partition_error_code is ErrorCode.INVALID_REQUEST  # type: ignore[union-attr]
+
+
+def test_leader_serves_uncommitted_data_with_a_log_read_and_moves_the_hw() -> None:
+    driver = leader_with_data()
+    response = driver.answer(fetch(2, 1, 0, 0))
+    assert isinstance(response, FetchResponse)
+    assert response.records == LogRead(0, 1 << 20, 3)
+    assert response.high_watermark is None  # nobody else has the epoch start yet
+    response = driver.answer(fetch(2, 1, 3, 1))
+    assert response.high_watermark == 3  # type: ignore[union-attr]
+
+
+def test_leader_answers_a_diverging_epoch() -> None:
+    driver = leader_with_data()
+    response = driver.answer(fetch(2, 1, 5, 0))
+    assert response.diverging_epoch == OffsetAndEpoch(0, 0)  # type: ignore[union-attr]
+    assert response.records is None  # type: ignore[union-attr]
+
+
+def test_long_poll_parks_until_data_or_max_wait() -> None:
+    driver = leader_with_data()
+    driver.answer(fetch(2, 1, 3, 1))  # voter 2 caught up
+    ready, inbound_id = driver.request(fetch(2, 1, 3, 1, max_wait_ms=500, high_watermark=3))
+    assert not any(
+        isinstance(m, OutboundResponse) for m in ready.send_now + ready.send_after_persist
+    )
+    # New data completes it (after the append is applied).
+    driver.node.propose([b"c"], driver.now_ms)
+    ready = driver.advance(25)
+    answered = [m for m in ready.send_after_persist if isinstance(m, OutboundResponse)]
+    assert [m.inbound_id for m in answered] == [inbound_id]
+    assert answered[0].response.records == LogRead(3, 1 << 20, 4)  # type: ignore[union-attr]
+    # An idle long-poll expires empty.
+    ready, inbound_id = driver.request(fetch(3, 1, 4, 1, max_wait_ms=500))
+    ready = driver.advance(499)
+    assert not any(isinstance(m, OutboundResponse) for m in ready.send_now)
+    ready = driver.advance(1)
+    done = [m for m in ready.send_now if isinstance(m, OutboundResponse)]
+    assert [m.inbound_id for m in done] == [inbound_id] and done[0].response.records is None  # type: ignore[union-attr]
+
+
+def test_leader_keeps_no_state_for_idless_fetchers_but_lists_observers_with_an_id() -> None:
+    driver = leader_with_data()
+    driver.answer(fetch(-1, 1, 3, 1))
+    driver.answer(fetch(9, 1, 3, 1))
+    description = driver.node.describe_quorum(driver.now_ms)
+    assert [o.replica_id for o in description.observers] == [9]
+    assert description.observers[0].log_end_offset == 3
+    assert [v.replica_id for v in description.voters] == [1, 2, 3]
+    assert description.leader_id == 1 and description.leader_epoch == 1
+
+
+# ----------------------------------------------------------------------------- follower side
+def follower(log: LogState = LOG, epoch: int = 4, **overrides: object) -> Driver:
+    stored = ElectionState(epoch, leader_id=2, voters=frozenset({1, 2, 3}))
+    driver = Driver(local_id=1, stored=stored, log=log, **overrides)  # type: ignore[arg-type]
+    assert driver.node.role is RoleName.FOLLOWER
+    return driver
+
+
+def test_follower_fetches_from_its_log_end_with_its_last_epoch() -> None:
+    driver = follower()
+    request = driver.sent(FetchRequest)[-1]
+    assert request.destination.node_id == 2
+    assert (request.request.fetch_offset, request.request.last_fetched_epoch) == (10, 3)  # type: ignore[union-attr]
+    assert request.request.replica_id == 1  # type: ignore[union-attr]
+
+
+def test_follower_truncates_on_a_diverging_epoch_then_refetches() -> None:
+    driver = follower()
+    request_id = driver.sent(FetchRequest)[-1].request_id
+    driver.clear()
+    ready = driver.respond(
+        request_id,
+        FetchResponse(
+            ErrorCode.NONE,
+            high_watermark=3,
+            current_leader=LeaderAndEpoch(2, 4),
+            diverging_epoch=OffsetAndEpoch(6, 3),
+        ),
+    )
+    assert ready.log_ops == [LogTruncate(6)]
+    nxt = driver.sent(FetchRequest)[-1].request
+    assert (nxt.fetch_offset, nxt.last_fetched_epoch) == (6, 3)  # type: ignore[union-attr]
+    assert driver.node.high_watermark == 3
+
+
+def test_skip_truncation_switch_ignores_divergence() -> None:
+    from kraft.config import InjectedBug
+
+    driver = follower(injected_bugs=frozenset({InjectedBug.SKIP_TRUNCATION}))
+    request_id = driver.sent(FetchRequest)[-1].request_id
+    ready = driver.respond(
+        request_id,
+        FetchResponse(
+            ErrorCode.NONE,
+            current_leader=LeaderAndEpoch(2, 4),
+            diverging_epoch=OffsetAndEpoch(6, 3),
+        ),
+    )
+    assert ready.log_ops == [] and driver.node.log_end_offset == 10
+
+
+def test_follower_appends_flushes_before_next_fetch_and_caps_hw_at_its_log_end() -> None:
+    driver = follower()
+    request_id = driver.sent(FetchRequest)[-1].request_id
+    driver.clear()
+    ready = driver.respond(
+        request_id,
+        FetchResponse(
+            ErrorCode.NONE,
+            high_watermark=50,
+            current_leader=LeaderAndEpoch(2, 4),
+            records=make_records(10, 4, [b"x", b"y"]),
+        ),
+    )
+    assert isinstance(ready.log_ops[0], LogAppend) and ready.flush
+    fetches = [
+        m for m in ready.send_after_persist if isinstance(getattr(m, "request", None), FetchRequest)
+    ]
+    assert len(fetches) == 1 and not ready.send_now
+    assert driver.node.high_watermark == 12
+
+
+def test_follower_hw_never_goes_backwards() -> None:
+    driver = follower()
+    for hw in (8, 5):
+        request_id = driver.sent(FetchRequest)[-1].request_id
+        driver.respond(
+            request_id,
+            FetchResponse(ErrorCode.NONE, high_watermark=hw, current_leader=LeaderAndEpoch(2, 4)),
+        )
+    assert driver.node.high_watermark == 8
+
+
+def test_fetch_timeout_starts_an_election_for_voters() -> None:
+    driver = follower()
+    driver.advance(2_000)
+    assert driver.node.role is RoleName.PROSPECTIVE
+
+
+def test_fenced_fetch_response_moves_to_the_new_leader() -> None:
+    driver = follower()
+    request_id = driver.sent(FetchRequest)[-1].request_id
+    driver.respond(
+        request_id,
+        FetchResponse(
+            ErrorCode.NONE,
+            partition_error_code=ErrorCode.FENCED_LEADER_EPOCH,
+            current_leader=LeaderAndEpoch(3, 6),
+        ),
+    )
+    assert driver.node.role is RoleName.FOLLOWER
+    assert (driver.node.leader_id, driver.node.epoch) == (3, 6)
+    assert driver.stored.leader_id == 3 and driver.stored.epoch == 6
