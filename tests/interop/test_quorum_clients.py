@@ -1,0 +1,281 @@
+"""Real clients tail a real 3-voter quorum under workload while its leader is killed twice.
+
+kafka-python (`KafkaConsumer.assign`), aiokafka, confluent-kafka (librdkafka via Python), kcat
+(librdkafka) and `kraft tail` (the id-less observer) all read `__cluster_metadata` partition 0 from
+the beginning. The leader is killed with SIGKILL, a new one is elected, the killed node is
+restarted, and the same again. Afterwards what each client read must be exactly the data records
+of a surviving node's committed log, in order: no duplicates, no gaps, nothing uncommitted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.cluster import ROOT, Cluster, NodeProcess
+from tests.interop.clients import require_module, require_program
+from tests.interop.tailers import (
+    TOPIC,
+    Tailer,
+    Target,
+    parse_kcat,
+    parse_kraft_tail,
+    start_aiokafka,
+    start_confluent,
+    start_kafka_python,
+    start_process,
+)
+from wire.records import iter_batches
+from wire.records.record import decode_records
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.interop,
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
+    # kafka-python leaves sockets to dead leaders for the garbage collector.
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+FAST = {
+    "controller.quorum.election.timeout.ms": "1000",
+    "controller.quorum.fetch.timeout.ms": "1000",
+    "controller.quorum.election.backoff.max.ms": "200",
+    "controller.quorum.request.timeout.ms": "1000",
+}
+WORKLOAD = ["--throughput", "200", "--record-size", "24"]
+RUN_BETWEEN_FAULTS_S = 2.0
+CATCH_UP_S = 60.0
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    cluster = Cluster(tmp_path / "quorum", 3, extra_properties=FAST, args=WORKLOAD)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def committed_data(node: NodeProcess, high_watermark: int) -> list[tuple[int, bytes]]:
+    """(offset, value) of every data record below `high_watermark` in the node's log files."""
+    data = b"".join(p.read_bytes() for p in sorted(node.log_dir.glob("*.log")))
+    out = []
+    for pos, header in iter_batches(data):
+        if header.last_offset >= high_watermark or header.is_control:
+            continue
+        for record in decode_records(data, pos, header):
+            assert record.value is not None
+            out.append((record.offset, record.value))
+    return out
+
+
+def kill_leader_and_restart(cluster: Cluster) -> int:
+    """SIGKILL the leader, wait for another, restart the killed node; returns the killed id."""
+    leader = cluster.wait_for(cluster.leader, 20, "a leader")
+    epoch = leader.last()["epoch"]
+    leader.kill()
+    cluster.wait_for(
+        lambda: cluster.leader(min_epoch=epoch + 1, exclude=leader.node_id), 20, "a new leader"
+    )
+    time.sleep(RUN_BETWEEN_FAULTS_S)
+    leader.start()
+    time.sleep(RUN_BETWEEN_FAULTS_S)
+    return leader.node_id
+
+
+def process_records(tailer: Tailer, out_path: Path) -> list[tuple[int, bytes]]:
+    data = out_path.read_bytes()
+    return parse_kcat(data) if tailer.name == "kcat" else parse_kraft_tail(data.decode())
+
+
+def test_clients_read_exactly_the_committed_log_across_two_leader_kills(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    for module in ("kafka", "aiokafka", "confluent_kafka"):
+        require_module(module)
+    kcat = require_program("kcat")
+    cluster.start()
+    cluster.wait_for(cluster.leader, 30, "the first leader")
+    bootstrap = ",".join(f"127.0.0.1:{n.port}" for n in cluster.nodes.values())
+    target = Target(deadline=time.monotonic() + 240)
+    threads = [
+        start_kafka_python(bootstrap, target),
+        start_aiokafka(bootstrap, target),
+        start_confluent(bootstrap, target),
+    ]
+    kcat_out = tmp_path / "kcat.out"
+    tail_out = tmp_path / "kraft-tail.out"
+    processes = {
+        "kcat": (
+            start_process(
+                "kcat",
+                [
+                    kcat,
+                    "-C",
+                    "-b",
+                    bootstrap,
+                    "-t",
+                    TOPIC,
+                    "-p",
+                    "0",
+                    "-o",
+                    "beginning",
+                    "-q",
+                    "-f",
+                    "%o:%S:%s\n",
+                ],
+                kcat_out,
+            ),
+            kcat_out,
+        ),
+        "kraft tail": (
+            start_process(
+                "kraft tail",
+                [
+                    sys.executable,
+                    "-m",
+                    "kraft.cli",
+                    "tail",
+                    "--bootstrap-server",
+                    bootstrap,
+                    "--from-beginning",
+                    "--json",
+                    "--timeout-ms",
+                    "60000",
+                ],
+                tail_out,
+            ),
+            tail_out,
+        ),
+    }
+    try:
+        time.sleep(RUN_BETWEEN_FAULTS_S)
+        killed = {kill_leader_and_restart(cluster), kill_leader_and_restart(cluster)}
+        leader = cluster.wait_for(cluster.leader, 30, "a leader after the faults")
+        survivors = [n for n in cluster.nodes.values() if n.node_id not in killed]
+        reference_node = survivors[0] if survivors else leader
+        time.sleep(RUN_BETWEEN_FAULTS_S)
+        high_watermark = reference_node.last()["high_watermark"]
+        reference = committed_data(reference_node, high_watermark)
+        assert len(reference) > 500, cluster.describe()
+        target.offset = reference[-1][0] + 1
+        deadline = time.monotonic() + CATCH_UP_S
+        for tailer in threads:
+            tailer.join(max(deadline - time.monotonic(), 1))
+        results: dict[str, list[tuple[int, bytes]]] = {t.name: t.records for t in threads}
+        errors = {t.name: t.error for t in threads if t.error or t.thread.is_alive()}  # type: ignore[union-attr]
+        for name, (tailer, path) in processes.items():
+            while time.monotonic() < deadline:
+                got = process_records(tailer, path)
+                if got and got[-1][0] >= reference[-1][0]:
+                    break
+                time.sleep(0.2)
+            results[name] = process_records(tailer, path)
+    finally:
+        target.offset = 0
+        for tailer, _ in processes.values():
+            assert tailer.process is not None
+            if tailer.process.poll() is None:
+                tailer.process.send_signal(signal.SIGTERM)
+            try:
+                tailer.process.wait(10)
+            except subprocess.TimeoutExpired:
+                tailer.process.kill()
+    assert not errors, errors
+    # Everything anyone read later must still be in the leader's log now (nothing truncated).
+    final_log = dict(committed_data(leader, 1 << 62))
+    reference_end = reference[-1][0]
+    for name, records in results.items():
+        offsets = [o for o, _ in records]
+        assert offsets == sorted(set(offsets)), f"{name}: duplicates or disorder"
+        prefix = [(o, v) for o, v in records if o <= reference_end]
+        assert len(prefix) == len(reference), f"{name}: {len(prefix)} of {len(reference)} records"
+        assert prefix == reference, f"{name}: differs from the committed log"
+        for offset, value in records:
+            assert final_log.get(offset) == value, f"{name}: offset {offset} not in the final log"
+
+
+def test_tools_against_a_live_quorum(cluster: Cluster, tmp_path: Path) -> None:
+    """describe-quorum sees the leader and lag; dump-log reads a live node's files."""
+    cluster.start()
+    leader = cluster.wait_for(cluster.leader, 30, "a leader")
+    bootstrap = ",".join(f"127.0.0.1:{n.port}" for n in cluster.nodes.values())
+    time.sleep(1)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    def kraft(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kraft.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            env=env,
+        )
+
+    import json
+
+    status = kraft("describe-quorum", "--bootstrap-server", bootstrap, "--json")
+    assert status.returncode == 0, status.stderr
+    result = json.loads(status.stdout)
+    assert result["leader_id"] == leader.node_id
+    assert result["leader_epoch"] == leader.last()["epoch"]
+    assert sorted(v["node_id"] for v in result["voters"]) == [1, 2, 3]
+    assert result["observers"] == []
+    text = kraft("describe-quorum", "--bootstrap-server", bootstrap, "--replication")
+    assert text.returncode == 0 and "Leader" in text.stdout and "Follower" in text.stdout
+    # An id-less tail leaves no trace; a tail with an id is listed as an observer.
+    tail = kraft("tail", "--bootstrap-server", bootstrap, "--from-beginning", "--max-records", "5")
+    assert tail.returncode == 0, tail.stderr
+    assert len(tail.stdout.splitlines()) == 5
+    assert (
+        json.loads(kraft("describe-quorum", "--bootstrap-server", bootstrap, "--json").stdout)[
+            "observers"
+        ]
+        == []
+    )
+    tail = kraft(
+        "tail",
+        "--bootstrap-server",
+        bootstrap,
+        "--from-beginning",
+        "--max-records",
+        "5",
+        "--id",
+        "42",
+    )
+    assert tail.returncode == 0, tail.stderr
+    observers = json.loads(
+        kraft("describe-quorum", "--bootstrap-server", bootstrap, "--json").stdout
+    )["observers"]
+    assert [o["node_id"] for o in observers] == [42]
+    # Lag shrinks to 0 for the followers.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        result = json.loads(
+            kraft("describe-quorum", "--bootstrap-server", bootstrap, "--json").stdout
+        )
+        if result["max_follower_lag"] == 0:
+            break
+    assert result["max_follower_lag"] == 0 or result["max_follower_lag"] < 50
+    # dump-log on the live leader's files.
+    dump = kraft("dump-log", "--json", "--headers-only", str(leader.log_dir))
+    assert dump.returncode == 0, dump.stderr
+    [report] = [r for r in json.loads(dump.stdout) if r["kind"] == "segment"][:1]
+    assert report["batches"] and all(b["crc_valid"] for b in report["batches"])
+    # Unreachable servers: one line, exit 1.
+    bad = kraft("tail", "--bootstrap-server", "127.0.0.1:1", "--timeout-ms", "500")
+    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
+    wrong = kraft(
+        "describe-quorum", "--bootstrap-server", bootstrap, "--cluster-id", "not-this-one"
+    )
+    assert wrong.returncode == 1 and "cluster id" in wrong.stderr
