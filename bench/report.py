@@ -120,6 +120,19 @@ def plot(result: dict[str, Any], path: Path) -> bool:
     return True
 
 
+README_BEGIN = "<!-- bench:begin"
+README_END = "<!-- bench:end -->"
+
+
+def update_readme(readme: Path, table: str) -> None:
+    """Replace what lies between the bench markers of README "Performance" with `table`."""
+    text = readme.read_text()
+    begin = text.index(README_BEGIN)
+    begin_end = text.index("\n", begin) + 1
+    end = text.index(README_END, begin_end)
+    readme.write_text(text[:begin_end] + table + text[end:])
+
+
 def write(result: dict[str, Any], results_dir: Path) -> dict[str, Path]:
     results_dir.mkdir(parents=True, exist_ok=True)
     name = result["name"]

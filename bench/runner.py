@@ -58,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="run node voters under py-spy; raw profiles go to <results-dir>/<name>-profiles/",
     )
+    parser.add_argument(
+        "--update-readme",
+        action="store_true",
+        help='put the table into README.md, section "Performance"',
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -110,7 +115,7 @@ def command_line(args: argparse.Namespace) -> str:
     add_arguments(defaults)
     parts = ["bin/bench"]
     for key, value in sorted(vars(args).items()):
-        if key in ("run", "tool", "name", "results_dir", "workdir", "quiet"):
+        if key in ("run", "tool", "name", "results_dir", "workdir", "quiet", "update_readme"):
             continue
         if value == defaults.get_default(key):
             continue
@@ -133,7 +138,10 @@ def main(args: argparse.Namespace) -> int:
     }
     result["scenarios"] = run_scenarios(names, options)
     paths = report.write(result, args.results_dir)
-    sys.stdout.write(paths["md"].read_text())
+    table = paths["md"].read_text()
+    sys.stdout.write(table)
+    if args.update_readme:
+        report.update_readme(options.root / "README.md", table)
     for kind, path in paths.items():
         print(f"bench: wrote {kind}: {path}", file=sys.stderr)
     return 0
