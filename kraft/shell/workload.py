@@ -5,7 +5,8 @@ KAFKA-19618 fix): the n-th record of a leadership is due at `start + n / rate`; 
 due the generator proposes all of them in one call (one call → one batch, up to
 `records_per_call_max`), so the per-record cost is only creating the payload. A rate far above
 what the node can do means "as fast as possible": proposals are then limited by the core's
-`BACKPRESSURE` answer and by `inflight_proposals_max` uncommitted proposals.
+`BACKPRESSURE` answer and by `INFLIGHT_PROPOSALS_MAX` / `INFLIGHT_BYTES_MAX` uncommitted
+proposals / payload bytes.
 
 Payloads are random (the README promises random data; upstream actually sent zeros): slices of a
 pool of random bytes drawn once from the node's seeded generator.
@@ -32,6 +33,9 @@ THROUGHPUT_DEFAULT = 5000
 RECORD_SIZE_DEFAULT = 256
 RECORDS_PER_CALL_MAX = 8192
 INFLIGHT_PROPOSALS_MAX = 256
+# Uncommitted payload bytes the generator allows before it waits for the high watermark: about two
+# of the followers' 8 MiB fetches, so "as fast as possible" measures throughput, not queueing.
+INFLIGHT_BYTES_MAX = 16 * 1024 * 1024
 BACKPRESSURE_SLEEP_S = 0.001
 PAYLOAD_POOL_BYTES = 1 << 20
 
@@ -58,6 +62,8 @@ class Workload:
             1, min(RECORDS_PER_CALL_MAX, (batch_bytes_max - 1024) // (record_size + 16))
         )
         self._pending: deque[tuple[int, int, int]] = deque()
+        self._pending_records = 0
+        self._inflight_records_max = max(1, INFLIGHT_BYTES_MAX // record_size)
         self._is_leader = False
         self._epoch = -1
         self._leader_changed = trio.Event()
@@ -72,6 +78,7 @@ class Workload:
             self._is_leader = is_leader
             self._epoch = node.epoch
             self._pending.clear()
+            self._pending_records = 0
             self._leader_changed.set()
             self._leader_changed = trio.Event()
         high_watermark = ready.high_watermark
@@ -79,6 +86,7 @@ class Workload:
             pending = self._pending
             while pending and pending[0][0] < high_watermark:
                 _, proposed_ms, count = pending.popleft()
+                self._pending_records -= count
                 self._stats.record_latency(now_ms - proposed_ms, count)
             self._committed.set()
             self._committed = trio.Event()
@@ -109,7 +117,10 @@ class Workload:
                     next_due_ms = start_ms + sent * 1000 / self.throughput
                     await trio.sleep(max(next_due_ms - now_ms, 0.2) / 1000)
                     continue
-                if len(self._pending) >= INFLIGHT_PROPOSALS_MAX:
+                if (
+                    len(self._pending) >= INFLIGHT_PROPOSALS_MAX
+                    or self._pending_records >= self._inflight_records_max
+                ):
                     with trio.move_on_after(0.05):
                         await self._committed.wait()
                     continue
@@ -119,6 +130,7 @@ class Workload:
                 if result.error == ProposeError.NONE:
                     if self._is_leader and self._epoch == result.epoch:
                         self._pending.append((result.last_offset, proposed_ms, count))
+                        self._pending_records += count
                     sent += count
                     self.proposed_records += count
                 elif result.error == ProposeError.BACKPRESSURE:
