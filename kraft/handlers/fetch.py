@@ -306,7 +306,13 @@ def handle_fetch_response(
         return
     elif isinstance(response.records, Records) and response.records.batches:
         records = response.records
-        # Anything else answers an older position (a stale or duplicated response): ignore it.
-        if records.base_offset == log.end_offset:
+        # Anything else answers an older position (a stale or duplicated response), or carries
+        # epochs the leader of this epoch cannot have written: ignore it.
+        epochs_ok = all(
+            log.last_batch_epoch <= b.epoch <= state.epoch for b in records.batches
+        ) and all(
+            a.epoch <= b.epoch for a, b in zip(records.batches, records.batches[1:], strict=False)
+        )
+        if records.base_offset == log.end_offset and epochs_ok:
             core.append(records, flush=core.is_voter)
     update_follower_high_watermark(core, response.high_watermark)
