@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pysyncobj import SyncObj, SyncObjConf, replicated  # type: ignore[import-untyped]
+from pysyncobj import SyncObj, SyncObjConf, replicated
 
 LEADER_WAIT_S_MAX = 30.0
 IDLE_SLEEP_S = 0.0005
@@ -36,7 +36,7 @@ class AppendLog(SyncObj):  # type: ignore[misc]
         self.submitted = 0
         self.completed = 0
 
-    @replicated  # type: ignore[misc]
+    @replicated  # type: ignore[untyped-decorator]
     def append(self, payload: bytes) -> None:
         self.applied_count += 1
         self.applied_bytes += len(payload)

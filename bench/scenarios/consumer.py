@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bench.fetch_client import METADATA_TOPIC, NO_ERROR, RawFetchClient
@@ -60,7 +61,7 @@ def raw_fetch_pass(voter: Voter, end_offset: int) -> dict[str, float]:
 
 
 def kafka_python_pass(voter: Voter, end_offset: int) -> dict[str, float]:
-    from kafka import KafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+    from kafka import KafkaConsumer, TopicPartition
 
     partition = TopicPartition(METADATA_TOPIC, 0)
     consumer = KafkaConsumer(
@@ -139,7 +140,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
         end_offset = int(line["high_watermark"])
         figures["end_offset"] = end_offset
         log(options, f"consumer: reading [0, {end_offset}) from node {leader.node_id}")
-        readers = {
+        readers: dict[str, Callable[[], dict[str, float]]] = {
             "raw_fetch": lambda: raw_fetch_pass(leader, end_offset),
             "kafka_python": lambda: kafka_python_pass(leader, end_offset),
             "kraft_tail": lambda: kraft_tail_pass(options, q.voters),

@@ -67,7 +67,7 @@ def run_once(options: BenchOptions, record_size: int, workdir: Path) -> dict[str
 
 def run(options: BenchOptions) -> dict[str, Any]:
     try:
-        import pysyncobj  # type: ignore[import-untyped]  # noqa: F401
+        import pysyncobj  # noqa: F401
     except ImportError as exc:
         raise ScenarioUnavailable("PySyncObj is not installed (use bin/bench)") from exc
     figures: dict[str, Any] = {"fsync": False, "by_record_size": {}}

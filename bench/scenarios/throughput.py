@@ -55,6 +55,12 @@ def run_once(options: BenchOptions, record_size: int, throughput: int, **kw: Any
         usage = {v.node_id: q.sampler.usage(q.child(v).pid) for v in q.voters}
         figures: dict[str, Any] = window_rates(lines)
         figures["leader_id"] = leader.node_id
+        # How far the leader's own log runs ahead of what the quorum has committed: a large gap
+        # means the write path outruns replication (the latency figures then measure queueing).
+        figures["leader_log_end_minus_high_watermark"] = (
+            lines[-1]["log_end_offset"] - lines[-1]["high_watermark"]
+        )
+        figures["commit_latency_ms_p50_last"] = lines[-1].get("commit_latency_ms_p50")
         figures["cpu_cores_per_node"] = {n: round(u.cpu_cores, 2) for n, u in usage.items()}
         figures["rss_mib_peak_per_node"] = {n: round(u.rss_mib_peak, 1) for n, u in usage.items()}
         figures["rss_mib_first_last_per_node"] = {
