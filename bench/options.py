@@ -15,6 +15,13 @@ class ScenarioUnavailable(RuntimeError):
     """The scenario cannot run here yet (e.g. the node is not runnable); the message says why."""
 
 
+class LeadershipChanged(ScenarioUnavailable):
+    """The leader changed inside a measured window; the run is void (callers may retry)."""
+
+
+RETRIES_MAX = 2
+
+
 @dataclass(frozen=True)
 class BenchOptions:
     """What the user asked for. `quick` shrinks every scenario to a smoke run of a few seconds."""

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import profile
-from bench.options import BenchOptions, ScenarioUnavailable, log
+from bench.options import BenchOptions, LeadershipChanged, ScenarioUnavailable, log
 from bench.proc import Child, Sampler, free_ports, spawn
 
 NODE_SCRIPT = "bin/test-raft-server-start.sh"
@@ -283,7 +283,7 @@ class Quorum:
         deadline = time.monotonic() + interval_slack_ms / 1000 + 1.0
         leader = self.leader()
         if leader is None or leader is not leader_at_start:
-            raise ScenarioUnavailable(
+            raise LeadershipChanged(
                 "leadership changed during the measured window (the node is unstable under load)"
             )
         while time.monotonic() < deadline:

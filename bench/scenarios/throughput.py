@@ -13,7 +13,14 @@ import itertools
 from typing import Any
 
 from bench import profile
-from bench.options import BenchOptions, ScenarioUnavailable, log, median
+from bench.options import (
+    RETRIES_MAX,
+    BenchOptions,
+    LeadershipChanged,
+    ScenarioUnavailable,
+    log,
+    median,
+)
 from bench.quorum import Quorum
 
 SATURATING_RECORDS_PER_S = 10_000_000
@@ -89,7 +96,17 @@ def run(options: BenchOptions) -> dict[str, Any]:
         for index in range(options.effective_runs):
             log(options, f"throughput: {size} B run {index + 1}")
             tag = f"throughput-{size}B-run{index + 1}"
-            runs.append(run_once(options, size, SATURATING_RECORDS_PER_S, profile_tag=tag))
+            for attempt in range(RETRIES_MAX + 1):
+                try:
+                    one = run_once(options, size, SATURATING_RECORDS_PER_S, profile_tag=tag)
+                except LeadershipChanged:
+                    if attempt == RETRIES_MAX:
+                        raise
+                    log(options, "throughput: leader changed in the window; run again")
+                    continue
+                one["attempts"] = attempt + 1
+                runs.append(one)
+                break
         figures["by_record_size"][str(size)] = {
             "committed_records_per_s": median([r["committed_records_per_s"] for r in runs]),
             "committed_mb_per_s": median([r["committed_mb_per_s"] for r in runs]),
