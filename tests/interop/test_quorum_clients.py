@@ -10,7 +10,6 @@ of a surviving node's committed log, in order: no duplicates, no gaps, nothing u
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,29 +20,11 @@ import pytest
 
 from tests.e2e.cluster import ROOT, Cluster, NodeProcess
 from tests.interop.clients import require_module, require_program
-from tests.interop.tailers import (
-    TOPIC,
-    Tailer,
-    Target,
-    parse_kcat,
-    parse_kraft_tail,
-    start_aiokafka,
-    start_confluent,
-    start_kafka_python,
-    start_process,
-)
+from tests.interop.tailers import TOPIC, start_process, start_python_client
 from wire.records import iter_batches
 from wire.records.record import decode_records
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.interop,
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
-    # kafka-python leaves sockets to dead leaders for the garbage collector.
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.interop]
 
 FAST = {
     "controller.quorum.election.timeout.ms": "1000",
@@ -92,11 +73,6 @@ def kill_leader_and_restart(cluster: Cluster) -> int:
     return leader.node_id
 
 
-def process_records(tailer: Tailer, out_path: Path) -> list[tuple[int, bytes]]:
-    data = out_path.read_bytes()
-    return parse_kcat(data) if tailer.name == "kcat" else parse_kraft_tail(data.decode())
-
-
 def test_clients_read_exactly_the_committed_log_across_two_leader_kills(
     cluster: Cluster, tmp_path: Path
 ) -> None:
@@ -106,57 +82,21 @@ def test_clients_read_exactly_the_committed_log_across_two_leader_kills(
     cluster.start()
     cluster.wait_for(cluster.leader, 30, "the first leader")
     bootstrap = ",".join(f"127.0.0.1:{n.port}" for n in cluster.nodes.values())
-    target = Target(deadline=time.monotonic() + 240)
-    threads = [
-        start_kafka_python(bootstrap, target),
-        start_aiokafka(bootstrap, target),
-        start_confluent(bootstrap, target),
+    tailers = [
+        start_python_client(name, bootstrap, tmp_path / f"{name}.out", ROOT)
+        for name in ("kafka-python", "aiokafka", "confluent-kafka")
     ]
-    kcat_out = tmp_path / "kcat.out"
-    tail_out = tmp_path / "kraft-tail.out"
-    processes = {
-        "kcat": (
-            start_process(
-                "kcat",
-                [
-                    kcat,
-                    "-C",
-                    "-b",
-                    bootstrap,
-                    "-t",
-                    TOPIC,
-                    "-p",
-                    "0",
-                    "-o",
-                    "beginning",
-                    "-q",
-                    "-f",
-                    "%o:%S:%s\n",
-                ],
-                kcat_out,
-            ),
-            kcat_out,
-        ),
-        "kraft tail": (
-            start_process(
-                "kraft tail",
-                [
-                    sys.executable,
-                    "-m",
-                    "kraft.cli",
-                    "tail",
-                    "--bootstrap-server",
-                    bootstrap,
-                    "--from-beginning",
-                    "--json",
-                    "--timeout-ms",
-                    "60000",
-                ],
-                tail_out,
-            ),
-            tail_out,
-        ),
-    }
+    kcat_command = [kcat, "-C", "-b", bootstrap, "-t", TOPIC, "-p", "0", "-o", "beginning"]
+    tailers.append(
+        start_process("kcat", [*kcat_command, "-q", "-f", "%o:%S:%s\\n"], tmp_path / "kcat.out")
+    )
+    tail_command = [sys.executable, "-m", "kraft.cli", "tail", "--bootstrap-server", bootstrap]
+    tail_options = ["--from-beginning", "--json", "--timeout-ms", "60000"]
+    tailers.append(
+        start_process(
+            "kraft tail", [*tail_command, *tail_options], tmp_path / "kraft-tail.out", cwd=ROOT
+        )
+    )
     try:
         time.sleep(RUN_BETWEEN_FAULTS_S)
         killed = {kill_leader_and_restart(cluster), kill_leader_and_restart(cluster)}
@@ -167,33 +107,21 @@ def test_clients_read_exactly_the_committed_log_across_two_leader_kills(
         high_watermark = reference_node.last()["high_watermark"]
         reference = committed_data(reference_node, high_watermark)
         assert len(reference) > 500, cluster.describe()
-        target.offset = reference[-1][0] + 1
+        reference_end = reference[-1][0]
         deadline = time.monotonic() + CATCH_UP_S
-        for tailer in threads:
-            tailer.join(max(deadline - time.monotonic(), 1))
-        results: dict[str, list[tuple[int, bytes]]] = {t.name: t.records for t in threads}
-        errors = {t.name: t.error for t in threads if t.error or t.thread.is_alive()}  # type: ignore[union-attr]
-        for name, (tailer, path) in processes.items():
+        results: dict[str, list[tuple[int, bytes]]] = {}
+        for tailer in tailers:
             while time.monotonic() < deadline:
-                got = process_records(tailer, path)
-                if got and got[-1][0] >= reference[-1][0]:
+                got = tailer.records()
+                if got and got[-1][0] >= reference_end:
                     break
                 time.sleep(0.2)
-            results[name] = process_records(tailer, path)
+            results[tailer.name] = tailer.records()
     finally:
-        target.offset = 0
-        for tailer, _ in processes.values():
-            assert tailer.process is not None
-            if tailer.process.poll() is None:
-                tailer.process.send_signal(signal.SIGTERM)
-            try:
-                tailer.process.wait(10)
-            except subprocess.TimeoutExpired:
-                tailer.process.kill()
-    assert not errors, errors
-    # Everything anyone read later must still be in the leader's log now (nothing truncated).
+        for tailer in tailers:
+            tailer.stop()
+    # Everything anyone read must still be in the leader's log now (nothing truncated).
     final_log = dict(committed_data(leader, 1 << 62))
-    reference_end = reference[-1][0]
     for name, records in results.items():
         offsets = [o for o, _ in records]
         assert offsets == sorted(set(offsets)), f"{name}: duplicates or disorder"
