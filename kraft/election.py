@@ -307,6 +307,9 @@ def maybe_transition(core: Core, leader_id: int | None, epoch: int, now_ms: int)
 def poll_election_timers(core: Core, now_ms: int) -> None:
     state = core.state
     role = state.role
+    if core.shutting_down and role is not RoleName.LEADER:
+        # A node shutting down stays where it is until the shutdown completes (upstream).
+        return
     if role is RoleName.CANDIDATE:
         if state.backoff_deadline_ms is not None:
             if now_ms >= state.backoff_deadline_ms:

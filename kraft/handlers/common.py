@@ -74,7 +74,9 @@ def handle_common_response(
         maybe_transition(core, leader_id, epoch, now_ms)
         return True
     if leader_id is not None and core.state.leader_id is None:
-        if core.state.role is not RoleName.LEADER:
-            maybe_transition(core, leader_id, epoch, now_ms)
-        return False
+        if core.state.role in (RoleName.LEADER, RoleName.RESIGNED):
+            return False
+        maybe_transition(core, leader_id, epoch, now_ms)
+        # Go on only without an error (an observer discovers the leader and appends in one go).
+        return partition_error is not ErrorCode.NONE
     return False

@@ -2,10 +2,10 @@
 
 Request (Kafka's `handleVoteRequest` + `canGrantVote`), in this order:
 1. cluster id / topic-partition -> top-level error.
-2. negative LastOffset or LastOffsetEpoch, or an impossible epoch (standard: LastOffsetEpoch >
-   ReplicaEpoch; pre-vote: LastOffsetEpoch > ReplicaEpoch as well, a prospective sends its current
-   epoch) -> INVALID_REQUEST; negative ReplicaId -> INVALID_REQUEST.
-3. ReplicaEpoch below ours -> FENCED_LEADER_EPOCH.
+2. negative LastOffset or LastOffsetEpoch, or an impossible epoch (standard: LastOffsetEpoch >=
+   ReplicaEpoch; pre-vote: LastOffsetEpoch > ReplicaEpoch, a prospective sends its current epoch)
+   -> INVALID_REQUEST.
+3. ReplicaEpoch below ours -> FENCED_LEADER_EPOCH; then a negative ReplicaId -> INVALID_REQUEST.
 4. a higher ReplicaEpoch -> first become Unattached at that epoch (durable), pre-votes included
    (RAFT-BRIEF §2.5; otherwise a prospective ahead of us could never collect our pre-vote).
 5. voter key (v1+) that is not us -> INVALID_VOTER_KEY (an id-less node never matches).
@@ -89,14 +89,18 @@ def handle_vote_request(core: Core, inbound_id: int, request: VoteRequest, now_m
     invalid = (
         request.last_offset < 0
         or request.last_offset_epoch < 0
+        # A candidate's own epoch is new, so its log cannot hold it; a prospective keeps its epoch.
         or request.last_offset_epoch > request.candidate_epoch
-        or request.candidate_key.id < 0
+        or (not request.pre_vote and request.last_offset_epoch == request.candidate_epoch)
     )
     if invalid:
         core.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
         return
     if request.candidate_epoch < core.state.epoch:
         core.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
+        return
+    if request.candidate_key.id < 0:
+        core.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
         return
     if request.candidate_epoch > core.state.epoch:
         # As upstream, also for a pre-vote: the prospective's epoch is known to a majority anyway.

@@ -69,11 +69,11 @@ def test_log_up_to_dateness_compares_epoch_then_offset(
     log = LogState(0, 10, ((1, 0), (2, 4)))
     driver = Driver(local_id=1, stored=ElectionState(2, voters=frozenset({1, 2, 3})), log=log)
     assert (
-        granted(driver.answer(vote(2, epoch=3, last_epoch=last_epoch, last_offset=last_offset)))
+        granted(driver.answer(vote(2, epoch=4, last_epoch=last_epoch, last_offset=last_offset)))
         is expected
     )
     # Even when refused, the higher epoch was adopted durably.
-    assert driver.node.epoch == 3 and driver.stored.epoch == 3
+    assert driver.node.epoch == 4 and driver.stored.epoch == 4
 
 
 def test_request_validation_errors() -> None:
@@ -82,8 +82,14 @@ def test_request_validation_errors() -> None:
     assert isinstance(fenced, VoteResponse)
     assert fenced.partition_error_code is ErrorCode.FENCED_LEADER_EPOCH
     assert fenced.leader_epoch == 5
-    bad = driver.answer(vote(2, epoch=6, last_epoch=7))
-    assert bad.partition_error_code is ErrorCode.INVALID_REQUEST  # type: ignore[union-attr]
+    for bad_vote in (vote(2, epoch=6, last_epoch=7), vote(2, epoch=6, last_epoch=6)):
+        bad = driver.answer(bad_vote)
+        assert bad.partition_error_code is ErrorCode.INVALID_REQUEST  # type: ignore[union-attr]
+    # A pre-vote carries the prospective's current epoch, which its log may hold.
+    assert (
+        driver.answer(vote(2, epoch=5, last_epoch=5, pre_vote=True)).partition_error_code
+        is ErrorCode.NONE
+    )  # type: ignore[union-attr]
     wrong_voter = driver.answer(vote(2, epoch=6, voter=3))
     assert wrong_voter.partition_error_code is ErrorCode.INVALID_VOTER_KEY  # type: ignore[union-attr]
     wrong_cluster = driver.answer(vote(2, epoch=6, cluster_id="other"))
