@@ -67,8 +67,11 @@ def parse_bootstrap(text: str) -> list[Address]:
 class Connection:
     """A negotiated connection; use `await Connection.open(address)` and `aclose()`."""
 
-    def __init__(self, address: Address, stream: trio.SocketStream) -> None:
+    def __init__(
+        self, address: Address, stream: trio.SocketStream, client_id: str = CLIENT_ID
+    ) -> None:
         self.address = address
+        self.client_id = client_id
         self._stream = stream
         self._decoder = FrameDecoder()
         self._correlation = itertools.count(1)
@@ -77,14 +80,17 @@ class Connection:
 
     @classmethod
     async def open(
-        cls, address: Address, connect_timeout_ms: int = CONNECT_TIMEOUT_MS
+        cls,
+        address: Address,
+        connect_timeout_ms: int = CONNECT_TIMEOUT_MS,
+        client_id: str = CLIENT_ID,
     ) -> Connection:
         try:
             with trio.fail_after(connect_timeout_ms / 1000):
                 stream = await trio.open_tcp_stream(address.host, address.port)
         except (OSError, trio.TooSlowError) as exc:
             raise ConnectionFailed(f"{address}: cannot connect: {_reason(exc)}") from None
-        conn = cls(address, stream)
+        conn = cls(address, stream, client_id)
         try:
             await conn._negotiate()
         except BaseException:
@@ -129,7 +135,7 @@ class Connection:
 
     async def _call(self, api_key: int, version: int, body: Message) -> Any:
         correlation_id = next(self._correlation)
-        frame = encode_request(api_key, version, correlation_id, CLIENT_ID, body)
+        frame = encode_request(api_key, version, correlation_id, self.client_id, body)
         try:
             with trio.fail_after(REQUEST_TIMEOUT_MS / 1000):
                 await self._stream.send_all(frame)
