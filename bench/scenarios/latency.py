@@ -1,7 +1,8 @@
 """Latency: append→commit p50/p99/p999/max at 5,000 and 20,000 records/s, linger default and 0.
 
 The node measures each record's latency itself (leader propose → high watermark passing it, as
-Kafka's TestRaftServer) and reports percentiles per report interval. To get exact percentiles over
+Kafka's TestRaftServer) and reports percentiles per report interval. Full runs add points at
+1,000, 50,000 and 100,000 records/s for the plot only. To get exact percentiles over
 a whole window rather than an average of per-interval percentiles, the report interval *is* the
 window: the first full interval in which the node leads is the warm-up and is discarded, the next
 one is the measurement. Each point also records the committed rate, for the plot.
@@ -16,6 +17,8 @@ from bench.options import BenchOptions, ScenarioUnavailable, log
 from bench.quorum import LEADER_ROLE, POLL_S, Quorum
 
 RATES_RECORDS_PER_S = (5_000, 20_000)
+# Extra points for the latency-against-throughput plot (full runs only; not in the table).
+PLOT_RATES_RECORDS_PER_S = (1_000, 50_000, 100_000)
 DEFAULT_LINGER = None  # the node's default (controller.quorum.append.linger.ms = 25)
 LINGERS_MS: tuple[int | None, ...] = (DEFAULT_LINGER, 0)
 RECORD_SIZE_BYTES = 256
@@ -77,8 +80,9 @@ def measure_point(options: BenchOptions, rate: int, linger_ms: int | None) -> di
 
 def run(options: BenchOptions) -> dict[str, Any]:
     points = []
+    rates = RATES_RECORDS_PER_S if options.quick else RATES_RECORDS_PER_S + PLOT_RATES_RECORDS_PER_S
     for linger_ms in LINGERS_MS:
-        for rate in RATES_RECORDS_PER_S:
+        for rate in sorted(rates):
             log(options, f"latency: {rate} rec/s, linger {linger_ms}")
             points.append(measure_point(options, rate, linger_ms))
     return {"record_size_bytes": RECORD_SIZE_BYTES, "points": points}
@@ -89,6 +93,8 @@ def rows(figures: dict[str, Any]) -> list[Any]:
 
     out = []
     for p in figures["points"]:
+        if p["offered_records_per_s"] not in RATES_RECORDS_PER_S:
+            continue  # plot-only point
         default = " (default)" if p["append_linger_is_default"] else ""
         linger = f"{p['append_linger_ms']} ms{default}"
         values = " / ".join(fmt_num(p.get(k), 1) for k in LATENCY_KEYS)
