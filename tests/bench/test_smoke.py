@@ -96,3 +96,15 @@ def test_quick_bench_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "pykraft / PySyncObj at 256 B" in table
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith("pykraft-bench-")]
     assert leftovers == []
+
+
+def test_update_readme_replaces_only_the_bench_block(tmp_path: Path) -> None:
+    from bench import report
+
+    readme = tmp_path / "README.md"
+    before = "# x\n\n## Performance\n\ntext\n\n"
+    after = "\n## Next\n\nmore\n"
+    begin, end = "<!-- bench:begin (w) -->\n", "<!-- bench:end -->"
+    readme.write_text(before + begin + "old table\n" + end + after)
+    report.update_readme(readme, "| new |\n")
+    assert readme.read_text() == before + begin + "| new |\n" + end + after
