@@ -193,9 +193,22 @@ def complete_parked_fetches(core: Core, now_ms: int, *, force: bool = False) -> 
     if not core.parked:
         return
     force = force or core.state.role is not RoleName.LEADER
+    end_offset = core.log.end_offset
+    hw = core.high_watermark()
     for inbound_id, parked in list(core.parked.items()):
-        expired = force or now_ms >= parked.deadline_ms
-        if _complete(core, parked, now_ms, expired=expired):
+        request = parked.request
+        # Cheap wake-up test first: only a due fetch is recomputed (and counted as a fetch).
+        due = (
+            force
+            or now_ms >= parked.deadline_ms
+            or request.fetch_offset < end_offset
+            or (
+                hw is not None
+                and request.high_watermark is not None
+                and request.high_watermark < hw
+            )
+        )
+        if due and _complete(core, parked, now_ms, expired=True):
             del core.parked[inbound_id]
 
 
@@ -215,7 +228,10 @@ def fetch_destination(core: Core, now_ms: int) -> ReplicaAddress | None:
     if state.role is RoleName.FOLLOWER:
         assert state.leader_id is not None
         leader_lost = state.fetch_deadline_ms is not None and now_ms >= state.fetch_deadline_ms
-        if not (leader_lost and not core.is_voter):
+        # An observer whose leader stopped answering (fetch timeout, or backing off after a
+        # failure) asks any bootstrap server, to discover a leader change (upstream).
+        leader_unready = not core.requests.is_ready(state.leader_id, now_ms)
+        if core.is_voter or not (leader_lost or leader_unready):
             return core.address_of(state.leader_id)
     elif core.is_voter or state.role not in (RoleName.UNATTACHED, RoleName.VOTED):
         return None

@@ -23,7 +23,12 @@ from __future__ import annotations
 
 from kraft.config import InjectedBug
 from kraft.context import Core
-from kraft.election import record_vote, transition_to_unattached, transition_to_voted
+from kraft.election import (
+    record_vote,
+    transition_to_candidate,
+    transition_to_unattached,
+    transition_to_voted,
+)
 from kraft.handlers.common import (
     current_leader,
     handle_common_response,
@@ -120,6 +125,14 @@ def handle_vote_request(core: Core, inbound_id: int, request: VoteRequest, now_m
 def handle_vote_response(
     core: Core, source: ReplicaAddress, response: VoteResponse, now_ms: int
 ) -> None:
+    if (
+        response.error_code is ErrorCode.UNSUPPORTED_VERSION
+        and core.state.role is RoleName.PROSPECTIVE
+    ):
+        # The executor's answer for a voter too old for pre-vote (Vote < v2): skip the pre-vote
+        # phase and stand for real, as upstream does.
+        transition_to_candidate(core, now_ms)
+        return
     if response.error_code is not ErrorCode.NONE:
         # Retried when the destination is ready again (backoff applied by the caller).
         core.requests.back_off(source.node_id, now_ms)

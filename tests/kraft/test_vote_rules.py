@@ -196,3 +196,11 @@ def test_prospective_losing_pre_vote_returns_to_unattached_without_bumping_epoch
         driver.respond(message.request_id, VoteResponse(ErrorCode.NONE, leader_epoch=0))
     assert driver.node.role is RoleName.UNATTACHED
     assert driver.node.epoch == 0
+
+
+def test_prospective_skips_pre_vote_when_a_voter_is_too_old_for_it() -> None:
+    driver = Driver(local_id=1)
+    driver.advance(2_000)
+    pre = [m for m in driver.sent(VoteRequest) if m.request.pre_vote]
+    driver.respond(pre[0].request_id, VoteResponse(ErrorCode.UNSUPPORTED_VERSION))
+    assert driver.node.role is RoleName.CANDIDATE and driver.node.epoch == 1
