@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from kraft.config import InjectedBug
+from kraft.sim.cluster import TIMINGS
 from kraft.sim.runner import (
     CHAOS_MS_DEFAULT,
     LIVENESS_MS_DEFAULT,
@@ -50,6 +51,7 @@ def register(subparsers: Any) -> None:
         choices=[b.value for b in InjectedBug],
         help="inject a known bug into the core (test-only)",
     )
+    parser.add_argument("--timing", choices=sorted(TIMINGS), help="default: picked per seed")
     parser.add_argument("--chaos-ms", type=int, default=CHAOS_MS_DEFAULT)
     parser.add_argument("--liveness-ms", type=int, default=LIVENESS_MS_DEFAULT)
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
@@ -76,6 +78,7 @@ def main(args: argparse.Namespace) -> int:
             bugs=[InjectedBug(b) for b in args.bug],
             chaos_ms=args.chaos_ms,
             liveness_ms=args.liveness_ms,
+            timing=args.timing,
         )
         for seed in seeds
     ]

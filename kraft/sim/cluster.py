@@ -50,7 +50,7 @@ from kraft.ready import (
     execute_ready,
 )
 from kraft.roles import RoleName
-from kraft.rpc import FetchResponse, LogRead
+from kraft.rpc import FetchResponse, LogRead, Request
 from kraft.sim.codec import WireBatchCodec, counter_values, encode_counter, header_mismatch
 from kraft.sim.disk import SimLog, SimQuorumStore
 from kraft.sim.invariants import InvariantChecker, InvariantViolation
@@ -79,7 +79,7 @@ class ClusterSpec:
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """Core timing for simulations (ms). Kafka's defaults, shorter fetch waits for cheap runs."""
+    """Core timing for simulations (ms); Kafka's defaults unless a profile says otherwise."""
 
     election_timeout_ms: int = 1000
     fetch_timeout_ms: int = 2000
@@ -88,6 +88,23 @@ class Timing:
     request_timeout_ms: int = 2000
     retry_backoff_ms: int = 20
     fetch_max_wait_ms: int = 500
+    pre_vote_enabled: bool = True
+
+
+# Timing profiles a run may use (swarm testing: seeds differ in timing, not only in faults).
+TIMINGS: dict[str, Timing] = {
+    "kafka": Timing(),
+    # Short timeouts: many more elections per virtual second, timeouts racing with answers.
+    "fast": Timing(
+        election_timeout_ms=300,
+        fetch_timeout_ms=600,
+        election_backoff_max_ms=300,
+        request_timeout_ms=400,
+        fetch_max_wait_ms=100,
+    ),
+    # Linger batches several proposals; T24-style elections without pre-vote.
+    "linger-no-prevote": Timing(append_linger_ms=25, pre_vote_enabled=False),
+}
 
 
 class CrashNow(Exception):
@@ -116,7 +133,10 @@ class SimNode:
         self.store = SimQuorumStore()
         self.raft: RaftNode | None = None
         self.incarnation = 0
-        self.inbound: dict[int, tuple[int, int, int]] = {}
+        # inbound_id -> (requester, its incarnation, its request id, the request)
+        self.inbound: dict[int, tuple[int, int, int, Request]] = {}
+        # Requests sent to this incarnation and not answered: (requester, its incarnation, id).
+        self.unanswered: set[tuple[int, int, int]] = set()
         self.next_inbound_id = 1
         self.timer_generation = 0
         self.timer_deadline_ms: int | None = None
@@ -175,7 +195,6 @@ class SimCluster:
         timing: Timing = Timing(),
         injected_bugs: frozenset[InjectedBug] = frozenset(),
         disabled_invariants: frozenset[str] = frozenset(),
-        pre_vote: bool = True,
     ) -> None:
         self.seed = seed
         self.spec = spec
@@ -197,7 +216,7 @@ class SimCluster:
             request_timeout_ms=timing.request_timeout_ms,
             retry_backoff_ms=timing.retry_backoff_ms,
             fetch_max_wait_ms=timing.fetch_max_wait_ms,
-            pre_vote_enabled=pre_vote,
+            pre_vote_enabled=timing.pre_vote_enabled,
             injected_bugs=injected_bugs,
         )
         for v in voter_ids:
@@ -331,12 +350,15 @@ class SimCluster:
                     (node.index, node.incarnation, message.request_id),
                 )
                 return
+            self.nodes[dst].unanswered.add((node.index, node.incarnation, message.request_id))
             self.network.send(node.index, dst, ("req", message.request_id, message.request))
             return
         route = node.inbound.pop(message.inbound_id, None)
         if route is None:
             return  # the connection is gone
-        src, src_incarnation, request_id = route
+        src, src_incarnation, request_id, request = route
+        node.unanswered.discard((src, src_incarnation, request_id))
+        self.checker.on_answer(node, request, message.response)
         if self._incarnation_of(src) != src_incarnation:
             return
         response = message.response
@@ -362,7 +384,7 @@ class SimCluster:
         index, incarnation, request_id = arg
         node = self.nodes[index]
         if node.raft is not None and node.incarnation == incarnation:
-            self._feed(node, RequestFailed(request_id, "connection refused"))
+            self._feed(node, RequestFailed(request_id, "connection refused or reset"))
 
     def _deliver(self, envelope: Envelope) -> None:
         node = self.nodes[envelope.dst]
@@ -376,7 +398,7 @@ class SimCluster:
             inbound_id = node.next_inbound_id
             node.next_inbound_id += 1
             assert len(node.inbound) < INBOUND_MAX, f"{node.name}: too many unanswered requests"
-            node.inbound[inbound_id] = (envelope.src, envelope.src_incarnation, ident)
+            node.inbound[inbound_id] = (envelope.src, envelope.src_incarnation, ident, body)
             self._feed(node, RequestReceived(inbound_id, body))
         else:
             self._feed(node, ResponseReceived(ident, body))
@@ -435,6 +457,10 @@ class SimCluster:
         for other in self.nodes:
             if other is not node and other.raft is not None:
                 self.scheduler.after(1, self._close_connections, (other.index, node.index))
+        # The requesters' connections to this node reset: their requests fail.
+        for requester in sorted(node.unanswered):
+            self.scheduler.after(CONNECT_REFUSED_MS, self._refused, requester)
+        node.unanswered.clear()
 
     def wipe(self, node: SimNode) -> None:
         assert node.raft is None, "wipe a stopped node"

@@ -14,7 +14,9 @@ says every leader of a later epoch holds it.
 Invariants (names are what a failure reports):
 - SingleLeader: per epoch at most one replica is leader, and all persisted election states of that
   epoch that name a leader name the same one.
-- VoteOncePerEpoch: a replica's persisted vote in an epoch never changes to another candidate.
+- VoteOncePerEpoch: a replica's persisted vote in an epoch never changes to another candidate,
+  and it never grants standard votes to two candidates in one epoch (seen on the wire).
+- VotePersistedBeforeGrant: a granted standard vote is in the quorum-state before it is sent.
 - MonotonicEpoch: a replica's persisted epoch never decreases (across crashes; reset by a wipe),
   and after each step its in-memory epoch equals the persisted one.
 - MonotonicHighWatermark: within one incarnation a replica's high watermark never decreases.
@@ -41,7 +43,14 @@ from typing import TYPE_CHECKING
 
 from kraft.ready import ElectionState, Outbound, OutboundRequest
 from kraft.roles import OBSERVER_ROLES, RoleName
-from kraft.rpc import BeginQuorumEpochRequest, EndQuorumEpochRequest, VoteRequest
+from kraft.rpc import (
+    BeginQuorumEpochRequest,
+    EndQuorumEpochRequest,
+    Request,
+    Response,
+    VoteRequest,
+    VoteResponse,
+)
 from kraft.sim.codec import counter_values
 from kraft.sim.disk import StoredBatch
 
@@ -51,6 +60,7 @@ if TYPE_CHECKING:
 ALL_INVARIANTS = (
     "SingleLeader",
     "VoteOncePerEpoch",
+    "VotePersistedBeforeGrant",
     "MonotonicEpoch",
     "MonotonicHighWatermark",
     "HighWatermarkWithinLog",
@@ -73,6 +83,7 @@ VOTER_WIPE_RELAXED = frozenset(
     {
         "SingleLeader",
         "VoteOncePerEpoch",
+        "VotePersistedBeforeGrant",
         "MonotonicEpoch",
         "MajorityReachedHighWatermark",
         "LeaderCompleteness",
@@ -182,6 +193,31 @@ class InvariantChecker:
                     "IdlessObserverPassive",
                     f"{node.name} sent {type(request).__name__} to {message.destination.node_id}",
                 )
+
+    def on_answer(self, node: SimNode, request: Request, response: Response) -> None:
+        """A granted standard vote: one candidate per epoch, and durable before it is sent."""
+        if not (
+            isinstance(request, VoteRequest)
+            and isinstance(response, VoteResponse)
+            and response.vote_granted
+            and not request.pre_vote
+        ):
+            return
+        epoch = request.candidate_epoch
+        candidate = request.candidate_key.id
+        c = self.cursor(node)
+        previous = c.votes.setdefault(epoch, candidate)
+        if previous != candidate:
+            self.fail(
+                "VoteOncePerEpoch",
+                f"{node.name} granted its epoch {epoch} vote to {previous} and then to {candidate}",
+            )
+        stored = node.store.state
+        if stored is None or stored.epoch != epoch or stored.voted_id != candidate:
+            self.fail(
+                "VotePersistedBeforeGrant",
+                f"{node.name} granted epoch {epoch} vote to {candidate}, quorum-state is {stored}",
+            )
 
     def on_append(self, node: SimNode, detail: str | None) -> None:
         if detail is not None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from kraft.config import InjectedBug
 from kraft.roles import RoleName
-from kraft.sim.cluster import ClusterSpec, SimCluster
+from kraft.sim.cluster import TIMINGS, ClusterSpec, SimCluster
 from kraft.sim.invariants import VOTER_WIPE_RELAXED, InvariantViolation
 from kraft.sim.scenarios import MIXED, SCENARIO_FUNCTIONS, SCENARIOS, Chaos
 from kraft.sim.scheduler import Scheduler, SchedulerOverflow, Trace
@@ -52,11 +52,13 @@ class RunSpec:
     bugs: frozenset[InjectedBug] = frozenset()
     chaos_ms: int = CHAOS_MS_DEFAULT
     liveness_ms: int = LIVENESS_MS_DEFAULT
+    timing: str = "kafka"
 
     def replay_command(self) -> str:
         parts = [
             f"bin/kraft sim --seed {self.seed} --scenario {self.scenario}",
             self.cluster.describe(),
+            f"--timing {self.timing}",
         ]
         parts += [f"--bug {b.value}" for b in sorted(self.bugs, key=lambda b: b.value)]
         if self.chaos_ms != CHAOS_MS_DEFAULT:
@@ -99,6 +101,7 @@ def plan(
     bugs: Iterable[InjectedBug] = (),
     chaos_ms: int = CHAOS_MS_DEFAULT,
     liveness_ms: int = LIVENESS_MS_DEFAULT,
+    timing: str | None = None,
 ) -> RunSpec:
     """Fill in what the caller left open from a Random that depends on the seed only."""
     shape = random.Random(f"{seed}/shape")
@@ -109,7 +112,10 @@ def plan(
     if picked_scenario == "observers":
         picked_observers = max(picked_observers, 1)
         picked_idless = max(picked_idless, 1)
+    picked_timing = shape.choice(("kafka", "kafka", "fast", "linger-no-prevote"))
     scenario = scenario or picked_scenario
+    timing = timing or picked_timing
+    assert timing in TIMINGS, timing
     assert scenario in SCENARIOS, scenario
     return RunSpec(
         seed=seed,
@@ -122,6 +128,7 @@ def plan(
         bugs=frozenset(bugs),
         chaos_ms=chaos_ms,
         liveness_ms=liveness_ms,
+        timing=timing,
     )
 
 
@@ -139,6 +146,7 @@ def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
         spec.cluster,
         scheduler,
         trace,
+        timing=TIMINGS[spec.timing],
         injected_bugs=spec.bugs,
         disabled_invariants=disabled,
     )

@@ -212,3 +212,19 @@ def test_disabled_invariants_are_not_reported() -> None:
     node = FakeNode(0, 1)
     checker.on_persist(node, ElectionState(3, voted_id=2))
     checker.on_persist(node, ElectionState(3, voted_id=3))
+
+
+def test_granted_votes_are_unique_per_epoch_and_persisted_first() -> None:
+    from kraft.rpc import VoteResponse
+
+    checker, (a, _, _) = cluster()
+    granted = VoteResponse(ErrorCode.NONE, leader_epoch=4, vote_granted=True)
+
+    def vote(candidate: int, pre_vote: bool = False) -> VoteRequest:
+        return VoteRequest(None, True, ReplicaKey(candidate), 4, 0, 0, pre_vote=pre_vote)
+
+    expect("VotePersistedBeforeGrant", checker.on_answer, a, vote(2), granted)
+    a.store.write(ElectionState(4, voted_id=2))
+    checker.on_answer(a, vote(2), granted)
+    checker.on_answer(a, vote(3, pre_vote=True), granted)  # pre-votes are not votes
+    expect("VoteOncePerEpoch", checker.on_answer, a, vote(3), granted)

@@ -60,6 +60,7 @@ def test_replay_command_reproduces_the_run() -> None:
         voters=args.voters,
         observers=args.observers,
         idless=args.idless,
+        timing=args.timing,
     )
     assert replayed == spec
     assert run(replayed).trace_hash == run(spec).trace_hash
