@@ -47,6 +47,7 @@ from kraft.handlers.begin_quorum_epoch import (
     handle_begin_quorum_epoch_response,
     send_begin_quorum_epoch,
 )
+from kraft.handlers.consumer_fetch import ConsumerFetchResult, consumer_fetch
 from kraft.handlers.describe_quorum import describe_quorum, handle_describe_quorum_request
 from kraft.handlers.end_quorum_epoch import (
     handle_end_quorum_epoch_request,
@@ -295,6 +296,14 @@ class RaftNode:
     def describe_quorum(self, now_ms: int) -> DescribeQuorumResponse:
         """What DescribeQuorum answers right now (NOT_LEADER_OR_FOLLOWER unless leader)."""
         return describe_quorum(self._core, now_ms)
+
+    def consumer_fetch(
+        self, fetch_offset: int, current_leader_epoch: int | None, max_bytes: int
+    ) -> ConsumerFetchResult:
+        """A committed-only read for an ordinary Kafka consumer (kraft/handlers/consumer_fetch.py):
+        records capped at the HW, OFFSET_OUT_OF_RANGE outside [log start, log end], no state kept.
+        Pure query: changes nothing, so it needs no Ready."""
+        return consumer_fetch(self._core, fetch_offset, current_leader_epoch, max_bytes)
 
     @property
     def role(self) -> RoleName:

@@ -318,3 +318,23 @@ def test_fenced_fetch_response_moves_to_the_new_leader() -> None:
     assert driver.node.role is RoleName.FOLLOWER
     assert (driver.node.leader_id, driver.node.epoch) == (3, 6)
     assert driver.stored.leader_id == 3 and driver.stored.epoch == 6
+
+
+def test_consumer_fetch_never_reads_above_the_hw_and_keeps_no_state() -> None:
+    driver = leader_with_data()  # log end 3, HW unknown yet
+    node = driver.node
+    assert node.consumer_fetch(0, None, 100).records is None
+    driver.answer(fetch(2, 1, 1, 1))  # voter 2 has the LeaderChange batch: HW 1
+    assert node.high_watermark == 1
+    result = node.consumer_fetch(0, -1, 100)
+    assert result.error is ErrorCode.NONE and result.records == LogRead(0, 100, 1)
+    assert node.consumer_fetch(2, None, 100).records is None  # between HW and log end: empty
+    assert node.consumer_fetch(4, None, 100).error is ErrorCode.OFFSET_OUT_OF_RANGE
+    assert node.consumer_fetch(0, 0, 100).error is ErrorCode.FENCED_LEADER_EPOCH
+    assert node.describe_quorum(driver.now_ms).observers == ()
+
+
+def test_consumer_fetch_on_a_follower_points_at_the_leader() -> None:
+    result = follower().node.consumer_fetch(0, None, 100)
+    assert result.error is ErrorCode.NOT_LEADER_OR_FOLLOWER
+    assert result.leader == LeaderAndEpoch(2, 4)
