@@ -63,6 +63,8 @@ BASE_PORT = 9000
 INBOUND_MAX = 10_000
 # Delay before a requester learns that its destination is down (connection refused).
 CONNECT_REFUSED_MS = 2
+# Polls happen up to this late after the deadline the core asked for.
+POLL_LATE_MAX_MS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,7 @@ class SimCluster:
         self.faults: Counter[str] = Counter()
         self.fault_rng = random.Random(f"{seed}/faults")
         self.workload_rng = random.Random(f"{seed}/workload")
+        self.poll_jitter_rng = random.Random(f"{seed}/poll-jitter")
         self.codec = WireBatchCodec()
         self.proposed = 0
         voter_ids = list(range(1, spec.voters + 1))
@@ -317,8 +320,12 @@ class SimCluster:
             return
         node.timer_generation += 1
         node.timer_deadline_ms = deadline_ms
+        # A real event loop wakes up a little late; the core must not depend on punctual polls.
+        late_ms = self.poll_jitter_rng.randint(0, POLL_LATE_MAX_MS)
         self.scheduler.at(
-            deadline_ms, self._on_timer, (node.index, node.incarnation, node.timer_generation)
+            deadline_ms + late_ms,
+            self._on_timer,
+            (node.index, node.incarnation, node.timer_generation),
         )
 
     def _on_timer(self, arg: tuple[int, int, int]) -> None:

@@ -47,6 +47,8 @@ class NetworkProfile:
 
 
 CALM = NetworkProfile()
+# Rare messages from the past: a few messages arrive seconds late, after elections moved on.
+STALE = NetworkProfile(slow_probability=0.03, delay_max_ms=5, slow_delay_max_ms=3000)
 LOSSY = NetworkProfile(
     drop_probability=0.05, duplicate_probability=0.03, slow_probability=0.05, delay_max_ms=10
 )

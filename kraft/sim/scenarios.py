@@ -13,7 +13,7 @@ Scenarios (Kafka's RaftEventSimulationTest and more):
 - shutdown:     the leader shuts down gracefully (resigns with EndQuorumEpoch), then restarts.
 - all-kill:     every node is killed; a majority of voters comes back first, the rest later.
 - observers:    observers (with and without id) crash, are wiped and restart on a lossy network.
-- lossy:        no crashes, but drops, duplicates and heavy reordering throughout.
+- lossy:        no crashes, but drops, duplicates and heavy reordering (or messages seconds late).
 - voter-wipe:   a voter loses its disk (run with Kafka's relaxed invariant set, see invariants.py).
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kraft.sim.cluster import SimCluster, SimNode
-from kraft.sim.network import LOSSY, NetworkProfile
+from kraft.sim.network import LOSSY, STALE, NetworkProfile
 
 SCENARIOS = (
     "random",
@@ -193,7 +193,7 @@ def scenario_random(chaos: Chaos) -> None:
         lambda: chaos.isolate(chaos.pick(c.nodes), 200, 2000),
         lambda: chaos.split(300, 2000),
         lambda: chaos.one_way(200, 2000),
-        lambda: chaos.profile(HEAVY if rng.random() < 0.5 else LOSSY, 300, 1500),
+        lambda: chaos.profile(rng.choice((HEAVY, LOSSY, STALE)), 300, 1500),
         lambda: chaos.shutdown(leader(chaos), 100, 1500),
         lambda: chaos.wipe(chaos.pick(observers), 50, 1000),
     ]
@@ -255,7 +255,7 @@ def scenario_observers(chaos: Chaos) -> None:
 
 
 def scenario_lossy(chaos: Chaos) -> None:
-    chaos.profile(HEAVY, chaos.end_ms, chaos.end_ms)
+    chaos.profile(chaos.cluster.fault_rng.choice((HEAVY, STALE)), chaos.end_ms, chaos.end_ms)
     chaos.every(300, 1000, lambda: chaos.one_way(100, 800))
 
 
