@@ -256,12 +256,16 @@ class Cluster:
             ready = member.node.handle(ResponseReceived(request_id, response), self.now_ms)
         self._execute(member, ready)
 
-    def step(self) -> None:
-        """Advance the clock to the next message or deadline and process everything due."""
+    def step(self, limit_ms: int | None = None) -> None:
+        """Advance the clock to the next message or deadline (at most `limit_ms`) and process
+        everything due."""
         next_times = [m.deadline_ms for m in self.members.values()]
         if self._queue:
             next_times.append(self._queue[0][0])
-        self.now_ms = max(self.now_ms, min(next_times))
+        target = min(next_times)
+        if limit_ms is not None:
+            target = min(target, limit_ms)
+        self.now_ms = max(self.now_ms, target)
         while self._queue and self._queue[0][0] <= self.now_ms:
             _, _, dst, payload = heapq.heappop(self._queue)
             self._deliver(dst, payload)
@@ -278,7 +282,7 @@ class Cluster:
     def run_for(self, duration_ms: int) -> None:
         limit = self.now_ms + duration_ms
         while self.now_ms < limit:
-            self.step()
+            self.step(limit)
 
     # ------------------------------------------------------------------ queries
     def leaders(self) -> list[Member]:
