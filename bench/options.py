@@ -38,6 +38,7 @@ class BenchOptions:
     verbose: bool = False
     # When set, node scenarios run each voter under `py-spy record` and write profiles here.
     profile_dir: Path | None = None
+    profile_idle: bool = False
 
     @property
     def effective_duration_s(self) -> float:

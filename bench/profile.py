@@ -5,7 +5,9 @@ version of the target here), so each voter is *launched* under `py-spy record --
 (the node's bin script execs Python). Profiles are py-spy's "raw" collapsed stacks (one line per
 distinct stack: `frame;frame;... count`), which flamegraph.pl turns into an SVG; `summarize`
 reads them back into the top functions by own (self) samples and by inclusive samples, which is
-what goes into the result JSON. The CPU figures of a profiled run include py-spy's own CPU.
+what goes into the result JSON. `--profile-idle` also samples waiting threads, per thread (where
+each thread waits shows a latency-bound pipeline). The CPU figures of a profiled run include
+py-spy's own CPU.
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ def path_for(profile_dir: Path, tag: str, node_id: int) -> Path:
     return profile_dir / f"{tag}-node{node_id}.pyspy.txt"
 
 
-def wrap(argv: Sequence[str], out: Path) -> list[str]:
+def wrap(argv: Sequence[str], out: Path, *, idle: bool = False) -> list[str]:
+    """`argv` under py-spy; `idle` also samples waiting threads, one stack root per thread."""
+    extra = ["--idle", "--threads"] if idle else []
     return [
         pyspy(), "record", "--subprocesses", "--nonblocking", "--rate", str(SAMPLE_RATE_HZ),
-        "--format", "raw", "-o", str(out), "--", *argv,
+        *extra, "--format", "raw", "-o", str(out), "--", *argv,
     ]  # fmt: skip
 
 
@@ -47,6 +51,8 @@ def summarize(path: Path, top_n: int = TOP_N) -> dict[str, Any]:
     """Top functions by self and inclusive samples from a raw (collapsed) py-spy profile."""
     self_samples: collections.Counter[str] = collections.Counter()
     inclusive: collections.Counter[str] = collections.Counter()
+    # With --threads the first frame names the thread: its leaves show where that thread waits.
+    by_thread: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     total = 0
     for line in path.read_text(errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -58,6 +64,10 @@ def summarize(path: Path, top_n: int = TOP_N) -> dict[str, Any]:
         if not frames:
             continue
         total += count
+        if frames[0].startswith("thread "):
+            thread = frames[0].split(": ", 1)[-1]
+            by_thread[thread][frames[-1]] += count
+            frames = frames[1:] or frames
         self_samples[frames[-1]] += count
         for frame in set(frames):
             inclusive[frame] += count
@@ -65,8 +75,16 @@ def summarize(path: Path, top_n: int = TOP_N) -> dict[str, Any]:
     def top(counter: collections.Counter[str]) -> list[tuple[str, float]]:
         return [(frame, round(100 * n / total, 1)) for frame, n in counter.most_common(top_n)]
 
+    threads = {}
+    for name, leaves in by_thread.items():
+        thread_total = sum(leaves.values())
+        if thread_total >= total // 20:  # skip short-lived threads
+            threads[name] = [
+                (leaf, round(100 * n / thread_total, 1)) for leaf, n in leaves.most_common(8)
+            ]
     return {
         "samples": total,
         "self_pct": top(self_samples) if total else [],
         "inclusive_pct": top(inclusive) if total else [],
+        "thread_leaves_pct": threads,
     }

@@ -177,7 +177,9 @@ class Quorum:
             self.profile_paths[voter.node_id] = profile.path_for(
                 self.options.profile_dir, self.profile_tag, voter.node_id
             )
-            argv = profile.wrap(argv, self.profile_paths[voter.node_id])
+            argv = profile.wrap(
+                argv, self.profile_paths[voter.node_id], idle=self.options.profile_idle
+            )
         voter.child = spawn(f"node-{voter.node_id}", argv, voter.log_path)
         if self.options.profile_dir is not None:
             voter.child.stop_signal = signal.SIGINT

@@ -59,6 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run node voters under py-spy; raw profiles go to <results-dir>/<name>-profiles/",
     )
     parser.add_argument(
+        "--profile-idle",
+        action="store_true",
+        help="with --profile: also sample waiting threads (per-thread wait points)",
+    )
+    parser.add_argument(
         "--update-readme",
         action="store_true",
         help='put the table into README.md, section "Performance"',
@@ -79,6 +84,7 @@ def selected(args: argparse.Namespace) -> tuple[str, ...]:
 def options_from(args: argparse.Namespace, name: str) -> BenchOptions:
     return BenchOptions(
         profile_dir=args.results_dir / f"{name}-profiles" if args.profile else None,
+        profile_idle=args.profile_idle,
         quick=args.quick,
         duration_s=args.duration_s,
         warmup_s=args.warmup_s,
