@@ -28,6 +28,8 @@ CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 KIB = 1024
 MIB = 1024 * 1024
 STOP_GRACE_S = 5.0
+# RSS samples kept per process tree (a 10-minute run at 4 samples/s needs 2,400).
+RSS_SAMPLES_MAX = 100_000
 
 
 def free_ports(count: int) -> list[int]:
@@ -138,7 +140,7 @@ class Sampler:
             for pid in self.pids:
                 tree = process_tree(pid)
                 rss_kib = sum(status_kib(p, "VmRSS") for p in tree)
-                if rss_kib:
+                if rss_kib and len(self._rss[pid]) < RSS_SAMPLES_MAX:
                     self._rss[pid].append(rss_kib / KIB)
                 hwm = sum(status_kib(p, "VmHWM") for p in tree)
                 self._hwm_kib[pid] = max(self._hwm_kib.get(pid, 0), hwm)

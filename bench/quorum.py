@@ -294,7 +294,10 @@ class Quorum:
                 break
             time.sleep(POLL_S)
         log(self.options, f"leader {leader.node_id}: {leader.last()}")
-        return leader, self.window(leader, start_ms, end_ms)
+        lines = self.window(leader, start_ms, end_ms)
+        if len({line["epoch"] for line in lines}) > 1:
+            raise LeadershipChanged("the leader lost and regained leadership in the window")
+        return leader, lines
 
 
 @contextlib.contextmanager
