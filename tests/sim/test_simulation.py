@@ -75,10 +75,22 @@ def test_ci_seed_range_passes_within_budget() -> None:
     summary.elapsed_s = time.perf_counter() - started
     replays = "\n".join(f.summary_line() for f in summary.failures)
     assert not summary.failures, f"{summary.line()}\n{replays}"
-    assert set(summary.scenarios) >= set(SCENARIOS) - {"voter-wipe"}
+    assert set(summary.scenarios) == set(SCENARIOS)
     assert summary.elapsed_s < CI_SECONDS_MAX, summary.line()
     # The fault mix really happened.
-    for fault in ("kill", "restart", "isolate", "shutdown", "wipe-observer", "net-dropped"):
+    for fault in (
+        "kill",
+        "crash-mid-ready",
+        "restart",
+        "isolate",
+        "split",
+        "one-way-split",
+        "shutdown",
+        "wipe-observer",
+        "wipe-voter",
+        "net-dropped",
+        "net-duplicated",
+    ):
         assert summary.faults[fault] > 0, summary.line()
 
 
