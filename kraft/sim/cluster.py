@@ -309,6 +309,8 @@ class SimCluster:
     def _observe(self, node: SimNode, ready: Ready) -> None:
         if ready.role_change is not None and node.raft is not None:
             self.note(f"{node.name} {ready.role_change} epoch={node.raft.epoch}")
+            if ready.role_change == RoleName.LEADER:
+                self.faults["elections"] += 1
         if ready.high_watermark is not None:
             self.note(f"{node.name} hw={ready.high_watermark}")
         if ready.shutdown_complete and node.shutting_down:

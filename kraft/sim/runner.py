@@ -38,7 +38,7 @@ from kraft.sim.scheduler import Scheduler, SchedulerOverflow, Trace
 
 CHAOS_MS_DEFAULT = 6_000
 LIVENESS_MS_DEFAULT = 10_000
-PROPOSE_INTERVAL_MS = (20, 60)
+PROPOSE_INTERVAL_MS = (40, 100)
 DESCRIBE_INTERVAL_MS = 250
 LIVENESS_PROBE_MS = 50
 START_JITTER_MS = 50
@@ -176,6 +176,7 @@ def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
             "net-partitioned": cluster.network.stats.dropped_partition,
             "net-slow": cluster.network.stats.slow,
             "disk-lost-batches": sum(n.log.stats.lost_batches for n in cluster.nodes),
+            "disk-truncations": sum(n.log.stats.truncations for n in cluster.nodes),
         }
     )
     result.elapsed_s = time.perf_counter() - started
