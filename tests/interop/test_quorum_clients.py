@@ -186,15 +186,15 @@ def test_tools_against_a_live_quorum(cluster: Cluster, tmp_path: Path) -> None:
         kraft("describe-quorum", "--bootstrap-server", bootstrap, "--json").stdout
     )["observers"]
     assert [o["node_id"] for o in observers] == [42]
-    # Lag shrinks to 0 for the followers.
+    # Followers catch up: the lag reaches 0 (the workload keeps appending, so poll for it).
+    lags = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        result = json.loads(
-            kraft("describe-quorum", "--bootstrap-server", bootstrap, "--json").stdout
-        )
-        if result["max_follower_lag"] == 0:
+        described = kraft("describe-quorum", "--bootstrap-server", bootstrap, "--json")
+        lags.append(json.loads(described.stdout)["max_follower_lag"])
+        if lags[-1] == 0:
             break
-    assert result["max_follower_lag"] == 0 or result["max_follower_lag"] < 50
+    assert lags[-1] == 0, lags
     # dump-log on the live leader's files.
     dump = kraft("dump-log", "--json", "--headers-only", str(leader.log_dir))
     assert dump.returncode == 0, dump.stderr
