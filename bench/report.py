@@ -47,7 +47,8 @@ def table_rows(result: dict[str, Any]) -> list[Row]:
             continue
         module = importlib.import_module(f"bench.scenarios.{name}")
         rows.extend(module.rows(figures))
-    rows.extend(ratio_rows(result["scenarios"]))
+        if name == "peer":
+            rows.extend(ratio_rows(result["scenarios"]))
     return rows
 
 
@@ -97,9 +98,12 @@ def plot(result: dict[str, Any], path: Path) -> bool:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    for linger in sorted({p["append_linger_ms"] for p in points}):
+    lingers = sorted({p["append_linger_ms"] for p in points})
+    for index, linger in enumerate(lingers):
+        color = f"C{index}"
         series = sorted(
             (p for p in points if p["append_linger_ms"] == linger),
             key=lambda p: p["committed_records_per_s"],
@@ -107,10 +111,16 @@ def plot(result: dict[str, Any], path: Path) -> bool:
         xs = [p["committed_records_per_s"] for p in series]
         for key, style in (("commit_latency_ms_p50", "o-"), ("commit_latency_ms_p99", "s--")):
             label = f"{key.rsplit('_', 1)[1]}, linger {linger} ms"
-            axes.plot(xs, [p[key] for p in series], style, label=label)
+            ys = [p[key] for p in series]
+            axes.plot(xs, ys, style, color=color, label=label)
     axes.set_xlabel("committed records/s (3 voters, fsync on)")
     axes.set_ylabel("append → commit latency (ms)")
+    axes.set_xscale("log")
     axes.set_yscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    for axis in (axes.xaxis, axes.yaxis):
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(plain)
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
     axes.set_title(f"pykraft commit latency ({result['name']})")

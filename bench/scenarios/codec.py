@@ -54,7 +54,8 @@ def _pairs(figures: dict[str, Any], first: str, second: str) -> dict[str, tuple[
         if f"_{first}_" in key:
             what, unit = key.split(f"_{first}_", 1)
             other = figures.get(f"{what}_{second}_{unit}")
-            pairs[f"{what.replace('_', ' ')} ({unit.replace('_per_s', '/s')})"] = (value, other)
+            unit_text = unit.replace("_per_s", "/s").replace("mb/", "MB/")
+            pairs[f"{what.replace('_', ' ')} ({unit_text})"] = (value, other)
     return pairs
 
 
