@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import json
 import shlex
 import sys
 import time
@@ -49,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--record-sizes", default="256,1024", help="comma-separated record sizes in bytes"
     )
     parser.add_argument("--name", default=None, help="result name (default: timestamp)")
+    parser.add_argument(
+        "--add",
+        action="store_true",
+        help="with --name: add these scenarios to that earlier result instead of starting anew",
+    )
     parser.add_argument(
         "--results-dir", type=Path, default=ROOT / "bench" / "results", help="where to write"
     )
@@ -121,7 +127,8 @@ def command_line(args: argparse.Namespace) -> str:
     add_arguments(defaults)
     parts = ["bin/bench"]
     for key, value in sorted(vars(args).items()):
-        if key in ("run", "tool", "name", "results_dir", "workdir", "quiet", "update_readme"):
+        skipped = ("run", "tool", "name", "results_dir", "workdir", "quiet", "update_readme", "add")
+        if key in skipped:
             continue
         if value == defaults.get_default(key):
             continue
@@ -141,8 +148,19 @@ def main(args: argparse.Namespace) -> int:
         "command": command_line(args),
         "machine": machine.describe(options.root),
         "options": {k: str(v) for k, v in vars(args).items() if k != "run"},
+        "scenarios": {},
     }
-    result["scenarios"] = run_scenarios(names, options)
+    previous = args.results_dir / f"{name}.json"
+    if args.add and previous.exists():
+        # Add to (or redo scenarios of) an earlier result: e.g. the 10-minute memory run taken
+        # on its own. Each scenario keeps the command and machine load it was measured with.
+        earlier = json.loads(previous.read_text())
+        result["scenarios"] = earlier["scenarios"]
+        result["command"] = f"{earlier['command']}; {result['command']}"
+    scenarios = run_scenarios(names, options)
+    for figures in scenarios.values():
+        figures["load_avg_at_start"] = result["machine"]["load_avg_at_start"]
+    result["scenarios"].update(scenarios)
     paths = report.write(result, args.results_dir)
     table = paths["md"].read_text()
     sys.stdout.write(table)
