@@ -22,7 +22,7 @@ PLOT_RATES_RECORDS_PER_S = (1_000, 50_000, 100_000)
 DEFAULT_LINGER = None  # the node's default (controller.quorum.append.linger.ms = 25)
 LINGERS_MS: tuple[int | None, ...] = (DEFAULT_LINGER, 0)
 RECORD_SIZE_BYTES = 256
-WINDOW_MS_MAX = 10_000
+WINDOW_MS_MAX = 5_000
 QUICK_WINDOW_MS = 1_000
 DEFAULT_LINGER_MS = 25
 LATENCY_KEYS = (
