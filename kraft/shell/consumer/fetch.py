@@ -52,6 +52,8 @@ FETCH_SESSION_EPOCH_INITIAL = 0
 FETCH_SESSION_EPOCH_FINAL = -1
 FETCH_TOPIC_ID_VERSION_MIN = 13
 FETCH_NODE_ENDPOINTS_VERSION_MIN = 16
+# CurrentLeader is a tagged field from v12; older versions cannot carry the hint.
+FETCH_CURRENT_LEADER_VERSION_MIN = 12
 
 _Topic = FetchResponse.FetchableTopicResponse
 _Partition = FetchResponse.FetchableTopicResponse.PartitionData
@@ -128,7 +130,7 @@ async def plan_fetch(
                         error_code=error,
                         high_watermark=-1,
                         current_leader=_current_leader(view)
-                        if hint
+                        if hint and version >= FETCH_CURRENT_LEADER_VERSION_MIN
                         else _Partition.LeaderIdAndEpoch(),
                         records=None,
                     )

@@ -7,7 +7,9 @@ own view, leader or not, so clients bootstrapping through any node find the lead
 
 DescribeCluster serves both endpoint types: the node is a controller (KIP-919
 `--bootstrap-controller`, endpoint type 2) and also the "broker" consumers talk to (type 1); both
-list the voters, with ControllerId = the Raft leader (-1 when unknown or not listed).
+list the voters, with ControllerId = the Raft leader (-1 when unknown or not listed). So Kafka's
+MISMATCHED_ENDPOINT_TYPE (114, or 42 at v0) never applies; an unknown type gets
+UNSUPPORTED_ENDPOINT_TYPE (115).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ _Partition = MetadataResponse.MetadataResponseTopic.MetadataResponsePartition
 
 # Metadata v10+ topic addressed by id only: the request carries a null name.
 _ENDPOINT_TYPE_BROKERS = 1
+_NULLABLE_NAME_VERSION_MIN = 12
 _ENDPOINT_TYPE_CONTROLLERS = 2
 
 
@@ -77,9 +80,11 @@ def handle_metadata(request: MetadataRequest, version: int, view: NodeView) -> M
             elif is_metadata_topic_id(wanted.topic_id):
                 topics.append(_metadata_topic(view))
             else:
+                # The response name is nullable only from v12 (the first version asking by id).
+                name = None if version >= _NULLABLE_NAME_VERSION_MIN else ""
                 topics.append(
                     _Topic(
-                        error_code=ErrorCode.UNKNOWN_TOPIC_ID, name=None, topic_id=wanted.topic_id
+                        error_code=ErrorCode.UNKNOWN_TOPIC_ID, name=name, topic_id=wanted.topic_id
                     )
                 )
     brokers = [_Broker(node_id=v.node_id, host=v.host, port=v.port) for v in view.voters]
@@ -95,12 +100,11 @@ def handle_describe_cluster(
     request: DescribeClusterRequest, version: int, view: NodeView
 ) -> DescribeClusterResponse:
     """Answer DescribeCluster with the voters, for either endpoint type (see module docstring)."""
-    endpoint_type = request.endpoint_type
+    # v0 has no EndpointType on the wire: it asks for brokers, which we serve.
+    endpoint_type = request.endpoint_type if version >= 1 else _ENDPOINT_TYPE_BROKERS
     if endpoint_type not in (_ENDPOINT_TYPE_BROKERS, _ENDPOINT_TYPE_CONTROLLERS):
-        # v0 has no endpoint type to disagree about, so Kafka answers INVALID_REQUEST there.
-        error = ErrorCode.INVALID_REQUEST if version == 0 else ErrorCode.UNSUPPORTED_ENDPOINT_TYPE
         return DescribeClusterResponse(
-            error_code=error,
+            error_code=ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
             error_message=f"unsupported endpoint type {endpoint_type}",
             endpoint_type=endpoint_type,
             cluster_id=view.cluster_id,
