@@ -120,6 +120,8 @@ def test_clients_read_exactly_the_committed_log_across_two_leader_kills(
     finally:
         for tailer in tailers:
             tailer.stop()
+    for node in cluster.nodes.values():
+        assert "Traceback" not in node.stderr_text(), f"node {node.node_id} logged a traceback"
     # Everything anyone read must still be in the leader's log now (nothing truncated).
     final_log = dict(committed_data(leader, 1 << 62))
     for name, records in results.items():
