@@ -25,6 +25,7 @@ from kraft.log import LogView
 from kraft.ready import (
     ElectionState,
     LogAppend,
+    LogOp,
     LogTruncate,
     Outbound,
     OutboundRequest,
@@ -39,6 +40,7 @@ from kraft.types import (
     BatchCodec,
     Endpoint,
     LeaderAndEpoch,
+    OffsetAndEpoch,
     Records,
     ReplicaAddress,
 )
@@ -60,6 +62,14 @@ class ParkedFetch:
 
 
 @dataclass(slots=True)
+class SnapshotDownload:
+    """Follower: a snapshot being fetched from the leader (bytes written so far = position)."""
+
+    snapshot_id: OffsetAndEpoch
+    position: int = 0
+
+
+@dataclass(slots=True)
 class _Pending:
     message: Outbound
     early: bool
@@ -68,7 +78,7 @@ class _Pending:
 @dataclass(slots=True)
 class Output:
     election_state: ElectionState | None = None
-    log_ops: list[LogAppend | LogTruncate] = field(default_factory=list)
+    log_ops: list[LogOp] = field(default_factory=list)
     flush: bool = False
     messages: list[_Pending] = field(default_factory=list)
     shutdown_complete: bool = False
@@ -100,6 +110,7 @@ class Core:
         self.reported_high_watermark: int | None = None
         self.parked: dict[int, ParkedFetch] = {}
         self.accumulator = Accumulator()
+        self.snapshot_download: SnapshotDownload | None = None
         self.persisted: ElectionState | None = None
         self.shutting_down = False
         self.shutdown_deadline_ms: int | None = None
@@ -157,6 +168,11 @@ class Core:
             return
         self.log.truncate_to(end_offset)
         self.out.log_ops.append(LogTruncate(end_offset))
+
+    def log_op(self, op: LogOp, *, flush: bool = False) -> None:
+        """Queue a snapshot op (appends and truncations go through append/truncate)."""
+        self.out.log_ops.append(op)
+        self.out.flush = self.out.flush or flush
 
     def send_request(
         self, destination: ReplicaAddress, request: Request, now_ms: int, *, early: bool = False

@@ -70,6 +70,12 @@ def _enter(core: Core, new: EpochState, now_ms: int, *, persist: bool) -> None:
         complete_parked_fetches(core, now_ms, force=True)
     core.state = new
     core.requests.reset_all()
+    if core.snapshot_download is not None:
+        # A download belongs to one leader's epoch (upstream keeps it in FollowerState).
+        from kraft.ready import SnapshotAbort
+
+        core.log_op(SnapshotAbort(core.snapshot_download.snapshot_id))
+        core.snapshot_download = None
     if persist:
         core.persist_state()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from kraft.ready import ElectionState
 from kraft.rpc import Request, Response
+from kraft.types import OffsetAndEpoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,16 @@ class ElectionStatePersisted:
     state: ElectionState
 
 
+@dataclass(frozen=True, slots=True)
+class SnapshotCreated:
+    """The executor wrote snapshot `snapshot_id` (end offset, epoch of the last included batch) from
+    committed data at a batch boundary, and the log now starts at `log_start_offset` (unchanged, or
+    the end offset of a snapshot when the prefix below it was deleted)."""
+
+    snapshot_id: OffsetAndEpoch
+    log_start_offset: int
+
+
 Event = (
     RequestReceived
     | ResponseReceived
@@ -71,4 +82,5 @@ Event = (
     | ConnectionClosed
     | Persisted
     | ElectionStatePersisted
+    | SnapshotCreated
 )

@@ -129,6 +129,28 @@ class LogView:
         )
         self._check()
 
+    def add_snapshot(self, snapshot_id: OffsetAndEpoch, log_start_offset: int) -> None:
+        """A snapshot of committed data exists; the log may now start at its end offset."""
+        assert self.log_start_offset <= snapshot_id.offset <= self.end_offset, (snapshot_id, self)
+        if self.latest_snapshot_id is None or snapshot_id.offset > self.latest_snapshot_id.offset:
+            self.latest_snapshot_id = snapshot_id
+        if log_start_offset > self.log_start_offset:
+            assert log_start_offset == snapshot_id.offset, "log start moves to a snapshot end"
+            # Kafka's truncateFromStart: the epoch covering the new start now starts there.
+            covering = [(e, s) for e, s in self.epoch_history if s <= log_start_offset]
+            rest = [(e, s) for e, s in self.epoch_history if s > log_start_offset]
+            self.epoch_history = ([(covering[-1][0], log_start_offset)] if covering else []) + rest
+            self.log_start_offset = log_start_offset
+            self.flushed_end_offset = max(self.flushed_end_offset, log_start_offset)
+        self._check()
+
+    def install_snapshot(self, snapshot_id: OffsetAndEpoch) -> None:
+        """A downloaded snapshot replaces the whole log (follower side)."""
+        self.latest_snapshot_id = snapshot_id
+        self.log_start_offset = self.end_offset = self.flushed_end_offset = snapshot_id.offset
+        self.epoch_history = []
+        self._check()
+
     def truncate_to_end_offset_of(self, diverging: OffsetAndEpoch) -> int:
         """Kafka's `truncateToEndOffset` target for a DivergingEpoch answer (not applied)."""
         if diverging.epoch == 0:

@@ -41,6 +41,7 @@ from kraft.events import (
     RequestFailed,
     RequestReceived,
     ResponseReceived,
+    SnapshotCreated,
 )
 from kraft.handlers.begin_quorum_epoch import (
     handle_begin_quorum_epoch_request,
@@ -62,7 +63,10 @@ from kraft.handlers.fetch import (
     maybe_send_fetch,
     parked_deadline,
 )
-from kraft.handlers.fetch_snapshot import handle_fetch_snapshot_request
+from kraft.handlers.fetch_snapshot import (
+    handle_fetch_snapshot_request,
+    handle_fetch_snapshot_response,
+)
 from kraft.handlers.vote import handle_vote_request, handle_vote_response
 from kraft.log import LogState, LogView
 from kraft.ready import ElectionState, Ready
@@ -77,6 +81,7 @@ from kraft.rpc import (
     FetchRequest,
     FetchResponse,
     FetchSnapshotRequest,
+    FetchSnapshotResponse,
     VoteRequest,
     VoteResponse,
 )
@@ -232,6 +237,8 @@ class RaftNode:
                 if state.role is RoleName.LEADER:
                     assert state.leader is not None
                     state.leader.update_local_end_offset(core.log.flushed_end_offset, now_ms)
+            case SnapshotCreated(snapshot_id, log_start_offset):
+                core.log.add_snapshot(snapshot_id, log_start_offset)
             case ElectionStatePersisted(state):
                 previous = core.persisted
                 assert previous is None or state.epoch >= previous.epoch, "stored epoch went back"
@@ -402,6 +409,8 @@ class RaftNode:
                 handle_end_quorum_epoch_response(core, source, response, now_ms)
             case (FetchRequest(), FetchResponse()):
                 handle_fetch_response(core, source, response, now_ms)
+            case (FetchSnapshotRequest(), FetchSnapshotResponse()):
+                handle_fetch_snapshot_response(core, source, response, now_ms)
             case _:
                 core.requests.back_off(source.node_id, now_ms)
 

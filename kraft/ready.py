@@ -35,7 +35,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kraft.rpc import Request, Response
-from kraft.types import NO_LEADER, ZERO_DIRECTORY_ID, LeaderAndEpoch, Records, ReplicaAddress
+from kraft.types import (
+    NO_LEADER,
+    ZERO_DIRECTORY_ID,
+    LeaderAndEpoch,
+    OffsetAndEpoch,
+    Records,
+    ReplicaAddress,
+)
 
 # Kafka's `QuorumStateData` versions the `quorum-state` file may carry.
 QUORUM_STATE_DATA_VERSIONS = (0, 1)
@@ -125,7 +132,34 @@ class LogTruncate:
     end_offset: int
 
 
-LogOp = LogAppend | LogTruncate
+@dataclass(frozen=True, slots=True)
+class SnapshotChunk:
+    """Write `data` at `position` of the partial download of snapshot `snapshot_id` (position 0
+    starts a new partial file, replacing any earlier one; otherwise position == bytes so far)."""
+
+    snapshot_id: OffsetAndEpoch
+    position: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInstall:
+    """The partial download of `snapshot_id` is complete: fsync it, make it the snapshot
+    `<offset>-<epoch>.checkpoint`, then drop the whole log: log start = log end = its offset."""
+
+    snapshot_id: OffsetAndEpoch
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotAbort:
+    """Drop the partial download of `snapshot_id` (the leader no longer has it, or we moved on)."""
+
+    snapshot_id: OffsetAndEpoch
+
+
+# Snapshot ops only appear once some executor reports SnapshotCreated (a leader then answers
+# fetches below its log start with a snapshot id); executors without snapshots never see them.
+LogOp = LogAppend | LogTruncate | SnapshotChunk | SnapshotInstall | SnapshotAbort
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,10 +246,18 @@ def fetch_destination(core: Core, now_ms: int) -> ReplicaAddress | None:
 
 
 def maybe_send_fetch(core: Core, now_ms: int) -> None:
-    if core.requests.any_in_flight(FetchRequest):
+    from kraft.handlers.fetch_snapshot import maybe_send_fetch_snapshot
+    from kraft.rpc import FetchSnapshotRequest
+
+    if core.requests.any_in_flight(FetchRequest) or core.requests.any_in_flight(
+        FetchSnapshotRequest
+    ):
         return
     destination = fetch_destination(core, now_ms)
     if destination is None or not core.requests.is_ready(destination.node_id, now_ms):
+        return
+    if core.snapshot_download is not None:
+        maybe_send_fetch_snapshot(core, destination, now_ms)
         return
     log = core.log
     request = FetchRequest(
@@ -313,12 +321,19 @@ def handle_fetch_response(
         assert known is None or target >= known, (
             f"diverging epoch {response.diverging_epoch} would truncate below HW {known}"
         )
+        if target < log.log_start_offset:
+            # Below our snapshot: committed data cannot diverge, so this answer is bogus.
+            core.requests.back_off(source.node_id, now_ms)
+            return
         # Injected bug SKIP_TRUNCATION: the only place divergence is (not) repaired.
         if not core.config.has_bug(InjectedBug.SKIP_TRUNCATION):
             core.truncate(target)
     elif response.snapshot_id is not None:
-        # Snapshot download (FetchSnapshot) is not implemented yet: keep fetching.
-        core.requests.back_off(source.node_id, now_ms)
+        # Our position is below the leader's log start: download its snapshot (FetchSnapshot)
+        # before fetching again (kraft/handlers/fetch_snapshot.py).
+        from kraft.handlers.fetch_snapshot import start_snapshot_download
+
+        start_snapshot_download(core, response.snapshot_id)
         return
     elif isinstance(response.records, Records) and response.records.batches:
         records = response.records

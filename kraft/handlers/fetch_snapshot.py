@@ -4,17 +4,31 @@ Checks as for Fetch (cluster id; wrong partition -> UNKNOWN_TOPIC_OR_PARTITION; 
 74/75/6/8 with the current leader), then: no such snapshot, or the 0-0 bootstrap checkpoint ->
 SNAPSHOT_NOT_FOUND; Position < 0 -> POSITION_OUT_OF_RANGE; else a `SnapshotRead` placeholder the
 executor resolves (it knows the file size: a position at/after the end is POSITION_OUT_OF_RANGE).
-The request counts toward check-quorum like a Fetch. The follower-side download is not implemented
-in this round (a follower told to load a snapshot keeps fetching).
+The request counts toward check-quorum like a Fetch. The executor fills `size` (the file size) when
+it resolves the SnapshotRead.
+
+Follower side: a Fetch answered with a SnapshotId starts a download (`start_snapshot_download`);
+while it runs the follower sends FetchSnapshot instead of Fetch, requiring each answer to continue
+at exactly the bytes written so far (`SnapshotChunk` ops). When the file reaches its size the
+follower emits `SnapshotInstall` (the executor fsyncs, renames and drops its whole log), adopts the
+snapshot as its log start and end, and raises its HW to the snapshot end (snapshots hold committed
+data only). SNAPSHOT_NOT_FOUND / POSITION_OUT_OF_RANGE, a different snapshot id or a position
+mismatch abort the download (`SnapshotAbort`) and fetching resumes. Any role change aborts too.
 """
 
 from __future__ import annotations
 
-from kraft.context import Core
-from kraft.handlers.common import current_leader, node_endpoints
+from kraft.context import Core, SnapshotDownload
+from kraft.handlers.common import (
+    current_leader,
+    handle_common_response,
+    learn_endpoints,
+    node_endpoints,
+)
+from kraft.ready import SnapshotAbort, SnapshotChunk, SnapshotInstall
 from kraft.roles import RoleName
 from kraft.rpc import FetchSnapshotRequest, FetchSnapshotResponse, SnapshotRead
-from kraft.types import OffsetAndEpoch
+from kraft.types import OffsetAndEpoch, ReplicaAddress
 from wire.errors import ErrorCode
 
 
@@ -73,3 +87,92 @@ def handle_fetch_snapshot_request(
         node_endpoints=node_endpoints(core, [core.local_id]),
     )
     core.respond(inbound_id, response, early=True)
+
+
+# ---------------------------------------------------------------------------- follower side
+def start_snapshot_download(core: Core, snapshot_id: OffsetAndEpoch) -> None:
+    current = core.snapshot_download
+    if current is not None and current.snapshot_id == snapshot_id:
+        return
+    if current is not None:
+        core.log_op(SnapshotAbort(current.snapshot_id))
+    core.snapshot_download = SnapshotDownload(snapshot_id)
+
+
+def maybe_send_fetch_snapshot(core: Core, destination: ReplicaAddress, now_ms: int) -> None:
+    download = core.snapshot_download
+    assert download is not None
+    request = FetchSnapshotRequest(
+        cluster_id=core.config.cluster_id,
+        topic_partition_valid=True,
+        replica_id=core.local_id_or_sentinel(),
+        current_leader_epoch=core.state.epoch,
+        snapshot_id=download.snapshot_id,
+        position=download.position,
+        max_bytes=core.config.fetch_max_bytes,
+        replica_directory_id=core.local_directory_id,
+    )
+    core.send_request(destination, request, now_ms)
+
+
+def _abort(core: Core) -> None:
+    download = core.snapshot_download
+    if download is not None:
+        core.log_op(SnapshotAbort(download.snapshot_id))
+        core.snapshot_download = None
+
+
+def handle_fetch_snapshot_response(
+    core: Core, source: ReplicaAddress, response: FetchSnapshotResponse, now_ms: int
+) -> None:
+    if response.error_code is not ErrorCode.NONE:
+        core.requests.back_off(source.node_id, now_ms)
+        return
+    learn_endpoints(core, response.node_endpoints)
+    leader = response.current_leader
+    if handle_common_response(
+        core,
+        response.partition_error_code,
+        None if leader is None else leader.leader_id,
+        None if leader is None else leader.epoch,
+        now_ms,
+    ):
+        return
+    download = core.snapshot_download
+    state = core.state
+    if download is None or state.role is not RoleName.FOLLOWER:
+        return
+    if response.partition_error_code in (
+        ErrorCode.SNAPSHOT_NOT_FOUND,
+        ErrorCode.POSITION_OUT_OF_RANGE,
+    ):
+        _abort(core)
+        return
+    if response.partition_error_code is not ErrorCode.NONE:
+        core.requests.back_off(source.node_id, now_ms)
+        return
+    data = response.data
+    consistent = (
+        isinstance(data, bytes)
+        and response.snapshot_id == download.snapshot_id
+        and response.position == download.position
+        and download.position + len(data) <= response.size
+        and (data or download.position == response.size)
+    )
+    if not consistent:
+        _abort(core)
+        return
+    assert isinstance(data, bytes)
+    state.has_fetched_in_epoch = True
+    state.fetch_deadline_ms = now_ms + core.config.fetch_timeout_ms
+    if data:
+        core.log_op(SnapshotChunk(download.snapshot_id, download.position, data))
+        download.position += len(data)
+    if download.position == response.size:
+        snapshot_id = download.snapshot_id
+        core.snapshot_download = None
+        core.log_op(SnapshotInstall(snapshot_id), flush=core.is_voter)
+        core.log.install_snapshot(snapshot_id)
+        known = core.known_high_watermark
+        if known is None or known < snapshot_id.offset:
+            core.known_high_watermark = snapshot_id.offset

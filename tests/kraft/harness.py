@@ -19,6 +19,7 @@ from kraft.events import (
     Persisted,
     RequestReceived,
     ResponseReceived,
+    SnapshotCreated,
 )
 from kraft.log import LogState
 from kraft.node import RaftNode
@@ -31,10 +32,13 @@ from kraft.ready import (
     OutboundRequest,
     OutboundResponse,
     Ready,
+    SnapshotAbort,
+    SnapshotChunk,
+    SnapshotInstall,
     execute_ready,
 )
-from kraft.rpc import FetchResponse, LogRead
-from kraft.types import BatchInfo, Endpoint, Records
+from kraft.rpc import FetchResponse, FetchSnapshotResponse, LogRead, SnapshotRead
+from kraft.types import BatchInfo, Endpoint, OffsetAndEpoch, Records
 
 
 class FakeCodec:
@@ -76,13 +80,30 @@ class MemLog:
     def __init__(self) -> None:
         self.batches: list[tuple[BatchInfo, bytes]] = []
         self.flushed_end = 0
+        self.start_offset = 0
+        self.snapshot: tuple[OffsetAndEpoch, bytes] | None = None
+        self.partial: tuple[OffsetAndEpoch, bytearray] | None = None
 
     @property
     def end_offset(self) -> int:
-        return self.batches[-1][0].last_offset + 1 if self.batches else 0
+        return self.batches[-1][0].last_offset + 1 if self.batches else self.start_offset
 
     def apply(self, op: LogOp) -> None:
-        if isinstance(op, LogAppend):
+        if isinstance(op, SnapshotChunk):
+            if op.position == 0:
+                self.partial = (op.snapshot_id, bytearray())
+            assert self.partial is not None and self.partial[0] == op.snapshot_id
+            assert len(self.partial[1]) == op.position
+            self.partial[1].extend(op.data)
+        elif isinstance(op, SnapshotInstall):
+            assert self.partial is not None and self.partial[0] == op.snapshot_id
+            self.snapshot = (op.snapshot_id, bytes(self.partial[1]))
+            self.partial = None
+            self.batches = []
+            self.start_offset = self.flushed_end = op.snapshot_id.offset
+        elif isinstance(op, SnapshotAbort):
+            self.partial = None
+        elif isinstance(op, LogAppend):
             assert op.records.base_offset == self.end_offset, (op, self.end_offset)
             offset = 0
             for info in op.records.batches:
@@ -115,11 +136,30 @@ class MemLog:
         for info, _ in kept:
             if not history or history[-1][0] != info.epoch:
                 history.append((info.epoch, info.base_offset))
-        end = kept[-1][0].last_offset + 1 if kept else 0
-        return LogState(0, end, tuple(history), None)
+        end = kept[-1][0].last_offset + 1 if kept else self.start_offset
+        snapshot_id = None if self.snapshot is None else self.snapshot[0]
+        return LogState(self.start_offset, end, tuple(history), snapshot_id)
+
+    def take_snapshot(self, end_offset: int) -> OffsetAndEpoch:
+        """Snapshot the values below `end_offset` (a batch boundary) and drop those batches."""
+        below = [(i, d) for i, d in self.batches if i.last_offset < end_offset]
+        assert below and below[-1][0].last_offset + 1 == end_offset, "not a batch boundary"
+        snapshot_id = OffsetAndEpoch(end_offset, below[-1][0].epoch)
+        values = [v.hex() for v in self.values(end_offset)]
+        self.snapshot = (snapshot_id, json.dumps(values).encode())
+        self.batches = [(i, d) for i, d in self.batches if i.last_offset >= end_offset]
+        self.start_offset = end_offset
+        return snapshot_id
+
+    def read_snapshot(self, read: SnapshotRead) -> tuple[bytes, int]:
+        assert self.snapshot is not None and self.snapshot[0] == read.snapshot_id
+        data = self.snapshot[1]
+        return data[read.position : read.position + read.max_bytes], len(data)
 
     def values(self, end_offset: int | None = None) -> list[bytes]:
         out: list[bytes] = []
+        if self.snapshot is not None:
+            out.extend(bytes.fromhex(v) for v in json.loads(self.snapshot[1]))
         for info, data in self.batches:
             if end_offset is not None and info.last_offset >= end_offset:
                 break
@@ -162,6 +202,7 @@ class Cluster:
         self._inbound: dict[tuple[str, int], tuple[str, int]] = {}
         self.blocked: set[tuple[str, str]] = set()
         self.trace: list[str] = []
+        self.dead: dict[str, Member] = {}
         for v in voters:
             self.add(str(v), v)
         for i, o in enumerate(observers):
@@ -191,8 +232,23 @@ class Cluster:
         old.log.batches = [(i, d) for i, d in old.log.batches if i.last_offset < flushed]
         return self.add(key, old.local_id, old.stored)
 
+    def snapshot(self, key: str, end_offset: int) -> OffsetAndEpoch:
+        """The executor of `key` snapshots committed data below `end_offset` and deletes it."""
+        member = self.members[key]
+        assert end_offset <= (member.node.high_watermark or 0), "snapshots hold committed data"
+        snapshot_id = member.log.take_snapshot(end_offset)
+        event = SnapshotCreated(snapshot_id, end_offset)
+        self._execute(member, member.node.handle(event, self.now_ms))
+        return snapshot_id
+
+    def wipe(self, key: str) -> Member:
+        """Restart `key` with an empty disk and no stored state."""
+        old = self.members.pop(key, None) or self.dead.pop(key)
+        self.members[key] = Member(key, old.local_id, old.node, MemLog(), None)
+        return self.add(key, old.local_id, None)
+
     def kill(self, key: str) -> None:
-        del self.members[key]
+        self.dead[key] = self.members.pop(key)
 
     def key_of(self, node_id: int) -> str:
         return str(node_id)
@@ -235,6 +291,11 @@ class Cluster:
             response = message.response
             if isinstance(response, FetchResponse) and isinstance(response.records, LogRead):
                 response = dataclasses.replace(response, records=member.log.read(response.records))
+            if isinstance(response, FetchSnapshotResponse) and isinstance(
+                response.data, SnapshotRead
+            ):
+                data, size = member.log.read_snapshot(response.data)
+                response = dataclasses.replace(response, data=data, size=size)
             payload = ("resp", request_id, response)
         if (member.key, dst) in self.blocked:
             return

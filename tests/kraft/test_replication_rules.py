@@ -338,3 +338,89 @@ def test_consumer_fetch_on_a_follower_points_at_the_leader() -> None:
     result = follower().node.consumer_fetch(0, None, 100)
     assert result.error is ErrorCode.NOT_LEADER_OR_FOLLOWER
     assert result.leader == LeaderAndEpoch(2, 4)
+
+
+# ----------------------------------------------------------------------------- snapshots
+def test_log_start_moves_to_a_snapshot_and_the_epoch_cache_follows() -> None:
+    log = LogView(LOG)
+    log.add_snapshot(OffsetAndEpoch(6, 3), 6)
+    assert log.log_start_offset == 6 and log.epoch_history == [(3, 6)]
+    assert log.latest_snapshot_id == OffsetAndEpoch(6, 3)
+
+
+def _downloading_follower() -> tuple[Driver, int]:
+    from kraft.rpc import FetchSnapshotRequest
+
+    driver = follower()
+    request_id = driver.sent(FetchRequest)[-1].request_id
+    driver.respond(
+        request_id,
+        FetchResponse(
+            ErrorCode.NONE, current_leader=LeaderAndEpoch(2, 4), snapshot_id=OffsetAndEpoch(20, 4)
+        ),
+    )
+    requests = driver.sent(FetchSnapshotRequest)
+    assert requests and requests[-1].request.position == 0  # type: ignore[union-attr]
+    return driver, requests[-1].request_id
+
+
+def test_snapshot_download_writes_chunks_then_installs() -> None:
+    from kraft.ready import SnapshotChunk, SnapshotInstall
+    from kraft.rpc import FetchSnapshotRequest, FetchSnapshotResponse
+
+    driver, request_id = _downloading_follower()
+    leader = LeaderAndEpoch(2, 4)
+    ready = driver.respond(
+        request_id,
+        FetchSnapshotResponse(
+            ErrorCode.NONE,
+            snapshot_id=OffsetAndEpoch(20, 4),
+            current_leader=leader,
+            size=5,
+            position=0,
+            data=b"abc",
+        ),
+    )
+    assert ready.log_ops == [SnapshotChunk(OffsetAndEpoch(20, 4), 0, b"abc")]
+    nxt = driver.sent(FetchSnapshotRequest)[-1]
+    assert nxt.request.position == 3  # type: ignore[union-attr]
+    ready = driver.respond(
+        nxt.request_id,
+        FetchSnapshotResponse(
+            ErrorCode.NONE,
+            snapshot_id=OffsetAndEpoch(20, 4),
+            current_leader=leader,
+            size=5,
+            position=3,
+            data=b"de",
+        ),
+    )
+    assert ready.log_ops[-1] == SnapshotInstall(OffsetAndEpoch(20, 4))
+    assert driver.node.log_end_offset == 20 and driver.node.high_watermark == 20
+    after = driver.sent(FetchRequest)[-1].request
+    assert (after.fetch_offset, after.last_fetched_epoch) == (20, 4)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("position", [0, 2])
+def test_snapshot_download_aborts_on_mismatch_or_missing_snapshot(position: int) -> None:
+    from kraft.ready import SnapshotAbort
+    from kraft.rpc import FetchSnapshotResponse
+
+    driver, request_id = _downloading_follower()
+    leader = LeaderAndEpoch(2, 4)
+    if position == 0:
+        response = FetchSnapshotResponse(
+            ErrorCode.NONE, partition_error_code=ErrorCode.SNAPSHOT_NOT_FOUND, current_leader=leader
+        )
+    else:  # an answer for a position we did not ask for
+        response = FetchSnapshotResponse(
+            ErrorCode.NONE,
+            snapshot_id=OffsetAndEpoch(20, 4),
+            current_leader=leader,
+            size=5,
+            position=2,
+            data=b"x",
+        )
+    ready = driver.respond(request_id, response)
+    assert ready.log_ops == [SnapshotAbort(OffsetAndEpoch(20, 4))]
+    assert driver.sent(FetchRequest)[-1].request.fetch_offset == 10  # type: ignore[union-attr]

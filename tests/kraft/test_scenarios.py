@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kraft.ready import SnapshotChunk
 from tests.kraft.harness import Cluster
 
 
@@ -82,3 +83,36 @@ def test_idless_observer_follows_the_log_and_leader_changes() -> None:
     assert observer.node.leader_id == new_leader.local_id
     assert observer.log.values() == [b"one", b"two"]
     assert all(r.role_change in (None, "follower", "unattached") for r in observer.readies)
+
+
+def test_follower_behind_the_log_start_downloads_and_installs_the_snapshot() -> None:
+    cluster = Cluster([1, 2, 3], observers=[None], seed=5, fetch_max_bytes=64)
+    cluster.run_until(lambda: len(cluster.leaders()) == 1, 10_000)
+    cluster.run_for(100)
+    leader = cluster.leader()
+    lagging = next(m for m in cluster.members.values() if m.local_id and m is not leader)
+    cluster.kill(lagging.key)
+    for i in range(6):
+        last = cluster.propose([f"value-{i}".encode() * 4])
+        cluster.run_for(30)
+    cluster.run_until(lambda: (leader.node.high_watermark or 0) > last, 5_000)
+    # The leader's executor snapshots the committed log and deletes it.
+    snapshot_id = cluster.snapshot(leader.key, last + 1)
+    assert leader.node.log_epoch_history == ((leader.node.epoch, last + 1),)
+    # A voter that lost its disk and an empty id-less observer must both start from the snapshot.
+    back = cluster.wipe(lagging.key)
+    observer = cluster.wipe("x0")
+    tail = cluster.propose([b"tail"])
+    cluster.run_until(
+        lambda: all((m.node.high_watermark or 0) > tail for m in cluster.members.values()),
+        10_000,
+    )
+    expected = [f"value-{i}".encode() * 4 for i in range(6)] + [b"tail"]
+    assert leader.log.values() == expected
+    for member in (back, observer):
+        assert member.log.snapshot is not None and member.log.snapshot[0] == snapshot_id
+        assert member.log.start_offset == snapshot_id.offset
+        assert member.log.values() == expected
+        # fetch_max_bytes=64: the download took several FetchSnapshot round trips.
+        chunks = [op for r in member.readies for op in r.log_ops if isinstance(op, SnapshotChunk)]
+        assert len(chunks) > 1
