@@ -167,6 +167,12 @@ def test_tools_against_a_live_quorum(cluster: Cluster, tmp_path: Path) -> None:
     tail = kraft("tail", "--bootstrap-server", bootstrap, "--from-beginning", "--max-records", "5")
     assert tail.returncode == 0, tail.stderr
     assert len(tail.stdout.splitlines()) == 5
+    # The consumer path at the newest versions (Fetch v17/v18 by topic id, ListOffsets v11).
+    first = ["tail", "--bootstrap-server", bootstrap, "--from-beginning", "--max-records", "5"]
+    consumer_tail = kraft(*first, "--consumer", "--json")
+    raft_tail = kraft(*first, "--json")
+    assert consumer_tail.returncode == 0, consumer_tail.stderr
+    assert consumer_tail.stdout == raft_tail.stdout
     assert (
         json.loads(kraft("describe-quorum", "--bootstrap-server", bootstrap, "--json").stdout)[
             "observers"
