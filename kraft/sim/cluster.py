@@ -90,6 +90,7 @@ class Timing:
     request_timeout_ms: int = 2000
     retry_backoff_ms: int = 20
     fetch_max_wait_ms: int = 500
+    fetch_max_bytes: int = 8 * 1024 * 1024
     pre_vote_enabled: bool = True
 
 
@@ -103,6 +104,8 @@ TIMINGS: dict[str, Timing] = {
         election_backoff_max_ms=300,
         request_timeout_ms=400,
         fetch_max_wait_ms=100,
+        # A few batches per Fetch: catching up takes many partial reads.
+        fetch_max_bytes=300,
     ),
     # Linger batches several proposals; T24-style elections without pre-vote.
     "linger-no-prevote": Timing(append_linger_ms=25, pre_vote_enabled=False),
@@ -175,6 +178,7 @@ class SimNode:
                 self.log.append(data, info)
         else:
             assert isinstance(op, LogTruncate)
+            self.cluster.checker.on_truncate(self, op.end_offset)
             end = self.log.truncate_to(op.end_offset)
             assert end == op.end_offset, f"truncation to {op.end_offset} is not a batch boundary"
 
@@ -219,6 +223,7 @@ class SimCluster:
             request_timeout_ms=timing.request_timeout_ms,
             retry_backoff_ms=timing.retry_backoff_ms,
             fetch_max_wait_ms=timing.fetch_max_wait_ms,
+            fetch_max_bytes=timing.fetch_max_bytes,
             pre_vote_enabled=timing.pre_vote_enabled,
             injected_bugs=injected_bugs,
         )
@@ -510,13 +515,16 @@ class SimCluster:
                 node.value_epoch = raft.epoch
                 node.next_value = last_counter_value(node.log) + 1
             value = node.next_value
+            # One to three records per call: they land in one batch (Kafka's atomic append).
+            count = 1 + (self.workload_rng.random() < 0.3) + (self.workload_rng.random() < 0.2)
+            values = [encode_counter(v) for v in range(value, value + count)]
             try:
-                result = raft.propose([encode_counter(value)], now)
+                result = raft.propose(values, now)
             except Exception as exc:
                 raise self._core_failed(node, exc) from exc
             if result.error is ProposeError.NONE:
-                node.next_value = value + 1
-                self.proposed += 1
+                node.next_value = value + count
+                self.proposed += count
                 self._run(node, self._call(node, lambda r: r.poll(now)))
 
     def describe_tick(self) -> None:

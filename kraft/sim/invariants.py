@@ -32,6 +32,8 @@ Invariants (names are what a failure reports):
   observer never votes, never sends Vote/BeginQuorumEpoch/EndQuorumEpoch.
 - DescribeQuorumMembership: the leader's DescribeQuorum lists exactly the voters and only observers
   that have an id (never the id-less ones).
+- LeaderAppendOnly: a leader never truncates its log.
+- TruncateAboveHighWatermark: no replica truncates below the high watermark it reported.
 - BatchHeaderMatchesInfo: appended bytes carry the base offset/epoch/size the core claims.
 - CoreCrashed: the core raised (assertions are kept on); reported by the cluster.
 """
@@ -73,6 +75,8 @@ ALL_INVARIANTS = (
     "ObserverNeverElects",
     "IdlessObserverPassive",
     "DescribeQuorumMembership",
+    "LeaderAppendOnly",
+    "TruncateAboveHighWatermark",
     "BatchHeaderMatchesInfo",
     "CoreCrashed",
     "Liveness",
@@ -207,6 +211,19 @@ class InvariantChecker:
             self.fail(
                 "VotePersistedBeforeGrant",
                 f"{node.name} granted epoch {epoch} vote to {candidate}, quorum-state is {stored}",
+            )
+
+    def on_truncate(self, node: SimNode, end_offset: int) -> None:
+        raft = node.raft
+        if raft is None or end_offset >= node.log.end_offset:
+            return
+        if raft.role is RoleName.LEADER:
+            self.fail("LeaderAppendOnly", f"{node.name} truncates to {end_offset} while leader")
+        hw = self.cursor(node).high_watermark
+        if hw is not None and end_offset < hw:
+            self.fail(
+                "TruncateAboveHighWatermark",
+                f"{node.name} truncates to {end_offset} below its high watermark {hw}",
             )
 
     def on_append(self, node: SimNode, detail: str | None) -> None:

@@ -228,3 +228,15 @@ def test_granted_votes_are_unique_per_epoch_and_persisted_first() -> None:
     checker.on_answer(a, vote(2), granted)
     checker.on_answer(a, vote(3, pre_vote=True), granted)  # pre-votes are not votes
     expect("VoteOncePerEpoch", checker.on_answer, a, vote(3), granted)
+
+
+def test_truncation_rules() -> None:
+    checker, (a, _, _) = cluster()
+    append(a, 1, [1])
+    append(a, 1, [2])
+    a.raft.high_watermark = 2
+    checker.after_step(a, 0)
+    expect("TruncateAboveHighWatermark", checker.on_truncate, a, 1)
+    checker.on_truncate(a, 2)  # at the HW (and at the log end): fine
+    a.raft.role = RoleName.LEADER
+    expect("LeaderAppendOnly", checker.on_truncate, a, 1)
