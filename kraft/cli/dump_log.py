@@ -1,7 +1,8 @@
 """`kraft dump-log PATH...`: print log segments and snapshots offline, like kafka-dump-log.sh.
 
-Accepts segment files (`<base offset>.log`), raft snapshots (`<end offset>-<epoch>.checkpoint`)
-and directories (their `.log` and `.checkpoint` files in name order). Each file is read once as
+Accepts segment files (`<base offset>.log`), raft snapshots (`<end offset>-<epoch>.checkpoint`),
+the `quorum-state` and `leader-epoch-checkpoint` files, and directories (their `.log` and
+`.checkpoint` files in name order, then those two files when present). Each file is read once as
 bytes, so a live node's files can be dumped while it appends: a batch still being written shows
 up as a torn tail, which is reported and is not an error. For every batch: the header, whether
 its CRC32C is valid, and (unless `--headers-only`) its records with control records decoded
@@ -26,6 +27,8 @@ from wire.records.batch import BATCH_HEADER_BYTES, read_batch_header
 
 SEGMENT_SUFFIX = ".log"
 SNAPSHOT_SUFFIX = ".checkpoint"
+QUORUM_STATE = "quorum-state"
+LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint"
 
 
 class NotALogError(Exception):
@@ -40,12 +43,39 @@ def _kind(path: Path) -> str:
     return "file"
 
 
+def dump_text_file(path: Path, data: bytes) -> dict[str, Any]:
+    """The two small text files beside the segments: quorum-state (JSON) and the epoch history."""
+    try:
+        text = data.decode()
+        if path.name == QUORUM_STATE:
+            return {"path": str(path), "kind": QUORUM_STATE, "state": json.loads(text)}
+        lines = text.split()
+        version, count = int(lines[0]), int(lines[1])
+        pairs = lines[2:]
+        if len(pairs) != 2 * count:
+            raise ValueError(f"{count} entries announced, {len(pairs) // 2} present")
+        entries = [
+            {"epoch": int(pairs[i]), "start_offset": int(pairs[i + 1])}
+            for i in range(0, len(pairs), 2)
+        ]
+    except (ValueError, IndexError) as exc:
+        raise NotALogError(f"{path}: malformed {path.name}: {exc}") from None
+    return {
+        "path": str(path),
+        "kind": LEADER_EPOCH_CHECKPOINT,
+        "version": version,
+        "epochs": entries,
+    }
+
+
 def dump_file(path: Path, *, with_records: bool) -> dict[str, Any]:
     """Everything about one file as data; `NotALogError` if it is not a record log at all."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise NotALogError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if path.name in (QUORUM_STATE, LEADER_EPOCH_CHECKPOINT):
+        return dump_text_file(path, data)
     out: dict[str, Any] = {"path": str(path), "kind": _kind(path), "size_bytes": len(data)}
     if out["kind"] == "snapshot":
         stem = path.name[: -len(SNAPSHOT_SUFFIX)]
@@ -95,6 +125,11 @@ def expand(paths: list[str]) -> list[Path]:
             if not found:
                 raise NotALogError(f"{path}: no .log or .checkpoint files in this directory")
             files.extend(found)
+            files.extend(
+                path / name
+                for name in (LEADER_EPOCH_CHECKPOINT, QUORUM_STATE)
+                if (path / name).is_file()
+            )
         elif path.exists():
             files.append(path)
         else:
@@ -103,6 +138,14 @@ def expand(paths: list[str]) -> list[Path]:
 
 
 def _print_text(report: dict[str, Any]) -> None:
+    if report["kind"] == QUORUM_STATE:
+        print(f"Dumping {report['path']} (quorum-state)\n{json.dumps(report['state'])}")
+        return
+    if report["kind"] == LEADER_EPOCH_CHECKPOINT:
+        print(f"Dumping {report['path']} (leader-epoch-checkpoint, version {report['version']})")
+        for entry in report["epochs"]:
+            print(f"epoch: {entry['epoch']} startOffset: {entry['start_offset']}")
+        return
     print(f"Dumping {report['path']} ({report['kind']}, {report['size_bytes']} bytes)")
     if "snapshot_id" in report:
         sid = report["snapshot_id"]

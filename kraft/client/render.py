@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import uuid
 from typing import Any
 
@@ -130,7 +131,7 @@ def record_line(record: dict[str, Any]) -> str:
     if control is not None:
         if control.get("error"):
             return f"control: <undecodable: {control['error']}>"
-        return f"control {control['type']}: {control['value']}"
+        return f"control {control['type']}: {json.dumps(control['value'])}"
     if record["value_encoding"] == "null":
         return "value: null"
     return f"value ({record['value_encoding']}): {record['value']}"

@@ -94,3 +94,26 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
         main(["dump-log", "--help"])
     assert exc.value.code == 0
     assert "torn tail" in capsys.readouterr().out
+
+
+def test_quorum_state_and_epoch_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_segment(tmp_path)
+    (tmp_path / "quorum-state").write_text('{"leaderId":1,"leaderEpoch":5,"data_version":1}')
+    (tmp_path / "leader-epoch-checkpoint").write_text("0\n2\n1 0\n3 3\n")
+    code, reports = run_json(capsys, str(tmp_path))
+    assert code == 0
+    assert isinstance(reports, list)
+    kinds = [r["kind"] for r in reports]
+    assert kinds == ["segment", "leader-epoch-checkpoint", "quorum-state"]
+    assert reports[1]["epochs"] == [
+        {"epoch": 1, "start_offset": 0},
+        {"epoch": 3, "start_offset": 3},
+    ]
+    assert reports[2]["state"]["leaderEpoch"] == 5
+    assert main(["dump-log", str(tmp_path)]) == 0
+    assert "epoch: 3 startOffset: 3" in capsys.readouterr().out
+    (tmp_path / "leader-epoch-checkpoint").write_text("0\n5\n1 0\n")
+    assert main(["dump-log", str(tmp_path / "leader-epoch-checkpoint")]) == 1
+    assert "malformed" in capsys.readouterr().err
