@@ -208,6 +208,15 @@ def test_tools_against_a_live_quorum(cluster: Cluster, tmp_path: Path) -> None:
     assert dump.returncode == 0, dump.stderr
     [report] = [r for r in json.loads(dump.stdout) if r["kind"] == "segment"][:1]
     assert report["batches"] and all(b["crc_valid"] for b in report["batches"])
+    # A segment cut mid-batch (as by a crash while appending): the torn tail is reported.
+    segment = sorted(leader.log_dir.glob("*.log"))[0]
+    torn = tmp_path / segment.name
+    data = segment.read_bytes()
+    torn.write_bytes(data[: len(data) - 7])
+    dumped = kraft("dump-log", "--json", str(torn))
+    assert dumped.returncode == 0, dumped.stderr
+    [torn_report] = json.loads(dumped.stdout)
+    assert torn_report["torn_tail"] is not None and torn_report["batches"]
     # Unreachable servers: one line, exit 1.
     bad = kraft("tail", "--bootstrap-server", "127.0.0.1:1", "--timeout-ms", "500")
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
