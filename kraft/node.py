@@ -461,7 +461,7 @@ class RaftNode:
         if state.role is RoleName.LEADER:
             assert state.leader is not None
             candidates.append(accumulator.drain_deadline_ms(core))
-            if state.leader.non_acknowledging_voters():
+            if len(core.voters) > 1:
                 candidates.append(state.leader.begin_quorum_deadline_ms)
         # Idle: wake up anyway now and then (cheap, and keeps executors honest about polling).
         candidates.append(now_ms + max(1, core.config.fetch_timeout_ms))

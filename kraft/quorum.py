@@ -24,6 +24,10 @@ from kraft.config import InjectedBug, QuorumConfig
 from kraft.rpc import ReplicaDescription
 
 
+# Bound on observers with an id tracked at once (a flood of made-up ids cannot grow memory).
+OBSERVERS_MAX = 4096
+
+
 def majority_of(voter_count: int) -> int:
     return voter_count // 2 + 1
 
@@ -123,7 +127,13 @@ class LeaderState:
         if is_voter:
             state = self.voter_states[replica_id]
         else:
-            state = self.observer_states.setdefault(replica_id, ReplicaState(replica_id))
+            if replica_id not in self.observer_states:
+                if len(self.observer_states) >= OBSERVERS_MAX:
+                    self.expire_observers(now_ms)
+                if len(self.observer_states) >= OBSERVERS_MAX:
+                    return False  # served, but not tracked
+                self.observer_states[replica_id] = ReplicaState(replica_id)
+            state = self.observer_states[replica_id]
         if directory_id is not None:
             state.directory_id = directory_id
         # Caught-up times, as Kafka's ReplicaState.updateFollowerState.

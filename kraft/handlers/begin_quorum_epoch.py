@@ -2,8 +2,9 @@
 
 Request: cluster id / topic-partition checks; a voter key (v1+) that is not us -> INVALID_VOTER_KEY;
 an epoch below ours -> FENCED_LEADER_EPOCH; otherwise follow (leader, epoch) and answer NONE with
-what we now know. Leader side: an answer acknowledges the epoch; unacknowledged voters get the
-request again every fetch_timeout_ms / 2 (a Fetch in the epoch acknowledges as well).
+what we now know. Leader side: every other voter gets the request right after the election and
+again every fetch_timeout_ms / 2 (upstream's heartbeat for voters that are not fetching); an answer
+or a Fetch in the epoch counts as an acknowledgement.
 """
 
 from __future__ import annotations
@@ -60,17 +61,16 @@ def handle_begin_quorum_epoch_request(
 
 
 def send_begin_quorum_epoch(core: Core, now_ms: int) -> None:
-    """Leader: (re)send to every voter that has not acknowledged this epoch, when due."""
+    """Leader: every fetch_timeout_ms / 2, tell every other voter (ready to take a request) that we
+    lead this epoch; a heartbeat for voters that do not fetch (Unattached/Voted), as upstream."""
     state = core.state
     assert state.role is RoleName.LEADER and state.leader is not None
     leader = state.leader
     if now_ms < leader.begin_quorum_deadline_ms:
         return
     assert core.local_id is not None
-    sent_all = True
-    for voter in leader.non_acknowledging_voters():
+    for voter in sorted(core.voters - {core.local_id}):
         if not core.requests.is_ready(voter, now_ms):
-            sent_all = False
             continue
         request = BeginQuorumEpochRequest(
             cluster_id=core.config.cluster_id,
@@ -81,8 +81,7 @@ def send_begin_quorum_epoch(core: Core, now_ms: int) -> None:
             voter_key=ReplicaKey(voter, None),
         )
         core.send_request(core.address_of(voter), request, now_ms)
-    if sent_all:
-        leader.begin_quorum_deadline_ms = now_ms + core.config.fetch_timeout_ms // 2
+    leader.begin_quorum_deadline_ms = now_ms + core.config.fetch_timeout_ms // 2
 
 
 def handle_begin_quorum_epoch_response(

@@ -48,8 +48,9 @@ def node_endpoints(core: Core, ids: Iterable[int | None]) -> Mapping[int, Endpoi
 
 
 def learn_endpoints(core: Core, endpoints: Mapping[int, Endpoint]) -> None:
+    # Only voters lead, so only their endpoints matter (and the map stays bounded).
     for node_id, endpoint in endpoints.items():
-        if node_id >= 0 and endpoint is not None:
+        if node_id in core.voters and endpoint is not None:
             core.endpoints[node_id] = endpoint
 
 
