@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from kraft.config import InjectedBug, QuorumConfig
 from kraft.rpc import ReplicaDescription
 
-
 # Bound on observers with an id tracked at once (a flood of made-up ids cannot grow memory).
 OBSERVERS_MAX = 4096
 
