@@ -203,6 +203,8 @@ class Core:
             if early and out.log_ops and isinstance(message, OutboundResponse):
                 # A log read must see this call's appends: the executor applies them first.
                 early = not isinstance(getattr(message.response, "records", None), LogRead)
+            # Requests always reveal our state (epoch, vote, log end): never before persistence.
+            assert not (must_wait and early and isinstance(message, OutboundRequest)), message
             if must_wait and not early:
                 ready.send_after_persist.append(pending.message)
             else:

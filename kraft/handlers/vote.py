@@ -117,8 +117,14 @@ def handle_vote_request(core: Core, inbound_id: int, request: VoteRequest, now_m
         core.respond(inbound_id, _response(core, ErrorCode.INVALID_VOTER_KEY))
         return
     granted = can_grant(core, request)
-    if granted and not request.pre_vote and core.state.voted_key is None:
-        transition_to_voted(core, request.candidate_key, now_ms)
+    if granted and not request.pre_vote:
+        if core.state.voted_key is None:
+            transition_to_voted(core, request.candidate_key, now_ms)
+        elif core.out.election_state is None:
+            # Persistence contract: a grant leaves at once only if our vote is already durable.
+            durable = core.persisted
+            assert durable is not None and durable.epoch == core.state.epoch, durable
+            assert durable.voted_id is not None, durable
     core.respond(inbound_id, _response(core, ErrorCode.NONE, granted))
 
 
