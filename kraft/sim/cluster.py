@@ -38,7 +38,7 @@ from kraft.events import (
     ResponseReceived,
 )
 from kraft.log import LogState
-from kraft.node import ProposeError, RaftNode
+from kraft.node import RaftNode
 from kraft.ready import (
     ElectionState,
     LogAppend,
@@ -51,7 +51,7 @@ from kraft.ready import (
 )
 from kraft.roles import RoleName
 from kraft.rpc import FetchResponse, LogRead, Request
-from kraft.sim.codec import WireBatchCodec, counter_values, encode_counter, header_mismatch
+from kraft.sim.codec import WireBatchCodec, header_mismatch
 from kraft.sim.disk import SimLog, SimQuorumStore
 from kraft.sim.invariants import InvariantChecker, InvariantViolation
 from kraft.sim.network import Envelope, Network, NetworkProfile
@@ -212,7 +212,6 @@ class SimCluster:
         self.workload_rng = random.Random(f"{seed}/workload")
         self.poll_jitter_rng = random.Random(f"{seed}/poll-jitter")
         self.codec = WireBatchCodec()
-        self.proposed = 0
         voter_ids = list(range(1, spec.voters + 1))
         self.config = QuorumConfig(
             voters={v: Endpoint("sim", BASE_PORT + v - 1) for v in voter_ids},
@@ -272,14 +271,14 @@ class SimCluster:
         self.network.profile = profile
 
     # ------------------------------------------------------------------ core calls
-    def _core_failed(self, node: SimNode, exc: Exception) -> InvariantViolation:
+    def core_failed(self, node: SimNode, exc: Exception) -> InvariantViolation:
         tb = traceback.format_exception(exc)
         where = tb[-2].strip().splitlines()[0] if len(tb) >= 2 else ""
         return InvariantViolation(
             "CoreCrashed", f"{node.name}: {type(exc).__name__}: {exc} ({where})"
         )
 
-    def _run(self, node: SimNode, ready: Ready) -> None:
+    def run_ready(self, node: SimNode, ready: Ready) -> None:
         """Execute `ready` and the Readys of its feedback events, then check and re-arm."""
         now = self.scheduler.now_ms
         pending: deque[Any] = deque()
@@ -296,11 +295,11 @@ class SimCluster:
             if not pending:
                 break
             event = pending.popleft()
-            ready = self._call(node, lambda r, e=event: r.handle(e, now))
+            ready = self.call(node, lambda r, e=event: r.handle(e, now))
         self.checker.after_step(node, now)
         self._arm_timer(node, ready.deadline_ms)
 
-    def _call(self, node: SimNode, fn: Any) -> Ready:
+    def call(self, node: SimNode, fn: Any) -> Ready:
         raft = node.raft
         assert raft is not None
         try:
@@ -308,7 +307,7 @@ class SimCluster:
         except InvariantViolation:
             raise
         except Exception as exc:
-            raise self._core_failed(node, exc) from exc
+            raise self.core_failed(node, exc) from exc
         return ready
 
     def _observe(self, node: SimNode, ready: Ready) -> None:
@@ -346,11 +345,11 @@ class SimCluster:
         now = self.scheduler.now_ms
         if self.trace.keep_lines:
             self.note(f"{node.name} poll")
-        self._run(node, self._call(node, lambda r: r.poll(now)))
+        self.run_ready(node, self.call(node, lambda r: r.poll(now)))
 
     def _feed(self, node: SimNode, event: Event) -> None:
         now = self.scheduler.now_ms
-        self._run(node, self._call(node, lambda r: r.handle(event, now)))
+        self.run_ready(node, self.call(node, lambda r: r.handle(event, now)))
 
     # ------------------------------------------------------------------ messaging
     def send(self, node: SimNode, message: Outbound) -> None:
@@ -457,9 +456,9 @@ class SimCluster:
                 now,
             )
         except Exception as exc:
-            raise self._core_failed(node, exc) from exc
+            raise self.core_failed(node, exc) from exc
         self.checker.on_restart(node)
-        self._run(node, self._call(node, lambda r: r.poll(now)))
+        self.run_ready(node, self.call(node, lambda r: r.poll(now)))
 
     def crash(self, node: SimNode, reason: str = "kill") -> None:
         if node.raft is None:
@@ -489,7 +488,7 @@ class SimCluster:
         node.shutting_down = True
         now = self.scheduler.now_ms
         self.note(f"{node.name} shutdown")
-        self._run(node, self._call(node, lambda r: r.shutdown(now)))
+        self.run_ready(node, self.call(node, lambda r: r.shutdown(now)))
 
     def _finish_shutdown(self, arg: tuple[int, int]) -> None:
         index, incarnation = arg
@@ -504,29 +503,6 @@ class SimCluster:
         if node.raft is not None:
             node.crash_after_steps = steps
 
-    # ------------------------------------------------------------------ workload
-    def propose_tick(self) -> None:
-        """Every leader appends the next counter value (Kafka's ReplicatedCounter)."""
-        now = self.scheduler.now_ms
-        for node in self.leaders():
-            raft = node.raft
-            assert raft is not None
-            if node.value_epoch != raft.epoch or node.next_value is None:
-                node.value_epoch = raft.epoch
-                node.next_value = last_counter_value(node.log) + 1
-            value = node.next_value
-            # One to three records per call: they land in one batch (Kafka's atomic append).
-            count = 1 + (self.workload_rng.random() < 0.3) + (self.workload_rng.random() < 0.2)
-            values = [encode_counter(v) for v in range(value, value + count)]
-            try:
-                result = raft.propose(values, now)
-            except Exception as exc:
-                raise self._core_failed(node, exc) from exc
-            if result.error is ProposeError.NONE:
-                node.next_value = value + count
-                self.proposed += count
-                self._run(node, self._call(node, lambda r: r.poll(now)))
-
     def describe_tick(self) -> None:
         now = self.scheduler.now_ms
         for node in self.leaders():
@@ -535,12 +511,4 @@ class SimCluster:
             except InvariantViolation:
                 raise
             except Exception as exc:
-                raise self._core_failed(node, exc) from exc
-
-
-def last_counter_value(log: SimLog) -> int:
-    for batch in reversed(log.batches):
-        values = counter_values(batch.data, batch.info)
-        if values:
-            return values[-1]
-    return 0
+                raise self.core_failed(node, exc) from exc

@@ -35,6 +35,7 @@ from kraft.sim.cluster import TIMINGS, ClusterSpec, SimCluster
 from kraft.sim.invariants import VOTER_WIPE_RELAXED, InvariantViolation
 from kraft.sim.scenarios import MIXED, SCENARIO_FUNCTIONS, SCENARIOS, Chaos
 from kraft.sim.scheduler import Scheduler, SchedulerOverflow, Trace
+from kraft.sim.workload import Workload
 
 CHAOS_MS_DEFAULT = 6_000
 LIVENESS_MS_DEFAULT = 10_000
@@ -150,9 +151,10 @@ def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
         injected_bugs=spec.bugs,
         disabled_invariants=disabled,
     )
+    workload = Workload(cluster, cluster.workload_rng)
     result = RunResult(spec=spec, ok=True)
     try:
-        _drive(spec, cluster, scheduler)
+        _drive(spec, cluster, scheduler, workload)
     except InvariantViolation as violation:
         result.ok = False
         result.violation = violation.name
@@ -168,7 +170,7 @@ def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
     result.events = scheduler.events_run
     result.virtual_ms = scheduler.now_ms
     result.committed_offset = cluster.checker.committed_end_offset
-    result.proposed = cluster.proposed
+    result.proposed = workload.proposed
     result.faults = cluster.faults + Counter(
         {
             "net-dropped": cluster.network.stats.dropped_random,
@@ -184,13 +186,13 @@ def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
     return result
 
 
-def _drive(spec: RunSpec, cluster: SimCluster, scheduler: Scheduler) -> None:
+def _drive(spec: RunSpec, cluster: SimCluster, scheduler: Scheduler, workload: Workload) -> None:
     rng = cluster.workload_rng
     for node in cluster.nodes:
         scheduler.at(rng.randint(0, START_JITTER_MS), cluster.start, node)
 
     def propose(_arg: object) -> None:
-        cluster.propose_tick()
+        workload.tick()
         scheduler.after(rng.randint(*PROPOSE_INTERVAL_MS), propose)
 
     def describe(_arg: object) -> None:
