@@ -133,3 +133,46 @@ def test_single_voter_cluster_commits() -> None:
     result = run(RunSpec(seed=1, scenario="lossy", cluster=ClusterSpec(1, 1, 1)))
     assert result.ok, result.summary_line()
     assert result.committed_offset > 10
+
+
+def _first_failure(seeds: range, **plan_args: object) -> str | None:
+    for seed in seeds:
+        result = run(plan(seed, **plan_args))  # type: ignore[arg-type]
+        if not result.ok:
+            return result.violation
+    return None
+
+
+def test_executor_that_sends_before_persisting_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulator runs the real Ready ordering: break it and the invariants notice."""
+    from kraft import ready as ready_module
+    from kraft.sim import cluster as cluster_module
+
+    def sends_first(ready: ready_module.Ready, executor: ready_module.SyncExecutor) -> list:
+        early = ready_module.Ready(send_now=ready.send_now + ready.send_after_persist)
+        late = ready_module.Ready(
+            election_state=ready.election_state, log_ops=ready.log_ops, flush=ready.flush
+        )
+        return ready_module.execute_ready(early, executor) + ready_module.execute_ready(
+            late, executor
+        )
+
+    monkeypatch.setattr(cluster_module, "execute_ready", sends_first)
+    violation = _first_failure(range(50))
+    assert violation in {"VotePersistedBeforeGrant", "MajorityReachedHighWatermark"}, violation
+
+
+def test_disk_that_loses_flushed_data_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk whose fsync lies (a crash loses every batch, flushed or not) loses committed data
+    once a majority crashes; the invariants must notice."""
+    from kraft.sim.disk import SimLog
+
+    monkeypatch.setattr(SimLog, "crash", SimLog.wipe)
+    violation = _first_failure(range(20), scenario="all-kill")
+    assert violation in {
+        "LeaderCompleteness",
+        "CommittedPrefixIdentical",
+        "ObserverCommittedPrefix",
+        "MajorityReachedHighWatermark",
+        "CommittedCounterSequence",
+    }, violation
