@@ -9,6 +9,8 @@
 - Consumer APIs (`kraft.shell.consumer`: Metadata, ListOffsets, OffsetForLeaderEpoch,
   DescribeCluster, Produce, and consumer-style Fetch): run as a task of the connection, so a
   parked consumer Fetch never blocks the reader; the slot keeps the answers in order.
+- DescribeQuorum at a non-leader: forwarded to the leader (`kraft.shell.consumer.forward`), as a
+  Kafka broker forwards it to the active controller; the core answers if the leader is unreachable.
 - Anything else: the connection is closed (Kafka's behaviour for an API a listener does not serve).
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 from kraft.roles import RoleName
 from kraft.shell import consumer, translate
 from kraft.shell.connection import CloseConnection, InboundConnection, ResponseSlot
+from kraft.shell.consumer import forward
 from kraft.shell.consumer.view import Endpoint, NodeView
 from kraft.shell.node_loop import CLUSTER_ID, NodeLoop
 from wire.errors import ErrorCode
@@ -105,6 +108,11 @@ class Router:
         version = header.request_api_version
         if api_key == API_VERSIONS_KEY:
             slot.fill(self._api_versions(version, header.correlation_id, body))
+        elif api_key == translate.DESCRIBE_QUORUM_KEY and forward.should_forward(
+            self._port.view(), header.client_id
+        ):
+            assert connection.nursery is not None
+            connection.nursery.start_soon(self._forward, connection, header, body, slot)
         elif api_key == translate.FETCH_KEY and consumer.is_consumer_fetch(body, version):
             assert connection.nursery is not None
             connection.nursery.start_soon(self._consumer_fetch, header, body, slot)
@@ -129,6 +137,22 @@ class Router:
                 api_keys=sorted(SERVED_API_KEYS), error_code=ErrorCode.INVALID_REQUEST
             )
         return encode_response(API_VERSIONS_KEY, version, correlation_id, response)
+
+    async def _forward(
+        self, connection: InboundConnection, header: RequestHeader, body: Any, slot: ResponseSlot
+    ) -> None:
+        """DescribeQuorum at a non-leader: relay to the leader as a Kafka broker does; if the
+        leader cannot be reached, the core answers (NOT_LEADER_OR_FOLLOWER)."""
+        view = self._port.view()
+        response = await forward.forward_to_leader(body, header.request_api_version, view)
+        if response is None:
+            await self._loop.submit_request(connection, header, body, slot)
+            return
+        slot.fill(
+            encode_response(
+                header.request_api_key, header.request_api_version, header.correlation_id, response
+            )
+        )
 
     async def _consumer_fetch(self, header: RequestHeader, body: Any, slot: ResponseSlot) -> None:
         response = await consumer.serve_fetch(body, header.request_api_version, self._port)

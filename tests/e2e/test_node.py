@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import signal
+import socket
 import time
+from typing import Any
 
 import pytest
 
 from tests.e2e.cluster import committed_prefix
 from tests.e2e.conftest import FAST, MakeCluster
+from wire.framing import FrameDecoder
+from wire.headers import decode_response, encode_request
+from wire.messages.describe_quorum import DescribeQuorumRequest
 
 pytestmark = pytest.mark.slow
 
@@ -68,6 +73,28 @@ def test_single_node_commits_workload_and_reports(make_cluster: MakeCluster) -> 
     assert (node.log_dir / "quorum-state").read_text().startswith('{"clusterId":"","leaderId":1')
 
 
+def describe_quorum(port: int) -> Any:
+    request = DescribeQuorumRequest(
+        topics=[
+            DescribeQuorumRequest.TopicData(
+                topic_name="__cluster_metadata",
+                partitions=[DescribeQuorumRequest.TopicData.PartitionData(partition_index=0)],
+            )
+        ]
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(encode_request(55, 2, 9, "test", request))
+        decoder = FrameDecoder()
+        frames: list[bytes] = []
+        while not frames:
+            data = sock.recv(65536)
+            assert data, "connection closed"
+            frames = decoder.feed(data)
+    correlation_id, body = decode_response(55, 2, frames[0])
+    assert correlation_id == 9 and body.error_code == 0
+    return body.topics[0].partitions[0]
+
+
 def _identical_committed_prefix(cluster: object) -> int:
     nodes = list(cluster.nodes.values())  # type: ignore[attr-defined]
     hws = [max(s["high_watermark"] or 0 for s in n.stats()) for n in nodes]
@@ -95,6 +122,14 @@ def test_three_nodes_replicate_byte_identical(make_cluster: MakeCluster) -> None
         if s["role"] == "leader"
     }
     assert len(leaders) == 1, leaders
+    # DescribeQuorum works against any node: followers forward it to the leader.
+    for node in cluster.nodes.values():
+        partition = describe_quorum(node.port)
+        assert partition.error_code == 0
+        assert partition.leader_id == leader.node_id
+        assert sorted(v.replica_id for v in partition.current_voters) == [1, 2, 3]
+        assert all(v.log_end_offset > 0 for v in partition.current_voters)
+        assert partition.high_watermark > 6000
     for node in cluster.nodes.values():
         assert node.terminate() == 0
     committed = _identical_committed_prefix(cluster)
