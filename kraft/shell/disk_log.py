@@ -200,7 +200,7 @@ class DiskLog:
             self._segment_bases.append(self.end_offset)
         self.flushed_offset = self.end_offset
         if self._dir_dirty:
-            _fsync_dir(self.directory)
+            fsync_dir(self.directory)
             self._dir_dirty = False
         return RecoveryReport(len(self._segments), batches, truncated, reason)
 
@@ -364,7 +364,7 @@ class DiskLog:
             os.fsync(fd)
         self._dirty_fds.clear()
         if self._dir_dirty:
-            _fsync_dir(self.directory)
+            fsync_dir(self.directory)
             self._dir_dirty = False
         if self._epochs_dirty:
             self._write_epoch_checkpoint()
@@ -401,6 +401,23 @@ class DiskLog:
             self._epochs_dirty = True
         self.flushed_offset = min(self.flushed_offset, self.end_offset)
         return self.end_offset
+
+    def reset_to(self, offset: int) -> None:
+        """Drop the whole log and start it empty at `offset` (a snapshot was installed there)."""
+        for segment in self._segments:
+            self._dirty_fds.discard(segment.fd)
+            os.close(segment.fd)
+            segment.path.unlink()
+        self._segments.clear()
+        self._segment_bases.clear()
+        self._epochs.clear()
+        self._epochs_dirty = True
+        self.end_offset = self.flushed_offset = offset
+        self._segments.append(self._open_segment(offset, create=True))
+        self._segment_bases.append(offset)
+        fsync_dir(self.directory)
+        self._dir_dirty = False
+        self._write_epoch_checkpoint()
 
     def close(self) -> None:
         for segment in self._segments:
@@ -443,7 +460,7 @@ def _write_all(fd: int, data: bytes, position: int = 0) -> None:
         position += written
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -461,4 +478,4 @@ def write_file_atomically(path: Path, content: str | bytes) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)

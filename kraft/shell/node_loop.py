@@ -26,6 +26,7 @@ Ready is half done; every inbound id is either pending (slot unfilled, connectio
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import logging
 import time
@@ -55,6 +56,9 @@ from kraft.ready import (
     PersistElectionStateStep,
     Ready,
     SendStep,
+    SnapshotAbort,
+    SnapshotChunk,
+    SnapshotInstall,
     Step,
     ordered_steps,
 )
@@ -64,6 +68,8 @@ from kraft.shell.connection import InboundConnection, ResponseSlot
 from kraft.shell.disk_log import DiskLog
 from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateStore
+from kraft.shell.snapshots import SnapshotStore
+from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
 
 log = logging.getLogger(__name__)
@@ -124,12 +130,14 @@ class NodeLoop:
         node: RaftNode,
         disk_log: DiskLog,
         store: QuorumStateStore,
+        snapshots: SnapshotStore,
         config: ServerConfig,
         clock: Clock,
     ) -> None:
         self.node = node
         self.disk_log = disk_log
         self.store = store
+        self.snapshots = snapshots
         self.config = config
         self.clock = clock
         self.listener_name = config.controller_listener_name
@@ -303,11 +311,19 @@ class NodeLoop:
                 self.store.write(step.state)
                 out.append(ElectionStatePersisted(step.state))
             elif isinstance(step, LogOpStep):
-                if isinstance(step.op, LogAppend):
-                    self.disk_log.append(step.op.records.data)
+                op = step.op
+                if isinstance(op, LogAppend):
+                    self.disk_log.append(op.records.data)
+                elif isinstance(op, LogTruncate):
+                    self.disk_log.truncate_to(op.end_offset)
+                elif isinstance(op, SnapshotChunk):
+                    self.snapshots.write_chunk(op.snapshot_id, op.position, op.data)
+                elif isinstance(op, SnapshotInstall):
+                    self.snapshots.install(op.snapshot_id)
+                    self.disk_log.reset_to(op.snapshot_id.offset)
                 else:
-                    assert isinstance(step.op, LogTruncate)
-                    self.disk_log.truncate_to(step.op.end_offset)
+                    assert isinstance(op, SnapshotAbort)
+                    self.snapshots.abort(op.snapshot_id)
             elif isinstance(step, FlushStep):
                 out.append(Persisted(self.disk_log.flush()))
         return out
@@ -331,12 +347,31 @@ class NodeLoop:
         if isinstance(response, rpc.FetchResponse) and isinstance(response.records, rpc.LogRead):
             read = response.records
             records = self.disk_log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        elif isinstance(response, rpc.FetchSnapshotResponse) and isinstance(
+            response.data, rpc.SnapshotRead
+        ):
+            response = self._resolve_snapshot_read(response, response.data)
         body = translate.response_to_wire(
             entry.api_key, entry.api_version, response, records, listener_name=self.listener_name
         )
         entry.slot.fill(
             encode_response(entry.api_key, entry.api_version, entry.correlation_id, body)
         )
+
+    def _resolve_snapshot_read(
+        self, response: rpc.FetchSnapshotResponse, read: rpc.SnapshotRead
+    ) -> rpc.FetchSnapshotResponse:
+        found = self.snapshots.read(read.snapshot_id, read.position, read.max_bytes)
+        if found is None:
+            return dataclasses.replace(
+                response, partition_error_code=ErrorCode.SNAPSHOT_NOT_FOUND, data=b"", size=0
+            )
+        data, size = found
+        if read.position >= size:
+            return dataclasses.replace(
+                response, partition_error_code=ErrorCode.POSITION_OUT_OF_RANGE, data=b"", size=size
+            )
+        return dataclasses.replace(response, data=data, size=size)
 
     # ---------------------------------------------------------------- consumer port
 

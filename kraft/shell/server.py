@@ -37,6 +37,7 @@ from kraft.shell.node_loop import CLUSTER_ID, Clock, NodeLoop, ReadyListener
 from kraft.shell.peers import PeerLimits, Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
 from kraft.shell.router import Router
+from kraft.shell.snapshots import SnapshotStore
 from kraft.shell.stats import NodeFigures, Stats, status_line, write_json_line
 from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT, Workload
 from kraft.types import ZERO_DIRECTORY_ID, Endpoint
@@ -96,6 +97,12 @@ async def run_server(options: ServerOptions) -> int:
                 report.truncated_bytes,
                 report.reason,
             )
+        snapshots = SnapshotStore(config.partition_dir)
+        latest_snapshot = snapshots.recover()
+        if latest_snapshot is not None and latest_snapshot.offset > disk_log.end_offset:
+            # Kafka: a snapshot beyond the log end replaces the whole log.
+            log.warning("log ends below snapshot %s: starting the log there", latest_snapshot)
+            disk_log.reset_to(latest_snapshot.offset)
         store = QuorumStateStore(config.partition_dir)
         try:
             election_state = store.read()
@@ -114,6 +121,7 @@ async def run_server(options: ServerOptions) -> int:
             log_start_offset=disk_log.start_offset,
             end_offset=disk_log.end_offset,
             epoch_history=tuple((e.epoch, e.start_offset) for e in disk_log.epochs),
+            latest_snapshot_id=latest_snapshot,
         )
         quorum_config = quorum_config_from(config)
         try:
@@ -138,7 +146,7 @@ async def run_server(options: ServerOptions) -> int:
             disk_log.end_offset,
             seed,
         )
-        await _run_node(options, config, node, disk_log, store, clock, rng, listeners)
+        await _run_node(options, config, node, disk_log, store, snapshots, clock, rng, listeners)
         return 0
     finally:
         disk_log.close()
@@ -151,11 +159,12 @@ async def _run_node(
     node: RaftNode,
     disk_log: DiskLog,
     store: QuorumStateStore,
+    snapshots: SnapshotStore,
     clock: Clock,
     rng: random.Random,
     listeners: list[trio.SocketListener],
 ) -> None:
-    loop = NodeLoop(node, disk_log, store, config, clock)
+    loop = NodeLoop(node, disk_log, store, snapshots, config, clock)
     stats = Stats(clock.now_ms())
     workload = Workload(
         loop,
