@@ -42,11 +42,6 @@ def quorum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         cluster.close()
 
 
-@pytest.mark.xfail(
-    reason="needs the node's router to relay DescribeQuorum via kraft.shell.consumer.forward "
-    "(requested in to-node.md); a follower answers NOT_LEADER_OR_FOLLOWER until then",
-    strict=False,
-)
 def test_kafka_python_describe_metadata_quorum_from_any_node(quorum: Cluster) -> None:
     require_module("kafka")
     with warnings.catch_warnings():
