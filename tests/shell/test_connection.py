@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from typing import Any
 
 import trio
 import trio.testing
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kraft.shell.connection import (
     CloseConnection,
@@ -147,3 +150,25 @@ async def test_client_that_stops_reading_is_dropped(autojump_clock: trio.abc.Clo
         assert connection.closed
         assert dispatcher.closed == [connection]
         nursery.cancel_scope.cancel()
+
+
+@given(chunks=st.lists(st.binary(max_size=64), max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_any_bytes_are_answered_or_closed_never_crash(chunks: list[bytes]) -> None:
+    async def main() -> None:
+        client, server = trio.testing.memory_stream_pair()
+        dispatcher = FakeDispatcher()
+        connection = InboundConnection(server, dispatcher, ConnectionLimits(frame_bytes_max=256))
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(connection.run)
+            with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+                for chunk in chunks:
+                    await client.send_all(chunk)
+                await client.send_eof()
+            with trio.fail_after(5):
+                while await client.receive_some():
+                    pass
+        assert connection.closed
+        assert dispatcher.closed == [connection]
+
+    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
