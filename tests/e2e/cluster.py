@@ -144,11 +144,13 @@ class Cluster:
         *,
         extra_properties: dict[str, str] | None = None,
         args: list[str] | None = None,
+        observers: int = 0,
     ) -> None:
+        """`size` voters with ids 1..size, then `observers` non-voters (ids size+1, ...)."""
         self.nodes: dict[int, NodeProcess] = {}
-        ports = free_ports(size)
-        ids = list(range(1, size + 1))
-        voters = ",".join(f"{i}@127.0.0.1:{p}" for i, p in zip(ids, ports, strict=True))
+        ports = free_ports(size + observers)
+        ids = list(range(1, size + observers + 1))
+        voters = ",".join(f"{i}@127.0.0.1:{p}" for i, p in zip(ids[:size], ports, strict=False))
         for node_id, port in zip(ids, ports, strict=True):
             directory = base / f"node-{node_id}"
             directory.mkdir(parents=True)

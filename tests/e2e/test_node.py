@@ -163,3 +163,23 @@ def test_graceful_shutdown_hands_over_faster_than_election_timeout(
     # Includes up to one stats interval (100 ms) of reporting delay.
     assert handover_s < 1.0, handover_s
     assert successor.node_id != leader.node_id
+
+
+def test_observer_with_id_follows_without_voting(make_cluster: MakeCluster) -> None:
+    cluster = make_cluster(3, extra_properties=FAST, observers=1)
+    cluster.start()
+    observer = cluster.nodes[4]
+    leader = cluster.wait_for(lambda: cluster.leader(), 30, "a leader")
+    cluster.wait_for(
+        lambda: ((observer.last() or {}).get("high_watermark") or 0) > 3000,
+        30,
+        "the observer to learn 3000 committed",
+    )
+    assert {s["role"] for s in observer.stats()} <= {"unattached", "follower"}
+    partition = describe_quorum(leader.port)
+    assert sorted(v.replica_id for v in partition.current_voters) == [1, 2, 3]
+    assert [o.replica_id for o in partition.observers] == [4]
+    for node in cluster.nodes.values():
+        assert node.terminate() == 0
+    hw = max(s["high_watermark"] or 0 for s in observer.stats())
+    assert committed_prefix(observer.batches(), hw) == committed_prefix(leader.batches(), hw)
