@@ -22,9 +22,10 @@ address it knows (bootstrap servers and voters), with a bounded backoff; it resu
 position, so nothing is repeated or skipped. Only a wrong cluster id, an invalid request or a
 snapshot it cannot load end the iteration, with `ObserverError`.
 
-Starting point: offset 0 / the log start, the high watermark (latest), or any offset N. For N > 0
-the epoch of the batch before N is learned with one consumer fetch of offset N-1, so the Raft
-fetch can start at the batch boundary that follows with the right LastFetchedEpoch.
+Starting point: the log start (earliest), the high watermark (latest), or any offset N. For N > 0
+the committed batch holding N is read with a consumer fetch first; the Raft fetch then continues
+at the batch boundary after it with that batch's epoch as LastFetchedEpoch. A log that starts
+with a snapshot is followed from the log start (the snapshot's content is not fetched).
 """
 
 from __future__ import annotations
@@ -234,14 +235,16 @@ class RaftObserver:
             raise ObserverError(f"negative start offset {start}")
         state = ObserverState(start_offset=start, consumer_mode=self.mode == "consumer")
         if start > 0 and not state.consumer_mode:
-            # Learn the epoch of the batch holding start-1 with one consumer fetch (HW-capped).
-            probe = dataclasses.replace(state, consumer_mode=True, next_offset=start - 1)
+            # Read the committed batch holding `start` with a consumer fetch (HW-capped): its end
+            # and epoch are where the Raft fetch continues (valid even when `start` is the log
+            # start right after a snapshot, where offset start-1 is gone).
+            probe = dataclasses.replace(state, consumer_mode=True, next_offset=start)
             carried: list[CommittedBatch] = []
             while probe.position_epoch is None:
                 outcome = await self._fetch_once(conn, probe)
                 if outcome.rediscover:
                     raise ConnectionFailed("leader moved while locating the start offset")
-                carried.extend(outcome.released)  # a batch holding both start-1 and start
+                carried.extend(outcome.released)
             state.next_offset = probe.next_offset
             state.position_epoch = probe.position_epoch
             state.pending_from_probe = carried + probe.pending

@@ -150,3 +150,17 @@ async def test_unreachable_quorum_is_one_error_line() -> None:
         )
     )
     assert code == 1
+
+
+async def test_observer_from_a_log_start_after_a_snapshot(
+    served: tuple[FakeServer, FakePort],
+) -> None:
+    _, port = served
+    port.append_data(3, [b"a", b"b"])  # 1-2
+    port.append_data(3, [b"c"])  # 3
+    port.append_data(3, [b"d"])  # 4
+    port.batches = port.batches[2:]  # offsets 0-2 now live only in a snapshot
+    port.set(log_start_offset=3)
+    port.sync()
+    got = await collect(RaftObserver([address(port)], start="earliest"), 2)
+    assert [(o, v) for o, _, v in got] == [(3, b"c"), (4, b"d")]
