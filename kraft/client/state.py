@@ -9,7 +9,8 @@ Invariants (checked, an `ObserverError` if ever broken):
 - released batches are contiguous and each is released once, in offset order;
 - nothing at or above the high watermark is released (raft mode), so a DivergingEpoch never cuts
   into released data;
-- pending batches are contiguous and start at `released_offset`.
+- pending batches are contiguous and start at `released_offset`, and hold at most
+  `pending_bytes_max` bytes (beyond that they are dropped and fetched again).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from wire.records.batch import BatchHeader, crc_ok, iter_batches
 from wire.records.record import Record, decode_records
 
 FETCH_BYTES_MAX = 8 * 1024 * 1024
+# Uncommitted batches held while waiting for the high watermark; above this the observer drops
+# them and fetches them again later (they are not committed, so nothing is lost).
+PENDING_BYTES_MAX = 64 * 1024 * 1024
 CONSUMER_REPLICA_ID = -1
 NO_EPOCH = -1
 READ_COMMITTED = 1
@@ -87,6 +91,7 @@ class ObserverState:
     pending_from_probe: list[CommittedBatch] = field(default_factory=list)
     released_offset: int = -1
     released_epoch: int | None = None
+    pending_bytes_max: int = PENDING_BYTES_MAX
 
     def __post_init__(self) -> None:
         if self.next_offset < 0:
@@ -142,7 +147,10 @@ class ObserverState:
             self.high_watermark = max(self.high_watermark, self.next_offset, p.high_watermark)
         elif p.high_watermark >= 0:
             self.high_watermark = max(self.high_watermark, p.high_watermark)
-        return FetchOutcome(released=self._release())
+        released = self._release()
+        if sum(len(b.data) for b in self.pending) > self.pending_bytes_max:
+            self._truncate(self.released_offset)
+        return FetchOutcome(released=released)
 
     def _append(self, records: bytes) -> None:
         for pos, header in iter_batches(records):

@@ -122,3 +122,12 @@ def test_requests_are_routed_as_intended(version: int) -> None:
         assert partition.last_fetched_epoch == 0 and partition.current_leader_epoch == 3
         replica = request.replica_state.replica_id if version >= 15 else request.replica_id
         assert replica == (-1 if local_id is None else local_id)
+
+
+def test_pending_uncommitted_data_is_bounded() -> None:
+    state = ObserverState(start_offset=0, pending_bytes_max=100)
+    out = state.handle_fetch_response(response(b"".join(log().batches), high_watermark=1), 17)
+    assert [b.base_offset for b in out.released] == [0]
+    assert state.pending == [] and state.next_offset == 1  # dropped, fetched again later
+    out = state.handle_fetch_response(response(b"".join(log().batches), high_watermark=4), 17)
+    assert [b.base_offset for b in out.released] == [1, 3]
