@@ -27,7 +27,7 @@ import trio
 
 from kraft.events import Event, RequestFailed, ResponseReceived
 from kraft.ready import OutboundRequest
-from kraft.shell import translate
+from kraft.shell import translate_client
 from kraft.shell.connection import STREAM_ERRORS
 from kraft.types import ReplicaAddress
 from wire.errors import WireError
@@ -112,7 +112,7 @@ class Peer:
             while not self._queue:
                 await self._wakeup.park()
             request = self._queue.popleft()
-            api_key, version, body = translate.request_to_wire(
+            api_key, version, body = translate_client.request_to_wire(
                 request.request, listener_name=self._listener_name
             )
             correlation_id = next(self._correlation_ids) & 0x7FFFFFFF
@@ -131,7 +131,7 @@ class Peer:
                     raise trio.BrokenResourceError(
                         f"correlation id {got_id}, expected {correlation_id}"
                     )
-                response = translate.response_to_core(api_key, version, wire_body)
+                response = translate_client.response_to_core(api_key, version, wire_body)
             except (*STREAM_ERRORS, WireError) as exc:
                 log.debug("request to %s failed: %s", self.address, exc)
                 await self._deliver(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kraft import rpc
-from kraft.shell import translate
+from kraft.shell import translate, translate_client
 from kraft.types import Endpoint, LeaderAndEpoch, OffsetAndEpoch, ReplicaKey
 from wire import decode, encode
 from wire.errors import DecodeError, ErrorCode
@@ -67,7 +67,7 @@ REQUESTS: list[rpc.Request] = [
 
 @pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: type(r).__name__)
 def test_requests_roundtrip(request_: rpc.Request) -> None:
-    api_key, version, body = translate.request_to_wire(request_, listener_name=LISTENER)
+    api_key, version, body = translate_client.request_to_wire(request_, listener_name=LISTENER)
     back = translate.request_to_core(
         api_key, version, through_wire(api_key, version, body, response=False)
     )
@@ -108,7 +108,7 @@ def test_fetch_response_roundtrip_with_records() -> None:
     )
     body = translate.response_to_wire(1, 17, response, data, listener_name=LISTENER)
     assert body.responses[0].topic_id == METADATA_TOPIC_ID
-    back = translate.response_to_core(1, 17, through_wire(1, 17, body, response=True))
+    back = translate_client.response_to_core(1, 17, through_wire(1, 17, body, response=True))
     assert isinstance(back, rpc.FetchResponse)
     assert back.high_watermark == 11 and back.current_leader == LeaderAndEpoch(1, 5)
     assert back.diverging_epoch is None and back.snapshot_id is None
@@ -119,20 +119,20 @@ def test_fetch_response_roundtrip_with_records() -> None:
 
 def test_fetch_response_drops_trailing_partial_batch_and_rejects_bad_crc() -> None:
     whole = build_data_batch(0, 1, 1000, [b"x"])
-    records = translate.scan_records(whole + whole[:20])
+    records = translate_client.scan_records(whole + whole[:20])
     assert records is not None and records.data == whole
     corrupt = bytearray(whole)
     corrupt[-1] ^= 1
     with pytest.raises(DecodeError):
-        translate.scan_records(bytes(corrupt))
-    assert translate.scan_records(b"") is None
+        translate_client.scan_records(bytes(corrupt))
+    assert translate_client.scan_records(b"") is None
 
 
 def test_fetch_error_v13_plus_has_no_partitions() -> None:
     response = rpc.FetchResponse(error_code=ErrorCode.INCONSISTENT_CLUSTER_ID)
     body = translate.response_to_wire(1, 17, response, b"", listener_name=LISTENER)
     assert body.error_code == ErrorCode.INCONSISTENT_CLUSTER_ID and body.responses == []
-    back = translate.response_to_core(1, 17, through_wire(1, 17, body, response=True))
+    back = translate_client.response_to_core(1, 17, through_wire(1, 17, body, response=True))
     assert back.error_code == ErrorCode.INCONSISTENT_CLUSTER_ID
 
 
@@ -145,7 +145,7 @@ def test_diverging_epoch_roundtrip() -> None:
     )
     body = translate.response_to_wire(1, 17, response, b"", listener_name=LISTENER)
     assert body.responses[0].partitions[0].high_watermark == -1
-    back = translate.response_to_core(1, 17, through_wire(1, 17, body, response=True))
+    back = translate_client.response_to_core(1, 17, through_wire(1, 17, body, response=True))
     assert isinstance(back, rpc.FetchResponse)
     assert back.diverging_epoch == OffsetAndEpoch(40, 6) and back.high_watermark is None
 
@@ -163,7 +163,9 @@ def test_vote_response_roundtrip(version: int) -> None:
     body = translate.response_to_wire(52, version, response, b"", listener_name=LISTENER)
     assert body.topics[0].partitions[0].leader_id == -1
     assert (
-        translate.response_to_core(52, version, through_wire(52, version, body, response=True))
+        translate_client.response_to_core(
+            52, version, through_wire(52, version, body, response=True)
+        )
         == response
     )
 
@@ -175,7 +177,7 @@ def test_quorum_epoch_responses_roundtrip(api_key: int, version: int) -> None:
     response = cls(error_code=ErrorCode.NONE, leader_id=3, leader_epoch=4)
     body = translate.response_to_wire(api_key, version, response, b"", listener_name=LISTENER)
     assert (
-        translate.response_to_core(
+        translate_client.response_to_core(
             api_key, version, through_wire(api_key, version, body, response=True)
         )
         == response

@@ -1,0 +1,323 @@
+"""The client half of `kraft.shell.translate`: requests the core sends and the answers it gets.
+
+- `request_to_wire(request)` picks the version we send (`translate.OUTBOUND_VERSIONS`: the
+  newest the registry decodes; every peer is pykraft or Kafka 4.x);
+- `response_to_core(api_key, version, body)`: Fetch records are scanned (headers only, CRC32C
+  checked) into `Records`; a trailing partial batch is dropped as Kafka's client does.
+
+Bad peer input raises `wire.errors.DecodeError` only (e.g. a corrupt batch in a Fetch response).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from kraft import rpc
+from kraft.shell.translate import (
+    BEGIN_QUORUM_EPOCH_KEY,
+    DESCRIBE_QUORUM_KEY,
+    END_QUORUM_EPOCH_KEY,
+    FETCH_KEY,
+    FETCH_SNAPSHOT_KEY,
+    NO_OFFSET,
+    OUTBOUND_VERSIONS,
+    VOTE_KEY,
+    directory_or_zero,
+    none_if_negative,
+    our_partition,
+)
+from kraft.types import BatchInfo, Endpoint, LeaderAndEpoch, OffsetAndEpoch, Records
+from wire.errors import DecodeError, ErrorCode
+from wire.messages import begin_quorum_epoch as bqe
+from wire.messages import describe_quorum as dq
+from wire.messages import end_quorum_epoch as eqe
+from wire.messages import fetch as fe
+from wire.messages import fetch_snapshot as fs
+from wire.messages import vote as vo
+from wire.records.batch import CorruptBatchError, crc_ok, iter_batches
+from wire.registry import METADATA_PARTITION, METADATA_TOPIC_ID, METADATA_TOPIC_NAME
+
+# -------------------------------------------------------------------------- our requests
+
+
+def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, int, Any]:
+    """(api key, version, wire body) for a request the core sends."""
+    if isinstance(request, rpc.FetchRequest):
+        version = OUTBOUND_VERSIONS[FETCH_KEY]
+        r = fe.FetchRequest
+        part = r.FetchTopic.FetchPartition(
+            partition=METADATA_PARTITION,
+            current_leader_epoch=request.current_leader_epoch,
+            fetch_offset=request.fetch_offset,
+            last_fetched_epoch=request.last_fetched_epoch,
+            log_start_offset=NO_OFFSET,
+            partition_max_bytes=request.max_bytes,
+            replica_directory_id=directory_or_zero(request.replica_directory_id),
+        )
+        body = r(
+            cluster_id=request.cluster_id,
+            replica_state=r.ReplicaState(replica_id=request.replica_id, replica_epoch=-1),
+            max_wait_ms=request.max_wait_ms,
+            min_bytes=0,
+            max_bytes=request.max_bytes,
+            topics=[r.FetchTopic(topic_id=METADATA_TOPIC_ID, partitions=[part])],
+        )
+        return FETCH_KEY, version, body
+    if isinstance(request, rpc.VoteRequest):
+        v = vo.VoteRequest
+        voter = request.voter_key
+        vpart = v.TopicData.PartitionData(
+            partition_index=METADATA_PARTITION,
+            replica_epoch=request.candidate_epoch,
+            replica_id=request.candidate_key.id,
+            replica_directory_id=directory_or_zero(request.candidate_key.directory_id),
+            voter_directory_id=directory_or_zero(voter.directory_id if voter else None),
+            last_offset_epoch=request.last_offset_epoch,
+            last_offset=request.last_offset,
+            pre_vote=request.pre_vote,
+        )
+        return (
+            VOTE_KEY,
+            OUTBOUND_VERSIONS[VOTE_KEY],
+            v(
+                cluster_id=request.cluster_id,
+                voter_id=voter.id if voter else -1,
+                topics=[v.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[vpart])],
+            ),
+        )
+    if isinstance(request, rpc.BeginQuorumEpochRequest):
+        b = bqe.BeginQuorumEpochRequest
+        voter = request.voter_key
+        bpart = b.TopicData.PartitionData(
+            partition_index=METADATA_PARTITION,
+            voter_directory_id=directory_or_zero(voter.directory_id if voter else None),
+            leader_id=request.leader_id,
+            leader_epoch=request.leader_epoch,
+        )
+        endpoint = request.leader_endpoint
+        return (
+            BEGIN_QUORUM_EPOCH_KEY,
+            OUTBOUND_VERSIONS[BEGIN_QUORUM_EPOCH_KEY],
+            b(
+                cluster_id=request.cluster_id,
+                voter_id=voter.id if voter else -1,
+                topics=[b.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[bpart])],
+                leader_endpoints=[
+                    b.LeaderEndpoint(name=listener_name, host=endpoint.host, port=endpoint.port)
+                ]
+                if endpoint
+                else [],
+            ),
+        )
+    if isinstance(request, rpc.EndQuorumEpochRequest):
+        e = eqe.EndQuorumEpochRequest
+        epart = e.TopicData.PartitionData(
+            partition_index=METADATA_PARTITION,
+            leader_id=request.leader_id,
+            leader_epoch=request.leader_epoch,
+            preferred_candidates=[
+                e.TopicData.PartitionData.ReplicaInfo(
+                    candidate_id=c.id, candidate_directory_id=directory_or_zero(c.directory_id)
+                )
+                for c in request.preferred_candidates
+            ],
+        )
+        endpoint = request.leader_endpoint
+        return (
+            END_QUORUM_EPOCH_KEY,
+            OUTBOUND_VERSIONS[END_QUORUM_EPOCH_KEY],
+            e(
+                cluster_id=request.cluster_id,
+                topics=[e.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[epart])],
+                leader_endpoints=[
+                    e.LeaderEndpoint(name=listener_name, host=endpoint.host, port=endpoint.port)
+                ]
+                if endpoint
+                else [],
+            ),
+        )
+    if isinstance(request, rpc.FetchSnapshotRequest):
+        s = fs.FetchSnapshotRequest
+        sp = s.TopicSnapshot.PartitionSnapshot
+        spart = sp(
+            partition=METADATA_PARTITION,
+            current_leader_epoch=request.current_leader_epoch,
+            snapshot_id=sp.SnapshotId(
+                end_offset=request.snapshot_id.offset, epoch=request.snapshot_id.epoch
+            ),
+            position=request.position,
+            replica_directory_id=directory_or_zero(request.replica_directory_id),
+        )
+        return (
+            FETCH_SNAPSHOT_KEY,
+            OUTBOUND_VERSIONS[FETCH_SNAPSHOT_KEY],
+            s(
+                cluster_id=request.cluster_id,
+                replica_id=request.replica_id,
+                max_bytes=request.max_bytes,
+                topics=[s.TopicSnapshot(name=METADATA_TOPIC_NAME, partitions=[spart])],
+            ),
+        )
+    if isinstance(request, rpc.DescribeQuorumRequest):
+        d = dq.DescribeQuorumRequest
+        return (
+            DESCRIBE_QUORUM_KEY,
+            OUTBOUND_VERSIONS[DESCRIBE_QUORUM_KEY],
+            d(
+                topics=[
+                    d.TopicData(
+                        topic_name=METADATA_TOPIC_NAME,
+                        partitions=[d.TopicData.PartitionData(partition_index=METADATA_PARTITION)],
+                    )
+                ]
+            ),
+        )
+    raise AssertionError(f"cannot send {type(request).__name__}")
+
+
+# ------------------------------------------------------------------------- answers we get
+
+
+def _endpoint_map(endpoints: list[Any]) -> dict[int, Endpoint]:
+    return {e.node_id: Endpoint(e.host, e.port) for e in endpoints}
+
+
+def _leader_and_epoch(leader_id: int, leader_epoch: int) -> tuple[int | None, int | None]:
+    return none_if_negative(leader_id), None if leader_epoch < 0 else leader_epoch
+
+
+def scan_records(data: bytes | None) -> Records | None:
+    """Complete batches of a Fetch answer as `Records` (CRC checked); None when there are none."""
+    if not data:
+        return None
+    infos: list[BatchInfo] = []
+    end = 0
+    for at, header in iter_batches(data):
+        if not crc_ok(data, at, header):
+            raise CorruptBatchError(
+                f"record batch at offset {header.base_offset}: CRC32C mismatch", offset=at
+            )
+        if header.partition_leader_epoch < 0:
+            raise DecodeError("record batch without a leader epoch", offset=at + 12)
+        infos.append(
+            BatchInfo(
+                base_offset=header.base_offset,
+                last_offset=header.last_offset,
+                epoch=header.partition_leader_epoch,
+                size_bytes=header.size_bytes,
+                is_control=header.is_control,
+            )
+        )
+        end = at + header.size_bytes
+    if not infos:
+        return None
+    for prev, cur in itertools.pairwise(infos):
+        if cur.base_offset != prev.last_offset + 1:
+            raise DecodeError(f"record batches not contiguous at offset {cur.base_offset}")
+    return Records(data if end == len(data) else data[:end], tuple(infos))
+
+
+def response_to_core(api_key: int, version: int, body: Any) -> rpc.Response:
+    """A decoded answer from a peer → the core's value. Bad content: `DecodeError`."""
+    if api_key == FETCH_KEY:
+        if body.error_code != ErrorCode.NONE or not body.responses:
+            code = (
+                body.error_code if body.error_code != ErrorCode.NONE else ErrorCode.INVALID_REQUEST
+            )
+            return rpc.FetchResponse(error_code=ErrorCode(code))
+        part = _one_fetch_partition(body)
+        leader = None
+        if part.current_leader.leader_epoch >= 0:
+            leader = LeaderAndEpoch(
+                none_if_negative(part.current_leader.leader_id), part.current_leader.leader_epoch
+            )
+        diverging = None
+        if part.diverging_epoch.epoch >= 0 or part.diverging_epoch.end_offset >= 0:
+            diverging = OffsetAndEpoch(part.diverging_epoch.end_offset, part.diverging_epoch.epoch)
+        snapshot = None
+        if part.snapshot_id.end_offset >= 0 or part.snapshot_id.epoch >= 0:
+            snapshot = OffsetAndEpoch(part.snapshot_id.end_offset, part.snapshot_id.epoch)
+        return rpc.FetchResponse(
+            error_code=ErrorCode.NONE,
+            partition_error_code=_code(part.error_code),
+            high_watermark=none_if_negative(part.high_watermark),
+            log_start_offset=max(part.log_start_offset, 0),
+            current_leader=leader,
+            diverging_epoch=diverging,
+            snapshot_id=snapshot,
+            records=scan_records(part.records),
+            node_endpoints=_endpoint_map(body.node_endpoints),
+        )
+    if api_key in (VOTE_KEY, BEGIN_QUORUM_EPOCH_KEY, END_QUORUM_EPOCH_KEY):
+        endpoints = _endpoint_map(body.node_endpoints)
+        part = our_partition(body.topics)
+        if body.error_code != ErrorCode.NONE or part is None:
+            code = (
+                body.error_code if body.error_code != ErrorCode.NONE else ErrorCode.INVALID_REQUEST
+            )
+            cls: Any = {
+                VOTE_KEY: rpc.VoteResponse,
+                BEGIN_QUORUM_EPOCH_KEY: rpc.BeginQuorumEpochResponse,
+                END_QUORUM_EPOCH_KEY: rpc.EndQuorumEpochResponse,
+            }[api_key]
+            return cls(error_code=_code(code), node_endpoints=endpoints)  # type: ignore[no-any-return]
+        leader_id, leader_epoch = _leader_and_epoch(part.leader_id, part.leader_epoch)
+        if api_key == VOTE_KEY:
+            return rpc.VoteResponse(
+                error_code=ErrorCode.NONE,
+                partition_error_code=_code(part.error_code),
+                leader_id=leader_id,
+                leader_epoch=leader_epoch,
+                vote_granted=part.vote_granted,
+                node_endpoints=endpoints,
+            )
+        response_cls: Any = (
+            rpc.BeginQuorumEpochResponse
+            if api_key == BEGIN_QUORUM_EPOCH_KEY
+            else rpc.EndQuorumEpochResponse
+        )
+        return response_cls(  # type: ignore[no-any-return]
+            error_code=ErrorCode.NONE,
+            partition_error_code=_code(part.error_code),
+            leader_id=leader_id,
+            leader_epoch=leader_epoch,
+            node_endpoints=endpoints,
+        )
+    if api_key == FETCH_SNAPSHOT_KEY:
+        endpoints = _endpoint_map(body.node_endpoints)
+        part = our_partition(body.topics, "name") if body.topics else None
+        if body.error_code != ErrorCode.NONE or part is None:
+            return rpc.FetchSnapshotResponse(
+                error_code=_code(body.error_code or ErrorCode.INVALID_REQUEST),
+                node_endpoints=endpoints,
+            )
+        leader = None
+        if part.current_leader.leader_epoch >= 0:
+            leader = LeaderAndEpoch(
+                none_if_negative(part.current_leader.leader_id), part.current_leader.leader_epoch
+            )
+        return rpc.FetchSnapshotResponse(
+            error_code=ErrorCode.NONE,
+            partition_error_code=_code(part.error_code),
+            snapshot_id=OffsetAndEpoch(part.snapshot_id.end_offset, part.snapshot_id.epoch),
+            current_leader=leader,
+            size=part.size,
+            position=part.position,
+            data=part.unaligned_records or b"",
+            node_endpoints=endpoints,
+        )
+    raise DecodeError(f"unexpected answer for api key {api_key}")
+
+
+def _one_fetch_partition(body: fe.FetchResponse) -> Any:
+    if len(body.responses) != 1 or len(body.responses[0].partitions) != 1:
+        raise DecodeError("fetch answer without exactly one partition")
+    return body.responses[0].partitions[0]
+
+
+def _code(value: int) -> ErrorCode:
+    try:
+        return ErrorCode(value)
+    except ValueError:
+        return ErrorCode.UNKNOWN_SERVER_ERROR
