@@ -114,6 +114,8 @@ async def run_server(options: ServerOptions) -> int:
         except OSError as exc:
             address = f"{listener.host or '*'}:{listener.port}"
             raise StartupError(f"cannot listen on {address}: {exc.strerror or exc}") from None
+        if options.stats_file is not None:
+            _open_stats_file(options.stats_file).close()  # fail now, with one line, not later
         clock = Clock()
         seed = options.seed if options.seed is not None else int.from_bytes(os.urandom(8))
         rng = random.Random(seed)
@@ -178,7 +180,7 @@ async def _run_node(
     router = Router(loop)
     limits = ConnectionLimits(frame_bytes_max=config.request_bytes_max)
     status_stream = options.status_stream or sys.stdout
-    stats_file = options.stats_file.open("a", encoding="utf-8") if options.stats_file else None
+    stats_file = _open_stats_file(options.stats_file) if options.stats_file else None
 
     async def serve_connection(stream: trio.SocketStream) -> None:
         await InboundConnection(stream, router, limits).run()
@@ -234,6 +236,13 @@ async def _run_node(
     finally:
         if stats_file is not None:
             stats_file.close()
+
+
+def _open_stats_file(path: Path) -> IO[str]:
+    try:
+        return path.open("a", encoding="utf-8")
+    except OSError as exc:
+        raise StartupError(f"cannot open stats file {path}: {exc.strerror}") from None
 
 
 def _log_changes(node: RaftNode) -> ReadyListener:
