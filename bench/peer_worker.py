@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         now = time.monotonic()
         if marked is None and now >= mark_at:
             marked = (now, node.applied_count, node.applied_bytes)
+            # Tells the harness the window starts now (it starts sampling CPU).
+            args.out.with_suffix(".mark").touch()
         if now >= end_at:
             break
         if node.submitted - node.completed < args.inflight_max:

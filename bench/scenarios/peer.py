@@ -41,14 +41,12 @@ def run_once(options: BenchOptions, record_size: int, workdir: Path) -> dict[str
         try:
             deadline = time.monotonic() + warmup_s + duration_s + RESULT_WAIT_EXTRA_S
             marked = False
-            t_start = time.monotonic()
             while True:
                 done = [o for o in outs if o.exists()]
                 if done:
                     break
-                if not marked and time.monotonic() - t_start > warmup_s + 1.0:
-                    # Leader election takes ~1 s: mark CPU roughly where the worker's window starts.
-                    sampler.mark()
+                if not marked and any(o.with_suffix(".mark").exists() for o in outs):
+                    sampler.mark()  # the leader's measured window has just started
                     marked = True
                 dead = [c for c in started if not c.alive()]
                 if dead or time.monotonic() > deadline:
