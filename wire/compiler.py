@@ -11,7 +11,9 @@ For (struct class, version, flexible) the compiler walks the class's `FieldSpec`
 Decoding builds keyword arguments and calls the dataclass, so callers only ever see dataclasses.
 Errors: any failure inside a field's reader becomes one `DecodeError` naming the dotted field path
 (`topics[].partitions[].fetch_offset`) and the byte offset where that field started.
-Codecs are cached per (class, version): compile once, reuse for every frame.
+Codecs are cached per (class, version): compile once, reuse for every frame. Nested structs are
+compiled inline into their parent's codec (their error paths depend on where they sit).
+Why not construct: see `wire.primitives`.
 """
 
 from __future__ import annotations
@@ -40,16 +42,6 @@ class Codec:
 
 
 _CACHE: dict[tuple[type[Struct], int, bool], Codec] = {}
-
-
-def codec_for(cls: type[Struct], version: int, flexible: bool, path: str = "") -> Codec:
-    key = (cls, version, flexible)
-    codec = _CACHE.get(key)
-    if codec is None:
-        codec = _compile(cls, version, flexible, path)
-        if not path:
-            _CACHE[key] = codec
-    return codec
 
 
 def message_codec(cls: type[Message], version: int) -> Codec:
@@ -183,7 +175,10 @@ def _compile(cls: type[Struct], version: int, flexible: bool, path: str) -> Code
                 pos = step(buf, pos, kw)
             if flexible:
                 label, start = "<tagged fields>", pos
-                pos = read_tagged(buf, pos, tagged_readers, kw)
+                if buf[pos] == 0:  # the common case: an empty tagged section
+                    pos += 1
+                else:
+                    pos = read_tagged(buf, pos, tagged_readers, kw)
         except DecodeError as e:
             if e.field is not None:
                 raise
@@ -286,4 +281,4 @@ def decode(cls: type[Message], data: bytes | memoryview, version: int) -> Any:
     return decode_at(cls, data, 0, version)
 
 
-__all__ = ["Codec", "Versions", "codec_for", "decode", "decode_at", "encode", "message_codec"]
+__all__ = ["Codec", "Versions", "decode", "decode_at", "encode", "encode_into", "message_codec"]

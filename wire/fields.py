@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -75,7 +76,7 @@ class Versions:
     def __contains__(self, version: object) -> bool:
         return isinstance(version, int) and self.lo <= version <= self.hi
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[int]:
         return iter(range(self.lo, min(self.hi, VERSION_MAX) + 1))
 
     def __str__(self) -> str:
