@@ -39,7 +39,7 @@ def _ours(cls: type[Message], version: int, message: Any) -> bytes:
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_against_kio(case: tuple[type[Message], int], data: Any) -> None:
     cls, version = case
@@ -59,3 +59,27 @@ def test_against_kio(case: tuple[type[Message], int], data: Any) -> None:
     theirs = buffer.getvalue()
     assert theirs == ours
     assert wire.decode(cls, theirs, version) == message
+
+
+def test_schema_defaults_agree_with_kio() -> None:
+    """Every field default kio declares equals ours (defaults decide which tagged fields are sent)."""
+    import dataclasses
+
+    from tests.wire.kio_bridge import _from, _kio_field_for
+    from wire.fields import specs_of
+
+    compared = 0
+    for cls, version in CASES:
+        for ours, theirs in struct_map(cls, kio_class(cls, version)).items():
+            for name, spec, default in specs_of(ours):
+                if version not in spec.versions:
+                    continue
+                try:
+                    kf = _kio_field_for(theirs, name)
+                except AssertionError:
+                    continue
+                if kf.default is dataclasses.MISSING:
+                    continue
+                compared += 1
+                assert _from(kf.default, spec, kf) == default, (ours.__qualname__, name, version)
+    assert compared > 500

@@ -23,7 +23,7 @@ def test_catalogue_covers_every_declared_version() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_round_trip(case: tuple[type[Message], int], data: Any) -> None:
     cls, version = case

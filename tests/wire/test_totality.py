@@ -44,7 +44,7 @@ def mutated(draw: Any, valid: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_mutations_of_valid_encodings(case: tuple[type[Message], int], data: Any) -> None:
     cls, version = case
