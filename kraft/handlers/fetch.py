@@ -270,7 +270,8 @@ def maybe_send_fetch(core: Core, now_ms: int) -> None:
         current_leader_epoch=core.state.epoch,
         max_bytes=core.config.fetch_max_bytes,
         replica_directory_id=core.local_directory_id,
-        high_watermark=core.known_high_watermark,
+        # Unknown counts as 0: the leader answers at once when its HW is ahead of ours.
+        high_watermark=core.known_high_watermark or 0,
     )
     core.send_request(destination, request, now_ms)
 
