@@ -62,7 +62,7 @@ def test_against_kio(case: tuple[type[Message], int], data: Any) -> None:
 
 
 def test_schema_defaults_agree_with_kio() -> None:
-    """Every field default kio declares equals ours (defaults decide which tagged fields are sent)."""
+    """Every default kio declares equals ours (defaults decide which tagged fields are sent)."""
     import dataclasses
 
     from tests.wire.kio_bridge import _from, _kio_field_for
