@@ -2,8 +2,9 @@
 
 Theory of operation:
 - Everything that wants the core's attention (requests from connections, answers from peers,
-  proposals from the workload, shutdown) goes through one bounded inbox (`inbox_max`); the loop
-  takes one item, calls `handle`/`poll`/`propose` with `now_ms`, and executes the resulting
+  shutdown) goes through one bounded inbox (`INBOX_MAX`); the loop takes one item, first lets the
+  `ProposalSource` (the workload) propose whatever is due, then calls `handle`/`poll` with
+  `now_ms`, and executes the resulting
   `Ready` completely, in `kraft.ready.ordered_steps` order, before it takes the next item. The
   feedback events of a Ready (`ElectionStatePersisted`, `Persisted`) are fed next, before any
   inbox item, as the core's contract requires.
@@ -31,8 +32,8 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import trio
 
@@ -45,7 +46,7 @@ from kraft.events import (
     RequestFailed,
     RequestReceived,
 )
-from kraft.node import ProposeResult, RaftNode
+from kraft.node import RaftNode
 from kraft.ready import (
     FlushStep,
     LogAppend,
@@ -91,13 +92,6 @@ class Clock:
         return deadline_ms / 1000 - self._offset_s
 
 
-@dataclass(slots=True)
-class ProposeItem:
-    values: list[bytes]
-    done: trio.Event = field(default_factory=trio.Event)
-    result: ProposeResult | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class ShutdownItem:
     pass
@@ -108,7 +102,7 @@ class KickItem:
     """Wakes the loop to look at its side queues (closed connections, failed sends)."""
 
 
-InboxItem = Event | ProposeItem | ShutdownItem | KickItem
+InboxItem = Event | ShutdownItem | KickItem
 
 
 @dataclass(slots=True)
@@ -122,6 +116,19 @@ class _Inbound:
 
 # Called after every executed Ready with (ready, now_ms): workload, stats, consumer wake-ups.
 ReadyListener = Callable[[Ready, int], None]
+
+
+class ProposalSource(Protocol):
+    """Something that proposes records (the workload), pumped by the loop right before it calls
+    the core, so everything due since the last call lands in one batch (group commit)."""
+
+    def next_due_ms(self) -> int | None:
+        """When to pump next if nothing else wakes the loop (None: nothing scheduled)."""
+        ...
+
+    def pump(self, now_ms: int) -> bool:
+        """Call `RaftNode.propose` for everything due; True if anything was proposed."""
+        ...
 
 
 class NodeLoop:
@@ -150,6 +157,7 @@ class NodeLoop:
         self.disk_lock = trio.Lock()
         self._disk_limiter = trio.CapacityLimiter(1)
         self.listeners: list[ReadyListener] = []
+        self.source: ProposalSource | None = None
         self.peers: Peers | None = None
         self.shutting_down = False
         self.stopped = trio.Event()
@@ -185,13 +193,6 @@ class NodeLoop:
     async def deliver(self, event: Event) -> None:
         """Peers hand answers (or failures) of our outbound requests in here."""
         await self._send_channel.send(event)
-
-    async def propose(self, values: list[bytes]) -> ProposeResult:
-        item = ProposeItem(values)
-        await self._send_channel.send(item)
-        await item.done.wait()
-        assert item.result is not None
-        return item.result
 
     def request_shutdown(self) -> None:
         self.shutting_down = True
@@ -238,6 +239,9 @@ class NodeLoop:
             wake_ms = self._deadline_ms
             if shutdown_deadline_ms is not None:
                 wake_ms = min(wake_ms, shutdown_deadline_ms)
+            due_ms = self.source.next_due_ms() if self.source and not self.shutting_down else None
+            if due_ms is not None:
+                wake_ms = min(wake_ms, due_ms)
             if wake_ms > now_ms:
                 with trio.move_on_at(self.clock.to_trio_time(wake_ms)):
                     item = await self._receive_channel.receive()
@@ -247,11 +251,10 @@ class NodeLoop:
                 except trio.WouldBlock:
                     await trio.lowlevel.checkpoint()
             now_ms = self.clock.now_ms()
+            if self.source is not None and not self.shutting_down:
+                # Between two Readies the core may take proposals; the call below drains them.
+                self.source.pump(now_ms)
             if item is None or isinstance(item, KickItem | ShutdownItem):
-                ready = self.node.poll(now_ms)
-            elif isinstance(item, ProposeItem):
-                item.result = self.node.propose(item.values, now_ms)
-                item.done.set()
                 ready = self.node.poll(now_ms)
             else:
                 ready = self.node.handle(item, now_ms)

@@ -169,7 +169,7 @@ async def _run_node(
     loop = NodeLoop(node, disk_log, store, snapshots, config, clock)
     stats = Stats(clock.now_ms())
     workload = Workload(
-        loop,
+        node,
         stats,
         throughput=options.throughput,
         record_size=options.record_size,
@@ -177,6 +177,7 @@ async def _run_node(
         batch_bytes_max=quorum_config_from(config).batch_size_max_bytes,
     )
     loop.listeners.extend([stats.on_ready, workload.on_ready, _log_changes(node)])
+    loop.source = workload
     router = Router(loop)
     limits = ConnectionLimits(frame_bytes_max=config.request_bytes_max)
     status_stream = options.status_stream or sys.stdout
@@ -226,7 +227,6 @@ async def _run_node(
                 limits=PeerLimits(frame_bytes_max=config.request_bytes_max),
             )
             nursery.start_soon(trio.serve_listeners, serve_connection, listeners)
-            nursery.start_soon(workload.run)
             nursery.start_soon(reporter)
             if threading.current_thread() is threading.main_thread():
                 nursery.start_soon(signals, nursery.cancel_scope)

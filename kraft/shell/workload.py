@@ -1,12 +1,17 @@
 """The test raft server's workload: while this node leads, append random records at a steady rate.
 
 As Kafka's TestRaftServer (RAFT-BRIEF §4), with its `--throughput`/`--record-size` honoured (the
-KAFKA-19618 fix): the n-th record of a leadership is due at `start + n / rate`; when records are
-due the generator proposes all of them in one call (one call → one batch, up to
-`records_per_call_max`), so the per-record cost is only creating the payload. A rate far above
-what the node can do means "as fast as possible": proposals are then limited by the core's
-`BACKPRESSURE` answer and by `INFLIGHT_PROPOSALS_MAX` / `INFLIGHT_BYTES_MAX` uncommitted
-proposals / payload bytes.
+KAFKA-19618 fix): the n-th record of a leadership is due at `start + n / rate`.
+
+The workload is a *source* the node loop pumps (`pump(now_ms)`) right before it polls the core,
+instead of a task that queues proposals: every record that became due while the loop was busy
+(an fsync, a burst of requests) is proposed at once, just before the poll that drains it, so under
+load the records of many due instants share one batch and one fsync (group commit), and nothing
+waits in a queue with a stale payload. The loop wakes at `next_due_ms()` when idle.
+
+Each `propose` call carries up to `records_per_call_max` records (one call → one batch); a rate far
+above what the node can do means "as fast as possible", limited by `INFLIGHT_BYTES_MAX` /
+`INFLIGHT_PROPOSALS_MAX` uncommitted payload bytes / proposals and by the core's `BACKPRESSURE`.
 
 Payloads are random (the README promises random data; upstream actually sent zeros): slices of a
 pool of random bytes drawn once from the node's seeded generator.
@@ -21,29 +26,30 @@ from __future__ import annotations
 import random
 from collections import deque
 
-import trio
-
-from kraft.node import ProposeError
+from kraft.node import ProposeError, RaftNode
 from kraft.ready import Ready
 from kraft.roles import RoleName
-from kraft.shell.node_loop import NodeLoop
 from kraft.shell.stats import Stats
 
 THROUGHPUT_DEFAULT = 5000
 RECORD_SIZE_DEFAULT = 256
 RECORDS_PER_CALL_MAX = 8192
+# Calls per pump: bounds the time one pump takes so the loop keeps serving requests.
+CALLS_PER_PUMP_MAX = 4
 INFLIGHT_PROPOSALS_MAX = 256
 # Uncommitted payload bytes the generator allows before it waits for the high watermark: about two
 # of the followers' 8 MiB fetches, so "as fast as possible" measures throughput, not queueing.
 INFLIGHT_BYTES_MAX = 16 * 1024 * 1024
-BACKPRESSURE_SLEEP_S = 0.001
+# After NOT_LEADER / BACKPRESSURE, try again this much later (Kafka's test server sleeps 10 ms).
+RETRY_DELAY_MS = 10
+BACKPRESSURE_DELAY_MS = 1
 PAYLOAD_POOL_BYTES = 1 << 20
 
 
 class Workload:
     def __init__(
         self,
-        loop: NodeLoop,
+        node: RaftNode,
         stats: Stats,
         *,
         throughput: int,
@@ -51,7 +57,7 @@ class Workload:
         rng: random.Random,
         batch_bytes_max: int,
     ) -> None:
-        self._loop = loop
+        self._node = node
         self._stats = stats
         self.throughput = max(throughput, 1)
         self.record_size = record_size
@@ -61,35 +67,82 @@ class Workload:
         self._records_per_call_max = max(
             1, min(RECORDS_PER_CALL_MAX, (batch_bytes_max - 1024) // (record_size + 16))
         )
+        self._inflight_records_max = max(1, INFLIGHT_BYTES_MAX // record_size)
         self._pending: deque[tuple[int, int, int]] = deque()
         self._pending_records = 0
-        self._inflight_records_max = max(1, INFLIGHT_BYTES_MAX // record_size)
         self._is_leader = False
         self._epoch = -1
-        self._leader_changed = trio.Event()
-        self._committed = trio.Event()
+        self._start_ms = 0
+        self._sent = 0
+        self._not_before_ms = 0
+        self.stopped = False
         self.proposed_records = 0
+
+    # ------------------------------------------------------------------ loop listener
 
     def on_ready(self, ready: Ready, now_ms: int) -> None:
         """Node-loop listener: track leadership and commit latencies (O(1) per proposal)."""
-        node = self._loop.node
+        node = self._node
         is_leader = node.role == RoleName.LEADER
         if is_leader != self._is_leader or (is_leader and node.epoch != self._epoch):
             self._is_leader = is_leader
             self._epoch = node.epoch
             self._pending.clear()
             self._pending_records = 0
-            self._leader_changed.set()
-            self._leader_changed = trio.Event()
+            # A new leadership restarts the schedule (Kafka's test server resets its throttle).
+            self._start_ms = now_ms
+            self._sent = 0
         high_watermark = ready.high_watermark
-        if high_watermark is not None and self._pending:
+        if high_watermark is not None:
             pending = self._pending
             while pending and pending[0][0] < high_watermark:
                 _, proposed_ms, count = pending.popleft()
                 self._pending_records -= count
                 self._stats.record_latency(now_ms - proposed_ms, count)
-            self._committed.set()
-            self._committed = trio.Event()
+
+    # -------------------------------------------------------------------- the source
+
+    def next_due_ms(self) -> int | None:
+        """When the loop should pump next if nothing else wakes it (None: not leading)."""
+        if not self._is_leader or self.stopped:
+            return None
+        if self._inflight_full():
+            return None  # the next high watermark change (a Ready) makes room
+        due_ms = self._start_ms + (self._sent * 1000) // self.throughput
+        return max(due_ms, self._not_before_ms)
+
+    def pump(self, now_ms: int) -> bool:
+        """Propose every record due by `now_ms`; True if anything was proposed (poll soon)."""
+        if not self._is_leader or self.stopped or now_ms < self._not_before_ms:
+            return False
+        proposed = False
+        for _ in range(CALLS_PER_PUMP_MAX):
+            due = (now_ms - self._start_ms) * self.throughput // 1000 + 1 - self._sent
+            if due <= 0 or self._inflight_full():
+                break
+            count = min(due, self._records_per_call_max)
+            result = self._node.propose(self._values(count), now_ms)
+            if result.error == ProposeError.NONE:
+                self._pending.append((result.last_offset, now_ms, count))
+                self._pending_records += count
+                self._sent += count
+                self.proposed_records += count
+                proposed = True
+            elif result.error == ProposeError.BACKPRESSURE:
+                self._not_before_ms = now_ms + BACKPRESSURE_DELAY_MS
+                break
+            elif result.error == ProposeError.TOO_LARGE:
+                self._records_per_call_max = max(1, self._records_per_call_max // 2)
+            else:
+                self._not_before_ms = now_ms + RETRY_DELAY_MS
+                break
+        return proposed
+
+    def _inflight_full(self) -> bool:
+        return (
+            len(self._pending) >= INFLIGHT_PROPOSALS_MAX
+            or self._pending_records >= self._inflight_records_max
+        )
 
     def _values(self, count: int) -> list[bytes]:
         pool = self._pool
@@ -100,45 +153,3 @@ class Workload:
             values.append(pool[start : start + size])
             start = (start + 4099) % PAYLOAD_POOL_BYTES
         return values
-
-    async def run(self) -> None:
-        clock = self._loop.clock
-        while True:
-            while not self._is_leader:
-                await self._leader_changed.wait()
-            epoch = self._epoch
-            start_ms = clock.now_ms()
-            sent = 0
-            per_call = self._records_per_call_max
-            while self._is_leader and self._epoch == epoch and not self._loop.shutting_down:
-                now_ms = clock.now_ms()
-                due = (now_ms - start_ms) * self.throughput // 1000 + 1 - sent
-                if due <= 0:
-                    next_due_ms = start_ms + sent * 1000 / self.throughput
-                    await trio.sleep(max(next_due_ms - now_ms, 0.2) / 1000)
-                    continue
-                if (
-                    len(self._pending) >= INFLIGHT_PROPOSALS_MAX
-                    or self._pending_records >= self._inflight_records_max
-                ):
-                    with trio.move_on_after(0.05):
-                        await self._committed.wait()
-                    continue
-                count = min(due, per_call)
-                proposed_ms = clock.now_ms()
-                result = await self._loop.propose(self._values(count))
-                if result.error == ProposeError.NONE:
-                    if self._is_leader and self._epoch == result.epoch:
-                        self._pending.append((result.last_offset, proposed_ms, count))
-                        self._pending_records += count
-                    sent += count
-                    self.proposed_records += count
-                elif result.error == ProposeError.BACKPRESSURE:
-                    await trio.sleep(BACKPRESSURE_SLEEP_S)
-                elif result.error == ProposeError.TOO_LARGE:
-                    per_call = max(1, per_call // 2)
-                else:
-                    await trio.sleep(0.01)  # not leader (any more): Kafka's 10 ms retry pause
-                    break
-            if self._loop.shutting_down:
-                return
