@@ -13,8 +13,9 @@ Each `propose` call carries up to `records_per_call_max` records (one call → o
 above what the node can do means "as fast as possible", limited by `INFLIGHT_BYTES_MAX` /
 `INFLIGHT_PROPOSALS_MAX` uncommitted payload bytes / proposals and by the core's `BACKPRESSURE`.
 
-Payloads are random (the README promises random data; upstream actually sent zeros): slices of a
-pool of random bytes drawn once from the node's seeded generator.
+Payloads are random (the README promises random data; upstream actually sent zeros): a pool of up
+to `PAYLOAD_POOL_RECORDS_MAX` distinct random payloads drawn once from the node's seeded
+generator; each call takes a run of them from a random start (one list slice).
 
 Latency: a proposal remembers (last offset, propose time, record count); when the high watermark
 passes its last offset every record of it gets latency = now - propose time (Kafka's definition,
@@ -43,7 +44,9 @@ INFLIGHT_BYTES_MAX = 16 * 1024 * 1024
 # After NOT_LEADER / BACKPRESSURE, try again this much later (Kafka's test server sleeps 10 ms).
 RETRY_DELAY_MS = 10
 BACKPRESSURE_DELAY_MS = 1
-PAYLOAD_POOL_BYTES = 1 << 20
+# Distinct random payloads kept ready-made (a list slice per call, no per-record work).
+PAYLOAD_POOL_BYTES = 4 << 20
+PAYLOAD_POOL_RECORDS_MAX = 8192
 
 
 class Workload:
@@ -61,7 +64,8 @@ class Workload:
         self._stats = stats
         self.throughput = max(throughput, 1)
         self.record_size = record_size
-        self._pool = rng.randbytes(PAYLOAD_POOL_BYTES + record_size)
+        pool_records = max(1, min(PAYLOAD_POOL_RECORDS_MAX, PAYLOAD_POOL_BYTES // record_size))
+        self._payloads = [rng.randbytes(record_size) for _ in range(pool_records)]
         self._rng = rng
         # Leave room for the batch and record headers inside one batch.
         self._records_per_call_max = max(
@@ -145,11 +149,9 @@ class Workload:
         )
 
     def _values(self, count: int) -> list[bytes]:
-        pool = self._pool
-        size = self.record_size
-        start = self._rng.randrange(PAYLOAD_POOL_BYTES)
-        values = []
-        for _ in range(count):
-            values.append(pool[start : start + size])
-            start = (start + 4099) % PAYLOAD_POOL_BYTES
+        payloads = self._payloads
+        start = self._rng.randrange(len(payloads))
+        values = payloads[start : start + count]
+        while len(values) < count:
+            values += payloads[: count - len(values)]
         return values
