@@ -7,7 +7,8 @@ a new leader is known, or request_timeout_ms has passed.
 Receiver: cluster id / topic-partition checks; epoch below ours -> FENCED_LEADER_EPOCH; otherwise
 adopt (leader, epoch). A follower of that leader then shortens its fetch timer to an election
 backoff by its position p in the preferred list of length n (Kafka's `endEpochElectionBackoff`):
-p = 0 -> 0 ms; absent -> election_backoff_max_ms; else min(max, (max >> (n-1)) << (p-1)).
+p = 0 -> 0 ms; absent -> election_backoff_max_ms; else min(max, (max >> (n-1)) << (p-1)); and it
+grants pre-votes again (its fetches from the departing leader no longer count against them).
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ def handle_end_quorum_epoch_request(
     ):
         backoff_ms = end_epoch_backoff_ms(core, request.preferred_candidates)
         state.fetch_deadline_ms = now_ms + backoff_ms
+        # The leader said it is leaving: our successful fetches no longer argue for it, so we
+        # grant pre-votes again (else a successor would need every follower to time out first).
+        state.has_fetched_in_epoch = False
     core.respond(inbound_id, _response(core, ErrorCode.NONE))
 
 

@@ -175,6 +175,28 @@ def test_end_quorum_epoch_shortens_the_fetch_timer_by_successor_position() -> No
     assert driver.node.role is RoleName.PROSPECTIVE
 
 
+def test_follower_told_the_leader_resigned_grants_pre_votes_again() -> None:
+    from kraft.rpc import VoteResponse
+
+    stored = ElectionState(3, leader_id=2, voters=VOTER_SET)
+    driver = Driver(local_id=1, stored=stored, log=LogState(0, 1, ((3, 0),)))
+    fetch_id = driver.sent(FetchRequest)[-1].request_id
+    driver.respond(
+        fetch_id,
+        FetchResponse(ErrorCode.NONE, high_watermark=1, current_leader=LeaderAndEpoch(2, 3)),
+    )
+    pre_vote = VoteRequest(None, True, ReplicaKey(3), 3, 3, 1, pre_vote=True)
+    refused = driver.answer(pre_vote)
+    assert isinstance(refused, VoteResponse) and not refused.vote_granted
+    driver.answer(
+        EndQuorumEpochRequest(
+            None, True, leader_id=2, leader_epoch=3, preferred_candidates=(ReplicaKey(3),)
+        )
+    )
+    granted = driver.answer(pre_vote)
+    assert isinstance(granted, VoteResponse) and granted.vote_granted
+
+
 def test_check_quorum_resigns_a_leader_nobody_fetches_from() -> None:
     driver = Driver(local_id=1)
     become_leader(driver)
