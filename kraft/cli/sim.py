@@ -52,6 +52,11 @@ def register(subparsers: Any) -> None:
         help="inject a known bug into the core (test-only)",
     )
     parser.add_argument("--timing", choices=sorted(TIMINGS), help="default: picked per seed")
+    parser.add_argument(
+        "--snapshot-every",
+        type=int,
+        help="each node snapshots every N committed offsets (0: never; default: per seed)",
+    )
     parser.add_argument("--chaos-ms", type=int, default=CHAOS_MS_DEFAULT)
     parser.add_argument("--liveness-ms", type=int, default=LIVENESS_MS_DEFAULT)
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
@@ -79,6 +84,7 @@ def main(args: argparse.Namespace) -> int:
             chaos_ms=args.chaos_ms,
             liveness_ms=args.liveness_ms,
             timing=args.timing,
+            snapshot_every_offsets=args.snapshot_every,
         )
         for seed in seeds
     ]
@@ -111,6 +117,7 @@ def main(args: argparse.Namespace) -> int:
                     "passed": summary.passed,
                     "failed": len(summary.failures),
                     "time_s": round(summary.elapsed_s, 2),
+                    "cpu_s": round(summary.cpu_s, 2),
                     "events": summary.events,
                     "scenarios": dict(summary.scenarios),
                     "faults": dict(summary.faults),

@@ -36,6 +36,7 @@ from kraft.events import (
     RequestFailed,
     RequestReceived,
     ResponseReceived,
+    SnapshotCreated,
 )
 from kraft.log import LogState
 from kraft.node import RaftNode
@@ -47,16 +48,20 @@ from kraft.ready import (
     Outbound,
     OutboundRequest,
     Ready,
+    SnapshotAbort,
+    SnapshotChunk,
+    SnapshotInstall,
     execute_ready,
 )
 from kraft.roles import RoleName
-from kraft.rpc import FetchResponse, LogRead, Request
+from kraft.rpc import FetchResponse, FetchSnapshotResponse, LogRead, Request, SnapshotRead
 from kraft.sim.codec import WireBatchCodec, header_mismatch
 from kraft.sim.disk import SimLog, SimQuorumStore
 from kraft.sim.invariants import InvariantChecker, InvariantViolation
 from kraft.sim.network import Envelope, Network, NetworkProfile
 from kraft.sim.scheduler import Scheduler, Trace
 from kraft.types import Endpoint
+from wire.errors import ErrorCode
 
 BASE_PORT = 9000
 # Bound on requests a node has received and not answered yet (parked fetches included).
@@ -149,6 +154,7 @@ class SimNode:
         self.shutting_down = False
         self.next_value: int | None = None
         self.value_epoch = -1
+        self.snapshot_offset = 0  # HW at the last snapshot attempt
 
     @property
     def up(self) -> bool:
@@ -176,11 +182,19 @@ class SimNode:
                 pos += info.size_bytes
                 self.cluster.checker.on_append(self, header_mismatch(data, info))
                 self.log.append(data, info)
-        else:
-            assert isinstance(op, LogTruncate)
+        elif isinstance(op, LogTruncate):
             self.cluster.checker.on_truncate(self, op.end_offset)
             end = self.log.truncate_to(op.end_offset)
             assert end == op.end_offset, f"truncation to {op.end_offset} is not a batch boundary"
+        elif isinstance(op, SnapshotChunk):
+            self.log.snapshot_chunk(op.snapshot_id, op.position, op.data)
+        elif isinstance(op, SnapshotInstall):
+            content = self.log.install_snapshot(op.snapshot_id)
+            self.cluster.faults["snapshot-installs"] += 1
+            self.cluster.checker.on_snapshot(self, op.snapshot_id, content, installed=True)
+        else:
+            assert isinstance(op, SnapshotAbort), op
+            self.log.abort_snapshot(op.snapshot_id)
 
     def flush_log(self) -> int:
         self._count_step()
@@ -201,6 +215,7 @@ class SimCluster:
         timing: Timing = Timing(),
         injected_bugs: frozenset[InjectedBug] = frozenset(),
         disabled_invariants: frozenset[str] = frozenset(),
+        snapshot_every_offsets: int = 0,
     ) -> None:
         self.seed = seed
         self.spec = spec
@@ -211,6 +226,9 @@ class SimCluster:
         self.fault_rng = random.Random(f"{seed}/faults")
         self.workload_rng = random.Random(f"{seed}/workload")
         self.poll_jitter_rng = random.Random(f"{seed}/poll-jitter")
+        self.snapshot_rng = random.Random(f"{seed}/snapshots")
+        # 0: no snapshots. Else each node snapshots once its HW moved this far past the last one.
+        self.snapshot_every_offsets = snapshot_every_offsets
         self.codec = WireBatchCodec()
         voter_ids = list(range(1, spec.voters + 1))
         self.config = QuorumConfig(
@@ -289,6 +307,14 @@ class SimCluster:
                 self.faults["crash-mid-ready"] += 1
                 self.crash(node, reason="mid-ready")
                 return
+            except InvariantViolation:
+                raise
+            except Exception as exc:
+                # The core asked for something no disk can do (a non-boundary truncation, an
+                # out-of-order snapshot chunk, ...).
+                raise InvariantViolation(
+                    "ReadyContract", f"{node.name}: {type(exc).__name__}: {exc}"
+                ) from exc
             self._observe(node, ready)
             if node.raft is None:
                 return
@@ -298,6 +324,11 @@ class SimCluster:
             ready = self.call(node, lambda r, e=event: r.handle(e, now))
         self.checker.after_step(node, now)
         self._arm_timer(node, ready.deadline_ms)
+        if self.snapshot_every_offsets:
+            hw = node.raft.high_watermark if node.raft is not None else None
+            if hw is not None and hw - node.snapshot_offset >= self.snapshot_every_offsets:
+                node.snapshot_offset = hw  # one attempt per interval
+                self.scheduler.after(0, self._take_snapshot, (node.index, node.incarnation))
 
     def call(self, node: SimNode, fn: Any) -> Ready:
         raft = node.raft
@@ -381,7 +412,27 @@ class SimCluster:
                 response,
                 records=node.log.read(read.start_offset, read.max_bytes, read.end_offset_limit),
             )
+        elif isinstance(response, FetchSnapshotResponse) and isinstance(
+            response.data, SnapshotRead
+        ):
+            response = self._read_snapshot(node, response, response.data)
         self.network.send(node.index, src, ("resp", request_id, response))
+
+    def _read_snapshot(
+        self, node: SimNode, response: FetchSnapshotResponse, read: SnapshotRead
+    ) -> FetchSnapshotResponse:
+        found = node.log.read_snapshot(read.snapshot_id, read.position, read.max_bytes)
+        if found is None:
+            return replace(response, data=b"", partition_error_code=ErrorCode.SNAPSHOT_NOT_FOUND)
+        data, size = found
+        if read.position >= size:
+            return replace(
+                response,
+                data=b"",
+                size=size,
+                partition_error_code=ErrorCode.POSITION_OUT_OF_RANGE,
+            )
+        return replace(response, data=data, size=size)
 
     def _route(self, message: OutboundRequest) -> int:
         """Node index of a destination: by port (bootstrap servers too), else by replica id."""
@@ -440,7 +491,12 @@ class SimCluster:
         for batch in node.log.batches:
             if not history or batch.info.epoch > history[-1][0]:
                 history.append((batch.info.epoch, batch.info.base_offset))
-        log_state = LogState(end_offset=node.log.end_offset, epoch_history=tuple(history))
+        log_state = LogState(
+            log_start_offset=node.log.log_start_offset,
+            end_offset=node.log.end_offset,
+            epoch_history=tuple(history),
+            latest_snapshot_id=node.log.latest_snapshot_id,
+        )
         now = self.scheduler.now_ms
         rng = random.Random(f"{self.seed}/node/{node.index}/{node.incarnation}")
         self.note(f"{node.name} start #{node.incarnation} log_end={node.log.end_offset}")
@@ -480,6 +536,7 @@ class SimCluster:
         self.note(f"{node.name} wipe")
         node.log.wipe()
         node.store.wipe()
+        node.snapshot_offset = 0
         self.checker.on_wipe(node)
 
     def shutdown(self, node: SimNode) -> None:
@@ -497,6 +554,34 @@ class SimCluster:
             return
         node.log.flush()  # a clean stop loses nothing
         self.crash(node, reason="graceful")
+
+    def _take_snapshot(self, arg: tuple[int, int]) -> None:
+        """Snapshot committed, durable data at a batch boundary (Kafka snapshots every so many
+        committed records), sometimes deleting the log below it; tell the core."""
+        index, incarnation = arg
+        node = self.nodes[index]
+        raft = node.raft
+        if raft is None or node.incarnation != incarnation or raft.high_watermark is None:
+            return
+        log = node.log
+        if log.durable_tail:
+            return  # an unflushed truncation is pending
+        limit = min(raft.high_watermark, log.durable_end_offset)
+        end = None
+        epoch = 0
+        for batch in reversed(log.batches):
+            if batch.info.last_offset < limit:
+                end, epoch = batch.info.last_offset + 1, batch.info.epoch
+                break
+        latest = log.latest_snapshot_id
+        if end is None or end <= log.log_start_offset or (latest and end <= latest.offset):
+            return
+        snapshot_id = log.create_snapshot(end, epoch, self.snapshot_rng.random() < 0.7)
+        self.faults["snapshots"] += 1
+        content = log.snapshots[snapshot_id]
+        self.checker.on_snapshot(node, snapshot_id, content, installed=False)
+        self.note(f"{node.name} snapshot {snapshot_id.offset}-{snapshot_id.epoch}")
+        self._feed(node, SnapshotCreated(snapshot_id, log.log_start_offset))
 
     def arm_mid_ready_crash(self, node: SimNode, steps: int) -> None:
         """Crash the node after `steps` more ordered Ready steps (0: before the next one)."""

@@ -10,6 +10,15 @@ the unflushed tail (appends and truncations since the last flush) is lost. `wipe
 everything. Batches are whole record batch v2 byte strings with their parsed `BatchInfo`; reads
 (`read`, resolving the core's `LogRead`) return whole batches only, like a Kafka segment read.
 
+Snapshots (KIP-630): a snapshot's content here is the concatenation of every committed batch below
+its end offset (so the invariants can compare it byte for byte with the committed log, and the
+workload can read the counter back). `create_snapshot` writes one from the local log (atomically
+and durably, like Kafka's fsync + rename) and may delete the log prefix below it, moving
+`log_start_offset`; a follower downloads one chunk by chunk into a volatile `partial` (lost on a
+crash, like a `.part` file removed at start-up) and `install_snapshot` makes it durable and drops
+the whole log (log start = log end = the snapshot's end offset). The log start only ever moves to a
+snapshot's end offset, so a snapshot exists at every non-zero log start.
+
 The quorum-state store (`SimQuorumStore`) is written atomically and durably (Kafka writes a temp
 file, fsyncs and renames), so it survives crashes; only `wipe()` loses it.
 
@@ -23,7 +32,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from kraft.types import BatchInfo, Records
+from kraft.types import BatchInfo, OffsetAndEpoch, Records
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +59,14 @@ class SimLog:
     durable_count: int = 0
     durable_tail: list[StoredBatch] = field(default_factory=list)
     stats: DiskStats = field(default_factory=DiskStats)
+    log_start_offset: int = 0
+    snapshots: dict[OffsetAndEpoch, bytes] = field(default_factory=dict)
+    partial: tuple[OffsetAndEpoch, bytearray] | None = None
 
     # ------------------------------------------------------------------------- queries
     @property
     def end_offset(self) -> int:
-        return self.batches[-1].info.last_offset + 1 if self.batches else 0
+        return self.batches[-1].info.last_offset + 1 if self.batches else self.log_start_offset
 
     @property
     def durable_end_offset(self) -> int:
@@ -62,11 +74,18 @@ class SimLog:
             return self.durable_tail[-1].info.last_offset + 1
         if self.durable_count:
             return self.batches[self.durable_count - 1].info.last_offset + 1
-        return 0
+        return self.log_start_offset
 
     @property
     def last_epoch(self) -> int:
-        return self.batches[-1].info.epoch if self.batches else 0
+        if self.batches:
+            return self.batches[-1].info.epoch
+        latest = self.latest_snapshot_id
+        return latest.epoch if latest is not None else 0
+
+    @property
+    def latest_snapshot_id(self) -> OffsetAndEpoch | None:
+        return max(self.snapshots, key=lambda s: s.offset) if self.snapshots else None
 
     def durable_batches(self) -> list[StoredBatch]:
         return self.batches[: self.durable_count] + self.durable_tail
@@ -141,10 +160,88 @@ class SimLog:
         self.durable_tail = []
         return self.end_offset
 
+    # ------------------------------------------------------------------------- snapshots
+    def snapshot_content(self, end_offset: int) -> bytes | None:
+        """Every batch below `end_offset` (a batch boundary), from the latest snapshot at or below
+        it plus the log; None when the log no longer holds what is needed."""
+        base = b""
+        start = 0
+        for snapshot_id, content in self.snapshots.items():
+            if start < snapshot_id.offset <= end_offset:
+                base, start = content, snapshot_id.offset
+        if start < self.log_start_offset:
+            return None
+        chunks = [base]
+        offset = start
+        for batch in self.batches:
+            if batch.info.base_offset < start:
+                continue
+            if batch.info.last_offset >= end_offset:
+                break
+            assert batch.info.base_offset == offset
+            chunks.append(batch.data)
+            offset = batch.info.last_offset + 1
+        return b"".join(chunks) if offset == end_offset else None
+
+    def create_snapshot(self, end_offset: int, epoch: int, delete_prefix: bool) -> OffsetAndEpoch:
+        """Write snapshot (end_offset, epoch) durably; optionally delete the log below it."""
+        content = self.snapshot_content(end_offset)
+        assert content is not None, f"no data for a snapshot at {end_offset}"
+        snapshot_id = OffsetAndEpoch(end_offset, epoch)
+        self.snapshots[snapshot_id] = content
+        if delete_prefix:
+            assert not self.durable_tail and end_offset <= self.durable_end_offset
+            k = bisect_right(self.base_offsets, end_offset - 1)
+            del self.batches[:k]
+            del self.base_offsets[:k]
+            self.durable_count -= k
+            self.log_start_offset = end_offset
+        return snapshot_id
+
+    def snapshot_chunk(self, snapshot_id: OffsetAndEpoch, position: int, data: bytes) -> None:
+        if position == 0:
+            self.partial = (snapshot_id, bytearray())
+        assert self.partial is not None and self.partial[0] == snapshot_id, (
+            self.partial,
+            snapshot_id,
+        )
+        assert len(self.partial[1]) == position, "snapshot chunk out of order"
+        self.partial[1].extend(data)
+
+    def install_snapshot(self, snapshot_id: OffsetAndEpoch) -> bytes:
+        """fsync + rename the partial download, then drop the whole log; returns the content."""
+        assert self.partial is not None and self.partial[0] == snapshot_id, (
+            self.partial,
+            snapshot_id,
+        )
+        content = bytes(self.partial[1])
+        self.partial = None
+        self.snapshots[snapshot_id] = content
+        self.batches = []
+        self.base_offsets = []
+        self.durable_count = 0
+        self.durable_tail = []
+        self.log_start_offset = snapshot_id.offset
+        return content
+
+    def abort_snapshot(self, snapshot_id: OffsetAndEpoch) -> None:
+        if self.partial is not None and self.partial[0] == snapshot_id:
+            self.partial = None
+
+    def read_snapshot(
+        self, snapshot_id: OffsetAndEpoch, position: int, max_bytes: int
+    ) -> tuple[bytes, int] | None:
+        """(bytes from `position`, total size), or None when there is no such snapshot."""
+        content = self.snapshots.get(snapshot_id)
+        if content is None:
+            return None
+        return content[position : position + max_bytes], len(content)
+
     # ------------------------------------------------------------------------- faults
     def crash(self) -> None:
-        """Lose exactly what was not flushed."""
+        """Lose exactly what was not flushed (and any partial snapshot download)."""
         self.stats.crashes += 1
+        self.partial = None
         durable = self.durable_batches()
         kept = self.durable_count
         self.stats.lost_batches += len(self.batches) - kept
@@ -160,6 +257,9 @@ class SimLog:
         self.base_offsets = []
         self.durable_count = 0
         self.durable_tail = []
+        self.log_start_offset = 0
+        self.snapshots = {}
+        self.partial = None
 
 
 @dataclass(slots=True)

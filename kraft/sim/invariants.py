@@ -34,12 +34,18 @@ Invariants (names are what a failure reports):
   that have an id (never the id-less ones).
 - LeaderAppendOnly: a leader never truncates its log.
 - TruncateAboveHighWatermark: no replica truncates below the high watermark it reported.
+- SnapshotMatchesCommitted: a snapshot (created or installed) is byte for byte the committed
+  batches below its end offset, and its epoch is that of the last of them.
+- LeaderNeverInstallsSnapshot: a leader never loads a snapshot (Kafka's LeaderNeverLoadSnapshot).
 - BatchHeaderMatchesInfo: appended bytes carry the base offset/epoch/size the core claims.
 - CoreCrashed: the core raised (assertions are kept on); reported by the cluster.
+- ReadyContract: a Ready asked the executor for something impossible (truncation inside a batch,
+  a non-contiguous append, an out-of-order snapshot chunk); reported by the cluster.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -55,6 +61,7 @@ from kraft.rpc import (
 )
 from kraft.sim.codec import counter_values
 from kraft.sim.disk import StoredBatch
+from kraft.types import OffsetAndEpoch
 
 if TYPE_CHECKING:
     from kraft.sim.cluster import SimNode
@@ -77,8 +84,11 @@ ALL_INVARIANTS = (
     "DescribeQuorumMembership",
     "LeaderAppendOnly",
     "TruncateAboveHighWatermark",
+    "SnapshotMatchesCommitted",
+    "LeaderNeverInstallsSnapshot",
     "BatchHeaderMatchesInfo",
     "CoreCrashed",
+    "ReadyContract",
     "Liveness",
 )
 # A voter that loses its disk loses its copy of committed records, so a majority may no longer
@@ -107,7 +117,7 @@ class NodeCursor:
 
     high_watermark: int | None = None
     epoch: int = 0
-    checked_batches: int = 0
+    checked_offset: int = 0
     leader_epoch: int | None = None
     completeness_checked: int = 0
     leader_hw_at_start: int | None = None
@@ -124,6 +134,9 @@ class InvariantChecker:
         self.disabled = disabled
         self.committed: list[CommittedBatch] = []
         self.committed_end_offset = 0
+        self.committed_index: dict[int, int] = {}  # base offset -> index in `committed`
+        self.committed_bytes = bytearray()  # the committed batches, concatenated
+        self.committed_bytes_at: dict[int, int] = {0: 0}  # end offset -> bytes up to it
         self.last_counter = 0
         self.leaders_by_epoch: dict[int, int] = {}
         self.cursors: dict[int, NodeCursor] = {}
@@ -144,7 +157,7 @@ class InvariantChecker:
         c = self.cursor(node)
         c.high_watermark = None
         c.epoch = 0
-        c.checked_batches = 0
+        c.checked_offset = 0
         c.leader_epoch = None
         c.completeness_checked = 0
 
@@ -306,31 +319,46 @@ class InvariantChecker:
             )
 
     def _check_committed(self, node: SimNode, c: NodeCursor, hw: int, epoch: int) -> None:
+        """Compare the node's batches below its HW with the committed log, by offset (a log that
+        starts at a snapshot has no batches below its log start: the snapshot was checked)."""
         name = "CommittedPrefixIdentical" if node.is_voter else "ObserverCommittedPrefix"
-        batches = node.log.batches
-        i = c.checked_batches
+        log = node.log
+        batches = log.batches
         committed = self.committed
+        index = self.committed_index
+        i = bisect_left(log.base_offsets, max(c.checked_offset, log.log_start_offset))
         while i < len(batches) and batches[i].info.base_offset < hw:
             mine = batches[i]
-            if i < len(committed):
-                theirs = committed[i].stored
+            j = index.get(mine.info.base_offset)
+            if j is not None:
+                entry = committed[j]
+                theirs = entry.stored
                 if mine.info != theirs.info or mine.data != theirs.data:
                     self.fail(
                         name,
                         f"{node.name} batch {mine.info} below HW {hw} differs from committed "
                         f"{theirs.info}",
                     )
-                if epoch < committed[i].commit_epoch:
-                    committed[i].commit_epoch = epoch
-            else:
+                if epoch < entry.commit_epoch:
+                    entry.commit_epoch = epoch
+            elif mine.info.base_offset == self.committed_end_offset:
                 self._extend_committed(node, mine, epoch)
+            else:
+                self.fail(
+                    name,
+                    f"{node.name} batch {mine.info} below HW {hw} does not line up with the "
+                    f"committed log (committed end {self.committed_end_offset})",
+                )
+            c.checked_offset = mine.info.last_offset + 1
             i += 1
-        c.checked_batches = i
 
     def _extend_committed(self, node: SimNode, batch: StoredBatch, epoch: int) -> None:
         assert batch.info.base_offset == self.committed_end_offset
+        self.committed_index[batch.info.base_offset] = len(self.committed)
         self.committed.append(CommittedBatch(batch, epoch))
         self.committed_end_offset = batch.info.last_offset + 1
+        self.committed_bytes += batch.data
+        self.committed_bytes_at[self.committed_end_offset] = len(self.committed_bytes)
         for value in counter_values(batch.data, batch.info):
             if value != self.last_counter + 1:
                 self.fail(
@@ -349,18 +377,42 @@ class InvariantChecker:
         committed = self.committed
         if c.completeness_checked == len(committed):
             return
-        batches = node.log.batches
+        log = node.log
         for i in range(c.completeness_checked, len(committed)):
             entry = committed[i]
-            if entry.commit_epoch >= epoch:
-                continue
-            if i >= len(batches) or batches[i].info != entry.stored.info:
+            if entry.commit_epoch >= epoch or entry.stored.info.last_offset < log.log_start_offset:
+                continue  # below the log start: held by the (checked) snapshot there
+            k = log.batch_index(entry.stored.info.base_offset)
+            if k is None or log.batches[k].info != entry.stored.info:
                 self.fail(
                     "LeaderCompleteness",
                     f"{node.name} leads epoch {epoch} without batch {entry.stored.info} "
                     f"committed in epoch {entry.commit_epoch}",
                 )
         c.completeness_checked = len(committed)
+
+    def on_snapshot(
+        self, node: SimNode, snapshot_id: OffsetAndEpoch, content: bytes, installed: bool
+    ) -> None:
+        """A snapshot holds exactly the committed batches below its end offset; leaders never
+        install one (Kafka's LeaderNeverLoadSnapshot)."""
+        if installed and node.raft is not None and node.raft.role is RoleName.LEADER:
+            self.fail("LeaderNeverInstallsSnapshot", f"{node.name} installed {snapshot_id}")
+        size = self.committed_bytes_at.get(snapshot_id.offset)
+        if size is None or content != self.committed_bytes[:size]:
+            self.fail(
+                "SnapshotMatchesCommitted",
+                f"{node.name} snapshot {snapshot_id} ({len(content)} bytes) is not the committed "
+                f"log below {snapshot_id.offset} (committed end {self.committed_end_offset})",
+            )
+            return
+        last = self.committed[self.committed_index[_base_of_end(self, snapshot_id.offset)]]
+        if last.stored.info.epoch != snapshot_id.epoch:
+            self.fail(
+                "SnapshotMatchesCommitted",
+                f"{node.name} snapshot {snapshot_id} but the batch ending there has epoch "
+                f"{last.stored.info.epoch}",
+            )
 
     # --------------------------------------------------------------------- periodic
     def check_describe_quorum(
@@ -392,3 +444,9 @@ def epoch_start_offset(node: SimNode, epoch: int) -> int | None:
         if batch.info.epoch == epoch:
             start = batch.info.base_offset
     return start
+
+
+def _base_of_end(checker: InvariantChecker, end_offset: int) -> int:
+    """Base offset of the committed batch that ends at `end_offset`."""
+    i = bisect_left(checker.committed, end_offset, key=lambda b: b.stored.info.last_offset + 1)
+    return checker.committed[i].stored.info.base_offset

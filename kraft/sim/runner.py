@@ -54,12 +54,15 @@ class RunSpec:
     chaos_ms: int = CHAOS_MS_DEFAULT
     liveness_ms: int = LIVENESS_MS_DEFAULT
     timing: str = "kafka"
+    # Snapshot every this many committed offsets per node (0: never).
+    snapshot_every_offsets: int = 0
 
     def replay_command(self) -> str:
         parts = [
             f"bin/kraft sim --seed {self.seed} --scenario {self.scenario}",
             self.cluster.describe(),
             f"--timing {self.timing}",
+            f"--snapshot-every {self.snapshot_every_offsets}",
         ]
         parts += [f"--bug {b.value}" for b in sorted(self.bugs, key=lambda b: b.value)]
         if self.chaos_ms != CHAOS_MS_DEFAULT:
@@ -82,6 +85,7 @@ class RunResult:
     proposed: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     elapsed_s: float = 0.0
+    cpu_s: float = 0.0  # process time: what the seed costs, whatever else the machine runs
     trace_lines: list[str] = field(default_factory=list)
 
     def summary_line(self) -> str:
@@ -103,6 +107,7 @@ def plan(
     chaos_ms: int = CHAOS_MS_DEFAULT,
     liveness_ms: int = LIVENESS_MS_DEFAULT,
     timing: str | None = None,
+    snapshot_every_offsets: int | None = None,
 ) -> RunSpec:
     """Fill in what the caller left open from a Random that depends on the seed only."""
     shape = random.Random(f"{seed}/shape")
@@ -114,6 +119,8 @@ def plan(
         picked_observers = max(picked_observers, 1)
         picked_idless = max(picked_idless, 1)
     picked_timing = shape.choice(("kafka", "kafka", "fast", "linger-no-prevote"))
+    # Drawn last, so adding it did not change the scenario or shape any seed had before.
+    picked_snapshots = shape.choice((0, 0, 10, 25))
     scenario = scenario or picked_scenario
     timing = timing or picked_timing
     assert timing in TIMINGS, timing
@@ -130,6 +137,9 @@ def plan(
         chaos_ms=chaos_ms,
         liveness_ms=liveness_ms,
         timing=timing,
+        snapshot_every_offsets=(
+            picked_snapshots if snapshot_every_offsets is None else snapshot_every_offsets
+        ),
     )
 
 
@@ -139,6 +149,7 @@ class _LivenessReached(Exception):
 
 def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
     started = time.perf_counter()
+    cpu_started = time.process_time()
     scheduler = Scheduler()
     trace = Trace(keep_lines=keep_trace)
     disabled = VOTER_WIPE_RELAXED if spec.scenario == "voter-wipe" else frozenset()
@@ -150,6 +161,7 @@ def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
         timing=TIMINGS[spec.timing],
         injected_bugs=spec.bugs,
         disabled_invariants=disabled,
+        snapshot_every_offsets=spec.snapshot_every_offsets,
     )
     workload = Workload(cluster, cluster.workload_rng)
     result = RunResult(spec=spec, ok=True)
@@ -182,6 +194,7 @@ def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
         }
     )
     result.elapsed_s = time.perf_counter() - started
+    result.cpu_s = time.process_time() - cpu_started
     result.trace_lines = trace.lines
     return result
 
@@ -270,6 +283,7 @@ class Summary:
     scenarios: Counter[str] = field(default_factory=Counter)
     events: int = 0
     elapsed_s: float = 0.0
+    cpu_s: float = 0.0
 
     def add(self, result: RunResult) -> None:
         self.seeds += 1
@@ -279,12 +293,14 @@ class Summary:
         self.faults.update(result.faults)
         self.scenarios[result.spec.scenario] += 1
         self.events += result.events
+        self.cpu_s += result.cpu_s
 
     def line(self) -> str:
         faults = ", ".join(f"{k}={v}" for k, v in sorted(self.faults.items()))
         return (
             f"seeds={self.seeds} passed={self.passed} failed={len(self.failures)} "
-            f"time={self.elapsed_s:.1f}s events={self.events} faults: {faults}"
+            f"time={self.elapsed_s:.1f}s cpu={self.cpu_s:.1f}s events={self.events} "
+            f"faults: {faults}"
         )
 
 

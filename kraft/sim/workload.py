@@ -16,6 +16,8 @@ from kraft.node import ProposeError
 from kraft.sim.cluster import SimCluster
 from kraft.sim.codec import counter_values, encode_counter
 from kraft.sim.disk import SimLog
+from kraft.types import BatchInfo
+from wire.records import iter_batches
 
 
 class Workload:
@@ -51,9 +53,25 @@ class Workload:
 
 
 def last_counter_value(log: SimLog) -> int:
-    """The last counter value in the log (0 for none)."""
+    """The last counter value in the log, or in its latest snapshot (0 for none)."""
     for batch in reversed(log.batches):
         values = counter_values(batch.data, batch.info)
         if values:
             return values[-1]
-    return 0
+    latest = log.latest_snapshot_id
+    if latest is None:
+        return 0
+    content = log.snapshots[latest]
+    last = 0
+    for pos, header in iter_batches(content):
+        if not header.is_control:
+            data = content[pos : pos + header.size_bytes]
+            info = BatchInfo(
+                header.base_offset,
+                header.last_offset,
+                header.partition_leader_epoch,
+                header.size_bytes,
+                False,
+            )
+            last = counter_values(data, info)[-1]
+    return last

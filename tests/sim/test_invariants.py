@@ -240,3 +240,23 @@ def test_truncation_rules() -> None:
     checker.on_truncate(a, 2)  # at the HW (and at the log end): fine
     a.raft.role = RoleName.LEADER
     expect("LeaderAppendOnly", checker.on_truncate, a, 1)
+
+
+def test_snapshots_must_hold_exactly_the_committed_prefix() -> None:
+    from kraft.types import OffsetAndEpoch
+
+    checker, (a, b, _) = cluster()
+    append(a, 1, None)
+    append(a, 1, [1])
+    a.raft.high_watermark = 2
+    checker.after_step(a, 0)
+    good = a.log.snapshot_content(2)
+    assert good is not None
+    checker.on_snapshot(a, OffsetAndEpoch(2, 1), good, installed=False)
+    expect(
+        "SnapshotMatchesCommitted", checker.on_snapshot, b, OffsetAndEpoch(2, 1), good[:-1], True
+    )
+    expect("SnapshotMatchesCommitted", checker.on_snapshot, b, OffsetAndEpoch(2, 7), good, True)
+    expect("SnapshotMatchesCommitted", checker.on_snapshot, b, OffsetAndEpoch(5, 1), good, True)
+    b.raft.role = RoleName.LEADER
+    expect("LeaderNeverInstallsSnapshot", checker.on_snapshot, b, OffsetAndEpoch(2, 1), good, True)

@@ -208,3 +208,46 @@ def test_wipe_loses_log_and_quorum_state() -> None:
     log.wipe()
     store.wipe()
     assert log.end_offset == 0 and log.durable_end_offset == 0 and store.state is None
+
+
+# ------------------------------------------------------------------------------ snapshots
+def test_snapshot_with_prefix_deletion_survives_a_crash() -> None:
+    from kraft.types import OffsetAndEpoch
+
+    log = log_with(1, 2, 3)  # 0, 1-2, 3-5
+    log.flush()
+    content = b"".join(b.data for b in log.batches[:2])
+    snapshot_id = log.create_snapshot(3, 1, delete_prefix=True)
+    assert snapshot_id == OffsetAndEpoch(3, 1)
+    assert log.snapshots[snapshot_id] == content
+    assert log.log_start_offset == 3 and [b.info.base_offset for b in log.batches] == [3]
+    assert log.read(0, 100, 100) is None  # below the log start: the core answers a snapshot id
+    log.crash()
+    assert (
+        log.log_start_offset == 3 and log.end_offset == 6 and log.latest_snapshot_id == snapshot_id
+    )
+    # A later snapshot extends the earlier one's content with the log's batches.
+    later = log.create_snapshot(6, 1, delete_prefix=False)
+    assert log.snapshots[later] == content + log.batches[0].data
+    assert log.read_snapshot(later, 2, 3) == (log.snapshots[later][2:5], len(log.snapshots[later]))
+    assert log.read_snapshot(OffsetAndEpoch(9, 9), 0, 10) is None
+
+
+def test_snapshot_download_is_volatile_until_installed() -> None:
+    from kraft.types import OffsetAndEpoch
+
+    log = log_with(1, 1)
+    log.flush()
+    sid = OffsetAndEpoch(10, 3)
+    log.snapshot_chunk(sid, 0, b"abc")
+    log.crash()  # the .part file is gone
+    assert log.partial is None
+    log.snapshot_chunk(sid, 0, b"abc")
+    log.snapshot_chunk(sid, 3, b"def")
+    assert log.install_snapshot(sid) == b"abcdef"
+    assert log.batches == [] and log.log_start_offset == log.end_offset == 10
+    assert log.durable_end_offset == 10 and log.last_epoch == 3
+    log.crash()
+    assert log.end_offset == 10 and log.snapshots[sid] == b"abcdef"
+    log.wipe()
+    assert log.end_offset == 0 and not log.snapshots

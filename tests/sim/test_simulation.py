@@ -12,9 +12,10 @@ from kraft.sim.cluster import ClusterSpec
 from kraft.sim.runner import RunSpec, Summary, plan, run, run_many
 from kraft.sim.scenarios import SCENARIOS
 
-# The CI budget: this many seeds, in this much wall time (the issue asks >= 500 in < 3 min).
+# The CI budget: >= 500 seeds in < 3 min on 2 cores, i.e. about 0.3 s of CPU per seed. CPU time is
+# asserted (wall time on a shared machine measures the neighbours, not the simulator).
 CI_SEEDS = 500
-CI_SECONDS_MAX = 150.0
+CI_CPU_SECONDS_PER_SEED_MAX = 0.3
 CI_JOBS = 2
 # Seeds an injected bug may take before the simulator must have reported it.
 BUG_SEEDS_MAX = 200
@@ -61,6 +62,7 @@ def test_replay_command_reproduces_the_run() -> None:
         observers=args.observers,
         idless=args.idless,
         timing=args.timing,
+        snapshot_every_offsets=args.snapshot_every,
     )
     assert replayed == spec
     assert run(replayed).trace_hash == run(spec).trace_hash
@@ -76,7 +78,7 @@ def test_ci_seed_range_passes_within_budget() -> None:
     replays = "\n".join(f.summary_line() for f in summary.failures)
     assert not summary.failures, f"{summary.line()}\n{replays}"
     assert set(summary.scenarios) == set(SCENARIOS)
-    assert summary.elapsed_s < CI_SECONDS_MAX, summary.line()
+    assert summary.cpu_s < CI_SEEDS * CI_CPU_SECONDS_PER_SEED_MAX, summary.line()
     # The fault mix really happened.
     for fault in (
         "kill",
