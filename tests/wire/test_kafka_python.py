@@ -170,3 +170,14 @@ def test_response_frames_match(case: tuple[type[Message], Any, int]) -> None:
     kp.with_header(correlation_id=78)
     theirs = bytes(kp.encode(header=True, framed=True))  # version set at construction
     assert theirs == headers.encode_response(ours_cls.API_KEY, version, 78, ours_cls())
+
+
+def test_kafka_python_reads_our_unsupported_api_versions_answer() -> None:
+    """KIP-511 fallback: a v4 client parses our v0-format UNSUPPORTED_VERSION body and header."""
+    from kafka.protocol.metadata.api_versions import ApiVersionsResponse
+
+    frame = headers.api_versions_unsupported_response(42)
+    parsed = ApiVersionsResponse.decode(frame, version=4, header=True, framed=True)
+    assert parsed.header.correlation_id == 42
+    assert parsed.error_code == 35
+    assert [(a.api_key, a.min_version, a.max_version) for a in parsed.api_keys] == [(18, 0, 4)]
