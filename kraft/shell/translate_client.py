@@ -23,6 +23,7 @@ from kraft.shell.translate import (
     NO_OFFSET,
     OUTBOUND_VERSIONS,
     VOTE_KEY,
+    directory_or_none,
     directory_or_zero,
     none_if_negative,
     our_partition,
@@ -307,7 +308,41 @@ def response_to_core(api_key: int, version: int, body: Any) -> rpc.Response:
             data=part.unaligned_records or b"",
             node_endpoints=endpoints,
         )
+    if api_key == DESCRIBE_QUORUM_KEY:
+        return _describe_quorum_to_core(version, body)
     raise DecodeError(f"unexpected answer for api key {api_key}")
+
+
+def _describe_quorum_to_core(version: int, body: Any) -> rpc.DescribeQuorumResponse:
+    part = our_partition(body.topics) if body.topics else None
+    if body.error_code != ErrorCode.NONE or part is None:
+        code = body.error_code if body.error_code != ErrorCode.NONE else ErrorCode.INVALID_REQUEST
+        return rpc.DescribeQuorumResponse(error_code=_code(code))
+
+    def replica(state: Any) -> rpc.ReplicaDescription:
+        return rpc.ReplicaDescription(
+            replica_id=state.replica_id,
+            directory_id=directory_or_none(state.replica_directory_id),
+            log_end_offset=none_if_negative(state.log_end_offset),
+            last_fetch_timestamp_ms=none_if_negative(state.last_fetch_timestamp),
+            last_caught_up_timestamp_ms=none_if_negative(state.last_caught_up_timestamp),
+        )
+
+    leader_id, leader_epoch = _leader_and_epoch(part.leader_id, part.leader_epoch)
+    return rpc.DescribeQuorumResponse(
+        error_code=ErrorCode.NONE,
+        partition_error_code=_code(part.error_code),
+        leader_id=leader_id,
+        leader_epoch=leader_epoch,
+        high_watermark=none_if_negative(part.high_watermark),
+        voters=tuple(replica(v) for v in part.current_voters),
+        observers=tuple(replica(o) for o in part.observers),
+        nodes={
+            node.node_id: Endpoint(node.listeners[0].host, node.listeners[0].port)
+            for node in body.nodes
+            if node.listeners
+        },
+    )
 
 
 def _one_fetch_partition(body: fe.FetchResponse) -> Any:

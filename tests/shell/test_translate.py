@@ -202,3 +202,18 @@ def test_describe_quorum_response_v2_nodes() -> None:
     assert partition.high_watermark == -1
     assert [v.log_end_offset for v in partition.current_voters] == [10, -1]
     assert decoded.nodes[0].listeners[0].name == LISTENER
+
+
+def test_describe_quorum_answer_roundtrip_client_side() -> None:
+    response = rpc.DescribeQuorumResponse(
+        error_code=ErrorCode.NONE,
+        leader_id=1,
+        leader_epoch=2,
+        high_watermark=40,
+        voters=(rpc.ReplicaDescription(1, None, 41, 5, 5),),
+        observers=(rpc.ReplicaDescription(4, None, None, None, None),),
+        nodes={1: Endpoint("h", 9092)},
+    )
+    body = translate.response_to_wire(55, 2, response, b"", listener_name=LISTENER)
+    wire_body = through_wire(55, 2, body, response=True)
+    assert translate_client.response_to_core(55, 2, wire_body) == response
