@@ -4,9 +4,11 @@ It owns the output being built for the current call: every state change, log ope
 goes through `persist_state`, `append`, `truncate`, `send_request` and `respond`, and `finish` turns
 them into a `Ready`, deciding which messages may leave before persistence:
 
-- if this call produced neither an election state to persist nor a log flush, everything may go now;
-- otherwise only messages marked `early` go now (the leader's Fetch answers when it appended nothing
-  in this call, DescribeQuorum answers); all others wait for the persistence steps of this Ready.
+- with an election state to persist, every message waits for it (send_after_persist);
+- otherwise messages marked `early` (answers that do not depend on our own durability: the leader's
+  Fetch answers, DescribeQuorum) go now, or right after this call's appends when they read the log
+  (send_after_append: the leader serves its followers before its own fsync, as upstream);
+- other messages go now unless this call flushes the log, then after the flush.
 
 So a granted vote, a candidacy (Vote requests), BeginQuorumEpoch of a new leader, and a voter's next
 Fetch after an append all leave only after the state / data they reveal is durable.
@@ -196,19 +198,25 @@ class Core:
             shutdown_complete=out.shutdown_complete,
             deadline_ms=deadline_ms,
         )
-        must_wait = out.election_state is not None or out.flush
         for pending in out.messages:
-            early = pending.early
             message = pending.message
-            if early and out.log_ops and isinstance(message, OutboundResponse):
-                # A log read must see this call's appends: the executor applies them first.
-                early = not isinstance(getattr(message.response, "records", None), LogRead)
-            # Requests always reveal our state (epoch, vote, log end): never before persistence.
-            assert not (must_wait and early and isinstance(message, OutboundRequest)), message
-            if must_wait and not early:
-                ready.send_after_persist.append(pending.message)
+            reads_log = isinstance(message, OutboundResponse) and isinstance(
+                getattr(message.response, "records", None), LogRead
+            )
+            if out.election_state is not None:
+                # Nothing reveals a new epoch, vote or leadership before it is durable (a leader
+                # that crashed before persisting could otherwise lead the same epoch twice).
+                ready.send_after_persist.append(message)
+            elif pending.early and reads_log and out.log_ops:
+                # A leader's log read must see this call's appends, but need not wait for its own
+                # fsync (its end offset counts toward the HW only once flushed): overlap the
+                # followers' fsync with ours.
+                ready.send_after_append.append(message)
+            elif pending.early or not out.flush:
+                ready.send_now.append(message)
             else:
-                ready.send_now.append(pending.message)
+                # Requests always reveal our state (log end, epoch): never before the flush.
+                ready.send_after_persist.append(message)
         hw = self.high_watermark()
         if hw is not None and (
             self.reported_high_watermark is None or hw > self.reported_high_watermark

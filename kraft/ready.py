@@ -17,8 +17,10 @@ Persistence contract (asserted by the core, relied upon by every executor):
    follower only sends its next Fetch (whose FetchOffset the leader may count toward the HW) after
    the flush.
 4. `send_now` may leave immediately, before any of the above (leader Fetch answers, Fetch requests
-   of a non-flushing observer, DescribeQuorum answers, ...). `OutboundResponse`s whose inbound
-   connection is gone are dropped by the executor.
+   of a non-flushing observer, DescribeQuorum answers, ...); `send_after_append` leaves after the
+   log ops and before the fsync (a leader's Fetch answers that read this Ready's appends: followers
+   fsync while the leader does). `OutboundResponse`s whose inbound connection is gone are dropped
+   by the executor.
 5. An executor finishes a Ready (in the order of `ordered_steps`) before it feeds the next event,
    and feeds the feedback events (`feedback_events`) as the next events.
 
@@ -192,6 +194,8 @@ class Ready:
     log_ops: list[LogOp] = field(default_factory=list)
     flush: bool = False
     send_now: list[Outbound] = field(default_factory=list)
+    # After the election state and the log ops, before the fsync (leader log reads).
+    send_after_append: list[Outbound] = field(default_factory=list)
     send_after_persist: list[Outbound] = field(default_factory=list)
     # New high watermark when it moved in this call (never backwards).
     high_watermark: int | None = None
@@ -205,12 +209,17 @@ class Ready:
     # Call poll() again no later than this (absolute, ms).
     deadline_ms: int = 0
 
+    def messages(self) -> list[Outbound]:
+        """Every message of this Ready, in sending order (for inspection, not for execution)."""
+        return self.send_now + self.send_after_append + self.send_after_persist
+
     def is_empty(self) -> bool:
         return (
             self.election_state is None
             and not self.log_ops
             and not self.flush
             and not self.send_now
+            and not self.send_after_append
             and not self.send_after_persist
         )
 
@@ -240,11 +249,13 @@ Step = SendStep | PersistElectionStateStep | LogOpStep | FlushStep
 
 
 def ordered_steps(ready: Ready) -> list[Step]:
-    """The one legal execution order: send_now → election state → log ops → fsync → the rest."""
+    """The one legal execution order: send_now → election state → log ops → send_after_append →
+    fsync → send_after_persist."""
     steps: list[Step] = [SendStep(m) for m in ready.send_now]
     if ready.election_state is not None:
         steps.append(PersistElectionStateStep(ready.election_state))
     steps.extend(LogOpStep(op) for op in ready.log_ops)
+    steps.extend(SendStep(m) for m in ready.send_after_append)
     if ready.flush:
         steps.append(FlushStep())
     steps.extend(SendStep(m) for m in ready.send_after_persist)

@@ -82,7 +82,7 @@ class Driver:
     def answer(self, request: Request) -> Response:
         """Send a request and return the response emitted for it (now or after persist)."""
         ready, inbound_id = self.request(request)
-        for message in ready.send_now + ready.send_after_persist:
+        for message in ready.messages():
             if isinstance(message, OutboundResponse) and message.inbound_id == inbound_id:
                 return message.response
         raise AssertionError(f"no response in {ready}")
@@ -94,7 +94,7 @@ class Driver:
         """Every outbound request emitted so far (optionally of one request type)."""
         out = []
         for ready in self.readies:
-            for message in ready.send_now + ready.send_after_persist:
+            for message in ready.messages():
                 if isinstance(message, OutboundRequest) and (
                     kind is None or isinstance(message.request, kind)
                 ):

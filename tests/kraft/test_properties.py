@@ -143,7 +143,7 @@ def test_any_event_sequence_is_handled(
         else:
             driver.node.propose([payload], driver.now_ms)  # type: ignore[list-item]
             continue
-        for message in ready.send_now + ready.send_after_persist:
+        for message in ready.messages():
             if isinstance(message, OutboundResponse):
                 assert message.inbound_id not in answered
                 answered.add(message.inbound_id)

@@ -186,13 +186,12 @@ def test_long_poll_parks_until_data_or_max_wait() -> None:
     driver = leader_with_data()
     driver.answer(fetch(2, 1, 3, 1))  # voter 2 caught up
     ready, inbound_id = driver.request(fetch(2, 1, 3, 1, max_wait_ms=500, high_watermark=3))
-    assert not any(
-        isinstance(m, OutboundResponse) for m in ready.send_now + ready.send_after_persist
-    )
+    assert not any(isinstance(m, OutboundResponse) for m in ready.messages())
     # New data completes it (after the append is applied).
     driver.node.propose([b"c"], driver.now_ms)
     ready = driver.advance(25)
-    answered = [m for m in ready.send_after_persist if isinstance(m, OutboundResponse)]
+    # It leaves after the append is applied but before the leader's own fsync.
+    answered = [m for m in ready.send_after_append if isinstance(m, OutboundResponse)]
     assert [m.inbound_id for m in answered] == [inbound_id]
     assert answered[0].response.records == LogRead(3, 1 << 20, 4)  # type: ignore[union-attr]
     # An idle long-poll expires empty.

@@ -50,7 +50,7 @@ def test_standard_vote_granted_once_per_epoch_and_persisted_before_the_response(
     assert not granted(driver.answer(vote(3, epoch=1)))
     again, _ = driver.request(vote(2, epoch=1))
     assert again.election_state is None
-    assert granted((again.send_now + again.send_after_persist)[0].response)  # type: ignore[union-attr]
+    assert granted((again.messages())[0].response)  # type: ignore[union-attr]
     assert driver.node.role is RoleName.VOTED
 
 
@@ -99,7 +99,7 @@ def test_request_validation_errors() -> None:
 def test_pre_vote_is_granted_without_persisting_a_vote() -> None:
     driver = Driver(local_id=1)
     ready, _ = driver.request(vote(2, epoch=0, pre_vote=True))
-    assert granted((ready.send_now + ready.send_after_persist)[0].response)  # type: ignore[union-attr]
+    assert granted((ready.messages())[0].response)  # type: ignore[union-attr]
     assert ready.election_state is None
     assert driver.node.role is RoleName.UNATTACHED
     # And a pre-vote does not use up the real vote.
