@@ -151,7 +151,7 @@ def test_executor_that_sends_before_persisting_is_caught(monkeypatch: pytest.Mon
     from kraft.sim import cluster as cluster_module
 
     def sends_first(ready: ready_module.Ready, executor: ready_module.SyncExecutor) -> list:
-        early = ready_module.Ready(send_now=ready.send_now + ready.send_after_persist)
+        early = ready_module.Ready(send_now=ready.messages())
         late = ready_module.Ready(
             election_state=ready.election_state, log_ops=ready.log_ops, flush=ready.flush
         )
