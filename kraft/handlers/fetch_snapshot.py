@@ -91,6 +91,10 @@ def handle_fetch_snapshot_request(
 
 # ---------------------------------------------------------------------------- follower side
 def start_snapshot_download(core: Core, snapshot_id: OffsetAndEpoch) -> None:
+    if snapshot_id.offset < (core.known_high_watermark or 0):
+        # A snapshot below what we know is committed cannot be what the leader means: ignore it
+        # rather than move our log end below our HW.
+        return
     current = core.snapshot_download
     if current is not None and current.snapshot_id == snapshot_id:
         return

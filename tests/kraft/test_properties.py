@@ -14,6 +14,8 @@ from kraft.rpc import (
     EndQuorumEpochRequest,
     FetchRequest,
     FetchResponse,
+    FetchSnapshotRequest,
+    FetchSnapshotResponse,
     VoteRequest,
     VoteResponse,
 )
@@ -111,15 +113,39 @@ responses = st.one_of(
     ),
 )
 
+snapshot_responses = st.builds(
+    FetchSnapshotResponse,
+    error_code=st.just(ErrorCode.NONE),
+    partition_error_code=st.sampled_from(
+        [ErrorCode.NONE, ErrorCode.SNAPSHOT_NOT_FOUND, ErrorCode.POSITION_OUT_OF_RANGE]
+    ),
+    snapshot_id=st.none() | st.builds(OffsetAndEpoch, st.integers(0, 6), st.integers(0, 4)),
+    current_leader=st.none() | leaders,
+    size=st.integers(0, 8),
+    position=st.integers(0, 8),
+    data=st.binary(max_size=4),
+)
+responses = responses | snapshot_responses
+
 actions = st.lists(
     st.one_of(
         st.tuples(st.just("request"), requests),
-        st.tuples(st.just("response"), responses),
+        st.tuples(st.just("response"), st.lists(responses, min_size=1, max_size=6)),
         st.tuples(st.just("time"), st.integers(0, 1500)),
         st.tuples(st.just("propose"), st.just(b"v")),
     ),
     max_size=40,
 )
+
+
+def _answers(request: object, response: object) -> bool:
+    pairs = {
+        VoteRequest: VoteResponse,
+        BeginQuorumEpochRequest: BeginQuorumEpochResponse,
+        FetchRequest: FetchResponse,
+        FetchSnapshotRequest: FetchSnapshotResponse,
+    }
+    return isinstance(response, pairs.get(type(request), type(None)))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -137,7 +163,11 @@ def test_any_event_sequence_is_handled(
             outstanding = driver.sent()
             if not outstanding:
                 continue
-            ready = driver.respond(outstanding[-1].request_id, payload)  # type: ignore[arg-type]
+            # Answer a recent request, with a response of the matching kind when there is one.
+            target = outstanding[-1 - (len(payload) % min(3, len(outstanding)))]  # type: ignore[arg-type]
+            matching = [r for r in payload if _answers(target.request, r)]  # type: ignore[attr-defined]
+            response = matching[0] if matching else payload[0]  # type: ignore[index]
+            ready = driver.respond(target.request_id, response)
         elif kind == "time":
             ready = driver.advance(payload)  # type: ignore[arg-type]
         else:
