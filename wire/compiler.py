@@ -1,14 +1,16 @@
 """Compile a message class at one version into a cached reader/writer pair.
 
-For (struct class, version, flexible) the compiler walks the class's `FieldSpec`s once and builds:
+For (struct class, version, flexible) the compiler walks the class's `FieldSpec`s once and emits
+the source of two straight-line functions (compiled with `exec`, like construct's `.compile()`):
 
-- a list of read steps: runs of consecutive fixed-width fields become ONE `struct.Struct` unpack,
-  every other present field one primitive/array/nested reader (from `wire.primitives`, the single
-  type dispatch); in flexible versions a final tagged section (`wire.tagged`);
-- the mirror list of write steps, plus the absent-field check: a non-ignorable field holding a
+- read: runs of consecutive fixed-width fields become ONE `struct.Struct` unpack, every other
+  present field one call to a primitive/array/nested reader (from `wire.primitives`, the single
+  type dispatch); in flexible versions a final tagged section (`wire.tagged`); then one call of
+  the dataclass constructor, so callers only ever see dataclasses;
+- write: the mirror image, plus the absent-field check: a non-ignorable field holding a
   non-default value at a version that lacks it is an `EncodeError` (as in Kafka's generator).
 
-Decoding builds keyword arguments and calls the dataclass, so callers only ever see dataclasses.
+The generated code holds no encoding rule of its own: it only sequences the codecs above.
 Errors: any failure inside a field's reader becomes one `DecodeError` naming the dotted field path
 (`topics[].partitions[].fetch_offset`) and the byte offset where that field started.
 Codecs are cached per (class, version): compile once, reuse for every frame. Nested structs are
