@@ -17,11 +17,14 @@ a hostile length (negative, or larger than the frame) costs nothing. Readers rai
 (or a low-level exception the compiler turns into one, attributed to the field).
 
 Design note (deviation from the architecture card, which names construct for this layer): the
-codec is built directly on `struct`. Reasons: construct's interpreted parsing is several times
-slower than `struct` on the Fetch/Vote hot path, its compiled mode does not cover the custom
-adapters tagged sections need, and its errors do not carry the byte offset and dotted field path
-that `kraft decode` must print. The card's properties are kept: one declaration per message, one
-place per encoding rule (this module and `wire.tagged`), cached compiled codecs (`wire.compiler`).
+codec is built directly on `struct`. Measured on a VoteRequest v2 body (process time, one core):
+interpreted construct 30k decodes/s, construct `.compile()` 124k/s *without* the dataclass
+conversion or tagged-field handling, this codec 109k/s *with* both. So speed is a wash against
+compiled construct; the deciding reasons are that construct's compiler does not cover the custom
+adapters a tagged section with preserved unknown tags needs (those would fall back to the slow
+interpreter), and its errors do not carry the byte offset and dotted field path that `kraft decode`
+must print. The card's properties are kept: one declaration per message, one place per encoding
+rule (this module and `wire.tagged`), cached compiled codecs (`wire.compiler`).
 """
 
 from __future__ import annotations
