@@ -423,3 +423,18 @@ def test_snapshot_download_aborts_on_mismatch_or_missing_snapshot(position: int)
     ready = driver.respond(request_id, response)
     assert ready.log_ops == [SnapshotAbort(OffsetAndEpoch(20, 4))]
     assert driver.sent(FetchRequest)[-1].request.fetch_offset == 10  # type: ignore[union-attr]
+
+
+def test_observer_appends_without_fsync_and_fetches_again_at_once() -> None:
+    stored = ElectionState(4, leader_id=2, voters=frozenset({1, 2, 3}))
+    driver = Driver(local_id=None, stored=stored, log=LOG)
+    request_id = driver.sent(FetchRequest)[-1].request_id
+    assert driver.sent(FetchRequest)[-1].request.replica_id == -1  # type: ignore[union-attr]
+    ready = driver.respond(
+        request_id,
+        FetchResponse(
+            ErrorCode.NONE, current_leader=LeaderAndEpoch(2, 4), records=make_records(10, 4, [b"z"])
+        ),
+    )
+    assert isinstance(ready.log_ops[0], LogAppend) and not ready.flush
+    assert any(isinstance(getattr(m, "request", None), FetchRequest) for m in ready.send_now)
