@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wire.records as records
 from kraft.cli import main
+from kraft.cli.decode import decode_frame, expand_records
 from wire import headers
+from wire.errors import DecodeError, UnsupportedVersionError
 from wire.messages.fetch import FetchResponse
 from wire.messages.vote import VoteRequest
 
@@ -99,3 +104,18 @@ def test_bad_frame_is_reported_and_the_others_still_decoded(
 
 def test_response_needs_key_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["decode", "--response", "00"]) == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=st.binary(max_size=120), framed=st.sampled_from(["auto", "yes", "no"]))
+def test_decode_frame_is_total(raw: bytes, framed: str) -> None:
+    with contextlib.suppress(DecodeError, UnsupportedVersionError):
+        json.dumps(decode_frame(raw, framed, None, None))
+
+
+@settings(max_examples=60, deadline=None)
+@given(garbage=st.binary(max_size=200), cut=st.integers(0, 400))
+def test_records_expansion_never_raises(garbage: bytes, cut: int) -> None:
+    valid = records.build_data_batch(0, 1, 5, [b"a", b"b"])
+    for blob in (garbage, valid[:cut], valid + garbage, garbage[:8] + valid[8:]):
+        json.dumps(expand_records(blob))
