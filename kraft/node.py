@@ -3,15 +3,26 @@ optional local id of KAFKA-12161).
 
 Theory of operation: the node is a deterministic state machine. Time enters only as `now_ms`,
 randomness only through the injected seeded `random.Random`, bytes only as opaque `Records` built
-by the injected `BatchCodec`. Every entry point (`handle`, `poll`, `propose`, `shutdown`) returns a
+by the injected `BatchCodec`. Every entry point (`handle`, `poll`, `shutdown`, `resign`) returns a
 `Ready` (kraft/ready.py) that the executor runs with `ordered_steps`; see ready.py for the
-persistence contract. The same inputs in the same order always give the same outputs.
+persistence contract. `propose` only queues (the next poll drains); `describe_quorum` and
+`consumer_fetch` are pure queries. The same inputs in the same order always give the same outputs.
 
-Start-up: construct, then call `poll(now_ms)` at once; its Ready persists the chosen start state and
-a sole voter starts its election right there.
+Start-up (Kafka's `QuorumState.initialize`, `initial_state` below): construct, then call
+`poll(now_ms)` at once; its Ready persists the chosen start state and a sole voter wins its election
+right there. A stored vote without a local id (or by a non-voter), or stored voters that differ
+from the configuration, raise `ConfigError`.
 
-Roles and transitions: kraft/roles.py; elections and epoch changes: kraft/election.py; leader
-bookkeeping and the high watermark: kraft/quorum.py; per-API handlers: kraft/handlers/.
+Identity: `local_id=None` makes an id-less observer (KAFKA-12161): it is only ever Unattached or
+Follower, fetches with replica id -1 from the leader or any bootstrap server, never votes, and the
+leader keeps nothing for it. An id outside the voter set makes an observer the leader tracks and
+DescribeQuorum lists. Voters vote, stand for election (pre-vote first) and lead.
+
+Where things live: roles and the transition table kraft/roles.py; transitions, timers, elections
+kraft/election.py; leader bookkeeping, high watermark, check-quorum kraft/quorum.py; write path
+kraft/accumulator.py; outbound request ids, timeouts, backoff kraft/requests.py; per-API handlers
+kraft/handlers/ (vote, begin/end_quorum_epoch, fetch, fetch_snapshot, describe_quorum,
+consumer_fetch); shared state and the Ready builder kraft/context.py.
 """
 
 from __future__ import annotations
