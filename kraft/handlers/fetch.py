@@ -35,9 +35,10 @@ from kraft.handlers.common import (
     node_endpoints,
     validate_request,
 )
+from kraft.handlers.fetch_snapshot import maybe_send_fetch_snapshot, start_snapshot_download
 from kraft.log import LogView
 from kraft.roles import RoleName
-from kraft.rpc import FetchRequest, FetchResponse, LogRead
+from kraft.rpc import FetchRequest, FetchResponse, FetchSnapshotRequest, LogRead
 from kraft.types import OffsetAndEpoch, Records, ReplicaAddress
 from wire.errors import ErrorCode
 
@@ -246,9 +247,6 @@ def fetch_destination(core: Core, now_ms: int) -> ReplicaAddress | None:
 
 
 def maybe_send_fetch(core: Core, now_ms: int) -> None:
-    from kraft.handlers.fetch_snapshot import maybe_send_fetch_snapshot
-    from kraft.rpc import FetchSnapshotRequest
-
     if core.requests.any_in_flight(FetchRequest) or core.requests.any_in_flight(
         FetchSnapshotRequest
     ):
@@ -332,8 +330,6 @@ def handle_fetch_response(
     elif response.snapshot_id is not None:
         # Our position is below the leader's log start: download its snapshot (FetchSnapshot)
         # before fetching again (kraft/handlers/fetch_snapshot.py).
-        from kraft.handlers.fetch_snapshot import start_snapshot_download
-
         start_snapshot_download(core, response.snapshot_id)
         return
     elif isinstance(response.records, Records) and response.records.batches:
