@@ -416,8 +416,9 @@ class InvariantChecker:
 
     # --------------------------------------------------------------------- periodic
     def check_describe_quorum(
-        self, node: SimNode, observer_ids: frozenset[int], now_ms: int
+        self, node: SimNode, observer_ids: frozenset[int], now_ms: int, complete: bool = False
     ) -> None:
+        """Voters exactly; observers only with an id, and (`complete`) all of them."""
         raft = node.raft
         if raft is None or raft.role is not RoleName.LEADER:
             return
@@ -427,6 +428,11 @@ class InvariantChecker:
         if voters != set(self.voter_ids):
             self.fail(
                 "DescribeQuorumMembership", f"voters {sorted(voters)} != {sorted(self.voter_ids)}"
+            )
+        if complete and observers != observer_ids:
+            self.fail(
+                "DescribeQuorumMembership",
+                f"observers {sorted(observers)} != observers with an id {sorted(observer_ids)}",
             )
         if not observers <= observer_ids:
             self.fail(

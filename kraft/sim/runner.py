@@ -10,10 +10,11 @@ exactly. `run(spec)` then:
 2. lets the scenario inject faults for `chaos_ms` of virtual time, checking invariants after
    every event;
 3. heals: partitions removed, calm network, every stopped node restarted;
-4. liveness: within `liveness_ms` a leader must exist whose epoch is the highest of every running
-   node, the committed log must grow beyond what it was at the heal, and every running replica
-   (observers included) must reach that heal-time committed offset. The run stops as soon as this
-   holds.
+4. liveness: within `liveness_ms` a leader must exist that every running replica (observers
+   included) follows in its epoch, the committed log must grow beyond what it was at the heal, and
+   every running replica must reach that heal-time committed offset. One long-poll round later the
+   leader's DescribeQuorum must list every observer with an id (and no id-less one). The run stops
+   there.
 
 Any invariant violation, core exception or missed liveness bound fails the run. `RunResult`
 carries the trace hash (blake2b of the deterministic trace), so determinism is checked by running
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 
 from kraft.config import InjectedBug
 from kraft.roles import RoleName
-from kraft.sim.cluster import TIMINGS, ClusterSpec, SimCluster
+from kraft.sim.cluster import TIMINGS, ClusterSpec, SimCluster, SimNode
 from kraft.sim.invariants import VOTER_WIPE_RELAXED, InvariantViolation
 from kraft.sim.scenarios import MIXED, SCENARIO_FUNCTIONS, SCENARIOS, Chaos
 from kraft.sim.scheduler import Scheduler, SchedulerOverflow, Trace
@@ -230,9 +231,22 @@ def _drive(spec: RunSpec, cluster: SimCluster, scheduler: Scheduler, workload: W
     committed_at_heal = cluster.checker.committed_end_offset
 
     def probe(_arg: object) -> None:
-        if liveness_holds(cluster, committed_at_heal):
-            raise _LivenessReached()
+        leader = cluster.current_leader()
+        if leader is not None and liveness_holds(cluster, committed_at_heal):
+            # Everyone follows this leader: within one more long-poll round every observer with
+            # an id has fetched from it, so its DescribeQuorum must list all of them.
+            settle_ms = cluster.config.fetch_max_wait_ms + 2 * LIVENESS_PROBE_MS
+            scheduler.after(settle_ms, final_check, leader)
+            return
         scheduler.after(LIVENESS_PROBE_MS, probe)
+
+    def final_check(leader: SimNode) -> None:
+        if leader.raft is not None and leader is cluster.current_leader():
+            cluster.checker.check_describe_quorum(
+                leader, cluster.observer_ids, scheduler.now_ms, complete=True
+            )
+            raise _LivenessReached()
+        scheduler.after(LIVENESS_PROBE_MS, probe)  # the leader changed meanwhile: start over
 
     scheduler.after(LIVENESS_PROBE_MS, probe)
     scheduler.run_until(chaos_end_ms + spec.liveness_ms)
@@ -253,7 +267,7 @@ def liveness_holds(cluster: SimCluster, committed_at_heal: int) -> bool:
         raft = node.raft
         if raft is None:
             return False
-        if raft.epoch > epoch:
+        if raft.epoch != epoch or raft.leader_id != leader.replica_id:
             return False
         hw = raft.high_watermark
         if hw is None or hw < committed_at_heal:
