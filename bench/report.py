@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+RATIO_TARGET = 5.0
 TARGETS = {
     "throughput": "≥ 200,000 rec/s at 256 B; ≥ 5x PySyncObj",
     "latency": "p99 ≤ 5 ms at 5,000 rec/s, linger 0",
@@ -31,6 +32,12 @@ class Row:
     figure: str
     value: str
     note: str = ""
+    # The issue #6 target this figure is judged by and whether it is met, e.g. "≥ 500: yes".
+    target: str = ""
+
+
+def verdict(target: str, met: bool) -> str:
+    return f"{target}: {'yes' if met else 'NO'}"
 
 
 def fmt_num(value: float | None, digits: int = 0) -> str:
@@ -65,6 +72,7 @@ def ratio_rows(scenarios: dict[str, Any]) -> list[Row]:
                     f"pykraft / PySyncObj at {size} B",
                     f"{ratio:.2f}x",
                     "same run; pykraft fsyncs, PySyncObj does not",
+                    verdict("≥ 5x", ratio >= RATIO_TARGET) if size == "256" else "",
                 )
             )
     return rows
@@ -79,11 +87,12 @@ def markdown(result: dict[str, Any]) -> str:
         f"load average at start {machine['load_avg_at_start']}.",
         f"Command: `{result['command']}`",
         "",
-        "| scenario | figure | value | note |",
-        "|---|---|---|---|",
+        "| scenario | figure | value | target met (issue #6) | note |",
+        "|---|---|---|---|---|",
     ]
     for row in table_rows(result):
-        lines.append(f"| {row.scenario} | {row.figure} | {row.value} | {row.note} |")
+        cells = (row.scenario, row.figure, row.value, row.target, row.note)
+        lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("Targets (issue #6): " + "; ".join(f"{k}: {v}" for k, v in TARGETS.items()) + ".")
     return "\n".join(lines) + "\n"

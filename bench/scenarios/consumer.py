@@ -32,6 +32,7 @@ QUICK_FILL_S = 2.0
 FETCH_MAX_BYTES = 8 * 1024 * 1024
 READ_S_MAX = 300.0
 REPORT_INTERVAL_MS = 1000
+TARGET_RAW_MB_PER_S = 500  # issue #6: a fetch loop served from stored batches
 # The command line for `kraft tail` recommended by the consumers helper ({servers} substituted).
 TAIL_ARGV = (
     "tail",
@@ -165,7 +166,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
 
 
 def rows(figures: dict[str, Any]) -> list[Any]:
-    from bench.report import Row, fmt_num
+    from bench.report import Row, fmt_num, verdict
 
     end = figures["end_offset"]
     size = figures["record_size_bytes"]
@@ -185,5 +186,8 @@ def rows(figures: dict[str, Any]) -> list[Any]:
         if "records_per_s" in figure and name != "kraft_tail":
             note += f"; {fmt_num(figure['records_per_s'])} records/s"
         value = fmt_num(figure[key], 1 if key == "mb_per_s" else 0)
-        out.append(Row("consumer", label, value, note))
+        target = ""
+        if name == "raw_fetch":
+            target = verdict("≥ 500 MB/s", figure["mb_per_s"] >= TARGET_RAW_MB_PER_S)
+        out.append(Row("consumer", label, value, note, target))
     return out

@@ -21,6 +21,7 @@ REPORT_INTERVAL_MS = 100
 FAILOVER_S_MAX = 30.0
 REJOIN_S_MAX = 30.0
 QUICK_ROUNDS = 1
+TARGET_FAILOVER_MS = 3_000
 
 
 def run(options: BenchOptions) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
 
 
 def rows(figures: dict[str, Any]) -> list[Any]:
-    from bench.report import Row, fmt_num
+    from bench.report import Row, fmt_num, verdict
 
     return [
         Row(
@@ -85,5 +86,6 @@ def rows(figures: dict[str, Any]) -> list[Any]:
             f"median of {len(figures['rounds'])} (min {fmt_num(figures['failover_ms_min'])}, "
             f"max {fmt_num(figures['failover_ms_max'])}); default timeouts; "
             f"±{figures['resolution_ms']} ms",
+            verdict("≤ 3,000 ms", figures["failover_ms_median"] <= TARGET_FAILOVER_MS),
         )
     ]

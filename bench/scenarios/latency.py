@@ -25,6 +25,8 @@ RECORD_SIZE_BYTES = 256
 WINDOW_MS_MAX = 5_000
 QUICK_WINDOW_MS = 1_000
 DEFAULT_LINGER_MS = 25
+TARGET_RATE = 5_000
+TARGET_P99_MS = 5
 LATENCY_KEYS = (
     "commit_latency_ms_p50",
     "commit_latency_ms_p99",
@@ -88,8 +90,16 @@ def run(options: BenchOptions) -> dict[str, Any]:
     return {"record_size_bytes": RECORD_SIZE_BYTES, "points": points}
 
 
+def _target(point: dict[str, Any], verdict: Any) -> str:
+    """Issue #6 judges only p99 at 5,000 records/s with linger 0."""
+    if point["offered_records_per_s"] != TARGET_RATE or point["append_linger_ms"] != 0:
+        return ""
+    p99 = point.get("commit_latency_ms_p99")
+    return str(verdict("p99 ≤ 5 ms", p99 is not None and p99 <= TARGET_P99_MS))
+
+
 def rows(figures: dict[str, Any]) -> list[Any]:
-    from bench.report import Row, fmt_num
+    from bench.report import Row, fmt_num, verdict
 
     out = []
     for p in figures["points"]:
@@ -105,6 +115,7 @@ def rows(figures: dict[str, Any]) -> list[Any]:
                 values,
                 f"committed {fmt_num(p['committed_records_per_s'])} rec/s over "
                 f"{p['window_ms'] / 1000:g} s; {figures['record_size_bytes']} B",
+                _target(p, verdict),
             )
         )
     return out

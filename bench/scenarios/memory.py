@@ -15,6 +15,8 @@ from bench.quorum import Quorum
 THROUGHPUT_RECORDS_PER_S = 20_000
 RECORD_SIZE_BYTES = 256
 QUICK_DURATION_S = 3.0
+TARGET_GROWTH_PCT = 10.0
+TARGET_DURATION_S = 600.0
 
 
 def run(options: BenchOptions) -> dict[str, Any]:
@@ -47,7 +49,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
 
 
 def rows(figures: dict[str, Any]) -> list[Any]:
-    from bench.report import Row
+    from bench.report import Row, verdict
 
     nodes = figures["nodes"]
     detail = ", ".join(
@@ -61,5 +63,9 @@ def rows(figures: dict[str, Any]) -> list[Any]:
             f"RSS growth over {figures['duration_s']:.0f} s at 20,000 rec/s (max of nodes)",
             f"{figures['rss_growth_pct_max']:+.1f}%",
             detail,
+            # The target is about a 10-minute run; a shorter one is not judged.
+            verdict("< 10% over 10 min", figures["rss_growth_pct_max"] < TARGET_GROWTH_PCT)
+            if figures["duration_s"] >= TARGET_DURATION_S
+            else "",
         )
     ]

@@ -24,6 +24,7 @@ from bench.options import (
 from bench.quorum import Quorum
 
 SATURATING_RECORDS_PER_S = 10_000_000
+TARGET_RECORDS_PER_S = 200_000  # issue #6, at 256 B
 REPORT_INTERVAL_MS = 1000
 QUICK_REPORT_INTERVAL_MS = 500
 
@@ -127,7 +128,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
 
 
 def rows(figures: dict[str, Any]) -> list[Any]:
-    from bench.report import Row, fmt_num
+    from bench.report import Row, fmt_num, verdict
 
     out = []
     for size, by_size in figures["by_record_size"].items():
@@ -142,6 +143,9 @@ def rows(figures: dict[str, Any]) -> list[Any]:
                 f"{fmt_num(by_size['committed_mb_per_s'], 1)} MB/s; median of {len(runs)}; "
                 f"CPU/node {cpu} cores (leader {fmt_num(by_size['leader_cpu_us_per_record'], 1)} "
                 f"µs/record); peak RSS {rss:.0f} MiB; fsync on",
+                verdict("≥ 200,000", by_size["committed_records_per_s"] >= TARGET_RECORDS_PER_S)
+                if size == "256"
+                else "",
             )
         )
     return out

@@ -65,7 +65,7 @@ def test_quick_bench_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     result = json.loads((tmp_path / "smoke.json").read_text())
     table = (tmp_path / "smoke.md").read_text()
     assert capsys.readouterr().out == table
-    assert "| scenario | figure | value | note |" in table
+    assert "| scenario | figure | value | target met (issue #6) | note |" in table
     assert result["machine"]["nproc"] >= 1
     assert result["command"].startswith("bin/bench --quick")
     scenarios = result["scenarios"]
