@@ -130,3 +130,23 @@ def test_frames_round_trip_through_the_registry() -> None:
             assert body == spec.request_cls()
             frame = headers.encode_response(key, version, 4, spec.response_cls())
             assert headers.decode_response(key, version, frame[4:]) == (4, spec.response_cls())
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "valid"),
+    [
+        ("kafka-python", 3, True),
+        ("apache-kafka-java", 4, True),
+        ("librdkafka", 3, True),
+        ("", 3, False),
+        ("-x", 3, False),
+        ("x-", 3, False),
+        ("a b", 3, False),
+        ("", 2, True),
+    ],
+)
+def test_api_versions_client_software_validation(name: str, version: int, valid: bool) -> None:
+    from wire.messages.api_versions import ApiVersionsRequest, is_valid_request
+
+    request = ApiVersionsRequest(client_software_name=name, client_software_version="1.0.0")
+    assert is_valid_request(request, version) is valid

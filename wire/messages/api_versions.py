@@ -9,6 +9,7 @@ Requests v0-2 have an empty body. Responses always travel with response header v
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -60,3 +61,17 @@ class ApiVersionsResponse(Message):
         [FinalizedFeatureKey], "3+", tagged="3+", tag=2, ignorable=True
     )
     zk_migration_ready: bool = f("bool", "3+", tagged="3+", tag=3, ignorable=True)
+
+
+# Kafka's ApiVersionsRequest.isValid(): both client software fields must match this (v3+)
+_SOFTWARE = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?")
+
+
+def is_valid_request(request: ApiVersionsRequest, version: int) -> bool:
+    """False when a v3+ request must be answered with INVALID_REQUEST (42)."""
+    if version < 3:
+        return True
+    return all(
+        _SOFTWARE.fullmatch(value) is not None
+        for value in (request.client_software_name, request.client_software_version)
+    )
