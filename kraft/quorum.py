@@ -120,7 +120,9 @@ class LeaderState:
 
         Negative ids are never tracked (id-less observers and consumers).
         """
-        if replica_id < 0:
+        if replica_id < 0 or replica_id == self.local_id:
+            # Negative ids are never tracked; our own id from a peer is bogus (only our flushed
+            # log end speaks for us).
             return False
         is_voter = replica_id in self.voters
         if is_voter:

@@ -118,6 +118,13 @@ def test_observers_and_idless_fetchers_never_move_the_hw() -> None:
     assert [v.replica_id for v in voters] == [1, 2, 3]
 
 
+def test_a_fetch_claiming_the_leaders_own_id_is_not_tracked() -> None:
+    leader = leader_state()
+    leader.update_local_end_offset(11, 0)
+    assert not leader.update_replica(1, None, 99, 11, 0)
+    assert leader.voter_states[1].end_offset == 11
+
+
 def test_hw_before_epoch_commit_switch_drops_the_epoch_start_rule() -> None:
     from kraft.config import InjectedBug
 
