@@ -41,6 +41,7 @@ from kraft.election import (
     poll_election_timers,
     random_election_timeout_ms,
     send_vote_requests,
+    stand_for_election,
     transition_to_resigned,
 )
 from kraft.epoch_state import EpochState
@@ -230,7 +231,7 @@ class RaftNode:
     def handle(self, event: Event, now_ms: int) -> Ready:
         """Feed one event (kraft/events.py). Also runs due timers, like `poll`."""
         core = self._core
-        self._start()
+        self._start(now_ms)
         match event:
             case RequestReceived(inbound_id, request):
                 self._dispatch_request(inbound_id, request, now_ms)
@@ -261,7 +262,7 @@ class RaftNode:
     def poll(self, now_ms: int) -> Ready:
         """Run timers due at `now_ms` (elections, fetches, request timeouts, long-poll expiry,
         accumulator drain). Call it by `Ready.deadline_ms` at the latest."""
-        self._start()
+        self._start(now_ms)
         return self._run(now_ms)
 
     def propose(self, values: Sequence[bytes], now_ms: int) -> ProposeResult:
@@ -293,7 +294,7 @@ class RaftNode:
         once all answered, another leader is known, or `timeout_ms` (default request_timeout_ms)
         passed. Other roles complete at once."""
         core = self._core
-        self._start()
+        self._start(now_ms)
         if not core.shutting_down:
             core.shutting_down = True
             wait_ms = core.config.request_timeout_ms if timeout_ms is None else timeout_ms
@@ -305,7 +306,7 @@ class RaftNode:
     def resign(self, epoch: int, now_ms: int) -> Ready:
         """Leader of `epoch` steps down without shutting down (Kafka's `resign(epoch)`)."""
         core = self._core
-        self._start()
+        self._start(now_ms)
         if core.state.role is RoleName.LEADER and core.state.epoch == epoch:
             transition_to_resigned(core, now_ms)
         return self._run(now_ms)
@@ -378,12 +379,17 @@ class RaftNode:
         return tuple(self._core.log.epoch_history)
 
     # ----------------------------------------------------------------------------- internals
-    def _start(self) -> None:
+    def _start(self, now_ms: int) -> None:
         if self._started:
             return
         self._started = True
-        if self._core.state.role in PERSISTED_ROLES:
-            self._core.persist_state()
+        core = self._core
+        if core.state.role in PERSISTED_ROLES:
+            core.persist_state()
+        sole_voter = core.is_voter and len(core.voters) == 1
+        if sole_voter and core.state.role not in (RoleName.CANDIDATE, RoleName.LEADER):
+            # Upstream: the only voter stands for election at once, whatever it restarted as.
+            stand_for_election(core, now_ms)
 
     def _dispatch_request(self, inbound_id: int, request: object, now_ms: int) -> None:
         core = self._core
