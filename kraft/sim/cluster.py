@@ -155,6 +155,8 @@ class SimNode:
         self.next_value: int | None = None
         self.value_epoch = -1
         self.snapshot_offset = 0  # HW at the last snapshot attempt
+        # A stop-the-world pause (GC, swapping): nothing runs on the node before this time.
+        self.paused_until_ms = 0
 
     @property
     def up(self) -> bool:
@@ -365,10 +367,24 @@ class SimCluster:
             (node.index, node.incarnation, node.timer_generation),
         )
 
+    def _paused(self, node: SimNode, action: Any, arg: Any) -> bool:
+        """Defer `action(arg)` to the end of the node's pause (in arrival order)."""
+        if node.paused_until_ms > self.scheduler.now_ms:
+            self.scheduler.at(node.paused_until_ms, action, arg)
+            return True
+        return False
+
+    def pause(self, node: SimNode, duration_ms: int) -> None:
+        if node.raft is not None:
+            self.note(f"{node.name} pause {duration_ms} ms")
+            node.paused_until_ms = self.scheduler.now_ms + duration_ms
+
     def _on_timer(self, arg: tuple[int, int, int]) -> None:
         index, incarnation, generation = arg
         node = self.nodes[index]
         if node.raft is None or node.incarnation != incarnation:
+            return
+        if self._paused(node, self._on_timer, arg):
             return
         if node.timer_generation != generation:
             return
@@ -448,10 +464,16 @@ class SimCluster:
         index, incarnation, request_id = arg
         node = self.nodes[index]
         if node.raft is not None and node.incarnation == incarnation:
+            if self._paused(node, self._refused, arg):
+                return
             self._feed(node, RequestFailed(request_id, "connection refused or reset"))
 
     def _deliver(self, envelope: Envelope) -> None:
         node = self.nodes[envelope.dst]
+        if node.raft is None or node.incarnation != envelope.dst_incarnation:
+            return  # crashed while paused with this message queued
+        if self._paused(node, self._deliver, envelope):
+            return
         kind, ident, body = envelope.payload
         if self.trace.keep_lines:
             dup = " dup" if envelope.duplicate else ""
@@ -472,6 +494,8 @@ class SimCluster:
         node = self.nodes[index]
         if node.raft is None:
             return
+        if self._paused(node, self._close_connections, arg):
+            return
         closed = frozenset(i for i, route in node.inbound.items() if route[0] == from_index)
         if closed:
             for i in closed:
@@ -487,6 +511,7 @@ class SimCluster:
         node.crash_after_steps = None
         node.shutting_down = False
         node.next_value = None
+        node.paused_until_ms = 0
         history: list[tuple[int, int]] = []
         for batch in node.log.batches:
             if not history or batch.info.epoch > history[-1][0]:
@@ -542,10 +567,24 @@ class SimCluster:
     def shutdown(self, node: SimNode) -> None:
         if node.raft is None or node.shutting_down:
             return
+        if node.paused_until_ms > self.scheduler.now_ms:
+            return  # a paused process handles no commands
         node.shutting_down = True
         now = self.scheduler.now_ms
         self.note(f"{node.name} shutdown")
         self.run_ready(node, self.call(node, lambda r: r.shutdown(now)))
+
+    def resign(self, node: SimNode) -> None:
+        """The leader steps down without stopping (Kafka's `resign(epoch)`)."""
+        raft = node.raft
+        if raft is None or raft.role is not RoleName.LEADER:
+            return
+        if node.paused_until_ms > self.scheduler.now_ms:
+            return  # a paused process handles no commands
+        now = self.scheduler.now_ms
+        epoch = raft.epoch
+        self.note(f"{node.name} resign epoch={epoch}")
+        self.run_ready(node, self.call(node, lambda r: r.resign(epoch, now)))
 
     def _finish_shutdown(self, arg: tuple[int, int]) -> None:
         index, incarnation = arg
@@ -562,6 +601,8 @@ class SimCluster:
         node = self.nodes[index]
         raft = node.raft
         if raft is None or node.incarnation != incarnation or raft.high_watermark is None:
+            return
+        if self._paused(node, self._take_snapshot, arg):
             return
         log = node.log
         if log.durable_tail:

@@ -224,6 +224,7 @@ def _drive(spec: RunSpec, cluster: SimCluster, scheduler: Scheduler, workload: W
     cluster.note("heal")
     cluster.network.heal()
     for node in cluster.nodes:
+        node.paused_until_ms = min(node.paused_until_ms, scheduler.now_ms)
         if node.raft is not None and (node.crash_after_steps is not None or node.shutting_down):
             cluster.crash(node, reason="heal")
         if node.raft is None:

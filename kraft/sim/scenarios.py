@@ -8,9 +8,9 @@ fault `random.Random` only, so a scenario never perturbs the network or the node
 Scenarios (Kafka's RaftEventSimulationTest and more):
 - random:       a random mix of every fault below, plus lossy/duplicating/reordering network phases.
 - leader-kill:  the current leader is killed (sometimes mid-Ready), then restarted.
-- partition:    the current leader is cut off (symmetric), healed, repeatedly (back-to-back).
+- partition:    the current leader is cut off (symmetric) or paused, healed, repeatedly.
 - split:        voters split into a minority and a majority; sometimes only one direction is cut.
-- shutdown:     the leader shuts down gracefully (resigns with EndQuorumEpoch), then restarts.
+- shutdown:     the leader shuts down gracefully (EndQuorumEpoch) and restarts, or just resigns.
 - all-kill:     every node is killed; a majority of voters comes back first, the rest later.
 - observers:    observers (with and without id) crash, are wiped and restart on a lossy network.
 - lossy:        no crashes, but drops, duplicates and heavy reordering (or messages seconds late).
@@ -168,6 +168,18 @@ class Chaos:
         c.faults["wipe-voter" if node.is_voter else "wipe-observer"] += 1
         self.after(c.fault_rng.randint(restart_low_ms, restart_high_ms), lambda: self.restart(node))
 
+    def pause(self, node: SimNode | None, low_ms: int, high_ms: int) -> None:
+        if node is None or node.raft is None:
+            return
+        self.cluster.faults["pause"] += 1
+        self.cluster.pause(node, self.cluster.fault_rng.randint(low_ms, high_ms))
+
+    def resign(self, node: SimNode | None) -> None:
+        if node is None:
+            return
+        self.cluster.faults["resign"] += 1
+        self.cluster.resign(node)
+
     def profile(self, profile: NetworkProfile, low_ms: int, high_ms: int) -> None:
         c = self.cluster
         c.faults["lossy-phase"] += 1
@@ -195,6 +207,8 @@ def scenario_random(chaos: Chaos) -> None:
         lambda: chaos.profile(rng.choice((HEAVY, LOSSY, STALE)), 300, 1500),
         lambda: chaos.shutdown(leader(chaos), 100, 1500),
         lambda: chaos.wipe(chaos.pick(observers), 50, 1000),
+        lambda: chaos.pause(chaos.pick(chaos.up()), 100, 3000),
+        lambda: chaos.resign(leader(chaos)),
     ]
     enabled = [kind for kind in kinds if rng.random() < 0.6] or [rng.choice(kinds)]
     chaos.every(150, 700, lambda: rng.choice(enabled)())
@@ -205,7 +219,16 @@ def scenario_leader_kill(chaos: Chaos) -> None:
 
 
 def scenario_partition(chaos: Chaos) -> None:
-    chaos.every(700, 2000, lambda: chaos.isolate(leader(chaos), 300, 2000))
+    rng = chaos.cluster.fault_rng
+
+    def fault() -> None:
+        # A long stop-the-world pause cuts the leader off as surely as the network does.
+        if rng.random() < 0.25:
+            chaos.pause(leader(chaos), 500, 3000)
+        else:
+            chaos.isolate(leader(chaos), 300, 2000)
+
+    chaos.every(700, 2000, fault)
 
 
 def scenario_split(chaos: Chaos) -> None:
@@ -213,7 +236,15 @@ def scenario_split(chaos: Chaos) -> None:
 
 
 def scenario_shutdown(chaos: Chaos) -> None:
-    chaos.every(600, 1500, lambda: chaos.shutdown(leader(chaos), 100, 1200))
+    rng = chaos.cluster.fault_rng
+
+    def fault() -> None:
+        if rng.random() < 0.3:
+            chaos.resign(leader(chaos))
+        else:
+            chaos.shutdown(leader(chaos), 100, 1200)
+
+    chaos.every(600, 1500, fault)
 
 
 def scenario_all_kill(chaos: Chaos) -> None:

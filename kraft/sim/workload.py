@@ -34,6 +34,8 @@ class Workload:
         for node in cluster.leaders():
             raft = node.raft
             assert raft is not None
+            if node.paused_until_ms > now:
+                continue  # a paused leader's client is paused too
             if node.value_epoch != raft.epoch or node.next_value is None:
                 node.value_epoch = raft.epoch
                 node.next_value = last_counter_value(node.log) + 1

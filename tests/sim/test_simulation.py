@@ -92,6 +92,11 @@ def test_ci_seed_range_passes_within_budget() -> None:
         "wipe-voter",
         "net-dropped",
         "net-duplicated",
+        "pause",
+        "resign",
+        "snapshots",
+        "snapshot-installs",
+        "disk-truncations",
     ):
         assert summary.faults[fault] > 0, summary.line()
 
