@@ -133,6 +133,8 @@ actions = st.lists(
         st.tuples(st.just("response"), st.lists(responses, min_size=1, max_size=6)),
         st.tuples(st.just("time"), st.integers(0, 1500)),
         st.tuples(st.just("propose"), st.just(b"v")),
+        st.tuples(st.just("resign"), st.integers(0, 4)),
+        st.tuples(st.just("shutdown"), st.none()),
     ),
     max_size=40,
 )
@@ -149,11 +151,16 @@ def _answers(request: object, response: object) -> bool:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(local_id=st.sampled_from([1, None, 7]), actions=actions)
+@given(
+    local_id=st.sampled_from([1, None, 7]),
+    voters=st.sampled_from([(1, 2, 3), (1,), (1, 2)]),
+    actions=actions,
+)
 def test_any_event_sequence_is_handled(
-    local_id: int | None, actions: list[tuple[str, object]]
+    local_id: int | None, voters: tuple[int, ...], actions: list[tuple[str, object]]
 ) -> None:
-    driver = Driver(local_id=local_id)
+    # A sole voter 1 leads at once, so leader paths (propose, serve, resign) get their share.
+    driver = Driver(local_id=local_id, voters=voters)
     answered: set[int] = set()
     last_epoch = driver.node.epoch
     for kind, payload in actions:
@@ -170,6 +177,10 @@ def test_any_event_sequence_is_handled(
             ready = driver.respond(target.request_id, response)
         elif kind == "time":
             ready = driver.advance(payload)  # type: ignore[arg-type]
+        elif kind == "resign":
+            ready = driver.ack(driver.node.resign(payload, driver.now_ms))  # type: ignore[arg-type]
+        elif kind == "shutdown":
+            ready = driver.ack(driver.node.shutdown(driver.now_ms))
         else:
             driver.node.propose([payload], driver.now_ms)  # type: ignore[list-item]
             continue
