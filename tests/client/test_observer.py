@@ -164,3 +164,16 @@ async def test_observer_from_a_log_start_after_a_snapshot(
     port.sync()
     got = await collect(RaftObserver([address(port)], start="earliest"), 2)
     assert [(o, v) for o, _, v in got] == [(3, b"c"), (4, b"d")]
+
+
+async def test_tail_wrong_cluster_id_is_one_error_line(
+    served: tuple[FakeServer, FakePort], capsys: object
+) -> None:
+    from kraft.cli import main
+
+    _, port = served
+    argv = ["tail", "--bootstrap-server", str(address(port)), "--cluster-id", "other-cluster"]
+    code = await trio.to_thread.run_sync(lambda: main(argv))
+    assert code == 1
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert err.count("\n") == 1 and "cluster id" in err
