@@ -7,17 +7,22 @@ to replica ids. Every call into the core returns a `Ready`, which `SimNode` exec
 `kraft.ready.execute_ready` (the very ordering the trio shell uses); the feedback events it returns
 (`ElectionStatePersisted`, `Persisted`) are fed back at once, before any other event, as the
 contract demands. After each call the invariant checker looks at the node, and the node's next
-`poll` is scheduled at `Ready.deadline_ms`.
+`poll` is scheduled at `Ready.deadline_ms` plus 0-3 ms (event loops wake up late).
 
 Requests carry (requester index, requester incarnation, request id); the responder keeps them per
 `inbound_id` until it answers, and answers to an earlier incarnation of the requester are dropped
 (the connection died with it). A requester whose destination is down gets `RequestFailed` after a
-short delay (connection refused); a crash closes the peers' inbound connections from that node
-(`ConnectionClosed`). Everything else (drops, partitions) is left to the core's request timeouts.
+short delay (connection refused); a crash fails the requests in flight to it (connection reset)
+and closes the peers' inbound connections from it (`ConnectionClosed`). Everything else (drops,
+partitions) is left to the core's request timeouts.
 
 Faults: `crash` (unflushed data lost; optionally in the middle of executing a Ready, between two
 ordered steps), `start` (a new incarnation recovers from the durable disk and quorum-state),
-`wipe` (disk and quorum-state gone), `shutdown` (graceful, the core resigns first).
+`wipe` (disk and quorum-state gone), `shutdown` (graceful, the core resigns first), `resign`
+(the leader steps down and keeps running), `pause` (stop-the-world: events queue up and run in
+arrival order when it ends). With `snapshot_every_offsets`, each node snapshots committed data
+every so many offsets (sometimes deleting the log below it) and reports `SnapshotCreated`; the
+followers' FetchSnapshot downloads run through the disk model.
 """
 
 from __future__ import annotations
