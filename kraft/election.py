@@ -20,9 +20,11 @@ new epoch start offset and sends BeginQuorumEpoch to the other voters.
 
 from __future__ import annotations
 
+from kraft.accumulator import drop_pending
 from kraft.context import Core
 from kraft.epoch_state import EpochState
 from kraft.quorum import LeaderState, majority_of
+from kraft.ready import SnapshotAbort
 from kraft.roles import RoleName, check_transition
 from kraft.rpc import VoteRequest
 from kraft.types import BatchInfo, Records, ReplicaKey
@@ -56,14 +58,12 @@ def _enter(core: Core, new: EpochState, now_ms: int, *, persist: bool) -> None:
     check_transition(old.role, new.role, is_voter=core.is_voter)
     assert new.epoch >= old.epoch, f"epoch went back {old.epoch} -> {new.epoch}"
     if old.role is RoleName.LEADER:
-        from kraft.accumulator import drop_pending
-
         # What we committed as leader stays committed: the next role starts from it.
         assert old.leader is not None
         hw = old.leader.high_watermark
         if hw is not None and (core.known_high_watermark or 0) < hw:
             core.known_high_watermark = hw
-        from kraft.handlers.fetch import complete_parked_fetches
+        from kraft.handlers.fetch import complete_parked_fetches  # handlers import this module
 
         drop_pending(core)
         core.state = new
@@ -72,8 +72,6 @@ def _enter(core: Core, new: EpochState, now_ms: int, *, persist: bool) -> None:
     core.requests.reset_all()
     if core.snapshot_download is not None:
         # A download belongs to one leader's epoch (upstream keeps it in FollowerState).
-        from kraft.ready import SnapshotAbort
-
         core.log_op(SnapshotAbort(core.snapshot_download.snapshot_id))
         core.snapshot_download = None
     if persist:
