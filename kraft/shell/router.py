@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from kraft.roles import RoleName
@@ -27,13 +26,10 @@ from kraft.shell.consumer.view import Endpoint, NodeView
 from kraft.shell.node_loop import CLUSTER_ID, NodeLoop
 from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
-from wire.messages.api_versions import ApiVersionsRequest
+from wire.messages.api_versions import ApiVersionsRequest, is_valid_request
 from wire.registry import API_SPECS, api_versions_response
 
 API_VERSIONS_KEY = 18
-# Kafka's `ApiVersionsRequest.isValid` pattern for ClientSoftwareName / ClientSoftwareVersion (v3+).
-_SOFTWARE_PATTERN = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?")
-_SOFTWARE_FIELDS_MIN_VERSION = 3
 
 SERVED_API_KEYS = frozenset(
     translate.RAFT_API_KEYS | consumer.CONSUMER_APIS | {API_VERSIONS_KEY, translate.FETCH_KEY}
@@ -129,10 +125,7 @@ class Router:
 
     def _api_versions(self, version: int, correlation_id: int, body: ApiVersionsRequest) -> bytes:
         response = self._api_versions_body
-        if version >= _SOFTWARE_FIELDS_MIN_VERSION and not (
-            _SOFTWARE_PATTERN.fullmatch(body.client_software_name or "")
-            and _SOFTWARE_PATTERN.fullmatch(body.client_software_version or "")
-        ):
+        if not is_valid_request(body, version):
             response = api_versions_response(
                 api_keys=sorted(SERVED_API_KEYS), error_code=ErrorCode.INVALID_REQUEST
             )
