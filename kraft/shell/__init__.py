@@ -1,7 +1,14 @@
 """The trio shell: the only code in pykraft that touches sockets, threads, clocks and disks.
 
-It executes what the pure Raft core (`kraft.node.RaftNode`) decides: `config` turns a
-`.properties` file into typed settings, `disk_log` and `quorum_state_store` keep Kafka's on-disk
-layout, `server`/`connection` serve Kafka's wire protocol, `peers` talks to the other voters and
-`node_loop` is the single task that owns the core.
+It executes what the pure Raft core (`kraft.node.RaftNode`) decides:
+- `config`: a `.properties` file → typed `ServerConfig` (old and new Kafka key names);
+- `disk_log`, `snapshots`, `quorum_state_store`: Kafka's on-disk layout (segments of record
+  batches as bytes, snapshot checkpoints, the one-line JSON election state), with recovery;
+- `connection`, `router`: one inbound connection (framing, responses in request order, bounds) and
+  the API key → handler table (ApiVersions, Raft APIs, consumer APIs of `consumer/`);
+- `translate`, `translate_client`: wire dataclasses ⇄ the core's `kraft.rpc` values;
+- `peers`: outbound connections to the other voters, one request in flight each;
+- `node_loop`: the single task that owns the core and executes its `Ready`s (disk on one worker
+  thread);
+- `workload`, `stats`, `server`: the test raft server's workload, its figures, and start-up.
 """

@@ -22,7 +22,7 @@ from kraft.roles import RoleName
 from kraft.shell import consumer, translate
 from kraft.shell.connection import CloseConnection, InboundConnection, ResponseSlot
 from kraft.shell.consumer import forward
-from kraft.shell.consumer.view import Endpoint, NodeView
+from kraft.shell.consumer.view import NO_LEADER, Endpoint, NodeView
 from kraft.shell.node_loop import CLUSTER_ID, NodeLoop
 from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
@@ -67,7 +67,7 @@ class NodePort:
         return NodeView(
             cluster_id=CLUSTER_ID,
             local_id=config.node_id,
-            leader_id=-1 if leader_id is None else leader_id,
+            leader_id=NO_LEADER if leader_id is None else leader_id,
             epoch=node.epoch,
             is_leader=node.role == RoleName.LEADER,
             high_watermark=self._high_watermark_seen,

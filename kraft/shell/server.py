@@ -45,6 +45,8 @@ from kraft.types import ZERO_DIRECTORY_ID, Endpoint
 log = logging.getLogger("kraft.server")
 
 REPORT_INTERVAL_MS_DEFAULT = 5000
+# Open client connections beyond this are closed at once (Kafka's `max.connections` idea).
+CONNECTIONS_MAX = 4096
 
 
 class StartupError(Exception):
@@ -183,8 +185,19 @@ async def _run_node(
     status_stream = options.status_stream or sys.stdout
     stats_file = _open_stats_file(options.stats_file) if options.stats_file else None
 
+    open_connections = 0
+
     async def serve_connection(stream: trio.SocketStream) -> None:
-        await InboundConnection(stream, router, limits).run()
+        nonlocal open_connections
+        if open_connections >= CONNECTIONS_MAX:
+            log.warning("%d connections open: refusing one more", open_connections)
+            await trio.aclose_forcefully(stream)
+            return
+        open_connections += 1
+        try:
+            await InboundConnection(stream, router, limits).run()
+        finally:
+            open_connections -= 1
 
     def report() -> None:
         figures = stats.take_interval(

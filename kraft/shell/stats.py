@@ -10,8 +10,9 @@ What is measured (README "What the figures mean"):
   rank) over every record committed in the interval. Null on other roles or when nothing was
   committed in the interval.
 
-Cost: O(1) per appended batch and per proposal (records of one proposal share one latency and are
-recorded as a (latency, count) pair), never per record.
+Cost: O(1) per appended batch and per proposal (records of one proposal share one latency), never
+per record. Latencies are kept as a histogram of whole milliseconds (latency → record count), which
+is exact at the reported resolution and bounded by the number of distinct values.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def weighted_percentile(samples: list[tuple[int, int]], fraction: float) -> int:
 class Stats:
     def __init__(self, start_ms: int) -> None:
         self._interval_start_ms = start_ms
-        self._latencies: list[tuple[int, int]] = []
+        self._latencies: dict[int, int] = {}
         self._hw_at_start: int | None = None
         self._hw: int | None = None
         # (end offset, cumulative batch bytes appended up to it), in offset order.
@@ -84,7 +85,8 @@ class Stats:
             self._hw = ready.high_watermark
 
     def record_latency(self, latency_ms: int, records: int) -> None:
-        self._latencies.append((max(latency_ms, 0), records))
+        latency_ms = max(latency_ms, 0)
+        self._latencies[latency_ms] = self._latencies.get(latency_ms, 0) + records
 
     def _committed_bytes(self, high_watermark: int) -> int:
         committed = 0
@@ -106,7 +108,7 @@ class Stats:
             committed_bytes = max(
                 self._committed_bytes(self._hw) - self._committed_bytes_at_start, 0
             )
-        latencies = self._latencies
+        latencies = list(self._latencies.items())
         result: dict[str, Any] = {
             "time_ms": now_ms,
             "node_id": figures.node_id,
@@ -129,7 +131,7 @@ class Stats:
             result["commit_latency_ms_p999"] = weighted_percentile(latencies, 0.999)
             result["commit_latency_ms_max"] = max(value for value, _ in latencies)
         self._interval_start_ms = now_ms
-        self._latencies = []
+        self._latencies = {}
         self._hw_at_start = self._hw
         if self._hw is not None:
             self._committed_bytes_at_start = self._committed_bytes(self._hw)

@@ -65,6 +65,10 @@ FETCH_NODE_ENDPOINTS_MIN_VERSION = 17
 FETCH_TOPIC_ID_MIN_VERSION = 13
 NO_OFFSET = -1
 NO_EPOCH = -1
+NO_TIMESTAMP = -1
+# "no replica" in VoterId (Vote/BeginQuorumEpoch v1+) and ReplicaState.ReplicaEpoch.
+NO_REPLICA_ID = -1
+NO_REPLICA_EPOCH = -1
 INT64_MAX = (1 << 63) - 1
 
 
@@ -356,10 +360,10 @@ def _describe_quorum_to_wire(
             replica_id=d.replica_id,
             replica_directory_id=directory_or_zero(d.directory_id),
             log_end_offset=NO_OFFSET if d.log_end_offset is None else d.log_end_offset,
-            last_fetch_timestamp=-1
+            last_fetch_timestamp=NO_TIMESTAMP
             if d.last_fetch_timestamp_ms is None
             else d.last_fetch_timestamp_ms,
-            last_caught_up_timestamp=-1
+            last_caught_up_timestamp=NO_TIMESTAMP
             if d.last_caught_up_timestamp_ms is None
             else d.last_caught_up_timestamp_ms,
         )

@@ -21,6 +21,8 @@ from kraft.shell.translate import (
     FETCH_KEY,
     FETCH_SNAPSHOT_KEY,
     NO_OFFSET,
+    NO_REPLICA_EPOCH,
+    NO_REPLICA_ID,
     OUTBOUND_VERSIONS,
     VOTE_KEY,
     directory_or_none,
@@ -58,7 +60,9 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
         )
         body = r(
             cluster_id=request.cluster_id,
-            replica_state=r.ReplicaState(replica_id=request.replica_id, replica_epoch=-1),
+            replica_state=r.ReplicaState(
+                replica_id=request.replica_id, replica_epoch=NO_REPLICA_EPOCH
+            ),
             max_wait_ms=request.max_wait_ms,
             min_bytes=0,
             max_bytes=request.max_bytes,
@@ -83,7 +87,7 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
             OUTBOUND_VERSIONS[VOTE_KEY],
             v(
                 cluster_id=request.cluster_id,
-                voter_id=voter.id if voter else -1,
+                voter_id=voter.id if voter else NO_REPLICA_ID,
                 topics=[v.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[vpart])],
             ),
         )
@@ -102,7 +106,7 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
             OUTBOUND_VERSIONS[BEGIN_QUORUM_EPOCH_KEY],
             b(
                 cluster_id=request.cluster_id,
-                voter_id=voter.id if voter else -1,
+                voter_id=voter.id if voter else NO_REPLICA_ID,
                 topics=[b.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[bpart])],
                 leader_endpoints=[
                     b.LeaderEndpoint(name=listener_name, host=endpoint.host, port=endpoint.port)

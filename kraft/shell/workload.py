@@ -43,6 +43,7 @@ INFLIGHT_PROPOSALS_MAX = 256
 INFLIGHT_BYTES_MAX = 16 * 1024 * 1024
 # After NOT_LEADER / BACKPRESSURE, try again this much later (Kafka's test server sleeps 10 ms).
 RETRY_DELAY_MS = 10
+NO_EPOCH = -1
 BACKPRESSURE_DELAY_MS = 1
 # Distinct random payloads kept ready-made (a list slice per call, no per-record work).
 PAYLOAD_POOL_BYTES = 4 << 20
@@ -75,7 +76,7 @@ class Workload:
         self._pending: deque[tuple[int, int, int]] = deque()
         self._pending_records = 0
         self._is_leader = False
-        self._epoch = -1
+        self._epoch = NO_EPOCH
         self._start_ms = 0
         self._sent = 0
         self._not_before_ms = 0
