@@ -144,6 +144,8 @@ class Chaos:
 
     def one_way(self, heal_low_ms: int, heal_high_ms: int) -> None:
         c = self.cluster
+        if len(c.nodes) < 2:
+            return
         a, b = c.fault_rng.sample(range(len(c.nodes)), 2)
         if (a, b) in c.network.blocked:
             return
@@ -307,6 +309,8 @@ def scenario_voter_wipe(chaos: Chaos) -> None:
     def fault() -> None:
         # Never two disk losses at once (the previous one must have caught up), and the wiped
         # voter must be back before the heal phase restarts everything early.
+        if len(c.voters) < 3:
+            return  # the only copy of the committed log would go with the disk
         if chaos.cluster.scheduler.now_ms + down_max_ms < chaos.end_ms and everyone_caught_up():
             chaos.wipe(chaos.pick(c.voters), 2500, down_max_ms)
 

@@ -136,10 +136,12 @@ def test_missed_liveness_bound_is_reported() -> None:
     assert "--liveness-ms 1" in spec.replay_command()
 
 
-def test_single_voter_cluster_commits() -> None:
-    result = run(RunSpec(seed=1, scenario="lossy", cluster=ClusterSpec(1, 1, 1)))
-    assert result.ok, result.summary_line()
-    assert result.committed_offset > 10
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_single_voter_cluster_commits(scenario: str) -> None:
+    for shape in (ClusterSpec(1, 0, 0), ClusterSpec(1, 1, 1)):
+        result = run(RunSpec(seed=1, scenario=scenario, cluster=shape))
+        assert result.ok, result.summary_line()
+        assert result.committed_offset > 10
 
 
 def _first_failure(seeds: range, **plan_args: object) -> str | None:
