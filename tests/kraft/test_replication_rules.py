@@ -445,3 +445,32 @@ def test_observer_appends_without_fsync_and_fetches_again_at_once() -> None:
     )
     assert isinstance(ready.log_ops[0], LogAppend) and not ready.flush
     assert any(isinstance(getattr(m, "request", None), FetchRequest) for m in ready.send_now)
+
+
+def test_observers_with_an_id_are_forgotten_after_the_session_timeout() -> None:
+    leader = leader_state()
+    leader.update_replica(7, None, 0, 11, 0)
+    assert [o.replica_id for o in leader.describe(299_999)[1]] == [7]
+    assert leader.describe(300_000)[1] == ()
+
+
+def test_a_timed_out_fetch_is_sent_again_after_the_retry_backoff() -> None:
+    driver = follower(request_timeout_ms=1_000)
+    first = driver.sent(FetchRequest)[-1]
+    driver.advance(999)
+    assert driver.sent(FetchRequest)[-1].request_id == first.request_id
+    driver.advance(1)  # request_timeout_ms: forgotten, destination backs off 20 ms
+    assert driver.sent(FetchRequest)[-1].request_id == first.request_id
+    driver.advance(20)
+    again = driver.sent(FetchRequest)[-1]
+    assert again.request_id != first.request_id and again.destination == first.destination
+    # A late answer to the forgotten request is ignored.
+    late = driver.respond(
+        first.request_id,
+        FetchResponse(
+            ErrorCode.NONE,
+            current_leader=LeaderAndEpoch(2, 4),
+            records=make_records(10, 4, [b"late"]),
+        ),
+    )
+    assert late.log_ops == []
