@@ -8,9 +8,10 @@ sit beside them. Kafka's `.index`/`.timeindex` files are not written: the index 
 
 Theory of operation:
 - Batches are appended as given (already built and CRC'd by the leader or received in a Fetch
-  response) and served as bytes: a read finds the batch holding the requested offset through an
-  in-memory index of (base offset, last offset, file position) per batch and returns one `pread`
-  of whole contiguous batches from one segment. Nothing is decoded beyond the 61-byte headers.
+  response) and served as bytes: a read finds the batch holding the requested offset through a
+  sparse in-memory index per segment (a batch every `INDEX_INTERVAL_BYTES`, like Kafka's
+  `.index`), walks the 61-byte headers from there, and returns one `pread` of whole contiguous
+  batches from one segment. Nothing is decoded beyond the headers.
 - `append` only writes (to the page cache); `flush` fsyncs every file written since the last flush
   and returns the durable end offset. The caller decides when to flush (one fsync per drained
   group of appends) and must not count or report an offset as durable before `flush` covered it.
@@ -42,6 +43,7 @@ from pathlib import Path
 from wire.errors import DecodeError
 from wire.records.batch import (
     BATCH_HEADER_BYTES,
+    BatchHeader,
     crc_ok,
     iter_batches,
     read_batch_header,
@@ -56,6 +58,10 @@ LOCK_FILE = ".lock"
 METADATA_TOPIC_ID_TEXT = "AAAAAAAAAAAAAAAAAAAAAQ"
 # Bytes read per step while recovering a segment (whole batches are re-read if they straddle).
 RECOVERY_CHUNK_BYTES = 8 * 1024 * 1024
+# Sparse index density (Kafka's `index.interval.bytes`) and the read size when walking from an
+# index entry to the batch holding an offset.
+INDEX_INTERVAL_BYTES = 4096
+LOCATE_CHUNK_BYTES = 64 * 1024
 NO_EPOCH = -1
 
 
@@ -90,21 +96,72 @@ class EpochEntry:
 
 
 class _Segment:
-    __slots__ = ("base_offset", "bases", "fd", "lasts", "path", "positions", "size")
+    """One `.log` file and its sparse index: (base offset, position) of the first batch and of
+    a batch at least every `INDEX_INTERVAL_BYTES` (Kafka's `index.interval.bytes`), so memory
+    grows with bytes / 4 KiB, not with the number of batches."""
+
+    __slots__ = (
+        "base_offset",
+        "end_offset",
+        "fd",
+        "index_bases",
+        "index_positions",
+        "path",
+        "size",
+    )
 
     def __init__(self, path: Path, base_offset: int, fd: int) -> None:
         self.path = path
         self.base_offset = base_offset
+        self.end_offset = base_offset  # offset after the last batch of this segment
         self.fd = fd
         self.size = 0
-        # One entry per batch; array('q') keeps millions of batches compact.
-        self.bases = array("q")
-        self.lasts = array("q")
-        self.positions = array("q")
+        self.index_bases = array("q")
+        self.index_positions = array("q")
 
-    def end_position(self, index: int) -> int:
-        """File position just after batch `index`."""
-        return self.positions[index + 1] if index + 1 < len(self.positions) else self.size
+    @property
+    def empty(self) -> bool:
+        return self.size == 0
+
+    def add_batch(self, base_offset: int, next_offset: int, position: int, size: int) -> None:
+        positions = self.index_positions
+        if not positions or position - positions[-1] >= INDEX_INTERVAL_BYTES:
+            self.index_bases.append(base_offset)
+            positions.append(position)
+        self.end_offset = next_offset
+        self.size = position + size
+
+    def locate(self, offset: int) -> tuple[int, BatchHeader] | None:
+        """Position and header of the first batch whose last offset is >= `offset`."""
+        number = bisect.bisect_right(self.index_bases, offset) - 1
+        position = self.index_positions[max(number, 0)] if self.index_positions else 0
+        while position < self.size:
+            chunk = os.pread(self.fd, min(LOCATE_CHUNK_BYTES, self.size - position), position)
+            at = 0
+            while len(chunk) - at >= BATCH_HEADER_BYTES:
+                header = read_batch_header(chunk, at)
+                if header.last_offset >= offset:
+                    return position + at, header
+                at += header.size_bytes
+            position += at
+        return None
+
+    def truncate_index(self, position: int) -> None:
+        """Forget index entries at or after `position` (the file is cut there)."""
+        cut = bisect.bisect_left(self.index_positions, position)
+        del self.index_bases[cut:]
+        del self.index_positions[cut:]
+
+    def iter_headers(self) -> Iterator[BatchHeader]:
+        position = 0
+        while position < self.size:
+            chunk = os.pread(self.fd, min(LOCATE_CHUNK_BYTES, self.size - position), position)
+            at = 0
+            while len(chunk) - at >= BATCH_HEADER_BYTES:
+                header = read_batch_header(chunk, at)
+                yield header
+                at += header.size_bytes
+            position += at
 
 
 def lock_log_dir(log_dir: Path) -> int:
@@ -234,11 +291,12 @@ class DiskLog:
                     return count, "CRC32C mismatch"
                 if header.base_offset != self.end_offset:
                     return count, f"batch offset {header.base_offset}, expected {self.end_offset}"
-                self._index_batch(segment, header.base_offset, header.last_offset, position + at)
+                segment.add_batch(
+                    header.base_offset, header.next_offset, position + at, header.size_bytes
+                )
                 self._note_epoch(header.partition_leader_epoch, header.base_offset)
                 self.end_offset = header.next_offset
                 at += header.size_bytes
-                segment.size = position + at
                 count += 1
         return count, None
 
@@ -254,7 +312,7 @@ class DiskLog:
 
     @property
     def start_offset(self) -> int:
-        return self._segments[0].base_offset if self._segments[0].bases else self.end_offset
+        return self._segments[0].base_offset
 
     @property
     def last_epoch(self) -> int:
@@ -276,7 +334,8 @@ class DiskLog:
     def iter_batch_bounds(self) -> Iterator[tuple[int, int]]:
         """(base offset, last offset) of every batch, oldest first."""
         for segment in self._segments:
-            yield from zip(segment.bases, segment.lasts, strict=True)
+            for header in segment.iter_headers():
+                yield header.base_offset, header.last_offset
 
     def read(self, start_offset: int, max_bytes: int, end_offset_limit: int | None = None) -> bytes:
         """Whole batches from the one holding `start_offset`, from a single segment.
@@ -288,24 +347,22 @@ class DiskLog:
         limit = self.end_offset if end_offset_limit is None else end_offset_limit
         if start_offset >= self.end_offset or start_offset >= limit or start_offset < 0:
             return b""
-        number = bisect.bisect_right(self._segment_bases, start_offset) - 1
-        if number < 0:
-            number = 0
+        number = max(bisect.bisect_right(self._segment_bases, start_offset) - 1, 0)
         segment = self._segments[number]
-        index = bisect.bisect_left(segment.lasts, start_offset)
-        if index >= len(segment.lasts) or segment.lasts[index] >= limit:
+        found = segment.locate(start_offset)
+        if found is None:
             return b""
-        first_position = segment.positions[index]
-        end_index = index
-        total = segment.end_position(index) - first_position
-        count = len(segment.bases)
-        while end_index + 1 < count and segment.lasts[end_index + 1] < limit:
-            size = segment.end_position(end_index + 1) - first_position
-            if size > max_bytes:
+        position, first = found
+        if first.last_offset >= limit:
+            return b""
+        want = max(first.size_bytes, min(max_bytes, segment.size - position))
+        data = os.pread(segment.fd, want, position)
+        end = first.size_bytes
+        for at, header in iter_batches(data, end):
+            if header.last_offset >= limit or at + header.size_bytes > max_bytes:
                 break
-            total = size
-            end_index += 1
-        return os.pread(segment.fd, total, first_position)
+            end = at + header.size_bytes
+        return data if end == len(data) else data[:end]
 
     def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
         """(largest known epoch <= `epoch`, its end offset): Kafka's `endOffsetForEpoch`."""
@@ -326,7 +383,7 @@ class DiskLog:
         """Write whole batches continuing the log; return the new end offset (not yet durable)."""
         if not data:
             return self.end_offset
-        entries: list[tuple[int, int, int, int]] = []
+        entries: list[tuple[int, int, int, int, int]] = []
         expected = self.end_offset
         consumed = 0
         try:
@@ -337,7 +394,13 @@ class DiskLog:
                         f"{expected}"
                     )
                 entries.append(
-                    (header.base_offset, header.last_offset, at, header.partition_leader_epoch)
+                    (
+                        header.base_offset,
+                        header.next_offset,
+                        at,
+                        header.size_bytes,
+                        header.partition_leader_epoch,
+                    )
                 )
                 expected = header.next_offset
                 consumed = at + header.size_bytes
@@ -350,10 +413,9 @@ class DiskLog:
             segment = self._roll()
         start = segment.size
         _write_all(segment.fd, data, start)
-        for base, last, at, epoch in entries:
-            self._index_batch(segment, base, last, start + at)
+        for base, next_offset, at, size, epoch in entries:
+            segment.add_batch(base, next_offset, start + at, size)
             self._note_epoch(epoch, base)
-        segment.size = start + len(data)
         self._dirty_fds.add(segment.fd)
         self.end_offset = expected
         return expected
@@ -383,19 +445,15 @@ class DiskLog:
             segment.path.unlink()
             self._dir_dirty = True
         segment = self._segments[-1]
-        index = bisect.bisect_left(segment.lasts, offset)
-        if index < len(segment.bases):
-            new_size = segment.positions[index]
-            new_end = segment.bases[index]
-            del segment.bases[index:]
-            del segment.lasts[index:]
-            del segment.positions[index:]
-            os.ftruncate(segment.fd, new_size)
-            segment.size = new_size
+        found = segment.locate(offset)
+        if found is not None:
+            position, header = found
+            os.ftruncate(segment.fd, position)
+            segment.truncate_index(position)
+            segment.size = position
+            segment.end_offset = header.base_offset
             self._dirty_fds.add(segment.fd)
-            self.end_offset = new_end
-        if not segment.bases and self.end_offset != segment.base_offset:
-            self.end_offset = segment.base_offset
+        self.end_offset = segment.end_offset
         while self._epochs and self._epochs[-1].start_offset >= self.end_offset:
             self._epochs.pop()
             self._epochs_dirty = True
@@ -433,11 +491,6 @@ class DiskLog:
         self._segments.append(segment)
         self._segment_bases.append(segment.base_offset)
         return segment
-
-    def _index_batch(self, segment: _Segment, base: int, last: int, position: int) -> None:
-        segment.bases.append(base)
-        segment.lasts.append(last)
-        segment.positions.append(position)
 
     def _note_epoch(self, epoch: int, base_offset: int) -> None:
         if not self._epochs or epoch > self._epochs[-1].epoch:

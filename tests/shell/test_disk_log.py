@@ -238,3 +238,65 @@ def test_unwritable_dir(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(LogDirError, match="not writable"):
         DiskLog.open(blocker / "sub", 1 << 30)
+
+
+def test_sparse_index_reads_and_truncations_match_a_reference(tmp_path: Path) -> None:
+    """Hundreds of small batches over several segments (many index entries each): every read
+    and truncation agrees with a plain list of the batches, before and after reopening."""
+    rng = random.Random(4099)
+    log = open_log(tmp_path, segment_bytes=20_000)
+    reference: list[tuple[int, int, bytes]] = []  # (base, last, bytes)
+
+    def append(count: int) -> None:
+        for _ in range(count):
+            base = log.end_offset
+            n = rng.randint(1, 4)
+            data = build_data_batch(
+                base, 1 + base // 500, 0, [rng.randbytes(rng.randint(1, 90)) for _ in range(n)]
+            )
+            log.append(data)
+            reference.append((base, base + n - 1, data))
+
+    def expected(start: int, max_bytes: int, limit: int) -> bytes:
+        first = next((i for i, (_, last, _) in enumerate(reference) if last >= start), None)
+        if first is None or reference[first][1] >= limit:
+            return b""
+        out = [reference[first][2]]
+        size = len(out[0])
+        segment_of = {}
+        for i, (base, _, _) in enumerate(reference):
+            segment_of[i] = max(b for b in segment_bases if b <= base)
+        for i in range(first + 1, len(reference)):
+            base, last, data = reference[i]
+            if segment_of[i] != segment_of[first] or last >= limit or size + len(data) > max_bytes:
+                break
+            out.append(data)
+            size += len(data)
+        return b"".join(out)
+
+    def check() -> None:
+        for _ in range(200):
+            start = rng.randrange(log.end_offset + 2)
+            max_bytes = rng.choice([1, 100, 1000, 5000, 1 << 20])
+            limit = rng.randrange(start, log.end_offset + 3)
+            assert log.read(start, max_bytes, limit) == expected(start, max_bytes, limit)
+        assert list(log.iter_batch_bounds()) == [(b, last) for b, last, _ in reference]
+
+    append(600)
+    assert log.segment_count > 3
+    segment_bases = sorted(int(p.name[:20]) for p in tmp_path.glob("*.log"))
+    check()
+    for _ in range(5):
+        cut = rng.randrange(reference[0][0], log.end_offset)
+        log.truncate_to(cut)
+        while reference and reference[-1][1] >= cut:
+            reference.pop()
+        assert log.end_offset == (reference[-1][1] + 1 if reference else 0)
+        append(rng.randint(0, 80))
+        segment_bases = sorted(int(p.name[:20]) for p in tmp_path.glob("*.log"))
+        check()
+    log.flush()
+    log.close()
+    log = open_log(tmp_path, segment_bytes=20_000)
+    check()
+    log.close()
