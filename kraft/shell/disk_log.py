@@ -24,7 +24,7 @@ Theory of operation:
 
 Invariants: batches are contiguous (each base offset = previous last offset + 1) from
 `start_offset` to `end_offset`; `flushed_offset <= end_offset`; every segment file's name is the
-base offset of its first batch; the in-memory index matches the files byte for byte.
+base offset of its first batch; every index entry points at a batch boundary of its file.
 
 Not thread-safe: one thread at a time (the shell's single disk worker) uses a `DiskLog`.
 """
