@@ -81,3 +81,17 @@ def test_response_frames(api_key: int, raw: bytes, data: Any) -> None:
     version = data.draw(st.integers(spec.min_version, spec.max_version))
     with contextlib.suppress(DecodeError):
         headers.decode_response(api_key, version, raw)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_request_frames(data: Any) -> None:
+    spec = API_SPECS[data.draw(st.sampled_from(sorted(API_SPECS)))]
+    version = data.draw(st.integers(spec.min_version, spec.max_version))
+    body = data.draw(message_strategy(spec.request_cls, version))
+    frame = headers.encode_request(spec.api_key, version, 1, data.draw(st.text(max_size=5)), body)
+    header, decoded = headers.decode_request(frame[4:])
+    assert decoded == body and header.request_api_version == version
+    for _ in range(5):
+        with contextlib.suppress(DecodeError, UnsupportedRequestError):
+            headers.decode_request(data.draw(mutated(frame[4:])))
