@@ -474,3 +474,24 @@ def test_a_timed_out_fetch_is_sent_again_after_the_retry_backoff() -> None:
         ),
     )
     assert late.log_ops == []
+
+
+def test_a_closed_connection_drops_its_parked_fetch() -> None:
+    from kraft.events import ConnectionClosed
+
+    driver = leader_with_data()
+    driver.answer(fetch(2, 1, 3, 1))
+    _, inbound_id = driver.request(fetch(2, 1, 3, 1, max_wait_ms=500, high_watermark=3))
+    driver.ack(driver.node.handle(ConnectionClosed(frozenset({inbound_id})), driver.now_ms))
+    driver.clear()
+    driver.advance(600)
+    answered = [m for r in driver.readies for m in r.messages() if isinstance(m, OutboundResponse)]
+    assert answered == []
+
+
+def test_resign_of_another_epoch_is_ignored() -> None:
+    driver = leader_with_data()
+    driver.ack(driver.node.resign(driver.node.epoch + 1, driver.now_ms))
+    assert driver.node.role is RoleName.LEADER
+    driver.ack(driver.node.resign(driver.node.epoch, driver.now_ms))
+    assert driver.node.role is RoleName.RESIGNED
