@@ -19,7 +19,11 @@ TOOLS: tuple[tuple[str, str, str], ...] = (
     ("server", "kraft.cli.server", "run one node of the test raft server"),
     ("bench", "kraft.cli.bench", "run the benchmarks in bench/ and write bench/results/"),
     ("tail", "kraft.cli.tail", "follow the committed metadata log as an id-less observer"),
-    ("describe-quorum", "kraft.cli.describe_quorum", "show the quorum like kafka-metadata-quorum.sh"),
+    (
+        "describe-quorum",
+        "kraft.cli.describe_quorum",
+        "show the quorum like kafka-metadata-quorum.sh",
+    ),
     ("dump-log", "kraft.cli.dump_log", "print log segments and snapshot files offline"),
 )
 
