@@ -115,6 +115,7 @@ class Sampler:
     interval_s: float = 0.25
     _ticks_at_mark: dict[int, tuple[float, int]] = field(default_factory=dict)
     _rss: dict[int, list[float]] = field(default_factory=dict)
+    _rss_times: dict[int, list[float]] = field(default_factory=dict)
     _hwm_kib: dict[int, int] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -134,6 +135,7 @@ class Sampler:
             now = time.monotonic()
             self._ticks_at_mark = {pid: (now, self._tree_ticks(pid)) for pid in self.pids}
             self._rss = {pid: [] for pid in self.pids}
+            self._rss_times = {pid: [] for pid in self.pids}
 
     def _sample(self) -> None:
         with self._lock:
@@ -142,6 +144,7 @@ class Sampler:
                 rss_kib = sum(status_kib(p, "VmRSS") for p in tree)
                 if rss_kib and len(self._rss[pid]) < RSS_SAMPLES_MAX:
                     self._rss[pid].append(rss_kib / KIB)
+                    self._rss_times[pid].append(time.monotonic())
                 hwm = sum(status_kib(p, "VmHWM") for p in tree)
                 self._hwm_kib[pid] = max(self._hwm_kib.get(pid, 0), hwm)
 
@@ -164,6 +167,20 @@ class Sampler:
             rss_mib_last=rss[-1],
             rss_mib_peak=peak,
         )
+
+    def rss_series(self, pid: int, step_s: float) -> list[tuple[float, float]]:
+        """(seconds since mark, RSS MiB), one sample per `step_s`: does RSS plateau or climb?"""
+        with self._lock:
+            times, values = self._rss_times[pid], self._rss[pid]
+            if not times:
+                return []
+            t0 = self._ticks_at_mark[pid][0]
+            series, next_t = [], 0.0
+            for t, mib in zip(times, values, strict=True):
+                if t - t0 >= next_t:
+                    series.append((round(t - t0, 1), round(mib, 1)))
+                    next_t += step_s
+            return series
 
     def stop(self) -> None:
         self._stop.set()
