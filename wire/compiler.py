@@ -1,268 +1,339 @@
-"""Compile a message class at one version into a cached reader/writer pair.
+"""Build, compile and cache one construct `Struct` per (message class, version).
 
-For (struct class, version, flexible) the compiler walks the class's `FieldSpec`s once and emits
-the source of two straight-line functions (compiled with `exec`, like construct's `.compile()`):
+For (struct class, version, flexible) `struct_for` walks the class's `FieldSpec`s once:
 
-- read: runs of consecutive fixed-width fields become ONE `struct.Struct` unpack, every other
-  present field one call to a primitive/array/nested reader (from `wire.primitives`, the single
-  type dispatch); in flexible versions a final tagged section (`wire.tagged`); then one call of
-  the dataclass constructor, so callers only ever see dataclasses;
-- write: the mirror image, plus the absent-field check: a non-ignorable field holding a
-  non-default value at a version that lacks it is an `EncodeError` (as in Kafka's generator).
+- a field absent in `version` is left out of the Struct (versioned presence is decided here, when
+  the Struct for that version is built, never at run time); if it is not ignorable, encoding a
+  non-default value in it is an `EncodeError` (as in Kafka's generator);
+- every present field becomes a named member `Field(name, codec)`, its codec from
+  `wire.primitives` (the single type dispatch) or, for nested structs and arrays of structs, the
+  nested class's own Struct;
+- in flexible versions, tagged fields go into a final `TaggedSection` member (`wire.tagged`);
+- the Struct is wrapped in a `DataclassAdapter`: parsing yields the frozen dataclass (construct
+  `Container`s never leave this package), building takes the dataclass.
 
-The generated code holds no encoding rule of its own: it only sequences the codecs above.
-Errors: any failure inside a field's reader becomes one `DecodeError` naming the dotted field path
-(`topics[].partitions[].fetch_offset`) and the byte offset where that field started.
-Codecs are cached per (class, version): compile once, reuse for every frame. Nested structs are
-compiled inline into their parent's codec (their error paths depend on where they sit).
-Why not construct: see `wire.primitives`.
+`message_codec(cls, version)` compiles the tree with construct's `Struct.compile()` once and caches
+it. Every custom construct in the tree (primitives, tagged section, adapter, `Field`) implements
+`_emitparse/_emitbuild`, so the compiled module is straight-line code with no interpreted
+fallback.
+
+Errors: `decode_at` is the one decode entry point. The compiled code carries no field paths, so on
+any failure it re-parses the same bytes with the interpreted tree, whose `Field` members attribute
+the failure: one `DecodeError` naming the dotted field path (`topics[].partitions[].fetch_offset`)
+and the byte offset where that field started (stream positions: frame offsets). Construct's own
+exceptions (`StreamError`, `FormatFieldError`, ...), `struct.error`, `ValueError`,
+`OverflowError`, `UnicodeDecodeError` all become that `DecodeError`.
 """
 
 from __future__ import annotations
 
+import io
 import struct
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from construct import Adapter, Construct, ConstructError, Container, Renamed
+from construct import Struct as CStruct
+
 from wire import primitives as p
-from wire.errors import DecodeError, EncodeError
-from wire.fields import FieldSpec, Message, Struct, Versions, specs_of
-from wire.tagged import TaggedReaders, TaggedWriters, read_tagged, write_tagged
+from wire.errors import DecodeError, EncodeError, UnsupportedVersionError
+from wire.fields import FieldSpec, Message, Struct, specs_of
+from wire.tagged import TAGGED_LABEL, TaggedSection
+
+TAGGED_MEMBER = "_tagged"
+# The top-level context of every parse/build (never mutated: each Struct makes its own). `_root`
+# is set so that construct's Struct does not default it to its own context: that self-reference
+# made every parsed/built context a reference cycle, which kept whole frames (1 MiB of records)
+# alive until the cyclic GC ran.
+CONTEXT = Container(_params=None, _root=None, _parsing=True, _building=False, _sizing=False)
+# what bad input can raise inside the codec; anything else is a programmer error and propagates
+PARSE_FAILURES = (
+    ConstructError,
+    DecodeError,
+    struct.error,
+    ValueError,  # includes UnicodeDecodeError
+    OverflowError,
+    IndexError,
+)
+BUILD_FAILURES = (
+    ConstructError,
+    struct.error,
+    AttributeError,
+    TypeError,
+    ValueError,
+    OverflowError,
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Codec:
-    read: p.Reader
-    write: p.Writer
-    size_min: int
+def describe(e: BaseException) -> str:
+    if isinstance(e, DecodeError):
+        return e.reason
+    if isinstance(e, UnicodeDecodeError):
+        return "invalid UTF-8 in string"
+    if isinstance(e, struct.error | IndexError | ConstructError):
+        return "truncated input"
+    return f"{type(e).__name__}: {e}"
 
 
-_CACHE: dict[tuple[type[Struct], int, bool], Codec] = {}
+def annotate(e: BaseException, label: str, start: int, sep: str) -> DecodeError:
+    """The `DecodeError` for a failure inside the member `label` that started at byte `start`."""
+    if isinstance(e, DecodeError):
+        offset = start if e.offset is None else e.offset
+        field = label if e.field is None else label + sep + e.field
+        return DecodeError(e.reason, offset=offset, field=field)
+    return DecodeError(describe(e), offset=start, field=label)
 
 
-def message_codec(cls: type[Message], version: int) -> Codec:
-    key = (cls, version, version in cls.FLEXIBLE)
-    codec = _CACHE.get(key)
-    if codec is None:
-        codec = _compile(cls, version, key[2], "")
-        _CACHE[key] = codec
-    return codec
+def path_separator(codec: Construct) -> str:
+    """How a member's name joins the path of a failure inside it: `a.b`, or `a[].b` in arrays."""
+    return "[]." if isinstance(codec, p.KafkaArray) else "."
 
 
-def _value_codec(
-    spec: FieldSpec, version: int, flexible: bool, path: str
-) -> tuple[p.Reader, p.Writer, int]:
-    """(reader, writer, size_min) for one present field's value."""
+class Field(Renamed):  # type: ignore[misc]
+    """A named Struct member that, when interpreted, attributes failures to itself.
+
+    Compiled, it is exactly its codec (construct's `Renamed` emits the subcon's code).
+    """
+
+    def __init__(self, name: str, subcon: Construct) -> None:
+        super().__init__(subcon, newname=name)
+        self.sep = path_separator(subcon)
+
+    def _parse(self, stream: Any, context: Any, path: str) -> Any:
+        start = stream.tell()
+        try:
+            return self.subcon._parsereport(stream, context, f"{path} -> {self.name}")
+        except Exception as e:
+            raise annotate(e, self.name, start, self.sep) from None
+
+
+class DataclassAdapter(Adapter):  # type: ignore[misc]
+    """Container ⇄ frozen dataclass for one struct class at one version."""
+
+    def __init__(
+        self,
+        subcon: Construct,
+        cls: type[Struct],
+        names: list[str],
+        flexible: bool,
+        absent: list[tuple[str, Any, str]],
+        bytes_min: int,
+    ) -> None:
+        super().__init__(subcon)
+        self.cls = cls
+        self.names = names
+        self.flexible = flexible
+        self.absent = absent  # (name, default, message) of non-ignorable fields not in the version
+        self.bytes_min = bytes_min
+        self.untaggable = f"{cls.__qualname__} has tagged fields but the version is not flexible"
+
+    def _decode(self, obj: Any, context: Any, path: str) -> Any:
+        kw = {name: obj[name] for name in self.names}
+        tagged = obj.get(TAGGED_MEMBER) if self.flexible else None
+        if tagged:
+            kw.update(tagged)
+        return self.cls(**kw)
+
+    def _check(self, obj: Any) -> None:
+        for name, default, message in self.absent:
+            if getattr(obj, name) != default:
+                raise EncodeError(message)
+        if not self.flexible and obj.unknown_tagged_fields:
+            raise EncodeError(self.untaggable)
+
+    def _encode(self, obj: Any, context: Any, path: str) -> Any:
+        self._check(obj)
+        out = {name: getattr(obj, name) for name in self.names}
+        if self.flexible:
+            out[TAGGED_MEMBER] = obj
+        return out
+
+    def _emitparse(self, code: Any) -> str:
+        code.linkedinstances[id(self)] = self
+        fname = f"parse_dataclass_{code.allocateId()}"
+        cls = f"linkedinstances[{id(self)}].cls"
+        args = ", ".join(f"{name}=r[{name!r}]" for name in self.names)
+        lines = [f"def {fname}(io, this):", f"    r = {self.subcon._compileparse(code)}"]
+        if self.flexible:
+            lines.append(f"    t = r[{TAGGED_MEMBER!r}]")
+            lines.append("    if t is not None:")
+            lines.append(f"        return {cls}({args}{', ' if args else ''}**t)")
+        lines.append(f"    return {cls}({args})")
+        code.append("\n".join(lines))
+        return f"{fname}(io, this)"
+
+    def _emitbuild(self, code: Any) -> str:
+        code.linkedinstances[id(self)] = self
+        fname = f"build_dataclass_{code.allocateId()}"
+        items = [f"{name!r}: obj.{name}" for name in self.names]
+        if self.flexible:
+            items.append(f"{TAGGED_MEMBER!r}: obj")
+        lines = [f"def {fname}(obj, io, this):"]
+        if self.absent or not self.flexible:
+            lines.append(f"    linkedinstances[{id(self)}]._check(obj)")
+        lines.append("    source = obj")
+        lines.append(f"    obj = {{{', '.join(items)}}}")
+        lines.append(f"    {self.subcon._compilebuild(code)}")
+        lines.append("    return source")
+        code.append("\n".join(lines))
+        return f"{fname}(obj, io, this)"
+
+
+_STRUCTS: dict[tuple[type[Struct], int, bool], DataclassAdapter] = {}
+
+
+def _value_codec(spec: FieldSpec, version: int, flexible: bool) -> tuple[Construct, int]:
+    """(construct, fewest bytes) for one present field's value."""
     if spec.flexible is not None:
         flexible = version in spec.flexible
     nullable = version in spec.nullable
     kt = spec.kafka_type
     if spec.is_struct:
         assert not nullable, "nullable structs are not used by any declared message"
-        c = _compile(kt, version, flexible, path + ".")
-        return c.read, c.write, c.size_min
+        nested = struct_for(kt, version, flexible)
+        return nested, nested.bytes_min
     if spec.is_array:
         elem = spec.element
         if isinstance(elem, type):
-            c = _compile(elem, version, flexible, path + "[].")
-            er, ew, emin = c.read, c.write, c.size_min
-        elif elem in p.FIXED_FORMATS:
-            er, ew = p.fixed_codec(elem)
-            emin = p.FIXED_SIZES[elem]
+            element: Construct = struct_for(elem, version, flexible)
+            element_min = element.bytes_min
         else:
-            er, ew = p.variable_codec(elem, flexible, False)
-            emin = p.size_min(elem, flexible)
-        r, w = p.array_codec(er, ew, emin, flexible, nullable)
-        return r, w, (1 if flexible else 4)
-    if kt in p.FIXED_FORMATS:
-        r, w = p.fixed_codec(kt)
-        return r, w, p.FIXED_SIZES[kt]
-    r, w = p.variable_codec(kt, flexible, nullable)
-    return r, w, p.size_min(kt, flexible)
+            element = p.codec_for(elem, flexible, False)
+            element_min = p.bytes_min(elem, flexible)
+        return p.array_of(element, element_min, flexible, nullable), (1 if flexible else 4)
+    return p.codec_for(kt, flexible, nullable), p.bytes_min(kt, flexible)
 
 
-def _compile(cls: type[Struct], version: int, flexible: bool, path: str) -> Codec:
-    """Generate, once, a straight-line reader and writer for `cls` at `version`.
-
-    The generated source only sequences calls into `wire.primitives`/`wire.tagged` codecs and
-    `struct` (no encoding rule lives in it); straight-line code avoids a Python call and a dict
-    store per field, which halves decode time on the Raft hot path.
-    """
-    ns: dict[str, Any] = {
-        "_cls": cls,
-        "_UUID": uuid.UUID,
-        "_DecodeError": DecodeError,
-        "_EncodeError": EncodeError,
-        "_describe": _describe,
-        "_read_tagged": read_tagged,
-        "_write_tagged": write_tagged,
-        "_path": path,
-    }
-    rd: list[str] = []  # body of the try block of read()
-    wr: list[str] = []  # body of write()
-    ctor: list[str] = []  # keyword arguments of the constructor call
-    tagged_readers: TaggedReaders = {}
-    tagged_writers: TaggedWriters = []
-    size_min = 0
-    run: list[tuple[str, str]] = []
-    counter = iter(range(1 << 30))
-
-    def flush_run() -> None:
-        nonlocal size_min
-        if not run:
-            return
-        i = next(counter)
-        s = struct.Struct(">" + "".join(p.FIXED_FORMATS[t] for _, t in run))
-        ns[f"_S{i}"], ns[f"_P{i}"] = s.unpack_from, s.pack
-        names = [n for n, _ in run]
-        label = "+".join(names)
-        rd.append(f"label = {label!r}; start = pos")
-        rd.append(f"({', '.join('f_' + n for n in names)},) = _S{i}(buf, pos)")
-        rd.append(f"pos += {s.size}")
-        args = []
-        for name, kt in run:
-            if kt == "uuid":
-                rd.append(f"f_{name} = _UUID(bytes=f_{name})")
-                args.append(f"obj.{name}.bytes")
-            else:
-                args.append(f"obj.{name}")
-        wr.append(f"out += _P{i}({', '.join(args)})")
-        size_min += s.size
-        run.clear()
-
+def struct_for(cls: type[Struct], version: int, flexible: bool) -> DataclassAdapter:
+    """The (interpreted) construct of `cls` at `version`, built once from its field table."""
+    key = (cls, version, flexible)
+    built = _STRUCTS.get(key)
+    if built is not None:
+        return built
+    members: list[Construct] = []
+    names: list[str] = []
+    known: list[tuple[int, str, Construct, Any]] = []
+    absent: list[tuple[str, Any, str]] = []
+    bytes_min = 0
     for name, spec, default in specs_of(cls):
         if version not in spec.versions:
             if not spec.ignorable:
-                i = next(counter)
-                ns[f"_D{i}"] = default
-                ns[f"_M{i}"] = (
+                message = (
                     f"{cls.__qualname__}.{name} is not in version {version} "
                     f"but holds a non-default value"
                 )
-                wr.append(f"if obj.{name} != _D{i}: raise _EncodeError(_M{i})")
+                absent.append((name, default, message))
             continue
         if flexible and version in spec.tagged:
             assert spec.tag is not None
-            r, w, _ = _value_codec(spec, version, True, path + name)
-            tagged_readers[spec.tag] = (name, r)
-            tagged_writers.append((spec.tag, name, w, default))
+            codec, _ = _value_codec(spec, version, True)
+            known.append((spec.tag, name, codec, default))
             continue
-        ctor.append(f"{name}=f_{name}")
-        kt = spec.kafka_type
-        if isinstance(kt, str) and kt in p.FIXED_FORMATS:
-            run.append((name, kt))
-            continue
-        flush_run()
-        i = next(counter)
-        r, w, smin = _value_codec(spec, version, flexible, path + name)
-        ns[f"_R{i}"], ns[f"_W{i}"] = r, w
-        rd.append(f"label = {name!r}; start = pos")
-        rd.append(f"f_{name}, pos = _R{i}(buf, pos)")
-        wr.append(f"_W{i}(out, obj.{name})")
-        size_min += smin
-    flush_run()
-    tagged_writers.sort(key=lambda t: t[0])
-    ns["_TR"], ns["_TW"] = tagged_readers, tagged_writers
+        codec, size = _value_codec(spec, version, flexible)
+        members.append(Field(name, codec))
+        names.append(name)
+        bytes_min += size
     if flexible:
-        size_min += 1
-        rd.append('label = "<tagged fields>"; start = pos')
-        rd.append("if buf[pos] == 0:")  # the common case: an empty tagged section
-        rd.append("    pos += 1")
-        rd.append("else:")
-        rd.append("    kw = {}")
-        rd.append("    pos = _read_tagged(buf, pos, _TR, kw)")
-        if tagged_writers:
-            wr.append("_write_tagged(out, obj, _TW)")
-        else:
-            wr.append("if obj.unknown_tagged_fields: _write_tagged(out, obj, _TW)")
-            wr.append("else: out.append(0)")
-    else:
-        ns["_MT"] = f"{cls.__qualname__} has tagged fields but v{version} is not flexible"
-        wr.append("if obj.unknown_tagged_fields: raise _EncodeError(_MT)")
-    args = ", ".join(ctor)
-    source = "\n".join(
-        [
-            "def read(buf, pos):",
-            '    label = "?"',
-            "    start = pos",
-            "    kw = None",
-            "    try:",
-            *("        " + line for line in rd or ["pass"]),
-            "    except _DecodeError as e:",
-            "        if e.field is not None:",
-            "            raise",
-            "        offset = start if e.offset is None else e.offset",
-            "        raise _DecodeError(e.reason, offset=offset, field=_path + label) from None",
-            "    except Exception as e:  # low-level failure = bad input, attributed to the field",
-            "        raise _DecodeError(_describe(e), offset=start, field=_path + label) from None",
-            "    if kw:",
-            f"        return _cls({args}{', ' if args else ''}**kw), pos",
-            f"    return _cls({args}), pos",
-            "",
-            "def write(out, obj):",
-            *("    " + line for line in wr),
-        ]
-    )
-    exec(compile(source, f"<wire codec {cls.__qualname__} v{version}>", "exec"), ns)
-    return Codec(ns["read"], ns["write"], size_min)
+        members.append(Renamed(TaggedSection(known), newname=TAGGED_MEMBER))
+        bytes_min += 1
+    built = DataclassAdapter(CStruct(*members), cls, names, flexible, absent, bytes_min)
+    _STRUCTS[key] = built
+    return built
 
 
-def _describe(e: Exception) -> str:
-    if isinstance(e, IndexError | struct.error) or (
-        isinstance(e, ValueError) and "16 bytes" in str(e)
-    ):
-        return "truncated input"
-    if isinstance(e, UnicodeDecodeError):
-        return "invalid UTF-8 in string"
-    return f"{type(e).__name__}: {e}"
+@dataclass(frozen=True, slots=True)
+class Codec:
+    """A message class at one version: the interpreted tree and its compiled functions."""
+
+    construct: DataclassAdapter
+    parse: Any  # (stream, context) -> dataclass
+    build: Any  # (dataclass, stream, context) -> dataclass
+
+
+_CODECS: dict[tuple[type[Message], int], Codec] = {}
+
+
+def message_codec(cls: type[Message], version: int) -> Codec:
+    codec = _CODECS.get((cls, version))
+    if codec is None:
+        tree = struct_for(cls, version, version in cls.FLEXIBLE)
+        compiled = tree.compile()
+        codec = Codec(tree, compiled.parsefunc, compiled.buildfunc)
+        _CODECS[(cls, version)] = codec
+    return codec
 
 
 def check_version(cls: type[Message], version: int) -> None:
-    from wire.errors import UnsupportedVersionError
-
     if version not in cls.VERSIONS:
         raise UnsupportedVersionError(cls.API_KEY, version)
 
 
+def parse_from(codec: Codec, stream: p.Buffer) -> Any:
+    """Decode one value at the stream's position; bad input raises only `DecodeError`."""
+    start = stream.tell()
+    try:
+        return codec.parse(stream, CONTEXT)
+    except PARSE_FAILURES as first:
+        stream.seek(start)
+        raise _diagnose(codec, stream, first) from None
+
+
+def _diagnose(codec: Codec, stream: p.Buffer, first: BaseException) -> DecodeError:
+    """Re-parse with the interpreted tree to name the field and offset of the failure."""
+    try:
+        codec.construct._parsereport(stream, CONTEXT, "(parsing)")
+    except DecodeError as e:
+        return e if e.offset is not None else DecodeError(e.reason, offset=stream.tell())
+    except Exception as e:
+        return DecodeError(describe(e), offset=stream.tell(), field=TAGGED_LABEL)
+    return DecodeError(describe(first))
+
+
+def build_into(stream: Any, codec: Codec, message: Any, version: int) -> None:
+    try:
+        codec.build(message, stream, CONTEXT)
+    except EncodeError:
+        raise
+    except BUILD_FAILURES as e:
+        raise EncodeError(f"{type(message).__qualname__} v{version}: {e}") from None
+
+
+def encode_into(stream: Any, message: Message, version: int) -> None:
+    """Append the encoding of `message` to `stream` (the header layer builds whole frames)."""
+    cls = type(message)
+    check_version(cls, version)
+    build_into(stream, message_codec(cls, version), message, version)
+
+
 def encode(message: Message, version: int) -> bytes:
     """Encode a message body (no header, no size prefix) at `version`."""
-    cls = type(message)
+    stream = io.BytesIO()
+    encode_into(stream, message, version)
+    return stream.getvalue()
+
+
+def decode_stream(cls: type[Message], stream: p.Buffer, version: int) -> Any:
+    """Decode a message that must end exactly at the stream's end, from its position."""
     check_version(cls, version)
-    out = bytearray()
-    try:
-        message_codec(cls, version).write(out, message)
-    except EncodeError:
-        raise
-    except (struct.error, AttributeError, TypeError, ValueError, OverflowError) as e:
-        raise EncodeError(f"{cls.__qualname__} v{version}: {e}") from None
-    return bytes(out)
-
-
-def encode_into(out: bytearray, message: Message, version: int) -> None:
-    """Append the encoding of `message` to `out` (used by the header layer to avoid a copy)."""
-    cls = type(message)
-    check_version(cls, version)
-    try:
-        message_codec(cls, version).write(out, message)
-    except EncodeError:
-        raise
-    except (struct.error, AttributeError, TypeError, ValueError, OverflowError) as e:
-        raise EncodeError(f"{cls.__qualname__} v{version}: {e}") from None
-
-
-def decode_at(cls: type[Message], data: Any, pos: int, version: int) -> Any:
-    """Decode a message that must end exactly at the end of `data`, starting at `pos`."""
-    check_version(cls, version)
-    value, end = message_codec(cls, version).read(data, pos)
-    if end != len(data):
-        raise DecodeError(f"{len(data) - end} trailing bytes after {cls.__qualname__}", offset=end)
+    value = parse_from(message_codec(cls, version), stream)
+    end = stream.tell()
+    if end != stream.end:
+        raise DecodeError(f"{stream.end - end} trailing bytes after {cls.__qualname__}", offset=end)
     return value
 
 
 def decode(cls: type[Message], data: bytes | memoryview, version: int) -> Any:
     """Decode a message body that must consume exactly all of `data`."""
-    return decode_at(cls, data, 0, version)
+    return decode_stream(cls, p.Buffer(data), version)
 
 
-__all__ = ["Codec", "Versions", "decode", "decode_at", "encode", "encode_into", "message_codec"]
+__all__ = [
+    "Codec",
+    "decode",
+    "decode_stream",
+    "encode",
+    "encode_into",
+    "message_codec",
+    "parse_from",
+    "struct_for",
+]

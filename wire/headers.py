@@ -10,17 +10,24 @@ Rules (Kafka's `ApiMessageType.requestHeaderVersion/responseHeaderVersion`, KIP-
 
 Frames produced here carry the int32 size prefix; frames consumed here are payloads without it
 (as `wire.framing.FrameDecoder` yields them). Offsets in `DecodeError`s are frame-payload offsets.
+
+Headers are Messages like any other: construct builds and parses them (`wire.compiler`), header and
+body in one stream, so a frame is written once and read once. The api key and version are peeked
+with construct's `Int16sb` to pick the header version before the header is parsed.
 """
 
 from __future__ import annotations
 
-import struct
+import io
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from wire.compiler import decode_at, encode_into, message_codec
+from construct import Int16sb, Int32sb
+
+from wire.compiler import build_into, decode_stream, encode_into, message_codec, parse_from
 from wire.errors import DecodeError, ErrorCode, UnsupportedRequestError, UnsupportedVersionError
 from wire.fields import Message, Versions, f
+from wire.primitives import Buffer
 from wire.registry import (
     API_SPECS,
     API_VERSIONS_KEY,
@@ -28,9 +35,9 @@ from wire.registry import (
     response_header_version,
 )
 
-_KEY_VERSION = struct.Struct(">hh")
-_KEY_VERSION_CORRELATION = struct.Struct(">hhi")
-_SIZE = struct.Struct(">i")
+SIZE_PREFIX = b"\x00\x00\x00\x00"  # placeholder, patched once the frame is complete
+KEY_VERSION_BYTES = 4
+KEY_VERSION_CORRELATION_BYTES = 8
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,11 @@ class ResponseHeader(Message):
     correlation_id: int = f("int32", "0+")
 
 
-def _frame(out: bytearray) -> bytes:
-    out[0:4] = _SIZE.pack(len(out) - 4)
-    return bytes(out)
+def _frame(out: io.BytesIO) -> bytes:
+    size = out.tell() - len(SIZE_PREFIX)
+    out.seek(0)
+    Int32sb._build(size, out, None, "size")
+    return out.getvalue()
 
 
 def encode_request(
@@ -66,14 +75,16 @@ def encode_request(
     if spec is None or api_version not in spec.versions:
         raise UnsupportedVersionError(api_key, api_version)
     assert type(body) is spec.request_cls, f"{type(body).__name__} is not api key {api_key}"
-    out = bytearray(4)
+    out = io.BytesIO()
+    out.write(SIZE_PREFIX)
     header = RequestHeader(
         request_api_key=api_key,
         request_api_version=api_version,
         correlation_id=correlation_id,
         client_id=client_id,
     )
-    message_codec(RequestHeader, request_header_version(api_key, api_version)).write(out, header)
+    hv = request_header_version(api_key, api_version)
+    build_into(out, message_codec(RequestHeader, hv), header, hv)
     encode_into(out, body, api_version)
     return _frame(out)
 
@@ -84,12 +95,12 @@ def encode_response(api_key: int, api_version: int, correlation_id: int, body: M
     if spec is None:
         raise UnsupportedVersionError(api_key, api_version)
     assert type(body) is spec.response_cls, f"{type(body).__name__} is not api key {api_key}"
-    out = bytearray(4)
-    if response_header_version(api_key, api_version) == 0:
-        out += _SIZE.pack(correlation_id)
-    else:
-        out += _SIZE.pack(correlation_id)
-        out.append(0)  # empty tagged section: we never send response header tags
+    out = io.BytesIO()
+    out.write(SIZE_PREFIX)
+    hv = response_header_version(api_key, api_version)
+    build_into(
+        out, message_codec(ResponseHeader, hv), ResponseHeader(correlation_id=correlation_id), hv
+    )
     encode_into(out, body, api_version)
     return _frame(out)
 
@@ -99,9 +110,12 @@ def decode_request(frame: bytes | memoryview) -> tuple[RequestHeader, Any]:
 
     Raises `UnsupportedRequestError` for an unknown api key or version, `DecodeError` otherwise.
     """
-    if len(frame) < _KEY_VERSION.size:
+    if len(frame) < KEY_VERSION_BYTES:
         raise DecodeError("frame too short for a request header", offset=0, field="header")
-    api_key, api_version = _KEY_VERSION.unpack_from(frame, 0)
+    stream = Buffer(frame)
+    api_key = Int16sb._parse(stream, None, "request_api_key")
+    api_version = Int16sb._parse(stream, None, "request_api_version")
+    stream.seek(0)
     spec = API_SPECS.get(api_key)
     if spec is None or api_version not in spec.versions:
         correlation_id = None
@@ -110,16 +124,17 @@ def decode_request(frame: bytes | memoryview) -> tuple[RequestHeader, Any]:
             # KIP-511: parse the header (v2 from v3 on) so the error can reach the client
             hv = 2 if api_version >= 3 else 1
             try:
-                header, _ = message_codec(RequestHeader, hv).read(frame, 0)
+                header = parse_from(message_codec(RequestHeader, hv), stream)
                 correlation_id, client_id = header.correlation_id, header.client_id
             except DecodeError:
                 correlation_id = None
-        if correlation_id is None and len(frame) >= _KEY_VERSION_CORRELATION.size:
-            correlation_id = _KEY_VERSION_CORRELATION.unpack_from(frame, 0)[2]
+        if correlation_id is None and len(frame) >= KEY_VERSION_CORRELATION_BYTES:
+            stream.seek(0)
+            correlation_id = parse_from(message_codec(RequestHeader, 0), stream).correlation_id
         raise UnsupportedRequestError(api_key, api_version, correlation_id, client_id)
     hv = request_header_version(api_key, api_version)
-    header, pos = message_codec(RequestHeader, hv).read(frame, 0)
-    body = decode_at(spec.request_cls, frame, pos, api_version)
+    header = parse_from(message_codec(RequestHeader, hv), stream)
+    body = decode_stream(spec.request_cls, stream, api_version)
     return header, body
 
 
@@ -129,8 +144,9 @@ def decode_response(api_key: int, api_version: int, frame: bytes | memoryview) -
     if spec is None or api_version not in spec.versions:
         raise UnsupportedVersionError(api_key, api_version)
     hv = response_header_version(api_key, api_version)
-    header, pos = message_codec(ResponseHeader, hv).read(frame, 0)
-    return header.correlation_id, decode_at(spec.response_cls, frame, pos, api_version)
+    stream = Buffer(frame)
+    header = parse_from(message_codec(ResponseHeader, hv), stream)
+    return header.correlation_id, decode_stream(spec.response_cls, stream, api_version)
 
 
 def api_versions_unsupported_response(correlation_id: int) -> bytes:

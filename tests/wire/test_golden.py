@@ -13,7 +13,7 @@ from wire.messages.api_versions import ApiVersionsRequest, ApiVersionsResponse
 from wire.messages.begin_quorum_epoch import BeginQuorumEpochRequest
 from wire.messages.fetch import FetchRequest, FetchResponse
 from wire.messages.vote import VoteRequest, VoteResponse
-from wire.primitives import encode_uvarint, read_uvarint
+from wire.primitives import Buffer, UVarInt, encode_uvarint
 
 H = bytes.fromhex
 
@@ -62,12 +62,15 @@ def test_compact_null_array_only_where_nullable() -> None:
 )
 def test_uvarint_boundaries(value: int, hex_: str) -> None:
     assert encode_uvarint(value) == H(hex_)
-    assert read_uvarint(H(hex_), 0) == (value, len(hex_) // 2)
+    assert UVarInt().build(value) == H(hex_)
+    stream = Buffer(H(hex_))
+    assert UVarInt().parse_stream(stream) == value
+    assert stream.tell() == len(hex_) // 2
 
 
 def test_uvarint_too_long_is_a_decode_error() -> None:
     with pytest.raises(DecodeError):
-        read_uvarint(H("808080808001"), 0)
+        UVarInt().parse(H("808080808001"))
 
 
 def test_compact_length_at_the_one_byte_boundary() -> None:
