@@ -9,6 +9,10 @@ Starting point: `--from-beginning` (the log start), `--offset N`, or by default 
 watermark (new records only). Stopping: `--max-records N`, `--until-high-watermark` (exit once
 the high watermark seen at start-up is reached), or Ctrl-C.
 
+The Raft core runs inside the tail (an id-less follower): it writes the fetched log and its own
+quorum-state to a log dir, temporary unless `--log-dir` is given. `--consumer` fetches like a
+plain Kafka consumer instead (no local log).
+
 Exit status: 0 on a normal stop; 1 with one line on stderr when the quorum cannot be reached
 (`--timeout-ms`, default 10000), has another cluster id (`--cluster-id`), or the log cannot be
 followed.
@@ -67,6 +71,7 @@ async def tail(args: argparse.Namespace, out: Any = None) -> int:
         mode=mode,
         cluster_id=args.cluster_id,
         give_up_after_ms=args.timeout_ms,
+        log_dir=args.log_dir,
     )
     async with observer:
         return await _print_records(args, observer, start, out)
@@ -142,6 +147,11 @@ def register(subparsers: Any) -> None:
         help="fetch like a Kafka consumer (node-side HW cap) instead of as a Raft observer",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per record")
+    parser.add_argument(
+        "--log-dir",
+        help="keep the fetched log and quorum-state here (default: a temporary directory, "
+        "deleted on exit); a later tail with the same dir resumes from it",
+    )
     parser.add_argument(
         "--timeout-ms",
         type=int,

@@ -1,78 +1,79 @@
 """`RaftObserver`: follow the committed metadata log of a quorum, as a non-voting observer (trio).
 
-The observer finds the leader through Metadata on the bootstrap servers (any node answers with
-the leader, its epoch, the voters' endpoints and the cluster id), then fetches from it in a loop
-and yields **committed** batches, in offset order, each exactly once. Two fetch modes:
+Yields **committed** batches of `__cluster_metadata`-0, in offset order, each exactly once,
+across leader changes, truncations of uncommitted data and node restarts. Two modes:
 
-- `mode="raft"` (default): a Raft observer fetch, as Kafka's `KafkaRaftClient` sends it with an
-  optional local id (KIP-595 / KAFKA-12161): ClusterId set, ReplicaId = `local_id` or -1,
-  CurrentLeaderEpoch and LastFetchedEpoch. The leader answers with uncommitted data as well, plus
-  the high watermark and, after a leader change, a DivergingEpoch telling where our fetched log
-  departs from its own. Fetched batches wait in a buffer and are released only once the high
-  watermark passes them; a DivergingEpoch truncates the buffer. Because only committed batches
-  are released and a committed batch is in every later leader's log (Raft's leader
-  completeness), a DivergingEpoch can never cut below what was released; the observer checks it.
-  With an id the observer shows up in DescribeQuorum's observers; without one it leaves no trace.
-- `mode="consumer"`: an ordinary Kafka consumer fetch (no ClusterId): the node caps reads at its
-  high watermark itself, so every batch received is released at once.
+- `mode="raft"` (default): the real Raft core runs inside the observer (`kraft.client.follower`:
+  `RaftNode(local_id=None)` or a non-voting id, driven by the node's `NodeLoop` and `Peers`), as
+  Kafka's `KafkaRaftClient` with an optional local id (KAFKA-12161). It fetches with replica id
+  -1 (or its id), writes the fetched log into a local log dir (temporary and deleted on exit by
+  default; `log_dir=` keeps it, and a later observer on the same dir resumes from it), keeps its
+  own quorum-state, and learns the high watermark; the observer releases local batches below
+  that high watermark. Below the high watermark the local log is final (the core never truncates
+  committed data), so a released batch is never taken back. Without an id the leader keeps no
+  state for the observer (not in DescribeQuorum); with an id it is listed as an observer.
+  The voter set the core needs (kraft.version 0) is learned first with one Metadata request to
+  a bootstrap server; the bootstrap servers are the core's `bootstrap_servers`.
+- `mode="consumer"`: an ordinary Kafka consumer fetch (no ClusterId, replica id -1): the node caps
+  reads at its high watermark itself, so every batch received is released at once
+  (`kraft.client.state.ConsumerFetchState`); leader changes and lost connections make it
+  rediscover the leader through every address it knows, with a bounded backoff.
 
-Leader changes: NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH answers and lost
-connections (a killed or restarted node) make the observer rediscover the leader through every
-address it knows (bootstrap servers and voters), with a bounded backoff; it resumes from its
-position, so nothing is repeated or skipped. Only a wrong cluster id, an invalid request or a
-snapshot it cannot load end the iteration, with `ObserverError`.
+Starting point: the log start (earliest), the high watermark when the observer starts (latest,
+from ListOffsets on the leader), or any offset N (the batch holding N is released with its
+records before N skipped). In raft mode the core still replicates from its own log start (it is
+a Raft follower): the observer simply does not release batches before the start point. A log that
+starts with a snapshot is followed from the log start after it (the core downloads the snapshot
+into the log dir; its content is not yielded); starting earlier than that is an `ObserverError`.
 
-Starting point: the log start (earliest), the high watermark (latest), or any offset N. For N > 0
-the committed batch holding N is read with a consumer fetch first; the Raft fetch then continues
-at the batch boundary after it with that batch's epoch as LastFetchedEpoch. A log that starts
-with a snapshot is followed from the log start (the snapshot's content is not fetched).
+Errors: a wrong cluster id (`cluster_id=`), a quorum that no node answers for `give_up_after_ms`
+(at start, or later while the core knows no leader), or a lost start offset end the iteration
+with `ObserverError`.
 """
 
 from __future__ import annotations
 
 import collections
-import dataclasses
+import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import trio
 
 from kraft.client.connection import Address, Connection, ConnectionFailed
-from kraft.client.state import (
-    CommittedBatch,
-    FetchOutcome,
-    ObserverError,
-    ObserverState,
-    build_fetch_request,
+from kraft.client.discovery import (
+    EARLIEST_TIMESTAMP,
+    LATEST_TIMESTAMP,
+    QuorumInfo,
+    discover,
+    list_offset,
 )
-from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
-from wire.errors import ErrorCode
+from kraft.client.follower import LocalFollower
+from kraft.client.state import (
+    FETCH_BYTES_MAX,
+    CommittedBatch,
+    ConsumerFetchState,
+    ObserverError,
+    build_consumer_fetch_request,
+    committed_batches,
+)
+from wire.errors import DecodeError
 from wire.messages.fetch import FetchRequest
-from wire.messages.list_offsets import ListOffsetsRequest, ListOffsetsResponse
-from wire.messages.metadata import MetadataRequest, MetadataResponse
 
 FETCH_VERSION_MAX = 17
-RAFT_FETCH_VERSION_MIN = 12
 FETCH_MAX_WAIT_MS = 500
 REDISCOVER_BACKOFF_MS = 100
 REDISCOVER_BACKOFF_MAX_MS = 1_000
+# How long the raft-mode observer sleeps between looks at the core's high watermark when nothing
+# wakes it (the loop's `changed` event normally does).
+HW_WAIT_MS = 500
 EARLIEST: Literal["earliest"] = "earliest"
 LATEST: Literal["latest"] = "latest"
-LATEST_TIMESTAMP = -1
-EARLIEST_TIMESTAMP = -2
 
 Start = int | Literal["earliest", "latest"]
 
-__all__ = ["CommittedBatch", "ObserverError", "RaftObserver"]
-
-
-@dataclass(frozen=True, slots=True)
-class LeaderInfo:
-    leader_id: int
-    epoch: int
-    address: Address
-    cluster_id: str | None
+__all__ = ["EARLIEST", "LATEST", "CommittedBatch", "ObserverError", "RaftObserver", "Start"]
 
 
 class _BatchIterator:
@@ -101,47 +102,190 @@ class RaftObserver:
         mode: Literal["raft", "consumer"] = "raft",
         cluster_id: str | None = None,
         give_up_after_ms: int | None = None,
+        log_dir: str | Path | None = None,
     ) -> None:
         if not bootstrap:
             raise ValueError("no bootstrap servers")
+        if isinstance(start, int) and start < 0:
+            raise ValueError(f"negative start offset {start}")
         self.bootstrap = list(bootstrap)
         self.local_id = local_id
         self.start = start
         self.mode = mode
         self.expected_cluster_id = cluster_id
         self.give_up_after_ms = give_up_after_ms
+        self.log_dir = None if log_dir is None else Path(log_dir)
         self.known: list[Address] = list(bootstrap)
-        self.leader: LeaderInfo | None = None
-        self.state: ObserverState | None = None
+        self.quorum: QuorumInfo | None = None
+        self.follower: LocalFollower | None = None
+        # Raft mode: the first offset to release (None until the start point is resolved).
+        self.start_offset: int | None = start if isinstance(start, int) else None
+        self.next_offset: int | None = self.start_offset
+        self.consumer: ConsumerFetchState | None = None
         self._conn: Connection | None = None
+        self._leader_epoch = -1
         self._backoff_ms = REDISCOVER_BACKOFF_MS
+        self._exit_stack: contextlib.AsyncExitStack | None = None
+        self._leaderless_since: float | None = None
 
     @property
     def high_watermark(self) -> int:
-        return -1 if self.state is None else self.state.high_watermark
+        if self.follower is not None:
+            hw = self.follower.high_watermark
+            return -1 if hw is None else hw
+        return -1 if self.consumer is None else self.consumer.high_watermark
 
     async def __aenter__(self) -> RaftObserver:
+        if self.mode != "raft":
+            return self
+        stack = contextlib.AsyncExitStack()
+        await stack.__aenter__()
+        try:
+            self.quorum = await discover(
+                self.known,
+                expected_cluster_id=self.expected_cluster_id,
+                give_up_after_ms=self.give_up_after_ms,
+                need_leader=self.start == LATEST,
+            )
+            if self.start == LATEST:
+                self.start_offset = await self._leader_offset(LATEST_TIMESTAMP)
+                self.next_offset = self.start_offset
+            follower = LocalFollower(
+                self.quorum, self.bootstrap, local_id=self.local_id, log_dir=self.log_dir
+            )
+            stack.callback(follower.close)
+            follower.open()
+            nursery = await stack.enter_async_context(trio.open_nursery())
+            stack.callback(nursery.cancel_scope.cancel)
+            nursery.start_soon(follower.run)
+            self.follower = follower
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._exit_stack = stack
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+        stack, self._exit_stack = self._exit_stack, None
+        if stack is not None:
+            await stack.__aexit__(*exc_info)  # type: ignore[arg-type]
 
     def batches(self) -> AsyncIterator[CommittedBatch]:
         """Committed batches in offset order, forever (or until an `ObserverError`).
 
-        Use inside `async with observer:` so the connection is closed when the loop ends. This is
-        an iterator object, not an async generator, so breaking out of the loop leaves nothing
-        for the garbage collector to finalize.
+        Use inside `async with observer:` (raft mode runs the core in tasks opened there). This
+        is an iterator object, not an async generator, so breaking out of the loop leaves
+        nothing for the garbage collector to finalize.
         """
         return _BatchIterator(self)
 
     async def poll(self) -> list[CommittedBatch]:
-        """One fetch round: the batches it committed (often none), after any rediscovery."""
+        """The next committed batches (often none: then after a short wait)."""
+        if self.mode == "consumer":
+            return await self._poll_consumer()
+        return await self._poll_raft()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.aclose()
+        self._conn = None
+
+    # ------------------------------------------------------------------------- raft mode
+
+    async def _poll_raft(self) -> list[CommittedBatch]:
+        follower = self.follower
+        if follower is None:
+            raise RuntimeError("use the raft-mode observer inside `async with observer:`")
+        self._check_leader(follower)
+        high_watermark = follower.high_watermark
+        if high_watermark is None or high_watermark <= 0:
+            await follower.wait_for_change(HW_WAIT_MS)
+            return []
+        log_start_offset = follower.log_start_offset
+        if self.next_offset is None:
+            # Earliest: the local log start, settled by now (a snapshot may have moved it).
+            self.start_offset = self.next_offset = log_start_offset
+        elif self.next_offset < log_start_offset:
+            raise ObserverError(
+                f"offset {self.next_offset} is below the log start {log_start_offset} "
+                "(a snapshot holds it; snapshot content is not yielded)"
+            )
+        assert self.start_offset is not None
+        if self.next_offset >= high_watermark:
+            await follower.wait_for_change(HW_WAIT_MS)
+            return []
+        data = await follower.read_committed(self.next_offset, FETCH_BYTES_MAX)
+        try:
+            released = committed_batches(data, self.next_offset, self.start_offset)
+        except DecodeError as exc:
+            raise ObserverError(f"local log: {exc}") from None
+        if released:
+            self.next_offset = released[-1].header.next_offset
+        return released
+
+    def _check_leader(self, follower: LocalFollower) -> None:
+        """`ObserverError` once the core has known no leader for `give_up_after_ms`."""
+        if self.give_up_after_ms is None:
+            return
+        now = trio.current_time()
+        if follower.node.leader_id is not None:
+            self._leaderless_since = None
+        elif self._leaderless_since is None:
+            self._leaderless_since = now
+        elif now - self._leaderless_since >= self.give_up_after_ms / 1000:
+            raise ObserverError(
+                f"cannot reach the quorum: no leader for {self.give_up_after_ms} ms"
+            )
+
+    async def _leader_offset(self, timestamp: int) -> int:
+        conn = await self.leader_connection()
+        try:
+            return await list_offset(conn, timestamp)
+        finally:
+            await self.close()
+
+    # --------------------------------------------------------------------- consumer mode
+
+    async def leader_connection(self) -> Connection:
+        """A connection to the current leader (found through Metadata on every known node)."""
+        while self._conn is None:
+            info = await discover(
+                self.known,
+                expected_cluster_id=self.expected_cluster_id,
+                give_up_after_ms=self.give_up_after_ms,
+                need_leader=True,
+            )
+            assert info.leader_address is not None
+            try:
+                self._conn = await Connection.open(info.leader_address)
+            except ConnectionFailed:
+                await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
+                continue
+            self._leader_epoch = info.leader_epoch
+        return self._conn
+
+    async def list_offset(self, conn: Connection, timestamp: int) -> int:
+        return await list_offset(conn, timestamp)
+
+    async def _poll_consumer(self) -> list[CommittedBatch]:
         try:
             conn = await self.leader_connection()
-            if self.state is None:
-                self.state = await self._initial_state(conn)
-            outcome = await self._fetch_once(conn, self.state)
+            if self.consumer is None:
+                start = self.start
+                if not isinstance(start, int):
+                    timestamp = EARLIEST_TIMESTAMP if start == EARLIEST else LATEST_TIMESTAMP
+                    start = await list_offset(conn, timestamp)
+                self.consumer = ConsumerFetchState(start_offset=start)
+            version = conn.version_for(FetchRequest.API_KEY, FETCH_VERSION_MAX)
+            request = build_consumer_fetch_request(
+                self.consumer,
+                version,
+                leader_epoch=self._leader_epoch,
+                max_wait_ms=FETCH_MAX_WAIT_MS,
+            )
+            response = await conn.request(request, version)
+            outcome = self.consumer.handle_fetch_response(response)
         except ConnectionFailed:
             await self.close()
             await trio.sleep(self._backoff_ms / 1000)
@@ -153,129 +297,3 @@ class RaftObserver:
             if outcome.backoff:
                 await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
         return outcome.released
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.aclose()
-        self._conn = None
-        self.leader = None
-
-    async def leader_connection(self) -> Connection:
-        if self._conn is not None:
-            return self._conn
-        deadline = None
-        if self.give_up_after_ms is not None:
-            deadline = trio.current_time() + self.give_up_after_ms / 1000
-        last_error = "no node answered"
-        while True:
-            for address in list(self.known):
-                try:
-                    leader = await self._ask_metadata(address)
-                except ConnectionFailed as exc:
-                    last_error = str(exc)
-                    continue
-                if leader is None:
-                    last_error = f"{address}: no leader elected yet"
-                    continue
-                try:
-                    conn = await Connection.open(leader.address)
-                except ConnectionFailed as exc:
-                    last_error = str(exc)
-                    continue
-                self._conn, self.leader = conn, leader
-                return conn
-            if deadline is not None and trio.current_time() >= deadline:
-                raise ObserverError(f"cannot reach the quorum: {last_error}")
-            await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
-
-    async def _ask_metadata(self, address: Address) -> LeaderInfo | None:
-        conn = await Connection.open(address)
-        try:
-            topic = MetadataRequest.MetadataRequestTopic(name=METADATA_TOPIC_NAME)
-            version = conn.version_for(MetadataRequest.API_KEY)
-            response = await conn.request(MetadataRequest(topics=[topic]), version)
-        finally:
-            await conn.aclose()
-        assert isinstance(response, MetadataResponse)
-        if (
-            self.expected_cluster_id is not None
-            and response.cluster_id is not None
-            and response.cluster_id != self.expected_cluster_id
-        ):
-            raise ObserverError(
-                f"{address}: cluster id {response.cluster_id!r}, expected "
-                f"{self.expected_cluster_id!r}"
-            )
-        endpoints = {b.node_id: Address(b.host, b.port) for b in response.brokers}
-        for endpoint in endpoints.values():
-            if endpoint not in self.known:
-                self.known.append(endpoint)
-        for topic_info in response.topics:
-            if topic_info.name != METADATA_TOPIC_NAME or topic_info.error_code:
-                continue
-            for partition in topic_info.partitions:
-                if partition.partition_index != METADATA_PARTITION:
-                    continue
-                leader_address = endpoints.get(partition.leader_id)
-                if partition.leader_id < 0 or leader_address is None:
-                    return None
-                return LeaderInfo(
-                    partition.leader_id, partition.leader_epoch, leader_address, response.cluster_id
-                )
-        return None
-
-    async def _initial_state(self, conn: Connection) -> ObserverState:
-        start = self.start
-        if start in (EARLIEST, LATEST):
-            start = await self.list_offset(
-                conn, EARLIEST_TIMESTAMP if start == EARLIEST else LATEST_TIMESTAMP
-            )
-        assert isinstance(start, int)
-        if start < 0:
-            raise ObserverError(f"negative start offset {start}")
-        state = ObserverState(start_offset=start, consumer_mode=self.mode == "consumer")
-        if start > 0 and not state.consumer_mode:
-            # Read the committed batch holding `start` with a consumer fetch (HW-capped): its end
-            # and epoch are where the Raft fetch continues (valid even when `start` is the log
-            # start right after a snapshot, where offset start-1 is gone).
-            probe = dataclasses.replace(state, consumer_mode=True, next_offset=start)
-            carried: list[CommittedBatch] = []
-            while probe.position_epoch is None:
-                outcome = await self._fetch_once(conn, probe)
-                if outcome.rediscover:
-                    raise ConnectionFailed("leader moved while locating the start offset")
-                carried.extend(outcome.released)
-            state.next_offset = probe.next_offset
-            state.position_epoch = probe.position_epoch
-            state.pending_from_probe = carried + probe.pending
-            state.high_watermark = probe.high_watermark
-        return state
-
-    async def list_offset(self, conn: Connection, timestamp: int) -> int:
-        T = ListOffsetsRequest.ListOffsetsTopic
-        partition = T.ListOffsetsPartition(partition_index=METADATA_PARTITION, timestamp=timestamp)
-        request = ListOffsetsRequest(
-            replica_id=-1, topics=[T(name=METADATA_TOPIC_NAME, partitions=[partition])]
-        )
-        response = await conn.request(request)
-        assert isinstance(response, ListOffsetsResponse)
-        answer = response.topics[0].partitions[0]
-        if answer.error_code != ErrorCode.NONE:
-            raise ConnectionFailed(f"{conn.address}: ListOffsets error {answer.error_code}")
-        return answer.offset
-
-    async def _fetch_once(self, conn: Connection, state: ObserverState) -> FetchOutcome:
-        version = conn.version_for(FetchRequest.API_KEY, FETCH_VERSION_MAX)
-        if not state.consumer_mode and version < RAFT_FETCH_VERSION_MIN:
-            raise ObserverError(f"{conn.address}: Fetch v{version} is too old for a raft observer")
-        leader = self.leader
-        request = build_fetch_request(
-            state,
-            version,
-            cluster_id=leader.cluster_id if leader is not None else None,
-            local_id=self.local_id,
-            leader_epoch=leader.epoch if leader is not None else -1,
-            max_wait_ms=FETCH_MAX_WAIT_MS,
-        )
-        response = await conn.request(request, version)
-        return state.handle_fetch_response(response, version)

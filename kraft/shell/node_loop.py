@@ -64,7 +64,6 @@ from kraft.ready import (
     ordered_steps,
 )
 from kraft.shell import translate
-from kraft.shell.config import ServerConfig
 from kraft.shell.connection import InboundConnection, ResponseSlot
 from kraft.shell.disk_log import DiskLog
 from kraft.shell.peers import Peers
@@ -131,6 +130,17 @@ class ProposalSource(Protocol):
         ...
 
 
+class LoopSettings(Protocol):
+    """What the loop needs from the configuration (a `ServerConfig` fits; so does an observer's
+    small settings object, which has no listener of its own)."""
+
+    @property
+    def request_timeout_ms(self) -> int: ...
+
+    @property
+    def controller_listener_name(self) -> str: ...
+
+
 class NodeLoop:
     def __init__(
         self,
@@ -138,7 +148,7 @@ class NodeLoop:
         disk_log: DiskLog,
         store: QuorumStateStore,
         snapshots: SnapshotStore,
-        config: ServerConfig,
+        config: LoopSettings,
         clock: Clock,
     ) -> None:
         self.node = node

@@ -162,7 +162,9 @@ async def test_observer_from_a_log_start_after_a_snapshot(
     port.batches = port.batches[2:]  # offsets 0-2 now live only in a snapshot
     port.set(log_start_offset=3)
     port.sync()
-    got = await collect(RaftObserver([address(port)], start="earliest"), 2)
+    # Consumer mode: the node serves from its log start. (In raft mode a real leader answers
+    # with a SnapshotId and the core downloads it; this fake leader serves no FetchSnapshot.)
+    got = await collect(RaftObserver([address(port)], start="earliest", mode="consumer"), 2)
     assert [(o, v) for o, _, v in got] == [(3, b"c"), (4, b"d")]
 
 

@@ -1,0 +1,124 @@
+"""Finding the quorum from bootstrap servers: one Metadata request (and ListOffsets) per node.
+
+Any node of a pykraft quorum answers Metadata for `__cluster_metadata` with the leader, its
+epoch, the cluster id and the voters as brokers (id and endpoint). That is all a Raft observer
+started from bootstrap servers alone needs to build its `QuorumConfig` (kraft.version 0: the
+core needs the static voter set), and all a consumer-mode observer needs to find the leader.
+Newly learned endpoints are added to `known` so later rediscoveries can use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import trio
+
+from kraft.client.connection import Address, Connection, ConnectionFailed
+from kraft.client.state import ObserverError
+from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
+from wire.errors import ErrorCode
+from wire.messages.list_offsets import ListOffsetsRequest, ListOffsetsResponse
+from wire.messages.metadata import MetadataRequest, MetadataResponse
+
+REDISCOVER_BACKOFF_MS = 100
+LATEST_TIMESTAMP = -1
+EARLIEST_TIMESTAMP = -2
+CONSUMER_REPLICA_ID = -1
+NO_LEADER = -1
+
+
+@dataclass(frozen=True, slots=True)
+class QuorumInfo:
+    """One node's view: the voters with endpoints, the cluster id and the leader (if any)."""
+
+    voters: dict[int, Address]
+    cluster_id: str | None
+    leader_id: int
+    leader_epoch: int
+
+    @property
+    def leader_address(self) -> Address | None:
+        return self.voters.get(self.leader_id) if self.leader_id >= 0 else None
+
+
+async def ask_metadata(address: Address, expected_cluster_id: str | None) -> QuorumInfo:
+    """Metadata for `__cluster_metadata` from `address`; `ObserverError` on a cluster mismatch."""
+    conn = await Connection.open(address)
+    try:
+        topic = MetadataRequest.MetadataRequestTopic(name=METADATA_TOPIC_NAME)
+        version = conn.version_for(MetadataRequest.API_KEY)
+        response = await conn.request(MetadataRequest(topics=[topic]), version)
+    finally:
+        await conn.aclose()
+    if not isinstance(response, MetadataResponse):
+        raise ConnectionFailed(f"{address}: unexpected answer to Metadata")
+    if (
+        expected_cluster_id is not None
+        and response.cluster_id is not None
+        and response.cluster_id != expected_cluster_id
+    ):
+        raise ObserverError(
+            f"{address}: cluster id {response.cluster_id!r}, expected {expected_cluster_id!r}"
+        )
+    voters = {b.node_id: Address(b.host, b.port) for b in response.brokers}
+    leader_id, leader_epoch = NO_LEADER, -1
+    for topic_info in response.topics:
+        if topic_info.name != METADATA_TOPIC_NAME or topic_info.error_code:
+            continue
+        for partition in topic_info.partitions:
+            if partition.partition_index == METADATA_PARTITION:
+                leader_id, leader_epoch = partition.leader_id, partition.leader_epoch
+    return QuorumInfo(voters, response.cluster_id, leader_id, leader_epoch)
+
+
+async def discover(
+    known: list[Address],
+    *,
+    expected_cluster_id: str | None,
+    give_up_after_ms: int | None,
+    need_leader: bool,
+) -> QuorumInfo:
+    """Ask every known address in turn until one answers (with a leader if `need_leader`).
+
+    Retries with a short backoff; `ObserverError` after `give_up_after_ms` (None: never).
+    """
+    deadline = None
+    if give_up_after_ms is not None:
+        deadline = trio.current_time() + give_up_after_ms / 1000
+    last_error = "no node answered"
+    while True:
+        for address in list(known):
+            try:
+                info = await ask_metadata(address, expected_cluster_id)
+            except ConnectionFailed as exc:
+                last_error = str(exc)
+                continue
+            for endpoint in info.voters.values():
+                if endpoint not in known:
+                    known.append(endpoint)
+            if not info.voters:
+                last_error = f"{address}: no voters in the Metadata answer"
+                continue
+            if need_leader and info.leader_address is None:
+                last_error = f"{address}: no leader elected yet"
+                continue
+            return info
+        if deadline is not None and trio.current_time() >= deadline:
+            raise ObserverError(f"cannot reach the quorum: {last_error}")
+        await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
+
+
+async def list_offset(conn: Connection, timestamp: int) -> int:
+    """ListOffsets for `__cluster_metadata`-0 (-1: latest = the high watermark, -2: earliest)."""
+    T = ListOffsetsRequest.ListOffsetsTopic
+    partition = T.ListOffsetsPartition(partition_index=METADATA_PARTITION, timestamp=timestamp)
+    request = ListOffsetsRequest(
+        replica_id=CONSUMER_REPLICA_ID, topics=[T(name=METADATA_TOPIC_NAME, partitions=[partition])]
+    )
+    response = await conn.request(request)
+    if not isinstance(response, ListOffsetsResponse):
+        raise ConnectionFailed(f"{conn.address}: unexpected answer to ListOffsets")
+    answer = response.topics[0].partitions[0]
+    if answer.error_code != ErrorCode.NONE:
+        raise ConnectionFailed(f"{conn.address}: ListOffsets error {answer.error_code}")
+    return answer.offset
