@@ -13,10 +13,12 @@
     trio.run(main)
 
 `RaftObserver(bootstrap, local_id=None | int, start="earliest" | "latest" | offset,
-mode="raft" | "consumer", cluster_id=None, give_up_after_ms=None)`: with `local_id=None` it is
-Kafka's id-less observer (replica id -1: the leader keeps no state for it); with an id it is a
+mode="raft" | "consumer", cluster_id=None, give_up_after_ms=None, log_dir=None)`: in raft mode it
+runs the real Raft core (`kraft.node.RaftNode`) as a follower over the node's own loop and peers,
+with a local log dir (temporary unless `log_dir` is given). With `local_id=None` it is Kafka's
+id-less observer (replica id -1: the leader keeps no state for it); with an id it is a
 non-voting observer listed in DescribeQuorum. It survives leader changes, truncations of
-uncommitted data and node restarts (see `kraft.client.observer`). `Connection` is the small
+uncommitted data and node restarts (see `kraft.client.observer`, `kraft.client.follower`). `Connection` is the small
 request/response client the tools use; `render` turns batches into printable data.
 """
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import io
 import json
+from pathlib import Path
 
+import pytest
 import trio
 
 from kraft.cli.describe_quorum import describe
 from kraft.cli.tail import tail
 from kraft.client.connection import Address
 from kraft.client.observer import RaftObserver
+from kraft.client.state import ObserverError
+from kraft.shell.quorum_state_store import QuorumStateStore
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
 
@@ -179,3 +183,37 @@ async def test_tail_wrong_cluster_id_is_one_error_line(
     assert code == 1
     err = capsys.readouterr().err  # type: ignore[attr-defined]
     assert err.count("\n") == 1 and "cluster id" in err
+
+
+async def test_log_dir_is_temporary_unless_given(
+    served: tuple[FakeServer, FakePort], tmp_path: Path
+) -> None:
+    _, port = served
+    port.append_data(3, [b"a"])  # 1
+    port.sync()
+    observer = RaftObserver([address(port)])
+    got = await collect(observer, 2)
+    assert [v for _, _, v in got] == [None, b"a"]
+    assert observer.follower is not None and observer.follower.log_dir is not None
+    assert not observer.follower.log_dir.exists()  # deleted on exit
+    kept = tmp_path / "kept"
+    got = await collect(RaftObserver([address(port)], log_dir=kept), 2)
+    assert [v for _, _, v in got] == [None, b"a"]
+    partition = kept / "__cluster_metadata-0"
+    state = QuorumStateStore(partition).read()
+    assert state is not None and (state.epoch, state.leader_id) == (3, 1)
+    # A later observer on the same dir resumes from the local log (and the stored state).
+    port.append_data(3, [b"b"])  # 2
+    port.sync()
+    got = await collect(RaftObserver([address(port)], log_dir=kept, start=2), 1)
+    assert got == [(2, 3, b"b")]
+
+
+async def test_refusals_are_observer_errors(served: tuple[FakeServer, FakePort]) -> None:
+    _, port = served
+    with pytest.raises(ObserverError, match="is a voter"):
+        await collect(RaftObserver([address(port)], local_id=1), 1)
+    with pytest.raises(ObserverError, match="cannot reach the quorum"):
+        await collect(RaftObserver([Address("127.0.0.1", 1)], give_up_after_ms=300), 1)
+    with pytest.raises(ObserverError, match="cluster id"):
+        await collect(RaftObserver([address(port)], cluster_id="other"), 1)
