@@ -18,8 +18,9 @@ runs the real Raft core (`kraft.node.RaftNode`) as a follower over the node's ow
 with a local log dir (temporary unless `log_dir` is given). With `local_id=None` it is Kafka's
 id-less observer (replica id -1: the leader keeps no state for it); with an id it is a
 non-voting observer listed in DescribeQuorum. It survives leader changes, truncations of
-uncommitted data and node restarts (see `kraft.client.observer`, `kraft.client.follower`). `Connection` is the small
-request/response client the tools use; `render` turns batches into printable data.
+uncommitted data and node restarts (see `kraft.client.observer`, `kraft.client.follower`).
+`Connection` is the small request/response client the tools use; `render` turns batches into
+printable data.
 """
 
 from kraft.client.connection import Address, Connection, ConnectionFailed, parse_bootstrap

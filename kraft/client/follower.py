@@ -60,6 +60,21 @@ class _LoopSettings:
     controller_listener_name: str
 
 
+def bootstrap_endpoints(bootstrap: list[Address], quorum: QuorumInfo) -> tuple[Endpoint, ...]:
+    """The given bootstrap servers, then every voter's endpoint learned from Metadata.
+
+    The core falls back to these while it knows no (reachable) leader; with the given servers
+    alone an observer bootstrapped from one node could not find the new leader while that node
+    is down (Kafka's default, with no bootstrap servers configured, is the voters' endpoints).
+    """
+    out: list[Endpoint] = []
+    for address in [*bootstrap, *quorum.voters.values()]:
+        endpoint = Endpoint(address.host, address.port)
+        if endpoint not in out:
+            out.append(endpoint)
+    return tuple(out)
+
+
 class LocalFollower:
     """A `RaftNode` that only follows; see the module docstring."""
 
@@ -76,7 +91,7 @@ class LocalFollower:
         self.config = QuorumConfig(
             voters={i: Endpoint(a.host, a.port) for i, a in quorum.voters.items()},
             cluster_id=quorum.cluster_id,
-            bootstrap_servers=tuple(Endpoint(a.host, a.port) for a in bootstrap),
+            bootstrap_servers=bootstrap_endpoints(bootstrap, quorum),
         )
         self.local_id = local_id
         self.temporary = log_dir is None
