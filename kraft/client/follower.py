@@ -4,7 +4,7 @@ This is how `RaftObserver(mode="raft")` follows the quorum, as Kafka's `KafkaRaf
 with an optional local id (KAFKA-12161, RAFT-BRIEF §2.8, §2.11): a `kraft.node.RaftNode` with
 `local_id=None` (replica id -1 on the wire; the leader keeps no state for it) or with an id that
 is not a voter (an observer the leader lists in DescribeQuorum), run by the node's own machinery,
-`kraft.shell.node_loop.NodeLoop` + `kraft.shell.peers.Peers`, without a listener or a workload.
+`kraft.shell.node_loop.BaseNodeLoop` + `kraft.shell.peers.Peers`, without a listener or a workload.
 The core does everything a follower does: finds the leader through the bootstrap servers, fetches,
 truncates on DivergingEpoch, downloads snapshots, follows leader changes, persists (epoch, leader)
 in its own quorum-state, and learns the high watermark. The fetched log is written in a log dir
@@ -39,7 +39,7 @@ from kraft.node import RaftNode
 from kraft.shell.codec import WireBatchCodec
 from kraft.shell.config import METADATA_TOPIC_PARTITION_DIR
 from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
-from kraft.shell.node_loop import Clock, NodeLoop
+from kraft.shell.node_loop import BaseNodeLoop, Clock
 from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
@@ -100,14 +100,14 @@ class LocalFollower:
         )
         self._lock_fd: int | None = None
         self.disk_log: DiskLog | None = None
-        self.loop: NodeLoop | None = None
+        self.loop: BaseNodeLoop[_LoopSettings] | None = None
 
     @property
     def partition_dir(self) -> Path:
         assert self.log_dir is not None
         return self.log_dir / METADATA_TOPIC_PARTITION_DIR
 
-    def open(self) -> NodeLoop:
+    def open(self) -> BaseNodeLoop[_LoopSettings]:
         """Lock and recover the log dir, build the node and its loop (not running yet)."""
         if self.log_dir is None:
             self.log_dir = Path(tempfile.mkdtemp(prefix=TEMP_DIR_PREFIX))
@@ -144,7 +144,7 @@ class LocalFollower:
         except ConfigError as exc:
             raise ObserverError(f"{self.partition_dir}: {exc}") from None
         settings = _LoopSettings(self.config.request_timeout_ms, OBSERVER_LISTENER_NAME)
-        self.loop = NodeLoop(node, disk_log, store, snapshots, settings, clock)
+        self.loop = BaseNodeLoop(node, disk_log, store, snapshots, settings, clock)
         return self.loop
 
     async def run(self) -> None:

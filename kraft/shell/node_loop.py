@@ -33,7 +33,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import trio
 
@@ -64,6 +64,7 @@ from kraft.ready import (
     ordered_steps,
 )
 from kraft.shell import translate
+from kraft.shell.config import ServerConfig
 from kraft.shell.connection import InboundConnection, ResponseSlot
 from kraft.shell.disk_log import DiskLog
 from kraft.shell.peers import Peers
@@ -141,14 +142,20 @@ class LoopSettings(Protocol):
     def controller_listener_name(self) -> str: ...
 
 
-class NodeLoop:
+SettingsT = TypeVar("SettingsT", bound=LoopSettings)
+
+
+class BaseNodeLoop(Generic[SettingsT]):
+    """The loop over any settings; `NodeLoop` is the node's (with its `ServerConfig`), and the
+    observer library (`kraft.client.follower`) runs one without a listener or a workload."""
+
     def __init__(
         self,
         node: RaftNode,
         disk_log: DiskLog,
         store: QuorumStateStore,
         snapshots: SnapshotStore,
-        config: LoopSettings,
+        config: SettingsT,
         clock: Clock,
     ) -> None:
         self.node = node
@@ -395,3 +402,7 @@ class NodeLoop:
     async def wait_for_change(self, timeout_ms: int) -> None:
         with trio.move_on_after(timeout_ms / 1000):
             await self.changed.wait()
+
+
+class NodeLoop(BaseNodeLoop[ServerConfig]):
+    """The node's loop: its settings are the node's `ServerConfig` (the router reads it)."""
