@@ -188,7 +188,31 @@ def write_length(stream: Any, n: int | None, kind: str, compact: bool) -> None:
         stream.write(_I32.pack(-1 if n is None else n))
 
 
+def _read_short_compact(stream: Any) -> bytes | None:
+    """Fast path for a compact string/bytes of 0..125 bytes: None means "take the checked path".
+
+    The payload is read before its length is checked, which is safe only because it is short;
+    on a short read the stream is put back and `read_length` reports the error.
+    """
+    data = stream.read(1)
+    if not data:
+        return None
+    n = data[0] - 1
+    if not 0 <= n < 0x7E:
+        stream.seek(-1, io.SEEK_CUR)
+        return None
+    payload: bytes = stream.read(n)
+    if len(payload) != n:
+        stream.seek(-1 - len(payload), io.SEEK_CUR)
+        return None
+    return payload
+
+
 def read_string(stream: Any, compact: bool, nullable: bool) -> str | None:
+    if compact:
+        payload = _read_short_compact(stream)
+        if payload is not None:
+            return str(payload, "utf-8")
     n = read_length(stream, "string", compact, nullable, 1)
     if n is None:
         return None
@@ -210,6 +234,10 @@ def write_string(stream: Any, value: Any, compact: bool, nullable: bool) -> Any:
 
 
 def read_bytes(stream: Any, compact: bool, nullable: bool) -> bytes | None:
+    if compact:
+        payload = _read_short_compact(stream)
+        if payload is not None:
+            return payload
     n = read_length(stream, "bytes", compact, nullable, 1)
     if n is None:
         return None

@@ -38,8 +38,18 @@ TAGGED_LABEL = "<tagged fields>"
 
 
 def read_tagged(stream: Any, this: Any, parsers: TaggedParsers) -> dict[str, Any] | None:
-    if stream.read(1) == b"\x00":  # the common case: no tagged field
+    first = stream.read(1)
+    if first == b"\x00":  # the common case: no tagged field
         return None
+    return read_tagged_rest(stream, this, parsers, first)
+
+
+def read_tagged_rest(
+    stream: Any, this: Any, parsers: TaggedParsers, first: bytes
+) -> dict[str, Any] | None:
+    """The section after its first byte `first` (already read, and not the empty section)."""
+    if not first:
+        raise DecodeError("truncated input", offset=stream.tell(), field=TAGGED_LABEL)
     stream.seek(-1, io.SEEK_CUR)
     start = stream.tell()
     count = read_uvarint(stream)
@@ -174,11 +184,21 @@ class TaggedSection(Construct):  # type: ignore[misc]
                     return {codec._compileparse(code)}
             """)
             entries.append(f"{tag}: ({name!r}, {fname})")
-        code.append("from wire.tagged import read_tagged as _read_tagged")
+        code.append("from wire.tagged import read_tagged_rest as _read_tagged_rest")
         code.append(f"tagged_parsers_{n} = {{{', '.join(entries)}}}")
-        return f"_read_tagged(io, this, tagged_parsers_{n})"
+        # inline the common empty section (one zero byte): no call at all
+        return (
+            f'(None if (first := io.read(1)) == b"\\x00" '
+            f"else _read_tagged_rest(io, this, tagged_parsers_{n}, first))"
+        )
 
     def _emitbuild(self, code: Any) -> str:
+        code.append("from wire.tagged import write_tagged as _write_tagged")
+        if not self.known:  # inline the common case: no known tag, no unknown one
+            return (
+                '(io.write(b"\\x00") if not obj.unknown_tagged_fields '
+                "else _write_tagged(io, obj, this, []))"
+            )
         n = code.allocateId()
         code.linkedinstances[id(self)] = self
         entries = []
