@@ -30,32 +30,17 @@ a synchronous executor (the simulator); the trio shell iterates `ordered_steps` 
 
 from __future__ import annotations
 
-import base64
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kraft.rpc import Request, Response
 from kraft.types import (
-    NO_LEADER,
-    ZERO_DIRECTORY_ID,
     LeaderAndEpoch,
     OffsetAndEpoch,
     Records,
     ReplicaAddress,
 )
-
-# Kafka's `QuorumStateData` versions the `quorum-state` file may carry.
-QUORUM_STATE_DATA_VERSIONS = (0, 1)
-
-
-def _uuid_to_kafka(value: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(value.bytes).decode("ascii").rstrip("=")
-
-
-def _uuid_from_kafka(text: str) -> uuid.UUID:
-    return uuid.UUID(bytes=base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,49 +60,6 @@ class ElectionState:
     def __post_init__(self) -> None:
         assert self.epoch >= 0, self
         assert self.voted_directory_id is None or self.voted_id is not None, self
-
-    def to_quorum_state_dict(self, data_version: int) -> dict[str, Any]:
-        """The quorum-state JSON object (Kafka's field order), `data_version` included."""
-        assert data_version in QUORUM_STATE_DATA_VERSIONS, data_version
-        leader = NO_LEADER if self.leader_id is None else self.leader_id
-        voted = NO_LEADER if self.voted_id is None else self.voted_id
-        if data_version == 0:
-            return {
-                "clusterId": "",
-                "leaderId": leader,
-                "leaderEpoch": self.epoch,
-                "votedId": voted,
-                "appliedOffset": 0,
-                "currentVoters": [{"voterId": v} for v in sorted(self.voters)],
-                "data_version": 0,
-            }
-        directory = self.voted_directory_id or ZERO_DIRECTORY_ID
-        return {
-            "leaderId": leader,
-            "leaderEpoch": self.epoch,
-            "votedId": voted,
-            "votedDirectoryId": _uuid_to_kafka(directory),
-            "data_version": 1,
-        }
-
-    @classmethod
-    def from_quorum_state_dict(cls, data: Mapping[str, Any]) -> ElectionState:
-        """Inverse of `to_quorum_state_dict` (the caller validated types and required fields)."""
-        leader = int(data["leaderId"])
-        voted = int(data["votedId"])
-        directory: uuid.UUID | None = None
-        if "votedDirectoryId" in data:
-            directory = _uuid_from_kafka(str(data["votedDirectoryId"]))
-            if directory == ZERO_DIRECTORY_ID or voted < 0:
-                directory = None
-        voters = frozenset(int(v["voterId"]) for v in data.get("currentVoters") or [])
-        return cls(
-            epoch=int(data["leaderEpoch"]),
-            leader_id=None if leader < 0 else leader,
-            voted_id=None if voted < 0 else voted,
-            voted_directory_id=directory,
-            voters=voters,
-        )
 
 
 @dataclass(frozen=True, slots=True)

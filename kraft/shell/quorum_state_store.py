@@ -13,27 +13,16 @@ vote could let this replica vote twice in one epoch.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
-from kraft.ready import QUORUM_STATE_DATA_VERSIONS, ElectionState
+from kraft.ready import ElectionState
 from kraft.shell.disk_log import write_file_atomically
+from kraft.types import NO_LEADER, ZERO_DIRECTORY_ID
+from wire.errors import DecodeError
+from wire.messages.quorum_state import QuorumStateData, from_json, to_json
 
 QUORUM_STATE_FILE = "quorum-state"
 WRITE_DATA_VERSION = 0
-
-_REQUIRED: dict[int, dict[str, type]] = {
-    0: {
-        "clusterId": str,
-        "leaderId": int,
-        "leaderEpoch": int,
-        "votedId": int,
-        "appliedOffset": int,
-        "currentVoters": list,
-    },
-    1: {"leaderId": int, "leaderEpoch": int, "votedId": int, "votedDirectoryId": str},
-}
 
 
 class QuorumStateError(Exception):
@@ -41,33 +30,38 @@ class QuorumStateError(Exception):
 
 
 def encode_quorum_state(state: ElectionState, data_version: int = WRITE_DATA_VERSION) -> bytes:
-    """Kafka's exact bytes for `state` (compact JSON, field order as Kafka writes it)."""
-    return json.dumps(state.to_quorum_state_dict(data_version), separators=(",", ":")).encode()
+    """Kafka's exact bytes for `state` (the JSON itself is `wire.messages.quorum_state`'s)."""
+    voters = [QuorumStateData.Voter(voter_id=v) for v in sorted(state.voters)]
+    data = QuorumStateData(
+        leader_id=NO_LEADER if state.leader_id is None else state.leader_id,
+        leader_epoch=state.epoch,
+        voted_id=NO_LEADER if state.voted_id is None else state.voted_id,
+        voted_directory_id=state.voted_directory_id or ZERO_DIRECTORY_ID,
+        current_voters=voters,
+    )
+    return to_json(data, data_version).encode()
 
 
 def decode_quorum_state(data: bytes, *, source: str = QUORUM_STATE_FILE) -> ElectionState:
     try:
-        obj = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise QuorumStateError(f"{source}: not JSON ({exc})") from None
-    if not isinstance(obj, dict):
-        raise QuorumStateError(f"{source}: expected a JSON object")
-    version = obj.get("data_version")
-    if type(version) is not int or version not in QUORUM_STATE_DATA_VERSIONS:
-        raise QuorumStateError(f"{source}: unsupported data_version {version!r}")
-    for key, kind in _REQUIRED[version].items():
-        value: Any = obj.get(key)
-        if type(value) is not kind:
-            raise QuorumStateError(f"{source}: field {key!r} missing or not a {kind.__name__}")
-    if obj["leaderEpoch"] < 0:
-        raise QuorumStateError(f"{source}: negative leaderEpoch {obj['leaderEpoch']}")
-    if version == 0:
-        for voter in obj["currentVoters"]:
-            if not isinstance(voter, dict) or type(voter.get("voterId")) is not int:
-                raise QuorumStateError(f"{source}: currentVoters entry {voter!r} has no voterId")
+        stored, _ = from_json(data)
+    except DecodeError as exc:
+        raise QuorumStateError(f"{source}: {exc}") from None
+    if stored.leader_epoch < 0:
+        raise QuorumStateError(f"{source}: negative leaderEpoch {stored.leader_epoch}")
+    voted = None if stored.voted_id < 0 else stored.voted_id
+    directory = stored.voted_directory_id
     try:
-        return ElectionState.from_quorum_state_dict(obj)
-    except (ValueError, AssertionError) as exc:
+        return ElectionState(
+            epoch=stored.leader_epoch,
+            leader_id=None if stored.leader_id < 0 else stored.leader_id,
+            voted_id=voted,
+            voted_directory_id=None
+            if directory == ZERO_DIRECTORY_ID or voted is None
+            else directory,
+            voters=frozenset(v.voter_id for v in stored.current_voters or []),
+        )
+    except AssertionError as exc:
         raise QuorumStateError(f"{source}: invalid election state ({exc})") from None
 
 

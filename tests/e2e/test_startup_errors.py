@@ -86,4 +86,4 @@ def test_corrupt_quorum_state(tmp_path: Path) -> None:
     partition.mkdir(parents=True)
     (partition / "quorum-state").write_text("{not json")
     result = run_server("--config", str(properties(tmp_path, port)))
-    assert_one_line_exit_2(result, "quorum-state: not JSON")
+    assert_one_line_exit_2(result, "quorum-state is not JSON")

@@ -229,30 +229,3 @@ def test_begin_quorum_epoch_makes_a_voter_follow() -> None:
     driver.answer(BeginQuorumEpochRequest(None, True, leader_id=1, leader_epoch=4))
     assert driver.node.role is RoleName.FOLLOWER and driver.node.leader_id == 1
     assert driver.stored == ElectionState(4, leader_id=1, voters=VOTER_SET)
-
-
-# ----------------------------------------------------------------------------- persistence format
-def test_quorum_state_json_matches_kafka_v0_and_v1() -> None:
-    import uuid
-
-    state = ElectionState(5, leader_id=1, voters=VOTER_SET)
-    assert state.to_quorum_state_dict(0) == {
-        "clusterId": "",
-        "leaderId": 1,
-        "leaderEpoch": 5,
-        "votedId": -1,
-        "appliedOffset": 0,
-        "currentVoters": [{"voterId": 1}, {"voterId": 2}, {"voterId": 3}],
-        "data_version": 0,
-    }
-    voted = ElectionState(6, voted_id=2, voted_directory_id=uuid.UUID(int=1))
-    doc = voted.to_quorum_state_dict(1)
-    assert doc == {
-        "leaderId": -1,
-        "leaderEpoch": 6,
-        "votedId": 2,
-        "votedDirectoryId": "AAAAAAAAAAAAAAAAAAAAAQ",
-        "data_version": 1,
-    }
-    assert ElectionState.from_quorum_state_dict(doc) == voted
-    assert ElectionState.from_quorum_state_dict(state.to_quorum_state_dict(0)) == state

@@ -27,6 +27,14 @@ def test_kafka_bytes_v0() -> None:
     assert decode_quorum_state(KAFKA_V0) == state
 
 
+def test_kafka_bytes_v1() -> None:
+    state = ElectionState(epoch=6, voted_id=2, voted_directory_id=uuid.UUID(int=1))
+    assert encode_quorum_state(state, data_version=1) == (
+        b'{"leaderId":-1,"leaderEpoch":6,"votedId":2,'
+        b'"votedDirectoryId":"AAAAAAAAAAAAAAAAAAAAAQ","data_version":1}'
+    )
+
+
 def test_v1_is_read() -> None:
     directory = uuid.UUID(int=7)
     state = ElectionState(epoch=6, voted_id=2, voted_directory_id=directory)
@@ -55,13 +63,13 @@ def test_store_roundtrip_and_atomic_file(tmp_path: Path) -> None:
         (b"", "not JSON"),
         (b"{", "not JSON"),
         (b"\xff\xfe", "not JSON"),
-        (b"[]", "expected a JSON object"),
-        (b'{"data_version":7}', "unsupported data_version 7"),
-        (b'{"data_version":"0"}', "unsupported data_version"),
-        (KAFKA_V0.replace(b'"votedId":-1,', b""), "'votedId' missing"),
+        (b"[]", "not a JSON object"),
+        (b'{"data_version":7}', "unsupported quorum-state data_version 7"),
+        (b'{"data_version":"0"}', "unsupported quorum-state data_version"),
+        (KAFKA_V0.replace(b'"votedId":-1,', b""), "lacks field votedId"),
         (KAFKA_V0.replace(b'"leaderEpoch":5', b'"leaderEpoch":-3'), "negative leaderEpoch"),
-        (KAFKA_V0.replace(b'{"voterId":1}', b'{"id":1}'), "has no voterId"),
-        (KAFKA_V0.replace(b'"leaderId":1', b'"leaderId":"1"'), "'leaderId' missing or not a int"),
+        (KAFKA_V0.replace(b'{"voterId":1}', b'{"id":1}'), "lacks field voterId"),
+        (KAFKA_V0.replace(b'"leaderId":1', b'"leaderId":"1"'), "field leaderId is not an integer"),
     ],
 )
 def test_bad_files_are_one_line_errors(data: bytes, message: str) -> None:

@@ -80,6 +80,9 @@ def from_json(text: str | bytes) -> tuple[QuorumStateData, int]:
     """Parse a quorum-state file: (state, data_version). Bad content raises `DecodeError`."""
     try:
         doc = json.loads(text)
+    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise DecodeError(f"quorum-state is not JSON ({e})") from None
+    try:
         if not isinstance(doc, dict):
             raise DecodeError("quorum-state is not a JSON object")
         data_version = doc["data_version"]
