@@ -24,158 +24,10 @@ import sys
 import time
 from typing import Any
 
-import trio
-
 from kraft.cli.tail import add_bootstrap_argument
-from kraft.client.connection import Address, Connection, ConnectionFailed, parse_bootstrap
-from kraft.client.render import uuid_text
-from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
-from wire.errors import ErrorCode
-from wire.fields import ZERO_UUID
-from wire.messages.describe_cluster import DescribeClusterRequest, DescribeClusterResponse
-from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
-from wire.messages.metadata import MetadataRequest, MetadataResponse
-
-ENDPOINT_TYPE_CONTROLLERS = 2
-NO_LEADER = -1
-LEADER_SEARCH_MS = 5_000
-LEADER_RETRY_MS = 200
-DEFAULT_TIMEOUT_MS = 10_000
-
-
-class DescribeError(Exception):
-    pass
-
-
-async def _find_leader(address: Address) -> tuple[str | None, int, dict[int, Address]]:
-    """(cluster id, leader id, endpoints by node id) as one node sees them."""
-    conn = await Connection.open(address)
-    try:
-        if DescribeClusterRequest.API_KEY in conn.api_versions:
-            request = DescribeClusterRequest(endpoint_type=ENDPOINT_TYPE_CONTROLLERS)
-            version = conn.version_for(DescribeClusterRequest.API_KEY)
-            if version == 0:
-                request = DescribeClusterRequest()
-            response = await conn.request(request, version)
-            assert isinstance(response, DescribeClusterResponse)
-            if response.error_code == ErrorCode.NONE:
-                endpoints = {b.broker_id: Address(b.host, b.port) for b in response.brokers}
-                return response.cluster_id, response.controller_id, endpoints
-        topic = MetadataRequest.MetadataRequestTopic(name=METADATA_TOPIC_NAME)
-        metadata = await conn.request(MetadataRequest(topics=[topic]))
-        assert isinstance(metadata, MetadataResponse)
-        endpoints = {b.node_id: Address(b.host, b.port) for b in metadata.brokers}
-        return metadata.cluster_id, metadata.controller_id, endpoints
-    finally:
-        await conn.aclose()
-
-
-async def describe(
-    bootstrap: list[Address], *, cluster_id: str | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS
-) -> dict[str, Any]:
-    """The quorum description as data (see module docstring)."""
-    deadline = trio.current_time() + timeout_ms / 1000
-    known = list(bootstrap)
-    last_error = "no node answered"
-    while trio.current_time() < deadline:
-        for address in list(known):
-            try:
-                found_cluster_id, leader_id, endpoints = await _find_leader(address)
-            except ConnectionFailed as exc:
-                last_error = str(exc)
-                continue
-            if cluster_id is not None and found_cluster_id not in (None, cluster_id):
-                raise DescribeError(
-                    f"{address}: cluster id {found_cluster_id!r}, expected {cluster_id!r}"
-                )
-            known.extend(a for a in endpoints.values() if a not in known)
-            leader = endpoints.get(leader_id)
-            if leader_id == NO_LEADER or leader is None:
-                last_error = f"{address}: no leader known"
-                continue
-            try:
-                result = await _describe_at(leader)
-            except ConnectionFailed as exc:
-                last_error = str(exc)
-                continue
-            if result is None:
-                last_error = f"{leader}: not the leader any more"
-                continue
-            result["cluster_id"] = found_cluster_id
-            return result
-        await trio.sleep(LEADER_RETRY_MS / 1000)
-    raise DescribeError(f"cannot describe the quorum: {last_error}")
-
-
-async def _describe_at(address: Address) -> dict[str, Any] | None:
-    conn = await Connection.open(address)
-    try:
-        T = DescribeQuorumRequest.TopicData
-        request = DescribeQuorumRequest(
-            topics=[
-                T(
-                    topic_name=METADATA_TOPIC_NAME,
-                    partitions=[T.PartitionData(partition_index=METADATA_PARTITION)],
-                )
-            ]
-        )
-        version = conn.version_for(DescribeQuorumRequest.API_KEY)
-        response = await conn.request(request, version)
-    finally:
-        await conn.aclose()
-    assert isinstance(response, DescribeQuorumResponse)
-    if response.error_code != ErrorCode.NONE:
-        raise ConnectionFailed(f"{address}: DescribeQuorum error {response.error_code}")
-    partition = response.topics[0].partitions[0]
-    if partition.error_code == ErrorCode.NOT_LEADER_OR_FOLLOWER:
-        return None
-    if partition.error_code != ErrorCode.NONE:
-        raise ConnectionFailed(f"{address}: DescribeQuorum error {partition.error_code}")
-    return summarize(response, version)
-
-
-def summarize(response: DescribeQuorumResponse, version: int) -> dict[str, Any]:
-    partition = response.topics[0].partitions[0]
-    leader_id = partition.leader_id
-    voters = partition.current_voters
-    leader_state = next((v for v in voters if v.replica_id == leader_id), None)
-    leader_end = leader_state.log_end_offset if leader_state is not None else -1
-    listeners = {
-        node.node_id: [f"{lst.name}://{lst.host}:{lst.port}" for lst in node.listeners]
-        for node in getattr(response, "nodes", [])
-    }
-
-    def row(state: Any, status: str) -> dict[str, Any]:
-        directory = state.replica_directory_id
-        return {
-            "node_id": state.replica_id,
-            "directory_id": uuid_text(directory) if directory != ZERO_UUID else None,
-            "log_end_offset": state.log_end_offset,
-            "lag": max(leader_end - state.log_end_offset, 0) if leader_end >= 0 else None,
-            "last_fetch_timestamp": state.last_fetch_timestamp,
-            "last_caught_up_timestamp": state.last_caught_up_timestamp,
-            "status": status,
-            "endpoints": listeners.get(state.replica_id, []),
-        }
-
-    voter_rows = [row(v, "Leader" if v.replica_id == leader_id else "Follower") for v in voters]
-    observer_rows = [row(o, "Observer") for o in partition.observers]
-    followers = [r for r in voter_rows if r["status"] == "Follower"]
-    lags = [r["lag"] for r in followers if r["lag"] is not None]
-    caught_up = [v.last_caught_up_timestamp for v in voters if v.replica_id != leader_id]
-    max_lag_time_ms = -1
-    if leader_state is not None and caught_up and min(caught_up) >= 0:
-        max_lag_time_ms = max(leader_state.last_caught_up_timestamp - min(caught_up), 0)
-    return {
-        "leader_id": leader_id,
-        "leader_epoch": partition.leader_epoch,
-        "high_watermark": partition.high_watermark,
-        "max_follower_lag": max(lags) if lags else 0,
-        "max_follower_lag_time_ms": max_lag_time_ms,
-        "voters": voter_rows,
-        "observers": observer_rows,
-        "describe_quorum_version": version,
-    }
+from kraft.shell import run_async
+from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
+from kraft.shell.client.describe import DEFAULT_TIMEOUT_MS, DescribeError, describe
 
 
 def _brief(rows: list[dict[str, Any]]) -> str:
@@ -248,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"kraft describe-quorum: error: {exc}", file=sys.stderr)
         return 2
     try:
-        result = trio.run(
+        result = run_async(
             lambda: describe(bootstrap, cluster_id=args.cluster_id, timeout_ms=args.timeout_ms)
         )
     except (DescribeError, ConnectionFailed) as exc:

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kraft.client.render import describe_batch, record_line
+from kraft.cli.render import describe_batch, record_line
 from wire.errors import DecodeError
 from wire.records.batch import BATCH_HEADER_BYTES, read_batch_header
 

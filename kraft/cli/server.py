@@ -75,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.config:
         print("Missing configuration file: use --config FILE", file=sys.stderr)
         return EXIT_STARTUP_ERROR
-    import trio
-
+    from kraft.shell import run_async
     from kraft.shell.server import ServerOptions, StartupError, run_server
 
     options = ServerOptions(
@@ -88,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     try:
-        return trio.run(run_server, options)
+        return run_async(lambda: run_server(options))
     except StartupError as exc:
         print(f"kraft server: {exc}", file=sys.stderr)
         return EXIT_STARTUP_ERROR

@@ -3,7 +3,7 @@
 Prints one line per record: offset, epoch, timestamp, then the record: control records by type
 with their decoded value, data as text (printable UTF-8) or hex. `--json` prints one JSON object
 per record instead. Only committed records are ever printed, each once, in offset order, across
-leader changes and node restarts (see `kraft.client.observer`).
+leader changes and node restarts (see `kraft.shell.client.observer`).
 
 Starting point: `--from-beginning` (the log start), `--offset N`, or by default the current high
 watermark (new records only). Stopping: `--max-records N`, `--until-high-watermark` (exit once
@@ -25,12 +25,11 @@ import json
 import sys
 from typing import Any, Literal
 
-import trio
-
-from kraft.client.connection import ConnectionFailed, parse_bootstrap
-from kraft.client.observer import EARLIEST, LATEST, RaftObserver, Start
-from kraft.client.render import describe_record, record_line
-from kraft.client.state import ObserverError
+from kraft.cli.render import describe_record, record_line
+from kraft.shell import run_async
+from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
+from kraft.shell.client.observer import EARLIEST, LATEST, RaftObserver, Start
+from kraft.shell.client.state import ObserverError
 from wire.errors import DecodeError
 
 DEFAULT_TIMEOUT_MS = 10_000
@@ -114,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"kraft tail: error: {exc}", file=sys.stderr)
         return 2
     try:
-        return trio.run(tail, args)
+        return run_async(lambda: tail(args))
     except (ObserverError, ConnectionFailed, DecodeError) as exc:
         print(f"kraft tail: error: {exc}", file=sys.stderr)
         return 1

@@ -10,5 +10,23 @@ It executes what the pure Raft core (`kraft.node.RaftNode`) decides:
 - `peers`: outbound connections to the other voters, one request in flight each;
 - `node_loop`: the single task that owns the core and executes its `Ready`s (disk on one worker
   thread);
-- `workload`, `stats`, `server`: the test raft server's workload, its figures, and start-up.
+- `workload`, `stats`, `server`: the test raft server's workload, its figures, and start-up;
+- `client/`: the observer library (the core with `local_id=None`, or a non-voter id) and the small
+  request/response client the tools use.
+
+`run_async` is the command-line tools' one way into the event loop, so trio stays in this package.
 """
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import trio
+
+_T = TypeVar("_T")
+
+
+def run_async(async_fn: Callable[[], Awaitable[_T]]) -> _T:
+    """Run `async_fn()` to completion on a fresh trio event loop and return its result."""
+    return trio.run(async_fn)

@@ -147,7 +147,7 @@ SettingsT = TypeVar("SettingsT", bound=LoopSettings)
 
 class BaseNodeLoop(Generic[SettingsT]):
     """The loop over any settings; `NodeLoop` is the node's (with its `ServerConfig`), and the
-    observer library (`kraft.client.follower`) runs one without a listener or a workload."""
+    observer library (`kraft.shell.client.follower`) runs one without a listener or a workload."""
 
     def __init__(
         self,

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 import trio
 
-from kraft.cli.describe_quorum import describe
-from kraft.client.connection import Address
-from kraft.client.observer import RaftObserver
 from kraft.shell import peers as peers_module
+from kraft.shell.client.connection import Address
+from kraft.shell.client.describe import describe
+from kraft.shell.client.observer import RaftObserver
 from kraft.shell.quorum_state_store import QuorumStateStore
 from tests.e2e.cluster import Cluster, NodeProcess, committed_prefix
 from tests.e2e.conftest import FAST

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import trio
 
-from kraft.cli.describe_quorum import describe
 from kraft.cli.tail import tail
-from kraft.client.connection import Address
-from kraft.client.observer import RaftObserver
-from kraft.client.state import ObserverError
+from kraft.shell.client.connection import Address
+from kraft.shell.client.describe import describe
+from kraft.shell.client.observer import RaftObserver
+from kraft.shell.client.state import ObserverError
 from kraft.shell.quorum_state_store import QuorumStateStore
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort

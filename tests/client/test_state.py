@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kraft.client.state import (
+from kraft.shell.client.state import (
     ConsumerFetchState,
     ObserverError,
     build_consumer_fetch_request,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import trio
 
-from kraft.client.connection import Address, Connection
+from kraft.shell.client.connection import Address, Connection
 from tests.e2e.cluster import Cluster
 from tests.interop.clients import require_module
 from wire.errors import ErrorCode

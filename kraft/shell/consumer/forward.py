@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import trio
 
-from kraft.client.connection import Address, Connection, ConnectionFailed
+from kraft.shell.client.connection import Address, Connection, ConnectionFailed
 from kraft.shell.consumer.view import NO_LEADER, NodeView
 from wire.fields import Message
 

@@ -4,7 +4,7 @@ Only `mode="consumer"` uses `ConsumerFetchState`: an ordinary Kafka consumer fet
 no ClusterId, LastFetchedEpoch -1), which the node answers with data capped at its high
 watermark, so every batch received is committed and released at once. The Raft follower
 semantics (DivergingEpoch, truncation, high watermark, snapshots) are NOT here: `mode="raft"` runs
-the real Raft core (`kraft.client.follower`).
+the real Raft core (`kraft.shell.client.follower`).
 
 State: `next_offset` (where the next fetch starts; a batch boundary once anything was received)
 and `high_watermark` (the largest the node reported).

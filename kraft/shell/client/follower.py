@@ -30,12 +30,12 @@ from pathlib import Path
 
 import trio
 
-from kraft.client.connection import Address
-from kraft.client.discovery import QuorumInfo
-from kraft.client.state import ObserverError
 from kraft.config import ConfigError, QuorumConfig
 from kraft.log import LogState
 from kraft.node import RaftNode
+from kraft.shell.client.connection import Address
+from kraft.shell.client.discovery import QuorumInfo
+from kraft.shell.client.state import ObserverError
 from kraft.shell.codec import WireBatchCodec
 from kraft.shell.config import METADATA_TOPIC_PARTITION_DIR
 from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import trio
 
-from kraft.client.connection import Address, Connection, ConnectionFailed
-from kraft.client.state import ObserverError
+from kraft.shell.client.connection import Address, Connection, ConnectionFailed
+from kraft.shell.client.state import ObserverError
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
 from wire.messages.list_offsets import ListOffsetsRequest, ListOffsetsResponse

@@ -3,7 +3,7 @@
 Yields **committed** batches of `__cluster_metadata`-0, in offset order, each exactly once,
 across leader changes, truncations of uncommitted data and node restarts. Two modes:
 
-- `mode="raft"` (default): the real Raft core runs inside the observer (`kraft.client.follower`:
+- `mode="raft"` (default): the real Raft core runs inside the observer (`.follower`:
   `RaftNode(local_id=None)` or a non-voting id, driven by the node's `NodeLoop` and `Peers`), as
   Kafka's `KafkaRaftClient` with an optional local id (KAFKA-12161). It fetches with replica id
   -1 (or its id), writes the fetched log into a local log dir (temporary and deleted on exit by
@@ -16,7 +16,7 @@ across leader changes, truncations of uncommitted data and node restarts. Two mo
   a bootstrap server; the bootstrap servers are the core's `bootstrap_servers`.
 - `mode="consumer"`: an ordinary Kafka consumer fetch (no ClusterId, replica id -1): the node caps
   reads at its high watermark itself, so every batch received is released at once
-  (`kraft.client.state.ConsumerFetchState`); leader changes and lost connections make it
+  (`kraft.shell.client.state.ConsumerFetchState`); leader changes and lost connections make it
   rediscover the leader through every address it knows, with a bounded backoff.
 
 Starting point: the log start (earliest), the high watermark when the observer starts (latest,
@@ -41,16 +41,16 @@ from typing import Literal
 
 import trio
 
-from kraft.client.connection import Address, Connection, ConnectionFailed
-from kraft.client.discovery import (
+from kraft.shell.client.connection import Address, Connection, ConnectionFailed
+from kraft.shell.client.discovery import (
     EARLIEST_TIMESTAMP,
     LATEST_TIMESTAMP,
     QuorumInfo,
     discover,
     list_offset,
 )
-from kraft.client.follower import LocalFollower
-from kraft.client.state import (
+from kraft.shell.client.follower import LocalFollower
+from kraft.shell.client.state import (
     FETCH_BYTES_MAX,
     CommittedBatch,
     ConsumerFetchState,

@@ -7,21 +7,16 @@ or corrupt log and report what they saw.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import uuid
 from typing import Any
 
 from wire.errors import DecodeError
+from wire.messages.quorum_state import uuid_to_base64 as uuid_text
 from wire.records.batch import BatchHeader, ControlRecordType, crc_ok
 from wire.records.control import decode_control_record
 from wire.records.record import Record, decode_records
-
-
-def uuid_text(value: uuid.UUID) -> str:
-    """Kafka's text form of a UUID: URL-safe base64 of the 16 bytes, no padding."""
-    return base64.urlsafe_b64encode(value.bytes).decode().rstrip("=")
 
 
 def jsonable(value: Any) -> Any:
