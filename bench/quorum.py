@@ -146,7 +146,10 @@ class Quorum:
             for voter in self.voters:
                 self.spawn(voter)
             self.sampler = Sampler([self.child(v).pid for v in self.voters]).start()
-            self.wait_committing(STARTUP_S_MAX)
+            try:
+                self.wait_committing(STARTUP_S_MAX)
+            except ScenarioUnavailable as exc:
+                raise ScenarioUnavailable(f"node not runnable yet: {exc}") from exc
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -246,9 +249,7 @@ class Quorum:
                         return voter, line
             time.sleep(POLL_S)
         tails = "\n".join(f"node {v.node_id}: {v.last()}" for v in self.voters)
-        raise ScenarioUnavailable(
-            f"node not runnable yet: no leader committing within {timeout_s:.0f} s\n{tails}"
-        )
+        raise ScenarioUnavailable(f"no leader committing within {timeout_s:.0f} s\n{tails}")
 
     def wait_all_in_epoch(self, epoch: int, timeout_s: float) -> bool:
         """True once every voter's latest stats line is in `epoch` (leader or follower)."""

@@ -107,7 +107,7 @@ def plot(result: dict[str, Any], path: Path) -> bool:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     figure, axes = plt.subplots(figsize=(7, 4.5))
     lingers = sorted({p["append_linger_ms"] for p in points})
@@ -126,10 +126,12 @@ def plot(result: dict[str, Any], path: Path) -> bool:
     axes.set_ylabel("append → commit latency (ms)")
     axes.set_xscale("log")
     axes.set_yscale("log")
-    plain = FuncFormatter(lambda value, _: f"{value:g}")
-    for axis in (axes.xaxis, axes.yaxis):
-        axis.set_major_formatter(plain)
-        axis.set_minor_formatter(plain)
+    plain = FuncFormatter(lambda value, _: f"{value:,.0f}")
+    axes.set_xticks(sorted({p["offered_records_per_s"] for p in points}))
+    axes.xaxis.set_major_formatter(plain)
+    axes.xaxis.set_minor_formatter(NullFormatter())
+    axes.yaxis.set_major_formatter(plain)
+    axes.yaxis.set_minor_formatter(plain)
     axes.grid(True, which="both", alpha=0.3)
     axes.legend()
     axes.set_title(f"pykraft commit latency ({result['name']})")

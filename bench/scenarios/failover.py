@@ -35,7 +35,8 @@ def run(options: BenchOptions) -> dict[str, Any]:
     ) as q:
         epoch = -1
         for index in range(rounds):
-            leader, line = q.wait_committing(FAILOVER_S_MAX, epoch_above=epoch)
+            # The leader elected by the previous round (same epoch) counts: epoch - 1.
+            leader, line = q.wait_committing(FAILOVER_S_MAX, epoch_above=epoch - 1)
             epoch = line["epoch"]
             if not q.wait_all_in_epoch(epoch, REJOIN_S_MAX):
                 raise ScenarioUnavailable(f"a restarted voter did not rejoin epoch {epoch}")
