@@ -44,7 +44,8 @@ def test_plot_writes_png(tmp_path: Path) -> None:
     points = [
         {
             "append_linger_ms": linger,
-            "committed_records_per_s": rate,
+            "offered_records_per_s": rate,
+            "committed_records_per_s": rate * 0.99,
             "commit_latency_ms_p50": 1.0 + linger,
             "commit_latency_ms_p99": 3.0 + linger,
         }
