@@ -69,7 +69,8 @@ def rows(figures: dict[str, Any]) -> list[Any]:
         out.append(Row("codec", "frames", "—", frames["unavailable"]))
     else:
         for what, (enc, dec) in _pairs(frames, "encode", "decode").items():
-            out.append(Row("codec", f"{what}: encode / decode", f"{fmt_num(enc)} / {fmt_num(dec)}"))
+            value = f"{fmt_num(enc)} / {fmt_num(dec)}"
+            out.append(Row("codec", f"{what}: encode / decode", value, "per CPU-second"))
     for size, records in figures["records"].items():
         if "unavailable" in records:
             out.append(Row("codec", f"records {size} B", "—", records["unavailable"]))
