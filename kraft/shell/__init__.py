@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import trio
-
 _T = TypeVar("_T")
 
 
 def run_async(async_fn: Callable[[], Awaitable[_T]]) -> _T:
     """Run `async_fn()` to completion on a fresh trio event loop and return its result."""
+    # Imported here so that importing a trio-free module of this package (e.g. `codec`, used by
+    # the simulator) does not pull in trio.
+    import trio
+
     return trio.run(async_fn)

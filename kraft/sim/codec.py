@@ -1,5 +1,6 @@
-"""The simulator's `BatchCodec` (real record batch v2 bytes from `wire.records`) and the helpers
-that read the replicated counter back out of stored batches.
+"""The simulator's batch helpers: the node's own `BatchCodec` (real record batch v2 bytes from
+`wire.records`, re-exported here) and helpers that read the replicated counter back out of
+stored batches.
 
 Workload values are 8-byte big-endian counters (Kafka's `ReplicatedCounter` idea): the committed
 data records of a correct cluster read 1, 2, 3, ... in offset order.
@@ -9,37 +10,13 @@ from __future__ import annotations
 
 import struct
 
+from kraft.shell.codec import WireBatchCodec
 from kraft.types import BatchInfo
-from wire.records import (
-    build_data_batch,
-    build_leader_change_batch,
-    decode_records,
-    read_batch_header,
-)
+from wire.records import decode_records, read_batch_header
+
+__all__ = ["WireBatchCodec", "counter_values", "encode_counter", "header_mismatch"]
 
 _COUNTER = struct.Struct(">q")
-
-
-class WireBatchCodec:
-    """`kraft.types.BatchCodec` backed by `wire.records` (the same bytes the shell writes)."""
-
-    def build_data_batch(
-        self, base_offset: int, epoch: int, timestamp_ms: int, values: list[bytes]
-    ) -> bytes:
-        return build_data_batch(base_offset, epoch, timestamp_ms, values)
-
-    def build_leader_change_batch(
-        self,
-        base_offset: int,
-        epoch: int,
-        timestamp_ms: int,
-        leader_id: int,
-        voters: list[int],
-        granting_voters: list[int],
-    ) -> bytes:
-        return build_leader_change_batch(
-            base_offset, epoch, timestamp_ms, leader_id, voters, granting_voters
-        )
 
 
 def encode_counter(value: int) -> bytes:
