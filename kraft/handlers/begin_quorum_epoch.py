@@ -12,10 +12,9 @@ from __future__ import annotations
 from kraft.context import Core
 from kraft.election import maybe_transition
 from kraft.handlers.common import (
-    current_leader,
+    epoch_answer,
     handle_common_response,
     learn_endpoints,
-    node_endpoints,
     validate_request,
 )
 from kraft.roles import RoleName
@@ -25,14 +24,7 @@ from wire.errors import ErrorCode
 
 
 def _response(core: Core, error: ErrorCode) -> BeginQuorumEpochResponse:
-    leader = current_leader(core)
-    return BeginQuorumEpochResponse(
-        error_code=ErrorCode.NONE,
-        partition_error_code=error,
-        leader_id=leader.leader_id,
-        leader_epoch=leader.epoch,
-        node_endpoints=node_endpoints(core, [leader.leader_id]),
-    )
+    return epoch_answer(core, BeginQuorumEpochResponse, error)
 
 
 def handle_begin_quorum_epoch_request(

@@ -12,11 +12,13 @@ a leader we did not know -> adopt it and keep handling the answer.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Protocol, TypeVar
 
 from kraft.context import Core
 from kraft.election import maybe_transition
 from kraft.roles import RoleName
-from kraft.types import Endpoint, LeaderAndEpoch
+from kraft.rpc import BeginQuorumEpochResponse, EndQuorumEpochResponse
+from kraft.types import Endpoint, LeaderAndEpoch, ReplicaAddress
 from wire.errors import ErrorCode
 
 
@@ -81,3 +83,52 @@ def handle_common_response(
         # Go on only without an error (an observer discovers the leader and appends in one go).
         return partition_error is not ErrorCode.NONE
     return False
+
+
+EpochAnswerT = TypeVar("EpochAnswerT", BeginQuorumEpochResponse, EndQuorumEpochResponse)
+
+
+def epoch_answer(core: Core, answer_type: type[EpochAnswerT], error: ErrorCode) -> EpochAnswerT:
+    """A BeginQuorumEpoch/EndQuorumEpoch answer: `error` plus this replica's leader, epoch and
+    the leader's endpoint (both APIs answer with the same fields)."""
+    leader = current_leader(core)
+    return answer_type(
+        error_code=ErrorCode.NONE,
+        partition_error_code=error,
+        leader_id=leader.leader_id,
+        leader_epoch=leader.epoch,
+        node_endpoints=node_endpoints(core, [leader.leader_id]),
+    )
+
+
+class LeaderInfoResponse(Protocol):
+    """What Fetch and FetchSnapshot responses carry about the leader (read-only fields)."""
+
+    @property
+    def error_code(self) -> ErrorCode: ...
+    @property
+    def partition_error_code(self) -> ErrorCode: ...
+    @property
+    def current_leader(self) -> LeaderAndEpoch | None: ...
+    @property
+    def node_endpoints(self) -> Mapping[int, Endpoint]: ...
+
+
+def handle_leader_info(
+    core: Core, source: ReplicaAddress, response: LeaderInfoResponse, now_ms: int
+) -> bool:
+    """The first steps of every Fetch/FetchSnapshot response: a top-level error backs the
+    destination off; endpoints are learned; the leader and epoch it names are acted upon first.
+    True when the response was fully handled here."""
+    if response.error_code is not ErrorCode.NONE:
+        core.requests.back_off(source.node_id, now_ms)
+        return True
+    learn_endpoints(core, response.node_endpoints)
+    leader = response.current_leader
+    return handle_common_response(
+        core,
+        response.partition_error_code,
+        None if leader is None else leader.leader_id,
+        None if leader is None else leader.epoch,
+        now_ms,
+    )

@@ -16,9 +16,8 @@ from __future__ import annotations
 from kraft.context import Core
 from kraft.election import maybe_transition
 from kraft.handlers.common import (
-    current_leader,
+    epoch_answer,
     handle_common_response,
-    node_endpoints,
     validate_request,
 )
 from kraft.roles import RoleName
@@ -28,14 +27,7 @@ from wire.errors import ErrorCode
 
 
 def _response(core: Core, error: ErrorCode) -> EndQuorumEpochResponse:
-    leader = current_leader(core)
-    return EndQuorumEpochResponse(
-        error_code=ErrorCode.NONE,
-        partition_error_code=error,
-        leader_id=leader.leader_id,
-        leader_epoch=leader.epoch,
-        node_endpoints=node_endpoints(core, [leader.leader_id]),
-    )
+    return epoch_answer(core, EndQuorumEpochResponse, error)
 
 
 def end_epoch_backoff_ms(core: Core, preferred: tuple[ReplicaKey, ...]) -> int:

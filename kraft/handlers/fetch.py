@@ -30,8 +30,7 @@ from kraft.config import InjectedBug
 from kraft.context import Core, ParkedFetch
 from kraft.handlers.common import (
     current_leader,
-    handle_common_response,
-    learn_endpoints,
+    handle_leader_info,
     node_endpoints,
     validate_request,
 )
@@ -286,19 +285,9 @@ def update_follower_high_watermark(core: Core, leader_high_watermark: int | None
 def handle_fetch_response(
     core: Core, source: ReplicaAddress, response: FetchResponse, now_ms: int
 ) -> None:
-    if response.error_code is not ErrorCode.NONE:
-        core.requests.back_off(source.node_id, now_ms)
+    if handle_leader_info(core, source, response, now_ms):
         return
-    learn_endpoints(core, response.node_endpoints)
     leader = response.current_leader
-    if handle_common_response(
-        core,
-        response.partition_error_code,
-        None if leader is None else leader.leader_id,
-        None if leader is None else leader.epoch,
-        now_ms,
-    ):
-        return
     if response.partition_error_code is not ErrorCode.NONE:
         core.requests.back_off(source.node_id, now_ms)
         return

@@ -21,8 +21,7 @@ from __future__ import annotations
 from kraft.context import Core, SnapshotDownload
 from kraft.handlers.common import (
     current_leader,
-    handle_common_response,
-    learn_endpoints,
+    handle_leader_info,
     node_endpoints,
 )
 from kraft.ready import SnapshotAbort, SnapshotChunk, SnapshotInstall
@@ -129,18 +128,7 @@ def _abort(core: Core) -> None:
 def handle_fetch_snapshot_response(
     core: Core, source: ReplicaAddress, response: FetchSnapshotResponse, now_ms: int
 ) -> None:
-    if response.error_code is not ErrorCode.NONE:
-        core.requests.back_off(source.node_id, now_ms)
-        return
-    learn_endpoints(core, response.node_endpoints)
-    leader = response.current_leader
-    if handle_common_response(
-        core,
-        response.partition_error_code,
-        None if leader is None else leader.leader_id,
-        None if leader is None else leader.epoch,
-        now_ms,
-    ):
+    if handle_leader_info(core, source, response, now_ms):
         return
     download = core.snapshot_download
     state = core.state
