@@ -25,8 +25,9 @@ from typing import IO, Any
 
 from kraft.ready import LogAppend, LogTruncate, Ready
 
-# Bounds the append history kept to price committed bytes (entries are per append, not per record).
-APPEND_MARKS_MAX = 1_000_000
+# Bounds the append history kept to price committed bytes (one entry per append, not per record).
+# Only the uncommitted tail is kept (see `on_ready`), so this is a safety cap, not the usual size.
+APPEND_MARKS_MAX = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,10 @@ class Stats:
                 self._hw_at_start = ready.high_watermark
                 self._committed_bytes_at_start = self._committed_bytes(ready.high_watermark)
             self._hw = ready.high_watermark
+            # Below the HW only the newest mark is ever read again (the HW never moves back and no
+            # truncation cuts below it): drop the rest, or the history grows with the log.
+            while len(self._marks) > 1 and self._marks[1][0] <= self._hw:
+                self._marks.popleft()
 
     def record_latency(self, latency_ms: int, records: int) -> None:
         latency_ms = max(latency_ms, 0)

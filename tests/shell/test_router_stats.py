@@ -75,3 +75,14 @@ def test_interval_figures() -> None:
     second = stats.take_interval(2000, NodeFigures(1, "follower", 2, 3, 20, 20))
     assert second["committed_records_per_s"] == 10.0
     assert second["commit_latency_ms_p50"] is None
+
+
+def test_append_history_keeps_only_the_uncommitted_tail() -> None:
+    stats = Stats(start_ms=0)
+    for batch in range(10_000):
+        stats.on_ready(Ready(log_ops=[_append(batch * 10, 10, 100)]), batch)
+        stats.on_ready(Ready(high_watermark=batch * 10 + 5), batch)  # HW inside the newest batch
+    assert len(stats._marks) <= 2
+    figures = stats.take_interval(10_000, NodeFigures(1, "leader", 1, 1, 100_000, 99_995))
+    # 9,999 whole batches of 100 bytes lie below the HW; the first HW seen was 5 (no batch yet).
+    assert figures["committed_bytes_per_s"] == 9_999 * 100 / 10.0
