@@ -100,7 +100,6 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
             leader_id=request.leader_id,
             leader_epoch=request.leader_epoch,
         )
-        endpoint = request.leader_endpoint
         return (
             BEGIN_QUORUM_EPOCH_KEY,
             OUTBOUND_VERSIONS[BEGIN_QUORUM_EPOCH_KEY],
@@ -108,11 +107,9 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
                 cluster_id=request.cluster_id,
                 voter_id=voter.id if voter else NO_REPLICA_ID,
                 topics=[b.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[bpart])],
-                leader_endpoints=[
-                    b.LeaderEndpoint(name=listener_name, host=endpoint.host, port=endpoint.port)
-                ]
-                if endpoint
-                else [],
+                leader_endpoints=_leader_endpoints(
+                    b.LeaderEndpoint, listener_name, request.leader_endpoint
+                ),
             ),
         )
     if isinstance(request, rpc.EndQuorumEpochRequest):
@@ -128,18 +125,15 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
                 for c in request.preferred_candidates
             ],
         )
-        endpoint = request.leader_endpoint
         return (
             END_QUORUM_EPOCH_KEY,
             OUTBOUND_VERSIONS[END_QUORUM_EPOCH_KEY],
             e(
                 cluster_id=request.cluster_id,
                 topics=[e.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[epart])],
-                leader_endpoints=[
-                    e.LeaderEndpoint(name=listener_name, host=endpoint.host, port=endpoint.port)
-                ]
-                if endpoint
-                else [],
+                leader_endpoints=_leader_endpoints(
+                    e.LeaderEndpoint, listener_name, request.leader_endpoint
+                ),
             ),
         )
     if isinstance(request, rpc.FetchSnapshotRequest):
@@ -182,6 +176,13 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
 
 
 # ------------------------------------------------------------------------- answers we get
+
+
+def _leader_endpoints(cls: Any, listener_name: str, endpoint: Endpoint | None) -> list[Any]:
+    """BeginQuorumEpoch/EndQuorumEpoch `LeaderEndpoints`: the leader's listener, when known."""
+    if endpoint is None:
+        return []
+    return [cls(name=listener_name, host=endpoint.host, port=endpoint.port)]
 
 
 def _endpoint_map(endpoints: list[Any]) -> dict[int, Endpoint]:
