@@ -19,8 +19,13 @@ Persistence contract (asserted by the core, relied upon by every executor):
 4. `send_now` may leave immediately, before any of the above (leader Fetch answers, Fetch requests
    of a non-flushing observer, DescribeQuorum answers, ...); `send_after_append` leaves after the
    log ops and before the fsync (a leader's Fetch answers that read this Ready's appends: followers
-   fsync while the leader does). `OutboundResponse`s whose inbound connection is gone are dropped
-   by the executor.
+   fsync while the leader does). An executor that can serve reads of this Ready's appends from
+   their bytes may send `send_after_append` before applying the log ops instead, when the Ready
+   has no election state (`ordered_steps(ready, answers_first=True)`): the leader's answers then
+   leave before its own write and the write and fsync share one disk step. This is safe because
+   nothing counts the leader's copy before `Persisted`, exactly as when it crashes between its
+   append and its fsync. `OutboundResponse`s whose inbound connection is gone are dropped by the
+   executor.
 5. An executor finishes a Ready (in the order of `ordered_steps`) before it feeds the next event,
    and feeds the feedback events (`feedback_events`) as the next events.
 
@@ -190,10 +195,19 @@ class FlushStep:
 Step = SendStep | PersistElectionStateStep | LogOpStep | FlushStep
 
 
-def ordered_steps(ready: Ready) -> list[Step]:
-    """The one legal execution order: send_now → election state → log ops → send_after_append →
-    fsync → send_after_persist."""
-    steps: list[Step] = [SendStep(m) for m in ready.send_now]
+def ordered_steps(ready: Ready, *, answers_first: bool = False) -> list[Step]:
+    """The legal execution order: send_now → election state → log ops → send_after_append →
+    fsync → send_after_persist. With `answers_first` (contract item 4; only without an election
+    state, and only for an executor that reads this Ready's appends from their bytes):
+    send_now → send_after_append → log ops → fsync → send_after_persist."""
+    if answers_first and ready.election_state is None:
+        steps: list[Step] = [SendStep(m) for m in ready.send_now + ready.send_after_append]
+        steps.extend(LogOpStep(op) for op in ready.log_ops)
+        if ready.flush:
+            steps.append(FlushStep())
+        steps.extend(SendStep(m) for m in ready.send_after_persist)
+        return steps
+    steps = [SendStep(m) for m in ready.send_now]
     if ready.election_state is not None:
         steps.append(PersistElectionStateStep(ready.election_state))
     steps.extend(LogOpStep(op) for op in ready.log_ops)

@@ -8,12 +8,17 @@ Theory of operation:
   `Ready` completely, in `kraft.ready.ordered_steps` order, before it takes the next item. The
   feedback events of a Ready (`ElectionStatePersisted`, `Persisted`) are fed next, before any
   inbox item, as the core's contract requires.
-- Disk work runs on ONE worker thread (`trio.to_thread.run_sync` with a limiter of 1): each run of
+- Disk work runs on ONE worker thread (`kraft.shell.disk_worker.DiskWorker`): each run of
   consecutive disk steps of a Ready (persist election state → appends/truncations → fsync) is one
   thread hop with at most one fsync, so the trio thread never blocks on the disk. Reads (Fetch
   answers: `LogRead`) are served by `pread` on the trio thread while no disk step is running (the
   loop is the only writer and is not awaiting the worker at that moment); consumer reads take the
   same `disk_lock` the loop holds around its worker hops.
+- One disk hop per leader batch: a Ready's Fetch answers (`send_after_append`) leave before its
+  appends are written (`ordered_steps(..., answers_first=True)`, contract item 4): reads that start
+  at or above the log's written end are served from the Ready's own `LogAppend` bytes
+  (`read_unwritten`), so the write and the fsync then run together in one thread hop, and the
+  followers receive the batch without waiting for the leader's write.
 - Responses are encoded here and put into their connection's `ResponseSlot`; the connection
   writes them in request order. Responses for connections that went away are dropped, and the
   core is told (`ConnectionClosed`) which inbound requests will never be answered.
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import itertools
 import logging
 import time
@@ -67,9 +73,11 @@ from kraft.shell import translate
 from kraft.shell.config import ServerConfig
 from kraft.shell.connection import InboundConnection, ResponseSlot
 from kraft.shell.disk_log import DiskLog
+from kraft.shell.disk_worker import DiskWorker
 from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
+from kraft.types import Records
 from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
 
@@ -172,7 +180,7 @@ class BaseNodeLoop(Generic[SettingsT]):
         self._local_feedback: list[Event] = []
         self._inbound_ids = itertools.count(1)
         self.disk_lock = trio.Lock()
-        self._disk_limiter = trio.CapacityLimiter(1)
+        self._disk_worker: DiskWorker | None = None
         self.listeners: list[ReadyListener] = []
         self.source: ProposalSource | None = None
         self.peers: Peers | None = None
@@ -180,6 +188,8 @@ class BaseNodeLoop(Generic[SettingsT]):
         self.stopped = trio.Event()
         self.changed = trio.Event()
         self._deadline_ms = 0
+        # The appends of the Ready being executed that are not written yet (answers_first).
+        self._unwritten: list[Records] = []
 
     # ------------------------------------------------------------------ inputs (other tasks)
 
@@ -227,6 +237,19 @@ class BaseNodeLoop(Generic[SettingsT]):
     async def run(self, peers: Peers) -> None:
         """Run until a graceful shutdown completes (`stopped` is set then)."""
         self.peers = peers
+        try:
+            await self._run()
+        finally:
+            if self._disk_worker is not None:
+                self._disk_worker.stop()
+                self._disk_worker = None
+
+    def _worker(self) -> DiskWorker:
+        if self._disk_worker is None:
+            self._disk_worker = DiskWorker()
+        return self._disk_worker
+
+    async def _run(self) -> None:
         await self._execute_with_feedback(self.node.poll(self.clock.now_ms()))
         shutdown_started = False
         shutdown_deadline_ms: int | None = None
@@ -299,7 +322,9 @@ class BaseNodeLoop(Generic[SettingsT]):
 
     async def _execute(self, ready: Ready) -> list[Event]:
         feedback: list[Event] = []
-        steps = ordered_steps(ready)
+        steps = ordered_steps(ready, answers_first=True)
+        if ready.election_state is None:
+            self._unwritten = [op.records for op in ready.log_ops if isinstance(op, LogAppend)]
         index = 0
         while index < len(steps):
             step = steps[index]
@@ -311,10 +336,9 @@ class BaseNodeLoop(Generic[SettingsT]):
             while index < len(steps) and not isinstance(steps[index], SendStep):
                 run.append(steps[index])
                 index += 1
+            self._unwritten = []  # from here on every read is a disk read
             async with self.disk_lock:
-                feedback.extend(
-                    await trio.to_thread.run_sync(self._disk_work, run, limiter=self._disk_limiter)
-                )
+                feedback.extend(await self._worker().run(functools.partial(self._disk_work, run)))
         now_ms = self.clock.now_ms()
         for listener in self.listeners:
             listener(ready, now_ms)
@@ -366,7 +390,12 @@ class BaseNodeLoop(Generic[SettingsT]):
         records = b""
         if isinstance(response, rpc.FetchResponse) and isinstance(response.records, rpc.LogRead):
             read = response.records
-            records = self.disk_log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+            if self._unwritten and read.start_offset >= self.disk_log.end_offset:
+                records = read_unwritten(self._unwritten, read)
+            else:
+                records = self.disk_log.read(
+                    read.start_offset, read.max_bytes, read.end_offset_limit
+                )
         elif isinstance(response, rpc.FetchSnapshotResponse) and isinstance(
             response.data, rpc.SnapshotRead
         ):
@@ -402,6 +431,28 @@ class BaseNodeLoop(Generic[SettingsT]):
     async def wait_for_change(self, timeout_ms: int) -> None:
         with trio.move_on_after(timeout_ms / 1000):
             await self.changed.wait()
+
+
+def read_unwritten(appends: list[Records], read: rpc.LogRead) -> bytes:
+    """`read` (the `LogRead` contract of `kraft.rpc`) served from appends not written yet: whole
+    batches from the one holding `read.start_offset`, ending below `read.end_offset_limit`, at
+    least one, then more while within `read.max_bytes`."""
+    chunks: list[memoryview] = []
+    size = 0
+    for records in appends:
+        view = memoryview(records.data)
+        at = 0
+        for batch in records.batches:
+            start, at = at, at + batch.size_bytes
+            if batch.last_offset < read.start_offset:
+                continue
+            if batch.last_offset >= read.end_offset_limit:
+                return b"".join(chunks)
+            if chunks and size + batch.size_bytes > read.max_bytes:
+                return b"".join(chunks)
+            chunks.append(view[start:at])
+            size += batch.size_bytes
+    return b"".join(chunks)
 
 
 class NodeLoop(BaseNodeLoop[ServerConfig]):

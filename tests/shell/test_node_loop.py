@@ -191,6 +191,77 @@ async def test_fetch_answer_reads_the_log_and_goes_to_its_connection(tmp_path: P
         nursery.cancel_scope.cancel()
 
 
+async def test_leader_answers_before_its_write_from_the_appended_bytes(tmp_path: Path) -> None:
+    """`answers_first`: the Fetch answer reading this Ready's append leaves before the append is
+    written (served from the Ready's bytes); the write and the fsync then share one disk hop."""
+    on_disk = build_data_batch(0, 3, 0, [b"old"])
+    appended = build_data_batch(1, 3, 0, [b"new", b"er"])
+    records = scan_records(appended)
+    assert records is not None
+    answer = rpc.FetchResponse(
+        error_code=ErrorCode.NONE, high_watermark=1, records=rpc.LogRead(1, 1 << 20, 3)
+    )
+    node = FakeNode(
+        {
+            "request": Ready(
+                log_ops=[LogAppend(records)],
+                flush=True,
+                send_after_append=[OutboundResponse(1, answer)],
+            )
+        }
+    )
+    loop = make_loop(tmp_path, node)
+    loop.disk_log.append(on_disk)
+    disk_end_when_answered: list[int] = []
+    send_out = loop._send_out
+
+    def recording_send_out(message: Any) -> None:
+        disk_end_when_answered.append(loop.disk_log.end_offset)
+        send_out(message)
+
+    loop._send_out = recording_send_out  # type: ignore[method-assign]
+    client, server = trio.testing.memory_stream_pair()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run, FakePeers(loop))
+        nursery.start_soon(InboundConnection(server, _Router(loop), ConnectionLimits()).run)
+        await client.send_all(encode_request(1, 17, 42, "f", FETCH))
+        decoder = FrameDecoder()
+        frames: list[bytes] = []
+        while not frames:
+            frames = decoder.feed(await client.receive_some())
+        _, body = decode_response(1, 17, frames[0])
+        assert body.responses[0].partitions[0].records == appended
+        await until(lambda: len(node.events) == 2)
+        assert disk_end_when_answered == [1]  # the append was not written when it left
+        assert node.events[1] == Persisted(3)
+        assert loop.disk_log.read(1, 1 << 20) == appended
+        nursery.cancel_scope.cancel()
+
+
+class _Router:
+    def __init__(self, loop: NodeLoop) -> None:
+        self.loop = loop
+
+    async def dispatch(self, connection: Any, header: Any, body: Any, slot: Any) -> None:
+        await self.loop.submit_request(connection, header, body, slot)
+
+    def connection_closed(self, connection: Any) -> None:
+        self.loop.connection_closed(connection)
+
+
+FETCH = FetchRequest(
+    cluster_id="c",
+    replica_state=FetchRequest.ReplicaState(replica_id=2),
+    max_wait_ms=500,
+    topics=[
+        FetchRequest.FetchTopic(
+            topic_id=METADATA_TOPIC_ID,
+            partitions=[FetchRequest.FetchTopic.FetchPartition(partition=0)],
+        )
+    ],
+)
+
+
 async def test_closed_connection_tells_the_core(tmp_path: Path) -> None:
     node = FakeNode({})  # never answers the request: it stays parked
     loop = make_loop(tmp_path, node)

@@ -1,0 +1,64 @@
+"""`read_unwritten` (a leader's Fetch answers served from appends not written yet) must answer
+exactly what `DiskLog.read` answers once the same batches are on disk."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kraft import rpc
+from kraft.shell.disk_log import DiskLog
+from kraft.shell.node_loop import read_unwritten
+from kraft.shell.translate_client import scan_records
+from kraft.types import Records
+from wire.records import build_data_batch
+
+
+def appends_of(batch_counts: list[list[int]], start: int) -> list[Records]:
+    """One `Records` per append, each of whole batches of the given record counts."""
+    out: list[Records] = []
+    offset = start
+    for counts in batch_counts:
+        data = b""
+        for count in counts:
+            data += build_data_batch(offset, 2, 0, [bytes([offset % 256]) * 9] * count)
+            offset += count
+        records = scan_records(data)
+        assert records is not None
+        out.append(records)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    written=st.integers(0, 6),
+    batch_counts=st.lists(st.lists(st.integers(1, 4), min_size=1, max_size=4), min_size=1),
+    start_delta=st.integers(0, 30),
+    max_bytes=st.integers(1, 600),
+    limit_delta=st.integers(0, 40),
+)
+def test_matches_the_disk_read(
+    written: int,
+    batch_counts: list[list[int]],
+    start_delta: int,
+    max_bytes: int,
+    limit_delta: int,
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        log, _ = DiskLog.open(Path(tmp) / "p", 1 << 30)
+        for base in range(written):
+            log.append(build_data_batch(base, 1, 0, [b"w"]))
+        appends = appends_of(batch_counts, log.end_offset)
+        read = rpc.LogRead(
+            start_offset=log.end_offset + start_delta,
+            max_bytes=max_bytes,
+            end_offset_limit=log.end_offset + limit_delta,
+        )
+        served = read_unwritten(appends, read)
+        for records in appends:
+            log.append(records.data)
+        assert served == log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        log.close()
