@@ -86,7 +86,12 @@ def dump_file(path: Path, *, with_records: bool) -> dict[str, Any]:
     pos = 0
     torn: dict[str, Any] | None = None
     corrupt: str | None = None
+    preallocated = 0
     while pos < len(data):
+        if data.count(0, pos) == len(data) - pos:
+            # A live (or crashed) node's active segment: zeros preallocated after the data.
+            preallocated = len(data) - pos
+            break
         if len(data) - pos < BATCH_HEADER_BYTES:
             torn = {"position": pos, "bytes": len(data) - pos, "reason": "partial batch header"}
             break
@@ -111,6 +116,7 @@ def dump_file(path: Path, *, with_records: bool) -> dict[str, Any]:
     out["torn_tail"] = torn
     out["corrupt"] = corrupt
     out["valid_bytes"] = pos
+    out["preallocated_bytes"] = preallocated
     return out
 
 
@@ -164,6 +170,8 @@ def _print_text(report: dict[str, Any]) -> None:
             print(f"| records: <undecodable: {b['records_error']}>")
         for r in b.get("records", []):
             print(f"| offset: {r['offset']} timestamp: {r['timestamp']} {record_line(r)}")
+    if report.get("preallocated_bytes"):
+        print(f"Preallocated zeros after the data: {report['preallocated_bytes']} bytes")
     if report["torn_tail"] is not None:
         t = report["torn_tail"]
         print(f"Torn tail at position {t['position']}: {t['bytes']} bytes ({t['reason']})")

@@ -117,3 +117,19 @@ def test_quorum_state_and_epoch_checkpoint(
     (tmp_path / "leader-epoch-checkpoint").write_text("0\n5\n1 0\n")
     assert main(["dump-log", str(tmp_path / "leader-epoch-checkpoint")]) == 1
     assert "malformed" in capsys.readouterr().err
+
+
+def test_live_segment_with_preallocated_zeros(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A running node's active segment ends in preallocated zeros: not damage, not batches."""
+    path, data = write_segment(tmp_path)
+    path.write_bytes(data + bytes(4096))
+    code, reports = run_json(capsys, str(path))
+    assert code == 0
+    [report] = reports  # type: ignore[misc]
+    assert [b["base_offset"] for b in report["batches"]] == [0, 1, 3]
+    assert report["torn_tail"] is None and report["corrupt"] is None
+    assert report["valid_bytes"] == len(data) and report["preallocated_bytes"] == 4096
+    assert main(["dump-log", str(path)]) == 0
+    assert "Preallocated zeros after the data: 4096 bytes" in capsys.readouterr().out

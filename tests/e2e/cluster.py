@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wire.errors import DecodeError
 from wire.records import iter_batches
+from wire.records.batch import read_batch_header
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_INTERVAL_MS = 100
@@ -122,8 +124,24 @@ class NodeProcess:
 
     def batches(self) -> list[bytes]:
         """Every complete batch of the on-disk log, in offset order (as bytes)."""
-        data = b"".join(p.read_bytes() for p in sorted(self.log_dir.glob("*.log")))
+        data = b"".join(segment_data(p) for p in sorted(self.log_dir.glob("*.log")))
         return [data[at : at + header.size_bytes] for at, header in iter_batches(data)]
+
+
+def segment_data(path: Path) -> bytes:
+    """The whole batches of a segment file, without the zeros a live (or killed) node has
+    preallocated after them, and without a torn last batch."""
+    data = path.read_bytes()
+    position = 0
+    while position < len(data):
+        try:
+            header = read_batch_header(data, position)
+        except DecodeError:
+            break
+        if position + header.size_bytes > len(data):
+            break
+        position += header.size_bytes
+    return data[:position]
 
 
 def committed_prefix(batches: list[bytes], high_watermark: int) -> list[bytes]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cluster import ROOT, Cluster, NodeProcess
+from tests.e2e.cluster import ROOT, Cluster, NodeProcess, segment_data
 from tests.interop.clients import require_module, require_program
 from tests.interop.tailers import TOPIC, start_process, start_python_client
 from wire.records import iter_batches
@@ -48,7 +48,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 
 def committed_data(node: NodeProcess, high_watermark: int) -> list[tuple[int, bytes]]:
     """(offset, value) of every data record below `high_watermark` in the node's log files."""
-    data = b"".join(p.read_bytes() for p in sorted(node.log_dir.glob("*.log")))
+    data = b"".join(segment_data(p) for p in sorted(node.log_dir.glob("*.log")))
     out = []
     for pos, header in iter_batches(data):
         if header.last_offset >= high_watermark or header.is_control:
@@ -211,7 +211,7 @@ def test_tools_against_a_live_quorum(cluster: Cluster, tmp_path: Path) -> None:
     # A segment cut mid-batch (as by a crash while appending): the torn tail is reported.
     segment = sorted(leader.log_dir.glob("*.log"))[0]
     torn = tmp_path / segment.name
-    data = segment.read_bytes()
+    data = segment_data(segment)
     torn.write_bytes(data[: len(data) - 7])
     dumped = kraft("dump-log", "--json", str(torn))
     assert dumped.returncode == 0, dumped.stderr

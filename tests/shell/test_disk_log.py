@@ -173,8 +173,10 @@ def test_recovery_cuts_torn_tail_at_every_position(tmp_path: Path) -> None:
         keep = max(b for b in boundaries if b <= cut)
         assert recovered.read(0, 1 << 20) == whole[:keep]
         assert recovered.end_offset == 3 * boundaries.index(keep)
-        assert report.truncated_bytes == cut - keep
-        assert (report.reason is None) == (cut == keep)
+        # A torn tail of only zero bytes reads as the preallocated end: same cut, no complaint.
+        damaged = any(whole[keep:cut])
+        assert report.truncated_bytes == (cut - keep if damaged else 0)
+        assert (report.reason is None) == (not damaged)
         assert os.path.getsize(directory / segment_file_name(0)) == keep
         # And the recovered log keeps working.
         recovered.append(batch(recovered.end_offset, 2))
@@ -299,4 +301,63 @@ def test_sparse_index_reads_and_truncations_match_a_reference(tmp_path: Path) ->
     log.close()
     log = open_log(tmp_path, segment_bytes=20_000)
     check()
+    log.close()
+
+
+def test_preallocated_zeros_are_never_read_and_trimmed_on_roll_and_close(tmp_path: Path) -> None:
+    one = len(batch(0, 1))
+    log = open_log(tmp_path, segment_bytes=one * 3)
+    written = fill(log, 2)
+    log.flush()
+    first = tmp_path / segment_file_name(0)
+    # The file runs ahead of the data with zeros (up to the segment size here).
+    assert os.path.getsize(first) == one * 3
+    assert first.read_bytes()[: one * 2] == b"".join(written)
+    assert not any(first.read_bytes()[one * 2 :])
+    assert log.read(0, 1 << 20) == b"".join(written)
+    written += fill(log, 2)  # the fourth batch rolls: the first segment is trimmed
+    assert os.path.getsize(first) == one * 3
+    second = tmp_path / segment_file_name(9)
+    assert os.path.getsize(second) == one * 3
+    log.flush()
+    log.close()
+    assert os.path.getsize(second) == one  # close trims the active segment
+    reopened = open_log(tmp_path, segment_bytes=one * 3)
+    assert reopened.read(0, 1 << 20) == b"".join(written[:3])
+    assert reopened.read(9, 1 << 20) == written[3]
+    reopened.close()
+
+
+def test_crash_with_a_preallocated_tail_recovers_cleanly(tmp_path: Path) -> None:
+    log = open_log(tmp_path)
+    written = fill(log, 5)
+    log.flush()
+    segment = tmp_path / segment_file_name(0)
+    size_before_crash = os.path.getsize(segment)
+    assert size_before_crash > len(b"".join(written))  # zeros after the data
+    # A crash: the process dies without closing the log.
+    recovered, report = DiskLog.open(tmp_path, 1 << 30)
+    assert report.reason is None and report.truncated_bytes == 0
+    assert recovered.end_offset == 15
+    assert os.path.getsize(segment) == len(b"".join(written))
+    recovered.append(batch(15, 1))
+    assert recovered.read(15, 1 << 20) == batch(15, 1)
+    recovered.close()
+    log.close()
+
+
+def test_torn_batch_inside_the_preallocated_tail_is_reported(tmp_path: Path) -> None:
+    log = open_log(tmp_path)
+    written = fill(log, 2)
+    log.flush()
+    segment = tmp_path / segment_file_name(0)
+    end = len(b"".join(written))
+    with open(segment, "r+b") as f:
+        f.seek(end)
+        f.write(batch(6, 1)[:40])  # half a header, then the zeros
+    recovered, report = DiskLog.open(tmp_path, 1 << 30)
+    assert report.reason is not None
+    assert recovered.end_offset == 6
+    assert os.path.getsize(segment) == end
+    recovered.close()
     log.close()
