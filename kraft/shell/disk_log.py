@@ -67,8 +67,10 @@ METADATA_TOPIC_ID_TEXT = "AAAAAAAAAAAAAAAAAAAAAQ"
 # Bytes read per step while recovering a segment (whole batches are re-read if they straddle).
 RECOVERY_CHUNK_BYTES = 8 * 1024 * 1024
 # Zero-filled ahead of the active segment's data (one size change per this many bytes appended).
-PREALLOCATE_BYTES = 8 * 1024 * 1024
-_ZEROS = bytes(1024 * 1024)
+# Small on purpose: the zeros are flushed with the batch that needed them (measured here: 256 KiB
+# of zeros cost ~0.3 ms to write and flush, 8 MiB cost 15-25 ms, a stall the latency run showed).
+PREALLOCATE_BYTES = 256 * 1024
+_ZEROS = bytes(PREALLOCATE_BYTES)
 # Sparse index density (Kafka's `index.interval.bytes`) and the read size when walking from an
 # index entry to the batch holding an offset.
 INDEX_INTERVAL_BYTES = 4096
@@ -519,9 +521,10 @@ class DiskLog:
         return segment
 
     def _preallocate(self, segment: _Segment, needed: int) -> None:
-        """Zero-fill the segment file ahead of its data, to at least `needed` bytes."""
-        target = max(needed, min(segment.allocated + PREALLOCATE_BYTES, self.segment_bytes))
-        position = segment.allocated
+        """Zero-fill the segment file from `needed` (where the append being made ends: it
+        writes the bytes before) to up to `PREALLOCATE_BYTES` further."""
+        target = max(needed, min(needed + PREALLOCATE_BYTES, self.segment_bytes))
+        position = needed
         while position < target:
             step = min(len(_ZEROS), target - position)
             _write_all(segment.fd, _ZEROS[:step] if step < len(_ZEROS) else _ZEROS, position)
