@@ -155,36 +155,9 @@ async def test_fetch_answer_reads_the_log_and_goes_to_its_connection(tmp_path: P
     node = FakeNode({"request": Ready(send_now=[OutboundResponse(1, answer)])})
     loop = make_loop(tmp_path, node)
     loop.disk_log.append(batch)
-    client, server = trio.testing.memory_stream_pair()
-
-    class Router:
-        async def dispatch(self, connection: Any, header: Any, body: Any, slot: Any) -> None:
-            await loop.submit_request(connection, header, body, slot)
-
-        def connection_closed(self, connection: Any) -> None:
-            loop.connection_closed(connection)
-
-    fetch = FetchRequest(
-        cluster_id="c",
-        replica_state=FetchRequest.ReplicaState(replica_id=2),
-        max_wait_ms=500,
-        topics=[
-            FetchRequest.FetchTopic(
-                topic_id=METADATA_TOPIC_ID,
-                partitions=[FetchRequest.FetchTopic.FetchPartition(partition=0)],
-            )
-        ],
-    )
     async with trio.open_nursery() as nursery:
         nursery.start_soon(loop.run, FakePeers(loop))
-        nursery.start_soon(InboundConnection(server, Router(), ConnectionLimits()).run)
-        await client.send_all(encode_request(1, 17, 42, "f", fetch))
-        decoder = FrameDecoder()
-        frames: list[bytes] = []
-        while not frames:
-            frames = decoder.feed(await client.receive_some())
-        correlation_id, body = decode_response(1, 17, frames[0])
-        assert correlation_id == 42
+        body = await answer_to_one_fetch(loop, nursery)
         assert body.responses[0].partitions[0].records == batch
         assert isinstance(node.events[0], RequestReceived)
         assert node.events[0].request.replica_id == 2  # type: ignore[union-attr]
@@ -220,16 +193,9 @@ async def test_leader_answers_before_its_write_from_the_appended_bytes(tmp_path:
         send_out(message)
 
     loop._send_out = recording_send_out  # type: ignore[method-assign]
-    client, server = trio.testing.memory_stream_pair()
     async with trio.open_nursery() as nursery:
         nursery.start_soon(loop.run, FakePeers(loop))
-        nursery.start_soon(InboundConnection(server, _Router(loop), ConnectionLimits()).run)
-        await client.send_all(encode_request(1, 17, 42, "f", FETCH))
-        decoder = FrameDecoder()
-        frames: list[bytes] = []
-        while not frames:
-            frames = decoder.feed(await client.receive_some())
-        _, body = decode_response(1, 17, frames[0])
+        body = await answer_to_one_fetch(loop, nursery)
         assert body.responses[0].partitions[0].records == appended
         await until(lambda: len(node.events) == 2)
         assert disk_end_when_answered == [1]  # the append was not written when it left
@@ -249,6 +215,20 @@ class _Router:
         self.loop.connection_closed(connection)
 
 
+async def answer_to_one_fetch(loop: NodeLoop, nursery: trio.Nursery) -> Any:
+    """Send FETCH to `loop` over a fresh in-memory connection; the decoded answer."""
+    client, server = trio.testing.memory_stream_pair()
+    nursery.start_soon(InboundConnection(server, _Router(loop), ConnectionLimits()).run)
+    await client.send_all(encode_request(1, 17, 42, "f", FETCH))
+    decoder = FrameDecoder()
+    frames: list[bytes] = []
+    while not frames:
+        frames = decoder.feed(await client.receive_some())
+    correlation_id, body = decode_response(1, 17, frames[0])
+    assert correlation_id == 42
+    return body
+
+
 FETCH = FetchRequest(
     cluster_id="c",
     replica_state=FetchRequest.ReplicaState(replica_id=2),
@@ -266,17 +246,9 @@ async def test_closed_connection_tells_the_core(tmp_path: Path) -> None:
     node = FakeNode({})  # never answers the request: it stays parked
     loop = make_loop(tmp_path, node)
     client, server = trio.testing.memory_stream_pair()
-
-    class Router:
-        async def dispatch(self, connection: Any, header: Any, body: Any, slot: Any) -> None:
-            await loop.submit_request(connection, header, body, slot)
-
-        def connection_closed(self, connection: Any) -> None:
-            loop.connection_closed(connection)
-
     async with trio.open_nursery() as nursery:
         nursery.start_soon(loop.run, FakePeers(loop))
-        nursery.start_soon(InboundConnection(server, Router(), ConnectionLimits()).run)
+        nursery.start_soon(InboundConnection(server, _Router(loop), ConnectionLimits()).run)
         await client.send_all(
             encode_request(
                 55, 2, 1, "d", __import__("wire").messages.describe_quorum.DescribeQuorumRequest()
