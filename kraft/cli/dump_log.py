@@ -88,17 +88,21 @@ def dump_file(path: Path, *, with_records: bool) -> dict[str, Any]:
     corrupt: str | None = None
     preallocated = 0
     while pos < len(data):
-        if data.count(0, pos) == len(data) - pos:
-            # A live (or crashed) node's active segment: zeros preallocated after the data.
-            preallocated = len(data) - pos
-            break
+        # Only where no batch starts can the rest be zeros (counting them at every batch would
+        # make a large segment quadratic): a live or crashed node's preallocated tail.
         if len(data) - pos < BATCH_HEADER_BYTES:
-            torn = {"position": pos, "bytes": len(data) - pos, "reason": "partial batch header"}
+            if data.count(0, pos) == len(data) - pos:
+                preallocated = len(data) - pos
+            else:
+                torn = {"position": pos, "bytes": len(data) - pos, "reason": "partial batch header"}
             break
         try:
             header = read_batch_header(data, pos)
         except DecodeError as exc:
-            corrupt = f"position {pos}: {exc.reason}"
+            if data.count(0, pos) == len(data) - pos:
+                preallocated = len(data) - pos
+            else:
+                corrupt = f"position {pos}: {exc.reason}"
             break
         if len(data) - pos < header.size_bytes:
             torn = {

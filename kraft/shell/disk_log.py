@@ -524,11 +524,8 @@ class DiskLog:
         """Zero-fill the segment file from `needed` (where the append being made ends: it
         writes the bytes before) to up to `PREALLOCATE_BYTES` further."""
         target = max(needed, min(needed + PREALLOCATE_BYTES, self.segment_bytes))
-        position = needed
-        while position < target:
-            step = min(len(_ZEROS), target - position)
-            _write_all(segment.fd, _ZEROS[:step] if step < len(_ZEROS) else _ZEROS, position)
-            position += step
+        if target > needed:
+            _write_all(segment.fd, _ZEROS[: target - needed], needed)
         segment.allocated = target
         self._dirty_fds.add(segment.fd)
 

@@ -133,3 +133,8 @@ def test_live_segment_with_preallocated_zeros(
     assert report["valid_bytes"] == len(data) and report["preallocated_bytes"] == 4096
     assert main(["dump-log", str(path)]) == 0
     assert "Preallocated zeros after the data: 4096 bytes" in capsys.readouterr().out
+    # Fewer zeros than a batch header are the same thing, not a torn header.
+    path.write_bytes(data + bytes(30))
+    code, reports = run_json(capsys, str(path))
+    [report] = reports  # type: ignore[misc]
+    assert report["torn_tail"] is None and report["preallocated_bytes"] == 30
