@@ -1,0 +1,192 @@
+"""Kafka's own processes and tools for the tests, from the jars `bin/kafka` resolves with Maven.
+
+- `require_kafka()`: the jars, resolved once per session (cached under ~/.cache/pykraft); a machine
+  without Java or Maven skips with the reason, CI (`PYKRAFT_REQUIRE_CLIENTS=1`) fails instead.
+- `KafkaRaftServer`: one `kafka.tools.TestRaftServer` process (Kafka's raft with its test workload)
+  on a free port and a temporary log dir; `fatal()` tells whether Kafka halted on something it
+  received ("Encountered fatal fault"), the oracle REAL-KAFKA.md §3 names.
+- `run_tool(main_class, *args)`: a Kafka command-line tool, its output captured.
+
+Kafka's TestRaftServer identity (REAL-KAFKA.md §1): cluster id `AAAAAAAAAAAAAAAAAAAAAA` (the zero
+Uuid), topic `__raft_performance_test` with topic id `AAAAAAAAAAAAAAAAAAAAAg`, data under
+`<log.dirs>/__raft_performance_test-0/`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.e2e.cluster import ROOT
+from tests.interop.clients import _missing
+
+BIN_KAFKA = ROOT / "bin" / "kafka"
+TEST_RAFT_SERVER = "kafka.tools.TestRaftServer"
+TEST_RAFT_TOPIC = "__raft_performance_test"
+TEST_RAFT_CLUSTER_ID = "AAAAAAAAAAAAAAAAAAAAAA"
+TEST_RAFT_TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAg"
+FATAL_FAULT = "Encountered fatal fault"
+# Directory ids Kafka's raft README gives its three test voters (any non-zero Uuid works).
+DIRECTORY_IDS = {
+    0: "b8tRS7h4TJ2Vt43Dp85v2A",
+    1: "b8tRS7h4TJ2Vt43Dp85v2A",
+    2: "Nkij_D9XRiYKNb41SiJo7Q",
+    3: "4-e97nI7eHPYKfEDtW8rtQ",
+}
+
+
+@functools.cache
+def _fetch() -> tuple[bool, str]:
+    if shutil.which("java") is None:
+        return False, "java is not installed (Apache Kafka's jars need a JDK 17+)"
+    if shutil.which("mvn") is None:
+        return False, "mvn is not installed (bin/kafka resolves Apache Kafka with Maven)"
+    result = subprocess.run(
+        [str(BIN_KAFKA), "--fetch"], capture_output=True, text=True, timeout=900, check=False
+    )
+    if result.returncode != 0:
+        return False, f"bin/kafka --fetch failed: {result.stderr.strip().splitlines()[-1:]}"
+    return True, result.stdout.strip()
+
+
+def require_kafka() -> Path:
+    """The directory of Kafka's jars; skips (or fails in CI) when they cannot be had."""
+    ok, detail = _fetch()
+    if not ok:
+        _missing(detail)
+    return Path(detail)
+
+
+def run_tool(
+    main_class: str, *args: str, timeout_s: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run one of Kafka's command-line tools (`org.apache.kafka.tools.MetadataQuorumCommand`)."""
+    require_kafka()
+    return subprocess.run(
+        [str(BIN_KAFKA), main_class, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+        env={"KAFKA_LOG_LEVEL": "WARN", **_env()},
+    )
+
+
+def _env() -> dict[str, str]:
+    return dict(os.environ)
+
+
+@dataclass
+class KafkaRaftServer:
+    """Kafka's TestRaftServer as voter `node_id` of `voters` (`id@host:port,...`)."""
+
+    node_id: int
+    port: int
+    voters: str
+    directory: Path
+    throughput: int = 1000
+    record_size: int = 256
+    extra_properties: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    runs: int = 0
+
+    @property
+    def config_path(self) -> Path:
+        return self.directory / "kafka.properties"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.directory / "logs" / f"{TEST_RAFT_TOPIC}-0"
+
+    def write_config(self) -> None:
+        properties = {
+            "node.id": str(self.node_id),
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "PLAINTEXT",
+            "controller.quorum.voters": self.voters,
+            "log.dirs": str(self.directory / "logs"),
+            **self.extra_properties,
+        }
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
+
+    def start(self) -> None:
+        require_kafka()
+        assert self.process is None or self.process.poll() is not None
+        self.write_config()
+        self.runs += 1
+        command = [
+            str(BIN_KAFKA),
+            TEST_RAFT_SERVER,
+            "--config",
+            str(self.config_path),
+            "--replica-directory-id",
+            DIRECTORY_IDS.get(self.node_id, DIRECTORY_IDS[1]),
+            "--throughput",
+            str(self.throughput),
+            "--record-size",
+            str(self.record_size),
+        ]
+        with (
+            (self.directory / f"stdout-{self.runs}.txt").open("wb") as out,
+            (self.directory / f"stderr-{self.runs}.txt").open("wb") as err,
+        ):
+            self.process = subprocess.Popen(command, stdout=out, stderr=err, env=_env())
+
+    def _texts(self, kind: str) -> str:
+        return "".join(
+            (self.directory / f"{kind}-{n}.txt").read_text(errors="replace")
+            for n in range(1, self.runs + 1)
+            if (self.directory / f"{kind}-{n}.txt").exists()
+        )
+
+    def stdout_text(self) -> str:
+        return self._texts("stdout")
+
+    def stderr_text(self) -> str:
+        return self._texts("stderr")
+
+    def fatal(self) -> bool:
+        """Did Kafka halt on something it received (its fault handler's log line)?"""
+        return FATAL_FAULT in self.stderr_text()
+
+    def throughput_lines(self) -> list[str]:
+        """The leader's periodic figures, `Throughput (bytes/second): ..., Latency (ms): ...`."""
+        return [line for line in self.stdout_text().splitlines() if line.startswith("Throughput")]
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def terminate(self, timeout_s: float = 20) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def wait_for_output(self, needle: str, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if needle in self.stdout_text() or needle in self.stderr_text():
+                return
+            if not self.alive:
+                break
+            time.sleep(0.1)
+        raise AssertionError(
+            f"Kafka node {self.node_id} did not print {needle!r} within {timeout_s} s "
+            f"(alive={self.alive}); stderr tail: {self.stderr_text()[-2000:]}"
+        )
