@@ -20,9 +20,9 @@ API_VERSIONS = 18
 DESCRIBE_QUORUM = 55
 
 
-def connect(port: int) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-    sock.settimeout(5)
+def connect(port: int, timeout_s: float = 5) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout_s)
+    sock.settimeout(timeout_s)
     return sock
 
 
@@ -52,8 +52,8 @@ def closed_by_server(sock: socket.socket) -> bool:
         return False
 
 
-def api_versions_works(port: int, correlation_id: int = 7) -> bool:
-    with connect(port) as sock:
+def api_versions_works(port: int, correlation_id: int = 7, timeout_s: float = 5) -> bool:
+    with connect(port, timeout_s) as sock:
         sock.sendall(
             encode_request(
                 API_VERSIONS,
@@ -162,4 +162,39 @@ def test_lazy_and_idle_clients_do_not_block_the_node(node: NodeProcess) -> None:
         for sock in idle:
             sock.close()
     assert sent > 0
+    assert node.alive
+
+
+# ------------------------------------------------------------------------------ issue #12
+
+
+def test_thousands_of_idle_connections_cannot_lock_out_a_new_one(node: NodeProcess) -> None:
+    """One client holding 4,200 idle connections (the number that locked every new connection
+    out before) gets its oldest ones closed instead; a newcomer is served at once."""
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(4200):
+            idle.append(socket.create_connection(("127.0.0.1", node.port), timeout=5))
+        # The first newcomer waits while the node accepts (and evicts) the flood ahead of it in
+        # the accept queue: seconds on a loaded machine. Before the fix it never got in.
+        assert api_versions_works(node.port, correlation_id=200, timeout_s=60)
+        for n in range(3):
+            assert api_versions_works(node.port, correlation_id=201 + n)
+        before = hw(node)
+        time.sleep(0.5)
+        assert hw(node) > before, "the node stopped committing"
+        closed = 0
+        for sock in idle:
+            sock.setblocking(False)
+            try:
+                closed += sock.recv(1) == b""
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed += 1
+        # At most max.connections.per.ip (256) of them may still be open.
+        assert closed >= len(idle) - 256
+    finally:
+        for sock in idle:
+            sock.close()
     assert node.alive
