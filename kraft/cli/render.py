@@ -1,4 +1,6 @@
-"""Turning stored batches and records into plain data for the tools (`dump-log`, `tail`).
+"""Turning stored batches and records into plain data for the tools (`dump-log`, `tail`), and the
+two renderings Kafka's tools use that ours copy: control values as Kafka's JSON converters write
+them (`kafka_json`) and payloads as Java decodes UTF-8 (`java_utf8`).
 
 Everything here is total over bad bytes: a batch or record that cannot be decoded becomes an
 entry with an `error` string, never an exception, because the tools must keep going over a torn
@@ -16,9 +18,9 @@ from typing import Any
 from wire.errors import DecodeError
 from wire.fields import specs_of
 from wire.messages.quorum_state import uuid_to_base64 as uuid_text
-from wire.records.batch import BatchHeader, ControlRecordType, crc_ok
+from wire.records.batch import BatchHeader, ControlRecordType
 from wire.records.control import decode_control_record
-from wire.records.record import Record, decode_records
+from wire.records.record import Record
 
 
 def jsonable(value: Any) -> Any:
@@ -103,22 +105,6 @@ def describe_record(record: Record, is_control: bool) -> dict[str, Any]:
         value_encoding=value_encoding,
         headers=[[k, text_or_hex(v)[0]] for k, v in record.headers],
     )
-    return out
-
-
-def describe_batch(
-    buf: bytes | bytearray | memoryview, pos: int, header: BatchHeader, *, with_records: bool
-) -> dict[str, Any]:
-    """A batch header (with CRC validity) and, when asked, its decoded records."""
-    crc_valid = crc_ok(buf, pos, header)
-    out = describe_header(header, pos, crc_valid)
-    if with_records:
-        try:
-            records = decode_records(buf, pos, header, verify_crc=False)
-        except DecodeError as exc:
-            out["records_error"] = str(exc)
-        else:
-            out["records"] = [describe_record(r, header.is_control) for r in records]
     return out
 
 
