@@ -269,6 +269,7 @@ def test_console_consumer(quorum: Cluster) -> None:
 
 
 def test_get_offset_shell(quorum: Cluster) -> None:
+    """Latest (-1), max timestamp (-3) and by timestamp, against the leader's committed log."""
     bootstrap = bootstrap_of(quorum)
 
     def offset(*args: str) -> int:
@@ -279,6 +280,7 @@ def test_get_offset_shell(quorum: Cluster) -> None:
 
     before = own_view(bootstrap)["high_watermark"]
     latest = offset("--time", "-1")
+    max_timestamp = offset("--time", "-3")
     after = own_view(bootstrap)["high_watermark"]
     assert before <= latest <= after
     leader = quorum.leader()
@@ -290,6 +292,17 @@ def test_get_offset_shell(quorum: Cluster) -> None:
     target = batches[len(batches) // 2]["max_timestamp"]
     expected = next(b["base_offset"] for b in batches if b["max_timestamp"] >= target)
     assert offset("--time", str(target)) == expected
+    # Max timestamp (-3): the first committed batch holding the largest timestamp, committed when
+    # asked: at or past everything committed before, below the high watermark after.
+    [report] = [r for r in own_dump(str(leader.log_dir)) if r["kind"] == "segment"][:1]
+    newest_before = max(b["max_timestamp"] for b in batches)
+    [answer] = [b for b in report["batches"] if b["base_offset"] == max_timestamp]
+    assert answer["last_offset"] < after and answer["max_timestamp"] >= newest_before
+    assert all(
+        b["max_timestamp"] < answer["max_timestamp"]
+        for b in report["batches"]
+        if b["last_offset"] < answer["base_offset"]
+    )
 
 
 # ---- DumpLogSegments over pykraft's files, and kraft dump-log over Kafka's -----------------
