@@ -153,9 +153,12 @@ def test_metadata_quorum_status(quorum: Cluster, endpoint: str) -> None:
     leader = quorum.nodes[before["leader_id"]].last()
     assert leader is not None and leader["role"] == "leader"
     assert before["high_watermark"] <= int(theirs["HighWatermark"]) <= after["high_watermark"]
-    # 50 records/s: a follower is at most a few fetches behind, for a few hundred ms.
-    assert 0 <= int(theirs["MaxFollowerLag"]) <= 100
-    assert -1000 <= int(theirs["MaxFollowerLagTimeMs"]) <= 5000
+    # Kafka's lag is the leader's log end minus the furthest voter's, read between our two looks.
+    leader_end_after = max(v["log_end_offset"] for v in after["voters"])
+    furthest_before = min(v["log_end_offset"] for v in before["voters"])
+    assert 0 <= int(theirs["MaxFollowerLag"]) <= leader_end_after - furthest_before
+    # A time difference between two fetches of a live quorum (generous: a loaded machine).
+    assert -60_000 <= int(theirs["MaxFollowerLagTimeMs"]) <= 60_000
     for name in ("ClusterId", "LeaderId", "LeaderEpoch", "CurrentVoters", "CurrentObservers"):
         assert theirs[name] == ours[name], name
     voters = json.loads(theirs["CurrentVoters"])
@@ -208,7 +211,7 @@ def test_metadata_quorum_replication(quorum: Cluster, endpoint: str) -> None:
             assert low <= int(row[2]) <= high, row
             assert int(row[3]) == int(by_id[leader_id][2]) - int(row[2])
             for stamp in map(int, row[4:6]):
-                assert start_ms - 10_000 <= stamp <= end_ms, (node_id, row)
+                assert start_ms - 60_000 <= stamp <= end_ms, (node_id, row)
     # Same column widths (every timestamp has 13 digits, every cell is padded to its column).
     assert [[len(c) for c in row] for row in theirs] == [[len(c) for c in row] for row in ours]
 
