@@ -1,4 +1,6 @@
-"""Turning stored batches and records into plain data for the tools (`dump-log`, `tail`).
+"""Turning stored batches and records into plain data for the tools (`dump-log`, `tail`), and the
+two renderings Kafka's tools use that ours copy: control values as Kafka's JSON converters write
+them (`kafka_json`) and payloads as Java decodes UTF-8 (`java_utf8`).
 
 Everything here is total over bad bytes: a batch or record that cannot be decoded becomes an
 entry with an `error` string, never an exception, because the tools must keep going over a torn
@@ -7,16 +9,18 @@ or corrupt log and report what they saw.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import uuid
 from typing import Any
 
 from wire.errors import DecodeError
+from wire.fields import specs_of
 from wire.messages.quorum_state import uuid_to_base64 as uuid_text
-from wire.records.batch import BatchHeader, ControlRecordType, crc_ok
+from wire.records.batch import BatchHeader, ControlRecordType
 from wire.records.control import decode_control_record
-from wire.records.record import Record, decode_records
+from wire.records.record import Record
 
 
 def jsonable(value: Any) -> Any:
@@ -104,22 +108,6 @@ def describe_record(record: Record, is_control: bool) -> dict[str, Any]:
     return out
 
 
-def describe_batch(
-    buf: bytes | bytearray | memoryview, pos: int, header: BatchHeader, *, with_records: bool
-) -> dict[str, Any]:
-    """A batch header (with CRC validity) and, when asked, its decoded records."""
-    crc_valid = crc_ok(buf, pos, header)
-    out = describe_header(header, pos, crc_valid)
-    if with_records:
-        try:
-            records = decode_records(buf, pos, header, verify_crc=False)
-        except DecodeError as exc:
-            out["records_error"] = str(exc)
-        else:
-            out["records"] = [describe_record(r, header.is_control) for r in records]
-    return out
-
-
 def record_line(record: dict[str, Any]) -> str:
     """One human line for a described record."""
     control = record.get("control")
@@ -130,3 +118,96 @@ def record_line(record: dict[str, Any]) -> str:
     if record["value_encoding"] == "null":
         return "value: null"
     return f"value ({record['value_encoding']}): {record['value']}"
+
+
+def _kafka_name(snake: str) -> str:
+    """Kafka's JSON name of a field: the schema name with its first letter lowered
+    (`k_raft_version` -> `kRaftVersion`, as KRaftVersion is written)."""
+    first, *rest = snake.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _kafka_json_value(value: Any, version: int) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return kafka_json(value, version)
+    if isinstance(value, uuid.UUID):
+        return uuid_text(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, list | tuple):
+        return [_kafka_json_value(v, version) for v in value]
+    return value
+
+
+def kafka_json(message: Any, version: int) -> dict[str, Any]:
+    """A control record value as Kafka's generated JSON converters write it at `version`: the
+    fields present at that version, camelCase names, Uuids in base64, tagged fields left out."""
+    out: dict[str, Any] = {}
+    for name, spec, _default in specs_of(type(message)):
+        if version not in spec.versions or version in spec.tagged:
+            continue
+        out[_kafka_name(name)] = _kafka_json_value(getattr(message, name), version)
+    return out
+
+
+def _continuation(byte: int) -> bool:
+    return 0x80 <= byte <= 0xBF
+
+
+def _java_malformed_length(data: bytes, i: int) -> int:
+    """Bytes one U+FFFD stands for at an ill-formed UTF-8 sequence starting at `i`, by the rule
+    of Java's `new String(bytes, UTF_8)` (which Kafka's tools print payloads with): a truncated
+    or broken multi-byte sequence is replaced as a whole as far as its lead byte allowed it,
+    where Python would replace each maximal subpart."""
+    end = len(data)
+    b1 = data[i]
+    if 0xE0 <= b1 <= 0xEF:
+        if i + 2 < end:
+            b2, b3 = data[i + 1], data[i + 2]
+            if (b1 == 0xE0 and (b2 & 0xE0) == 0x80) or not _continuation(b2):
+                return 1
+            return 2 if not _continuation(b3) else 3  # 3: an encoded surrogate
+        if i + 1 < end and (
+            (b1 == 0xE0 and (data[i + 1] & 0xE0) == 0x80) or not _continuation(data[i + 1])
+        ):
+            return 1
+        return end - i  # cut off by the end of the data: one replacement for the rest
+    if 0xF0 <= b1 <= 0xF7:
+        if i + 3 < end:
+            b2, b3 = data[i + 1], data[i + 2]
+            if (
+                b1 > 0xF4
+                or (b1 == 0xF0 and not 0x90 <= b2 <= 0xBF)
+                or (b1 == 0xF4 and (b2 & 0xF0) != 0x80)
+                or not _continuation(b2)
+            ):
+                return 1
+            return 2 if not _continuation(b3) else 3
+        if b1 > 0xF4 or (
+            i + 1 < end
+            and (
+                (b1 == 0xF0 and not 0x90 <= data[i + 1] <= 0xBF)
+                or (b1 == 0xF4 and (data[i + 1] & 0xF0) != 0x80)
+                or not _continuation(data[i + 1])
+            )
+        ):
+            return 1
+        if i + 2 < end and not _continuation(data[i + 2]):
+            return 2
+        return end - i
+    return 1
+
+
+def java_utf8(data: bytes) -> str:
+    """`data` decoded as Java's `new String(bytes, UTF_8)` does (see `_java_malformed_length`)."""
+    parts: list[str] = []
+    position = 0
+    while True:
+        try:
+            parts.append(data[position:].decode("utf-8"))
+            return "".join(parts)
+        except UnicodeDecodeError as exc:
+            start = position + exc.start
+            parts.append(data[position:start].decode("utf-8"))
+            parts.append("\ufffd")
+            position = start + _java_malformed_length(data, start)

@@ -26,6 +26,7 @@ NO_LEADER = -1
 LEADER_SEARCH_MS = 5_000
 LEADER_RETRY_MS = 200
 DEFAULT_TIMEOUT_MS = 10_000
+NO_LAG_TIME = -1
 
 
 class DescribeError(Exception):
@@ -136,7 +137,7 @@ def summarize(response: DescribeQuorumResponse, version: int) -> dict[str, Any]:
             "node_id": state.replica_id,
             "directory_id": uuid_text(directory) if directory != ZERO_UUID else None,
             "log_end_offset": state.log_end_offset,
-            "lag": max(leader_end - state.log_end_offset, 0) if leader_end >= 0 else None,
+            "lag": leader_end - state.log_end_offset if leader_end >= 0 else None,
             "last_fetch_timestamp": state.last_fetch_timestamp,
             "last_caught_up_timestamp": state.last_caught_up_timestamp,
             "status": status,
@@ -145,17 +146,25 @@ def summarize(response: DescribeQuorumResponse, version: int) -> dict[str, Any]:
 
     voter_rows = [row(v, "Leader" if v.replica_id == leader_id else "Follower") for v in voters]
     observer_rows = [row(o, "Observer") for o in partition.observers]
-    followers = [r for r in voter_rows if r["status"] == "Follower"]
-    lags = [r["lag"] for r in followers if r["lag"] is not None]
-    caught_up = [v.last_caught_up_timestamp for v in voters if v.replica_id != leader_id]
-    max_lag_time_ms = -1
-    if leader_state is not None and caught_up and min(caught_up) >= 0:
-        max_lag_time_ms = max(leader_state.last_caught_up_timestamp - min(caught_up), 0)
+    # kafka-metadata-quorum's figures: the voter furthest behind is the first voter with the
+    # smallest log end offset (the leader itself when none is behind, giving 0 ms); its lag
+    # time is the leader's last caught-up time minus its own, -1 when either is unknown.
+    max_lag = 0
+    max_lag_time_ms = NO_LAG_TIME
+    if leader_state is not None and voters:
+        furthest = min(voters, key=lambda v: v.log_end_offset)
+        max_lag = leader_state.log_end_offset - furthest.log_end_offset
+        if furthest is leader_state:
+            max_lag_time_ms = 0
+        elif leader_state.last_caught_up_timestamp >= 0 and furthest.last_caught_up_timestamp >= 0:
+            max_lag_time_ms = (
+                leader_state.last_caught_up_timestamp - furthest.last_caught_up_timestamp
+            )
     return {
         "leader_id": leader_id,
         "leader_epoch": partition.leader_epoch,
         "high_watermark": partition.high_watermark,
-        "max_follower_lag": max(lags) if lags else 0,
+        "max_follower_lag": max_lag,
         "max_follower_lag_time_ms": max_lag_time_ms,
         "voters": voter_rows,
         "observers": observer_rows,
