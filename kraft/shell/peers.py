@@ -11,8 +11,9 @@ Theory of operation (Kafka's `RaftManager` network client, RAFT-BRIEF §1.6):
   `ResponseReceived`; a broken stream, an undecodable answer or an answer that takes longer than
   the request's own timeout (plus a little) closes the connection and reports `RequestFailed`.
   Timeouts as the core sees them are the core's business; this one only bounds the socket.
-- Requests go out with the versions in `translate.OUTBOUND_VERSIONS`; client id
-  `raft-client-<node id>` as Kafka's.
+- Every connection starts with ApiVersions and each request goes out at the newest version both
+  sides speak (`kraft.shell.negotiation`, as Kafka's NetworkClient); a request the peer cannot
+  take is answered locally with UNSUPPORTED_VERSION. Client id `raft-client-<node id>` as Kafka's.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ import trio
 
 from kraft.events import Event, RequestFailed, ResponseReceived
 from kraft.ready import OutboundRequest
-from kraft.shell import translate_client
+from kraft.shell import negotiation, translate_client
 from kraft.shell.connection import STREAM_ERRORS
+from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from kraft.types import ReplicaAddress
 from wire.errors import WireError
 from wire.framing import FrameDecoder
@@ -62,8 +64,10 @@ class Peer:
         client_id: str,
         listener_name: str,
         limits: PeerLimits,
+        topic: TopicIdentity = METADATA_LOG,
     ) -> None:
         self.address = address
+        self._topic = topic
         self._deliver = deliver
         self._client_id = client_id
         self._listener_name = listener_name
@@ -98,40 +102,91 @@ class Peer:
                 continue
             backoff_ms = self._limits.reconnect_backoff_ms
             self.connected = True
+            refused: negotiation.NegotiationError | None = None
             try:
                 await self._serve(stream)
+            except negotiation.NegotiationError as exc:
+                refused = exc
             finally:
                 self.connected = False
                 with trio.CancelScope(shield=True):
                     await trio.aclose_forcefully(stream)
+            if refused is not None:
+                # Kafka disconnects; back off so a peer that refuses us is not hammered.
+                log.warning("version negotiation with %s failed: %s", self.address, refused)
+                await self._fail_all(f"version negotiation failed: {refused}")
+                await trio.sleep(self._limits.reconnect_backoff_max_ms / 1000)
+
+    async def _exchange(
+        self,
+        stream: trio.SocketStream,
+        decoder: FrameDecoder,
+        frames: deque[bytes],
+        frame: bytes,
+        timeout_ms: int,
+    ) -> bytes:
+        """Send one request frame and return the next response payload (one in flight)."""
+        with trio.fail_after(timeout_ms / 1000):
+            await stream.send_all(frame)
+            while not frames:
+                data = await stream.receive_some(RECEIVE_BYTES_MAX)
+                if not data:
+                    raise trio.BrokenResourceError("connection closed by peer")
+                frames.extend(decoder.feed(data))
+        return frames.popleft()
+
+    async def _negotiate(
+        self, stream: trio.SocketStream, decoder: FrameDecoder, frames: deque[bytes]
+    ) -> negotiation.PeerVersions:
+        """ApiVersions first, retried once lower if the peer asks for it."""
+        version = negotiation.newest_api_versions_version()
+        while True:
+            correlation_id = next(self._correlation_ids) & 0x7FFFFFFF
+            frame = negotiation.api_versions_request(correlation_id, self._client_id, version)
+            try:
+                payload = await self._exchange(
+                    stream, decoder, frames, frame, self._limits.connect_timeout_ms
+                )
+            except (*STREAM_ERRORS, WireError) as exc:
+                raise negotiation.NegotiationError(f"no ApiVersions answer: {exc}") from None
+            answer = negotiation.parse_api_versions(payload, version, correlation_id)
+            if isinstance(answer, negotiation.PeerVersions):
+                return answer
+            version = answer
 
     async def _serve(self, stream: trio.SocketStream) -> None:
         decoder = FrameDecoder(self._limits.frame_bytes_max)
         frames: deque[bytes] = deque()
+        peer_versions = await self._negotiate(stream, decoder, frames)
         while True:
             while not self._queue:
                 await self._wakeup.park()
             request = self._queue.popleft()
+            chosen = negotiation.pick_version(request.request, peer_versions)
+            if chosen is None:
+                answer = negotiation.unsupported_version_answer(request.request)
+                await self._deliver(ResponseReceived(request.request_id, answer))
+                continue
             api_key, version, body = translate_client.request_to_wire(
-                request.request, listener_name=self._listener_name
+                request.request,
+                listener_name=self._listener_name,
+                version=chosen,
+                topic=self._topic,
             )
             correlation_id = next(self._correlation_ids) & 0x7FFFFFFF
             frame = encode_request(api_key, version, correlation_id, self._client_id, body)
             try:
-                with trio.fail_after((request.timeout_ms + SOCKET_SLACK_MS) / 1000):
-                    await stream.send_all(frame)
-                    while not frames:
-                        data = await stream.receive_some(RECEIVE_BYTES_MAX)
-                        if not data:
-                            raise trio.BrokenResourceError("connection closed by peer")
-                        frames.extend(decoder.feed(data))
-                payload = frames.popleft()
+                payload = await self._exchange(
+                    stream, decoder, frames, frame, request.timeout_ms + SOCKET_SLACK_MS
+                )
                 got_id, wire_body = decode_response(api_key, version, payload)
                 if got_id != correlation_id:
                     raise trio.BrokenResourceError(
                         f"correlation id {got_id}, expected {correlation_id}"
                     )
-                response = translate_client.response_to_core(api_key, version, wire_body)
+                response = translate_client.response_to_core(
+                    api_key, version, wire_body, topic=self._topic
+                )
             except (*STREAM_ERRORS, WireError) as exc:
                 log.debug("request to %s failed: %s", self.address, exc)
                 await self._deliver(
@@ -157,8 +212,10 @@ class Peers:
         client_id: str,
         listener_name: str,
         limits: PeerLimits | None = None,
+        topic: TopicIdentity = METADATA_LOG,
     ) -> None:
         self._nursery = nursery
+        self._topic = topic
         self._deliver = deliver
         self._client_id = client_id
         self._listener_name = listener_name
@@ -174,6 +231,7 @@ class Peers:
                 client_id=self._client_id,
                 listener_name=self._listener_name,
                 limits=self._limits,
+                topic=self._topic,
             )
             self._peers[request.destination] = peer
             self._nursery.start_soon(peer.run)
