@@ -1,17 +1,22 @@
 """Two quorums on one machine do not disturb each other: the second one's node lists the first
 (the quick-start node) as a voter by mistake, but each has its own cluster id (`cluster.id`, or
 the default derived from the voter set), so each answers the other's Raft requests with
-INCONSISTENT_CLUSTER_ID instead of following it or voting for it."""
+INCONSISTENT_CLUSTER_ID instead of following it or voting for it. And the Kafka test server
+mode, started by Kafka's script name with Kafka's flags."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
 from kraft.shell.meta_properties import read_meta_properties
-from tests.e2e.cluster import NodeProcess, free_ports
+from tests.e2e.cluster import ROOT, NodeProcess, free_ports, segment_data
 from tests.e2e.conftest import FAST, MakeCluster
+from wire.records import iter_batches
 
 pytestmark = pytest.mark.slow
 
@@ -61,3 +66,69 @@ def test_a_second_quorum_that_lists_the_first_node_never_joins_it(
         assert stray_meta.cluster_id != first_meta.cluster_id
     finally:
         stray.kill()
+
+
+def test_kafka_script_name_gives_the_test_server_identity(tmp_path: Path) -> None:
+    """`bin/test-kraft-server-start.sh` (Kafka's script name) with Kafka's flags: the node runs
+    as Kafka's TestRaftServer would, in `__raft_performance_test-0`, without meta.properties."""
+    (port,) = free_ports(1)
+    config = tmp_path / "kraft.properties"
+    config.write_text(
+        "node.id=0\n"
+        f"listeners=PLAINTEXT://127.0.0.1:{port}\n"
+        "controller.listener.names=PLAINTEXT\n"
+        f"controller.quorum.voters=0@127.0.0.1:{port}\n"
+        f"log.dirs={tmp_path / 'logs'}\n"
+    )
+    command = [
+        str(ROOT / "bin" / "test-kraft-server-start.sh"),
+        "--config",
+        str(config),
+        "--replica-directory-id",
+        "b8tRS7h4TJ2Vt43Dp85v2A",
+        "--throughput",
+        "200",
+        "--record-size",
+        "100",
+        "--report-interval-ms",
+        "100",
+    ]
+    with (tmp_path / "out.txt").open("wb") as out, (tmp_path / "err.txt").open("wb") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "leader" not in (tmp_path / "out.txt").read_text():
+            assert process.poll() is None, (tmp_path / "err.txt").read_text()
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "cluster AAAAAAAAAAAAAAAAAAAAAA" in (tmp_path / "err.txt").read_text()
+    partition = tmp_path / "logs" / "__raft_performance_test-0"
+    assert (partition / "partition.metadata").read_text() == (
+        "version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAg\n"
+    )
+    assert not (tmp_path / "logs" / "meta.properties").exists()
+    assert not (tmp_path / "logs" / "__cluster_metadata-0").exists()
+    data = segment_data(partition / "00000000000000000000.log")
+    sizes = [h.size_bytes for _, h in iter_batches(data) if not h.is_control]
+    assert sizes, "the leader wrote no data"
+
+
+def test_bad_replica_directory_id_is_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            str(ROOT / "bin" / "test-kraft-server-start.sh"),
+            *("--config", "x.properties", "--replica-directory-id", "not-a-uuid"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--replica-directory-id" in result.stderr and "Traceback" not in result.stderr
