@@ -48,7 +48,12 @@ _API_VERSIONS_V0 = 0
 
 
 class NegotiationError(Exception):
-    """The peer's ApiVersions answer was an error or undecodable: close the connection."""
+    """No usable ApiVersions answer: close the connection. `refused` when the peer answered
+    (an error, or bytes we cannot read), False when the connection broke first."""
+
+    def __init__(self, message: str, *, refused: bool = True) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,7 +113,8 @@ class Peer:
                     await trio.aclose_forcefully(stream)
             if refused is not None:
                 # Kafka disconnects; back off so a peer that refuses us is not hammered.
-                log.warning("version negotiation with %s failed: %s", self.address, refused)
+                level = logging.WARNING if refused.refused else logging.DEBUG
+                log.log(level, "version negotiation with %s failed: %s", self.address, refused)
                 await self._fail_all(f"version negotiation failed: {refused}")
                 await trio.sleep(self._limits.reconnect_backoff_max_ms / 1000)
 
@@ -148,7 +149,8 @@ class Peer:
                     stream, decoder, frames, frame, self._limits.connect_timeout_ms
                 )
             except (*STREAM_ERRORS, WireError) as exc:
-                raise negotiation.NegotiationError(f"no ApiVersions answer: {exc}") from None
+                message = f"no ApiVersions answer: {exc or type(exc).__name__}"
+                raise negotiation.NegotiationError(message, refused=False) from None
             answer = negotiation.parse_api_versions(payload, version, correlation_id)
             if isinstance(answer, negotiation.PeerVersions):
                 return answer

@@ -4,8 +4,10 @@ cannot take answered locally with UNSUPPORTED_VERSION, as Kafka's NetworkClient 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
 import trio
 
 from kraft import rpc
@@ -207,3 +209,22 @@ async def test_a_peer_that_refuses_api_versions_fails_the_requests_and_is_backed
     assert isinstance(events[0], RequestFailed)
     assert "negotiation" in events[0].reason
     assert peer.received == [(API_VERSIONS_KEY, 4)]
+
+
+class ClosingPeer(FakePeer):
+    """Accepts, then closes without answering ApiVersions (a peer going down)."""
+
+    async def handle(self, stream: trio.SocketStream) -> None:
+        self.connections += 1
+        await stream.aclose()
+
+
+async def test_a_peer_that_hangs_up_is_a_failed_connection_not_a_refusal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    peer = ClosingPeer({})
+    with caplog.at_level(logging.DEBUG, logger="kraft.shell.peers"):
+        events = await exchange(peer, [lambda p: vote(1, p, pre_vote=False)], 1)
+    assert isinstance(events[0], RequestFailed)
+    assert "no ApiVersions answer" in events[0].reason
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
