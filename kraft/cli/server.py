@@ -1,5 +1,9 @@
 """`kraft server`: run one node of the test raft server (what bin/test-raft-server-start.sh runs).
 
+`--kafka-test-server` (implied by bin/test-kraft-server-start.sh, the name of Kafka's own script)
+gives the node the identity of Kafka's TestRaftServer, so it can be a voter among them; see
+`kraft.shell.identity`. `--replica-directory-id` is Kafka's flag for the node's directory id.
+
 Exit status: 0 after a graceful shutdown (SIGTERM / Ctrl-C), 2 for a problem found at start-up
 (bad or missing configuration, log directory unusable or locked, port in use), printed as one line.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import uuid
 from pathlib import Path
 
 from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT
@@ -23,6 +28,18 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def _directory_id(text: str) -> uuid.UUID:
+    from kraft.shell.identity import uuid_from_text
+
+    try:
+        value = uuid_from_text(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value.int == 0:
+        raise argparse.ArgumentTypeError("the zero Uuid is not a directory id")
     return value
 
 
@@ -63,6 +80,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
+    parser.add_argument(
+        "--replica-directory-id",
+        type=_directory_id,
+        metavar="UUID",
+        help="this node's directory id, a Kafka Uuid such as b8tRS7h4TJ2Vt43Dp85v2A (default: "
+        "from meta.properties, else a new one; zero in the Kafka test server mode)",
+    )
+    parser.add_argument(
+        "--kafka-test-server",
+        action="store_true",
+        help="be a node of Kafka's TestRaftServer quorum: topic __raft_performance_test, cluster "
+        "id AAAAAAAAAAAAAAAAAAAAAA, no meta.properties (bin/test-kraft-server-start.sh sets it)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -85,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         stats_file=Path(args.stats_file) if args.stats_file else None,
         report_interval_ms=args.report_interval_ms,
         seed=args.seed,
+        kafka_test_server=args.kafka_test_server,
+        replica_directory_id=args.replica_directory_id,
     )
     try:
         return run_async(lambda: run_server(options))

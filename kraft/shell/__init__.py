@@ -2,12 +2,16 @@
 
 It executes what the pure Raft core (`kraft.node.RaftNode`) decides:
 - `config`: a `.properties` file → typed `ServerConfig` (old and new Kafka key names);
+- `identity`, `meta_properties`: which topic a node replicates (Kafka's metadata topic, or Kafka's
+  TestRaftServer's in the Kafka test server mode) and which cluster it belongs to (`cluster.id`,
+  Kafka's `meta.properties`);
 - `disk_log`, `snapshots`, `quorum_state_store`: Kafka's on-disk layout (segments of record
   batches as bytes, snapshot checkpoints, the one-line JSON election state), with recovery;
 - `connection`, `router`: one inbound connection (framing, responses in request order, bounds) and
   the API key → handler table (ApiVersions, Raft APIs, consumer APIs of `consumer/`);
 - `translate`, `translate_client`: wire dataclasses ⇄ the core's `kraft.rpc` values;
-- `peers`: outbound connections to the other voters, one request in flight each;
+- `peers`, `negotiation`: outbound connections to the other voters, one request in flight each,
+  each opened with ApiVersions and every request at the newest version both sides speak;
 - `node_loop`: the single task that owns the core and executes its `Ready`s (disk on one worker
   thread);
 - `workload`, `stats`, `server`: the test raft server's workload, its figures, and start-up;

@@ -8,6 +8,11 @@ then and is accepted and ignored now) and today's (`node.id`, `controller.quorum
 one wins. Unknown keys are ignored (Kafka logs them as unknown configs); `ServerConfig.ignored_keys`
 lists them so the server can say so.
 
+`cluster.id` (Kafka's name; a Kafka Uuid such as `kafka-storage random-uuid` prints) names the
+cluster; without it the log dir's `meta.properties` or a default derived from the voter set applies
+(`kraft.shell.meta_properties`). `topic` is the log the node replicates: Kafka's metadata topic,
+or Kafka's TestRaftServer's in the Kafka test server mode (`for_kafka_test_server`).
+
 Every problem is reported as one `ConfigError` whose message is a single line naming the file and
 the key; the `kraft server` command prints it and exits 2. Parsing uses `jproperties`, so escapes,
 line continuations and `:`/`=` separators behave as in Java.
@@ -15,13 +20,23 @@ line continuations and `:`/`=` separators behave as in Java.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jproperties  # type: ignore[import-untyped,unused-ignore]
 
-METADATA_TOPIC_PARTITION_DIR = "__cluster_metadata-0"
+from kraft.shell.identity import (
+    KAFKA_TEST_SERVER_CLUSTER_ID,
+    KAFKA_TEST_SERVER_LOG,
+    METADATA_LOG,
+    TopicIdentity,
+    uuid_from_text,
+)
+
+METADATA_TOPIC_PARTITION_DIR = METADATA_LOG.directory_name
 PORT_MAX = 65535
 
 # Defaults from Kafka's QuorumConfig / KRaftConfigs / SocketServerConfigs (T24).
@@ -95,6 +110,7 @@ KNOWN_KEYS = frozenset(
         "max.connections.per.ip",
         "connections.max.idle.ms",
         "zookeeper.connect",
+        "cluster.id",
     }
     | {new for _, new, _, _ in _TIMING_KEYS}
     | {old for _, _, old, _ in _TIMING_KEYS}
@@ -144,11 +160,19 @@ class ServerConfig:
     connections_per_ip_max: int | None = None
     connections_idle_ms: int | None = None
     ignored_keys: tuple[str, ...] = field(default=())
+    # `cluster.id` as configured (None: from meta.properties or the default, decided at start).
+    cluster_id: str | None = None
+    topic: TopicIdentity = METADATA_LOG
 
     @property
     def partition_dir(self) -> Path:
-        """`<metadata log dir>/__cluster_metadata-0`, where segments and quorum-state live."""
-        return self.metadata_log_dir / METADATA_TOPIC_PARTITION_DIR
+        """`<metadata log dir>/__cluster_metadata-0` (or the test server's topic), where segments
+        and quorum-state live."""
+        return self.metadata_log_dir / self.topic.directory_name
+
+    @property
+    def is_kafka_test_server(self) -> bool:
+        return self.topic == KAFKA_TEST_SERVER_LOG
 
     @property
     def controller_listener(self) -> Listener:
@@ -242,7 +266,7 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
         "socket.request.max.bytes", REQUEST_BYTES_MAX_DEFAULT, minimum=1024
     )
 
-    timings: dict[str, int] = {}
+    timings: dict[str, Any] = {}  # ints; Any so the ** below type-checks
     for name, new_key, old_key, default in _TIMING_KEYS:
         value = p.either_int(new_key, old_key, minimum=0)
         timings[name] = default if value is None else value
@@ -255,6 +279,15 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
 
     per_ip = p.int_value("max.connections.per.ip", 0, minimum=1) or None  # 0: absent
     idle_ms = p.int_value("connections.max.idle.ms", 0, minimum=1) or None
+
+    cluster_id = values.get("cluster.id") or None
+    if cluster_id is not None:
+        try:
+            uuid_from_text(cluster_id)
+        except ValueError as exc:
+            hint = "e.g. `kafka-storage random-uuid` prints one"
+            raise p.error("cluster.id", f"{exc}; {hint}") from None
+
     ignored = tuple(sorted(key for key in values if key not in KNOWN_KEYS))
     return ServerConfig(
         node_id=node_id,
@@ -269,7 +302,21 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
         connections_per_ip_max=per_ip,
         connections_idle_ms=idle_ms,
         ignored_keys=ignored,
+        cluster_id=cluster_id,
         **timings,
+    )
+
+
+def for_kafka_test_server(config: ServerConfig, *, source: str = "config") -> ServerConfig:
+    """`config` with the identity of Kafka's TestRaftServer (topic `__raft_performance_test`,
+    cluster id `AAAAAAAAAAAAAAAAAAAAAA`); a different `cluster.id` is a `ConfigError`."""
+    if config.cluster_id not in (None, KAFKA_TEST_SERVER_CLUSTER_ID):
+        raise ConfigError(
+            f"{source}: cluster.id: {config.cluster_id} cannot be used in the Kafka test server "
+            f"mode, whose cluster id is {KAFKA_TEST_SERVER_CLUSTER_ID} (remove the key)"
+        )
+    return dataclasses.replace(
+        config, cluster_id=KAFKA_TEST_SERVER_CLUSTER_ID, topic=KAFKA_TEST_SERVER_LOG
     )
 
 

@@ -210,8 +210,10 @@ class DiskLog:
     # ----------------------------------------------------------------------------------- open
 
     @classmethod
-    def open(cls, directory: Path, segment_bytes: int) -> tuple[DiskLog, RecoveryReport]:
-        """Open (creating if needed) and recover the log in `directory`."""
+    def open(
+        cls, directory: Path, segment_bytes: int, *, topic_id: str = METADATA_TOPIC_ID_TEXT
+    ) -> tuple[DiskLog, RecoveryReport]:
+        """Open (creating if needed) and recover the log in `directory` (of topic `topic_id`)."""
         try:
             directory.mkdir(parents=True, exist_ok=True)
             probe = directory / ".write-probe"
@@ -223,7 +225,7 @@ class DiskLog:
         report = log._recover()
         metadata = directory / PARTITION_METADATA
         if not metadata.exists():
-            write_file_atomically(metadata, f"version: 0\ntopic_id: {METADATA_TOPIC_ID_TEXT}\n")
+            write_file_atomically(metadata, f"version: 0\ntopic_id: {topic_id}\n")
         log._write_epoch_checkpoint()
         return log, report
 

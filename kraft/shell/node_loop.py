@@ -74,6 +74,7 @@ from kraft.shell.config import ServerConfig
 from kraft.shell.connection import InboundConnection, ResponseSlot
 from kraft.shell.disk_log import DiskLog
 from kraft.shell.disk_worker import DiskWorker
+from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
@@ -84,7 +85,6 @@ from wire.headers import RequestHeader, encode_response
 log = logging.getLogger(__name__)
 
 INBOX_MAX = 4096
-CLUSTER_ID = "AAAAAAAAAAAAAAAAAAAAAA"  # the T24 test server's cluster id (zero UUID)
 
 
 class Clock:
@@ -165,8 +165,11 @@ class BaseNodeLoop(Generic[SettingsT]):
         snapshots: SnapshotStore,
         config: SettingsT,
         clock: Clock,
+        *,
+        topic: TopicIdentity = METADATA_LOG,
     ) -> None:
         self.node = node
+        self.topic = topic
         self.disk_log = disk_log
         self.store = store
         self.snapshots = snapshots
@@ -198,7 +201,7 @@ class BaseNodeLoop(Generic[SettingsT]):
     ) -> None:
         """A decoded raft request from a connection: register its slot and queue it."""
         api_key = header.request_api_key
-        request = translate.request_to_core(api_key, header.request_api_version, body)
+        request = translate.request_to_core(api_key, header.request_api_version, body, self.topic)
         inbound_id = next(self._inbound_ids)
         self._inbound[inbound_id] = _Inbound(
             slot,
@@ -401,7 +404,12 @@ class BaseNodeLoop(Generic[SettingsT]):
         ):
             response = self._resolve_snapshot_read(response, response.data)
         body = translate.response_to_wire(
-            entry.api_key, entry.api_version, response, records, listener_name=self.listener_name
+            entry.api_key,
+            entry.api_version,
+            response,
+            records,
+            listener_name=self.listener_name,
+            topic=self.topic,
         )
         entry.slot.fill(
             encode_response(entry.api_key, entry.api_version, entry.correlation_id, body)

@@ -11,8 +11,9 @@ Theory of operation (Kafka's `RaftManager` network client, RAFT-BRIEF §1.6):
   `ResponseReceived`; a broken stream, an undecodable answer or an answer that takes longer than
   the request's own timeout (plus a little) closes the connection and reports `RequestFailed`.
   Timeouts as the core sees them are the core's business; this one only bounds the socket.
-- Requests go out with the versions in `translate.OUTBOUND_VERSIONS`; client id
-  `raft-client-<node id>` as Kafka's.
+- Every connection starts with ApiVersions and each request goes out at the newest version both
+  sides speak (`kraft.shell.negotiation`, as Kafka's NetworkClient); a request the peer cannot
+  take is answered locally with UNSUPPORTED_VERSION. Client id `raft-client-<node id>` as Kafka's.
 - Bounded (issue #12 item 4): destinations come from configuration *and* from endpoints peers
   name in their answers, so their number is capped (`peers_max`) and a destination with nothing
   to send for `idle_timeout_ms` closes its connection and ends its task (recreated on demand).
@@ -34,8 +35,9 @@ import trio
 
 from kraft.events import Event, RequestFailed, ResponseReceived
 from kraft.ready import OutboundRequest
-from kraft.shell import translate_client
+from kraft.shell import negotiation, translate_client
 from kraft.shell.connection import STREAM_ERRORS
+from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from kraft.types import ReplicaAddress
 from wire.errors import WireError
 from wire.framing import FrameDecoder
@@ -74,8 +76,10 @@ class Peer:
         client_id: str,
         listener_name: str,
         limits: PeerLimits,
+        topic: TopicIdentity = METADATA_LOG,
     ) -> None:
         self.address = address
+        self._topic = topic
         self._deliver = deliver
         self._client_id = client_id
         self._listener_name = listener_name
@@ -146,26 +150,75 @@ class Peer:
                 continue
             backoff_ms = self._limits.reconnect_backoff_ms
             self.connected = True
+            refused: negotiation.NegotiationError | None = None
             try:
                 if not await self._serve(stream):
                     log.debug("destination %s idle: closing", self.address)
                     return
+            except negotiation.NegotiationError as exc:
+                refused = exc
             finally:
                 self.connected = False
                 with trio.CancelScope(shield=True):
                     await trio.aclose_forcefully(stream)
+            if refused is not None:
+                # Kafka disconnects; back off so a peer that refuses us is not hammered.
+                level = logging.WARNING if refused.refused else logging.DEBUG
+                log.log(level, "version negotiation with %s failed: %s", self.address, refused)
+                await self._fail_all(f"version negotiation failed: {refused}")
+                await trio.sleep(self._limits.reconnect_backoff_max_ms / 1000)
+
+    async def _round_trip(
+        self,
+        stream: trio.SocketStream,
+        decoder: FrameDecoder,
+        frames: deque[bytes],
+        frame: bytes,
+        timeout_ms: int,
+    ) -> bytes:
+        """Send one request frame and return the next response payload (one in flight)."""
+        with trio.fail_after(timeout_ms / 1000):
+            await stream.send_all(frame)
+            while not frames:
+                data = await stream.receive_some(RECEIVE_BYTES_MAX)
+                if not data:
+                    raise trio.BrokenResourceError("connection closed by peer")
+                frames.extend(decoder.feed(data))
+        return frames.popleft()
+
+    async def _negotiate(
+        self, stream: trio.SocketStream, decoder: FrameDecoder, frames: deque[bytes]
+    ) -> negotiation.PeerVersions:
+        """ApiVersions first, retried once lower if the peer asks for it."""
+        version = negotiation.newest_api_versions_version()
+        while True:
+            correlation_id = next(self._correlation_ids) & 0x7FFFFFFF
+            frame = negotiation.api_versions_request(correlation_id, self._client_id, version)
+            try:
+                payload = await self._round_trip(
+                    stream, decoder, frames, frame, self._limits.connect_timeout_ms
+                )
+            except (*STREAM_ERRORS, WireError) as exc:
+                message = f"no ApiVersions answer: {exc or type(exc).__name__}"
+                raise negotiation.NegotiationError(message, refused=False) from None
+            answer = negotiation.parse_api_versions(payload, version, correlation_id)
+            if isinstance(answer, negotiation.PeerVersions):
+                return answer
+            version = answer
 
     async def _serve(self, stream: trio.SocketStream) -> bool:
-        """Send queued requests one at a time; False when idle, True when the stream broke."""
+        """Negotiate, then send queued requests one at a time; False when idle, True when the
+        stream broke."""
         decoder = FrameDecoder(self._limits.frame_bytes_max)
         frames: deque[bytes] = deque()
+        peer_versions = await self._negotiate(stream, decoder, frames)
         while True:
             if not await self._wait_for_request():
                 return False
             request = self._queue.popleft()
             self.busy = True
             try:
-                if not await self._exchange(stream, decoder, frames, request):
+                if not await self._exchange(stream, decoder, frames, request, peer_versions):
                     return True
             finally:
                 self.busy = False
@@ -177,11 +230,20 @@ class Peer:
         decoder: FrameDecoder,
         frames: deque[bytes],
         request: OutboundRequest,
+        peer_versions: negotiation.PeerVersions,
     ) -> bool:
         """One request and its answer, delivered; False when the connection must close."""
+        chosen = negotiation.pick_version(request.request, peer_versions)
+        if chosen is None:
+            answer = negotiation.unsupported_version_answer(request.request)
+            await self._deliver(ResponseReceived(request.request_id, answer))
+            return True
         try:
             api_key, version, body = translate_client.request_to_wire(
-                request.request, listener_name=self._listener_name
+                request.request,
+                listener_name=self._listener_name,
+                version=chosen,
+                topic=self._topic,
             )
             correlation_id = next(self._correlation_ids) & 0x7FFFFFFF
             frame = encode_request(api_key, version, correlation_id, self._client_id, body)
@@ -191,20 +253,17 @@ class Peer:
             await self._deliver(RequestFailed(request.request_id, str(exc)))
             return True
         try:
-            with trio.fail_after((request.timeout_ms + SOCKET_SLACK_MS) / 1000):
-                await stream.send_all(frame)
-                while not frames:
-                    data = await stream.receive_some(RECEIVE_BYTES_MAX)
-                    if not data:
-                        raise trio.BrokenResourceError("connection closed by peer")
-                    frames.extend(decoder.feed(data))
-            payload = frames.popleft()
+            payload = await self._round_trip(
+                stream, decoder, frames, frame, request.timeout_ms + SOCKET_SLACK_MS
+            )
             got_id, wire_body = decode_response(api_key, version, payload)
             if got_id != correlation_id:
                 raise trio.BrokenResourceError(
                     f"correlation id {got_id}, expected {correlation_id}"
                 )
-            response = translate_client.response_to_core(api_key, version, wire_body)
+            response = translate_client.response_to_core(
+                api_key, version, wire_body, topic=self._topic
+            )
         except (*STREAM_ERRORS, WireError) as exc:
             log.debug("request to %s failed: %s", self.address, exc)
             await self._deliver(RequestFailed(request.request_id, str(exc) or type(exc).__name__))
@@ -235,8 +294,10 @@ class Peers:
         client_id: str,
         listener_name: str,
         limits: PeerLimits | None = None,
+        topic: TopicIdentity = METADATA_LOG,
     ) -> None:
         self._nursery = nursery
+        self._topic = topic
         self._deliver = deliver
         self._client_id = client_id
         self._listener_name = listener_name
@@ -258,6 +319,7 @@ class Peers:
                 client_id=self._client_id,
                 listener_name=self._listener_name,
                 limits=self._limits,
+                topic=self._topic,
             )
             self._peers[request.destination] = peer
             self._nursery.start_soon(peer.run, self._forget)

@@ -23,7 +23,8 @@ from kraft.shell import consumer, translate
 from kraft.shell.connection import CloseConnection, InboundConnection, ResponseSlot
 from kraft.shell.consumer import forward
 from kraft.shell.consumer.view import NO_LEADER, Endpoint, NodeView
-from kraft.shell.node_loop import CLUSTER_ID, NodeLoop
+from kraft.shell.identity import KAFKA_TEST_SERVER_CLUSTER_ID
+from kraft.shell.node_loop import NodeLoop
 from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
 from wire.messages.api_versions import ApiVersionsRequest, is_valid_request
@@ -65,7 +66,8 @@ class NodePort:
         disk_log = loop.disk_log
         leader_id = node.leader_id
         return NodeView(
-            cluster_id=CLUSTER_ID,
+            # A server always resolves one; a bare loop (tests) has the test server's.
+            cluster_id=config.cluster_id or KAFKA_TEST_SERVER_CLUSTER_ID,
             local_id=config.node_id,
             leader_id=NO_LEADER if leader_id is None else leader_id,
             epoch=node.epoch,

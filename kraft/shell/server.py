@@ -12,12 +12,14 @@ written and the process exits 0. A second signal stops at once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import random
 import signal
 import sys
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -30,7 +32,7 @@ from kraft.log import LogState
 from kraft.node import RaftNode
 from kraft.ready import Ready
 from kraft.shell.codec import WireBatchCodec
-from kraft.shell.config import ConfigError, ServerConfig, load_config
+from kraft.shell.config import ConfigError, ServerConfig, for_kafka_test_server, load_config
 from kraft.shell.connection import (
     CONNECTIONS_MAX_DEFAULT,
     CONNECTIONS_PER_IP_MAX_DEFAULT,
@@ -41,7 +43,9 @@ from kraft.shell.connection import (
     peer_address,
 )
 from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
-from kraft.shell.node_loop import CLUSTER_ID, Clock, NodeLoop, ReadyListener
+from kraft.shell.identity import KAFKA_TEST_SERVER_CLUSTER_ID
+from kraft.shell.meta_properties import MetaPropertiesError, resolve_identity
+from kraft.shell.node_loop import Clock, NodeLoop, ReadyListener
 from kraft.shell.peers import PeerLimits, Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
 from kraft.shell.router import Router
@@ -68,12 +72,16 @@ class ServerOptions:
     report_interval_ms: int = REPORT_INTERVAL_MS_DEFAULT
     seed: int | None = None
     status_stream: IO[str] | None = None
+    # Kafka's TestRaftServer identity (topic, topic id, cluster id), `--kafka-test-server`.
+    kafka_test_server: bool = False
+    # `--replica-directory-id`: this node's directory id (Kafka's TestRaftServer flag).
+    replica_directory_id: uuid.UUID | None = None
 
 
 def quorum_config_from(config: ServerConfig) -> QuorumConfig:
     return QuorumConfig(
         voters={i: Endpoint(a.host, a.port) for i, a in config.voters.items()},
-        cluster_id=CLUSTER_ID,
+        cluster_id=config.cluster_id,
         bootstrap_servers=tuple(Endpoint(a.host, a.port) for a in config.bootstrap_servers),
         election_timeout_ms=config.election_timeout_ms,
         fetch_timeout_ms=config.fetch_timeout_ms,
@@ -89,14 +97,29 @@ async def run_server(options: ServerOptions) -> int:
     """Run one node until a graceful shutdown; `StartupError` for a user-fixable problem."""
     try:
         config = load_config(options.config_path)
+        if options.kafka_test_server:
+            config = for_kafka_test_server(config, source=str(options.config_path))
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
     if config.ignored_keys:
         log.info("ignoring unknown configuration keys: %s", ", ".join(config.ignored_keys))
     try:
         lock_fd = lock_log_dir(config.metadata_log_dir)
-        disk_log, report = DiskLog.open(config.partition_dir, config.segment_bytes)
     except (LogDirError, OSError) as exc:
+        raise StartupError(str(exc)) from None
+    try:
+        if config.is_kafka_test_server:
+            # As Kafka's TestRaftServer: a fixed cluster id and no meta.properties.
+            cluster_id = KAFKA_TEST_SERVER_CLUSTER_ID
+            directory_id = options.replica_directory_id or ZERO_DIRECTORY_ID
+        else:
+            cluster_id, directory_id = resolve_identity(config, options.replica_directory_id)
+        config = dataclasses.replace(config, cluster_id=cluster_id)
+        disk_log, report = DiskLog.open(
+            config.partition_dir, config.segment_bytes, topic_id=config.topic.topic_id_text
+        )
+    except (LogDirError, MetaPropertiesError, OSError) as exc:
+        os.close(lock_fd)
         raise StartupError(str(exc)) from None
     try:
         if report.reason is not None:
@@ -138,7 +161,7 @@ async def run_server(options: ServerOptions) -> int:
             node = RaftNode(
                 quorum_config,
                 config.node_id,
-                ZERO_DIRECTORY_ID,
+                directory_id,
                 election_state,
                 log_state,
                 WireBatchCodec(),
@@ -148,8 +171,9 @@ async def run_server(options: ServerOptions) -> int:
         except CoreConfigError as exc:
             raise StartupError(f"{options.config_path}: {exc}") from None
         log.info(
-            "node %d starting: listening on %s:%d, log %s (end offset %d), seed %d",
+            "node %d starting: cluster %s, listening on %s:%d, log %s (end offset %d), seed %d",
             config.node_id,
+            cluster_id,
             listener.host or "*",
             listener.port,
             config.partition_dir,
@@ -174,7 +198,7 @@ async def _run_node(
     rng: random.Random,
     listeners: list[trio.SocketListener],
 ) -> None:
-    loop = NodeLoop(node, disk_log, store, snapshots, config, clock)
+    loop = NodeLoop(node, disk_log, store, snapshots, config, clock, topic=config.topic)
     stats = Stats(clock.now_ms())
     workload = Workload(
         node,
@@ -248,6 +272,7 @@ async def _run_node(
                 client_id=f"raft-client-{config.node_id}",
                 listener_name=config.controller_listener_name,
                 limits=PeerLimits(frame_bytes_max=config.request_bytes_max),
+                topic=config.topic,
             )
             nursery.start_soon(trio.serve_listeners, serve_connection, listeners)
             nursery.start_soon(reporter)

@@ -34,6 +34,7 @@ import idna
 
 from kraft import rpc
 from kraft.election import EPOCH_MAX
+from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from kraft.types import (
     NO_LEADER,
     ZERO_DIRECTORY_ID,
@@ -49,7 +50,7 @@ from wire.messages import end_quorum_epoch as eqe
 from wire.messages import fetch as fe
 from wire.messages import fetch_snapshot as fs
 from wire.messages import vote as vo
-from wire.registry import METADATA_PARTITION, METADATA_TOPIC_ID, METADATA_TOPIC_NAME
+from wire.registry import METADATA_PARTITION, METADATA_TOPIC_NAME
 
 VOTE_KEY = 52
 BEGIN_QUORUM_EPOCH_KEY = 53
@@ -140,9 +141,11 @@ def directory_or_zero(value: uuid.UUID | None) -> uuid.UUID:
     return ZERO_DIRECTORY_ID if value is None else value
 
 
-def our_partition(topics: list[Any], name_attr: str = "topic_name") -> Any | None:
-    """The single partition of the single topic if it is ours, else None."""
-    if len(topics) != 1 or getattr(topics[0], name_attr) != METADATA_TOPIC_NAME:
+def our_partition(
+    topics: list[Any], name_attr: str = "topic_name", topic_name: str = METADATA_TOPIC_NAME
+) -> Any | None:
+    """The single partition of the single topic if it is ours (`topic_name`), else None."""
+    if len(topics) != 1 or getattr(topics[0], name_attr) != topic_name:
         return None
     if len(topics[0].partitions) != 1:
         return None
@@ -159,12 +162,15 @@ def our_partition(topics: list[Any], name_attr: str = "topic_name") -> Any | Non
 # ------------------------------------------------------------------------- inbound requests
 
 
-def request_to_core(api_key: int, version: int, body: Any) -> rpc.Request:
-    """A decoded raft request → the core's value. `api_key` must be in `RAFT_API_KEYS`."""
+def request_to_core(
+    api_key: int, version: int, body: Any, topic: TopicIdentity = METADATA_LOG
+) -> rpc.Request:
+    """A decoded raft request → the core's value. `api_key` must be in `RAFT_API_KEYS`;
+    `topic` is the node's log (Kafka's TestRaftServer replicates another one)."""
     if api_key == FETCH_KEY:
-        return _fetch_request_to_core(version, body)
+        return _fetch_request_to_core(version, body, topic)
     if api_key == VOTE_KEY:
-        part = our_partition(body.topics)
+        part = our_partition(body.topics, topic_name=topic.name)
         voter_key = None
         if version >= 1 and body.voter_id >= 0:
             voter_key = ReplicaKey(
@@ -185,7 +191,7 @@ def request_to_core(api_key: int, version: int, body: Any) -> rpc.Request:
             voter_key=voter_key,
         )
     if api_key == BEGIN_QUORUM_EPOCH_KEY:
-        part = our_partition(body.topics)
+        part = our_partition(body.topics, topic_name=topic.name)
         if part is None or not _epoch_request_values_valid(part, body.leader_endpoints):
             return rpc.BeginQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
         voter_key = None
@@ -200,7 +206,7 @@ def request_to_core(api_key: int, version: int, body: Any) -> rpc.Request:
             voter_key=voter_key,
         )
     if api_key == END_QUORUM_EPOCH_KEY:
-        part = our_partition(body.topics)
+        part = our_partition(body.topics, topic_name=topic.name)
         if part is None or not _epoch_request_values_valid(part, body.leader_endpoints):
             return rpc.EndQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
         if version == 0:
@@ -219,9 +225,11 @@ def request_to_core(api_key: int, version: int, body: Any) -> rpc.Request:
             leader_endpoint=_leader_endpoint(body.leader_endpoints),
         )
     if api_key == DESCRIBE_QUORUM_KEY:
-        return rpc.DescribeQuorumRequest(our_partition(body.topics) is not None)
+        return rpc.DescribeQuorumRequest(
+            our_partition(body.topics, topic_name=topic.name) is not None
+        )
     if api_key == FETCH_SNAPSHOT_KEY:
-        part = our_partition(body.topics, "name")
+        part = our_partition(body.topics, "name", topic.name)
         if part is None:
             return rpc.FetchSnapshotRequest(
                 body.cluster_id, False, body.replica_id, 0, OffsetAndEpoch(0, 0), 0, 0
@@ -258,21 +266,23 @@ def fetch_replica_id(version: int, body: fe.FetchRequest) -> int:
     return body.replica_state.replica_id
 
 
-def _fetch_request_to_core(version: int, body: fe.FetchRequest) -> rpc.FetchRequest:
+def _fetch_request_to_core(
+    version: int, body: fe.FetchRequest, topic: TopicIdentity
+) -> rpc.FetchRequest:
     part: Any = None
     if len(body.topics) == 1 and len(body.topics[0].partitions) == 1:
-        topic = body.topics[0]
+        wanted = body.topics[0]
         ours = (
-            topic.topic_id == METADATA_TOPIC_ID
+            wanted.topic_id == topic.topic_id
             if version >= FETCH_TOPIC_ID_MIN_VERSION
-            else topic.topic == METADATA_TOPIC_NAME
+            else wanted.topic == topic.name
         )
-        candidate = topic.partitions[0]
+        candidate = wanted.partitions[0]
         in_range = (
             candidate.current_leader_epoch <= EPOCH_MAX
             and candidate.last_fetched_epoch <= EPOCH_MAX
         )
-        if ours and candidate.partition == METADATA_PARTITION and in_range:
+        if ours and candidate.partition == topic.partition and in_range:
             part = candidate
     high_watermark = None
     if part is not None and version >= 18 and part.high_watermark != INT64_MAX:
@@ -305,11 +315,17 @@ def _leader_fields(response: Any) -> tuple[int, int]:
 
 
 def response_to_wire(
-    api_key: int, version: int, response: rpc.Response, records: bytes, *, listener_name: str
+    api_key: int,
+    version: int,
+    response: rpc.Response,
+    records: bytes,
+    *,
+    listener_name: str,
+    topic: TopicIdentity = METADATA_LOG,
 ) -> Any:
     """The core's answer → the wire body for `version` (`records` resolves a Fetch LogRead)."""
     if isinstance(response, rpc.FetchResponse):
-        return _fetch_response_to_wire(version, response, records)
+        return _fetch_response_to_wire(version, response, records, topic)
     if isinstance(response, rpc.VoteResponse):
         leader_id, leader_epoch = _leader_fields(response)
         part = vo.VoteResponse.TopicData.PartitionData(
@@ -321,7 +337,7 @@ def response_to_wire(
         )
         return vo.VoteResponse(
             error_code=response.error_code,
-            topics=[vo.VoteResponse.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[part])],
+            topics=[vo.VoteResponse.TopicData(topic_name=topic.name, partitions=[part])],
             node_endpoints=_endpoints(vo.VoteResponse.NodeEndpoint, response.node_endpoints)
             if version >= 1
             else [],
@@ -339,13 +355,13 @@ def response_to_wire(
         )
         return mod(
             error_code=response.error_code,
-            topics=[mod.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[part])],
+            topics=[mod.TopicData(topic_name=topic.name, partitions=[part])],
             node_endpoints=_endpoints(mod.NodeEndpoint, response.node_endpoints)
             if version >= 1
             else [],
         )
     if isinstance(response, rpc.DescribeQuorumResponse):
-        return _describe_quorum_to_wire(version, response, listener_name)
+        return _describe_quorum_to_wire(version, response, listener_name, topic)
     if isinstance(response, rpc.FetchSnapshotResponse):
         r = fs.FetchSnapshotResponse
         p = r.TopicSnapshot.PartitionSnapshot
@@ -365,7 +381,7 @@ def response_to_wire(
         )
         return r(
             error_code=response.error_code,
-            topics=[r.TopicSnapshot(name=METADATA_TOPIC_NAME, partitions=[partition])],
+            topics=[r.TopicSnapshot(name=topic.name, partitions=[partition])],
             node_endpoints=_endpoints(r.NodeEndpoint, response.node_endpoints)
             if version >= 1
             else [],
@@ -374,7 +390,7 @@ def response_to_wire(
 
 
 def _fetch_response_to_wire(
-    version: int, response: rpc.FetchResponse, records: bytes
+    version: int, response: rpc.FetchResponse, records: bytes, topic: TopicIdentity
 ) -> fe.FetchResponse:
     r = fe.FetchResponse
     p = r.FetchableTopicResponse.PartitionData
@@ -410,16 +426,16 @@ def _fetch_response_to_wire(
         else p.SnapshotId(),
         records=records,
     )
-    topic = r.FetchableTopicResponse(
-        topic=METADATA_TOPIC_NAME if version < FETCH_TOPIC_ID_MIN_VERSION else "",
-        topic_id=METADATA_TOPIC_ID,
+    answer = r.FetchableTopicResponse(
+        topic=topic.name if version < FETCH_TOPIC_ID_MIN_VERSION else "",
+        topic_id=topic.topic_id,
         partitions=[partition],
     )
-    return r(error_code=response.error_code, responses=[topic], node_endpoints=node_endpoints)
+    return r(error_code=response.error_code, responses=[answer], node_endpoints=node_endpoints)
 
 
 def _describe_quorum_to_wire(
-    version: int, response: rpc.DescribeQuorumResponse, listener_name: str
+    version: int, response: rpc.DescribeQuorumResponse, listener_name: str, topic: TopicIdentity
 ) -> Any:
     r = dq.DescribeQuorumResponse
     p = r.TopicData.PartitionData
@@ -458,6 +474,6 @@ def _describe_quorum_to_wire(
         ]
     return r(
         error_code=ErrorCode.NONE,
-        topics=[r.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[partition])],
+        topics=[r.TopicData(topic_name=topic.name, partitions=[partition])],
         nodes=nodes,
     )

@@ -1,7 +1,8 @@
 """The client half of `kraft.shell.translate`: requests the core sends and the answers it gets.
 
-- `request_to_wire(request)` picks the version we send (`translate.OUTBOUND_VERSIONS`: the
-  newest the registry decodes; every peer is pykraft or Kafka 4.x);
+- `request_to_wire(request, version=...)` writes the request at the version negotiated with the
+  peer (`kraft.shell.negotiation`; default `translate.OUTBOUND_VERSIONS`), with the fields that
+  version has (Fetch: `ReplicaId` below v15, `ReplicaState` from v15, as Kafka's builder);
 - `response_to_core(api_key, version, body)`: Fetch records are scanned (headers only, CRC32C
   checked) into `Records`; a trailing partial batch is dropped as Kafka's client does.
 
@@ -19,10 +20,12 @@ never crash a node). Every value the core would act on is checked here, where it
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
 from kraft import rpc
+from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from kraft.shell.translate import (
     BEGIN_QUORUM_EPOCH_KEY,
     DESCRIBE_QUORUM_KEY,
@@ -50,15 +53,25 @@ from wire.messages import fetch as fe
 from wire.messages import fetch_snapshot as fs
 from wire.messages import vote as vo
 from wire.records.batch import CorruptBatchError, check_raft_batch_header, crc_ok, iter_batches
-from wire.registry import METADATA_PARTITION, METADATA_TOPIC_ID, METADATA_TOPIC_NAME
+from wire.registry import METADATA_PARTITION
+
+# Fetch v15 moved the fetcher's id from `ReplicaId` into the tagged `ReplicaState`.
+FETCH_REPLICA_STATE_MIN_VERSION = 15
 
 # -------------------------------------------------------------------------- our requests
 
 
-def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, int, Any]:
-    """(api key, version, wire body) for a request the core sends."""
+def request_to_wire(
+    request: rpc.Request,
+    *,
+    listener_name: str,
+    version: int | None = None,
+    topic: TopicIdentity = METADATA_LOG,
+) -> tuple[int, int, Any]:
+    """(api key, version, wire body) for a request the core sends, at `version` (default: ours);
+    `topic` is the log the node replicates."""
     if isinstance(request, rpc.FetchRequest):
-        version = OUTBOUND_VERSIONS[FETCH_KEY]
+        version = OUTBOUND_VERSIONS[FETCH_KEY] if version is None else version
         r = fe.FetchRequest
         part = r.FetchTopic.FetchPartition(
             partition=METADATA_PARTITION,
@@ -71,14 +84,16 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
         )
         body = r(
             cluster_id=request.cluster_id,
-            replica_state=r.ReplicaState(
-                replica_id=request.replica_id, replica_epoch=NO_REPLICA_EPOCH
-            ),
             max_wait_ms=request.max_wait_ms,
             min_bytes=0,
             max_bytes=request.max_bytes,
-            topics=[r.FetchTopic(topic_id=METADATA_TOPIC_ID, partitions=[part])],
+            topics=[r.FetchTopic(topic_id=topic.topic_id, partitions=[part])],
         )
+        if version >= FETCH_REPLICA_STATE_MIN_VERSION:
+            state = r.ReplicaState(replica_id=request.replica_id, replica_epoch=NO_REPLICA_EPOCH)
+            body = dataclasses.replace(body, replica_state=state)
+        else:
+            body = dataclasses.replace(body, replica_id=request.replica_id)
         return FETCH_KEY, version, body
     if isinstance(request, rpc.VoteRequest):
         v = vo.VoteRequest
@@ -95,11 +110,11 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
         )
         return (
             VOTE_KEY,
-            OUTBOUND_VERSIONS[VOTE_KEY],
+            OUTBOUND_VERSIONS[VOTE_KEY] if version is None else version,
             v(
                 cluster_id=request.cluster_id,
                 voter_id=voter.id if voter else NO_REPLICA_ID,
-                topics=[v.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[vpart])],
+                topics=[v.TopicData(topic_name=topic.name, partitions=[vpart])],
             ),
         )
     if isinstance(request, rpc.BeginQuorumEpochRequest):
@@ -113,11 +128,11 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
         )
         return (
             BEGIN_QUORUM_EPOCH_KEY,
-            OUTBOUND_VERSIONS[BEGIN_QUORUM_EPOCH_KEY],
+            OUTBOUND_VERSIONS[BEGIN_QUORUM_EPOCH_KEY] if version is None else version,
             b(
                 cluster_id=request.cluster_id,
                 voter_id=voter.id if voter else NO_REPLICA_ID,
-                topics=[b.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[bpart])],
+                topics=[b.TopicData(topic_name=topic.name, partitions=[bpart])],
                 leader_endpoints=_leader_endpoints(
                     b.LeaderEndpoint, listener_name, request.leader_endpoint
                 ),
@@ -129,6 +144,7 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
             partition_index=METADATA_PARTITION,
             leader_id=request.leader_id,
             leader_epoch=request.leader_epoch,
+            preferred_successors=[c.id for c in request.preferred_candidates],
             preferred_candidates=[
                 e.TopicData.PartitionData.ReplicaInfo(
                     candidate_id=c.id, candidate_directory_id=directory_or_zero(c.directory_id)
@@ -138,10 +154,10 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
         )
         return (
             END_QUORUM_EPOCH_KEY,
-            OUTBOUND_VERSIONS[END_QUORUM_EPOCH_KEY],
+            OUTBOUND_VERSIONS[END_QUORUM_EPOCH_KEY] if version is None else version,
             e(
                 cluster_id=request.cluster_id,
-                topics=[e.TopicData(topic_name=METADATA_TOPIC_NAME, partitions=[epart])],
+                topics=[e.TopicData(topic_name=topic.name, partitions=[epart])],
                 leader_endpoints=_leader_endpoints(
                     e.LeaderEndpoint, listener_name, request.leader_endpoint
                 ),
@@ -161,23 +177,23 @@ def request_to_wire(request: rpc.Request, *, listener_name: str) -> tuple[int, i
         )
         return (
             FETCH_SNAPSHOT_KEY,
-            OUTBOUND_VERSIONS[FETCH_SNAPSHOT_KEY],
+            OUTBOUND_VERSIONS[FETCH_SNAPSHOT_KEY] if version is None else version,
             s(
                 cluster_id=request.cluster_id,
                 replica_id=request.replica_id,
                 max_bytes=request.max_bytes,
-                topics=[s.TopicSnapshot(name=METADATA_TOPIC_NAME, partitions=[spart])],
+                topics=[s.TopicSnapshot(name=topic.name, partitions=[spart])],
             ),
         )
     if isinstance(request, rpc.DescribeQuorumRequest):
         d = dq.DescribeQuorumRequest
         return (
             DESCRIBE_QUORUM_KEY,
-            OUTBOUND_VERSIONS[DESCRIBE_QUORUM_KEY],
+            OUTBOUND_VERSIONS[DESCRIBE_QUORUM_KEY] if version is None else version,
             d(
                 topics=[
                     d.TopicData(
-                        topic_name=METADATA_TOPIC_NAME,
+                        topic_name=topic.name,
                         partitions=[d.TopicData.PartitionData(partition_index=METADATA_PARTITION)],
                     )
                 ]
@@ -266,7 +282,9 @@ def scan_records(data: bytes | None) -> Records | None:
     return Records(data if end == len(data) else data[:end], tuple(infos))
 
 
-def response_to_core(api_key: int, version: int, body: Any) -> rpc.Response:
+def response_to_core(
+    api_key: int, version: int, body: Any, topic: TopicIdentity = METADATA_LOG
+) -> rpc.Response:
     """A decoded answer from a peer → the core's value. Bad content: `DecodeError`."""
     if api_key == FETCH_KEY:
         if body.error_code != ErrorCode.NONE or not body.responses:
@@ -292,7 +310,7 @@ def response_to_core(api_key: int, version: int, body: Any) -> rpc.Response:
         )
     if api_key in (VOTE_KEY, BEGIN_QUORUM_EPOCH_KEY, END_QUORUM_EPOCH_KEY):
         endpoints = _endpoint_map(body.node_endpoints)
-        part = our_partition(body.topics)
+        part = our_partition(body.topics, topic_name=topic.name)
         if body.error_code != ErrorCode.NONE or part is None:
             code = (
                 body.error_code if body.error_code != ErrorCode.NONE else ErrorCode.INVALID_REQUEST
@@ -327,7 +345,7 @@ def response_to_core(api_key: int, version: int, body: Any) -> rpc.Response:
         )
     if api_key == FETCH_SNAPSHOT_KEY:
         endpoints = _endpoint_map(body.node_endpoints)
-        part = our_partition(body.topics, "name") if body.topics else None
+        part = our_partition(body.topics, "name", topic.name) if body.topics else None
         if body.error_code != ErrorCode.NONE or part is None:
             return rpc.FetchSnapshotResponse(
                 error_code=_code(body.error_code or ErrorCode.INVALID_REQUEST),
@@ -348,12 +366,14 @@ def response_to_core(api_key: int, version: int, body: Any) -> rpc.Response:
             node_endpoints=endpoints,
         )
     if api_key == DESCRIBE_QUORUM_KEY:
-        return _describe_quorum_to_core(version, body)
+        return _describe_quorum_to_core(version, body, topic)
     raise DecodeError(f"unexpected answer for api key {api_key}")
 
 
-def _describe_quorum_to_core(version: int, body: Any) -> rpc.DescribeQuorumResponse:
-    part = our_partition(body.topics) if body.topics else None
+def _describe_quorum_to_core(
+    version: int, body: Any, topic: TopicIdentity
+) -> rpc.DescribeQuorumResponse:
+    part = our_partition(body.topics, topic_name=topic.name) if body.topics else None
     if body.error_code != ErrorCode.NONE or part is None:
         code = body.error_code if body.error_code != ErrorCode.NONE else ErrorCode.INVALID_REQUEST
         return rpc.DescribeQuorumResponse(error_code=_code(code))

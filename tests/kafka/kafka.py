@@ -14,14 +14,18 @@ Uuid), topic `__raft_performance_test` with topic id `AAAAAAAAAAAAAAAAAAAAAg`, d
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tests.e2e.cluster import ROOT
 from tests.interop.clients import _missing
@@ -32,6 +36,7 @@ TEST_RAFT_TOPIC = "__raft_performance_test"
 TEST_RAFT_CLUSTER_ID = "AAAAAAAAAAAAAAAAAAAAAA"
 TEST_RAFT_TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAg"
 FATAL_FAULT = "Encountered fatal fault"
+LEADER_CHANGE_TYPE = 2
 # Directory ids Kafka's raft README gives its three test voters (any non-zero Uuid works).
 DIRECTORY_IDS = {
     0: "b8tRS7h4TJ2Vt43Dp85v2A",
@@ -190,3 +195,246 @@ class KafkaRaftServer:
             f"Kafka node {self.node_id} did not print {needle!r} within {timeout_s} s "
             f"(alive={self.alive}); stderr tail: {self.stderr_text()[-2000:]}"
         )
+
+
+# ------------------------------------------------------------------ mixed quorums (issue #10)
+
+_TRANSITION = re.compile(r"Completed transition to (\w+?)(?:State)?\((.*)")
+_EPOCH = re.compile(r"\bepoch=(\d+)")
+
+
+def kafka_transitions(stderr_text: str) -> list[tuple[str, int]]:
+    """Kafka raft's state changes from its log: ("Leader" | "Follower" | "Unattached" | ...,
+    epoch), in order (QuorumState's "Completed transition to ..." lines)."""
+    out = []
+    for line in stderr_text.splitlines():
+        match = _TRANSITION.search(line)
+        if match is None:
+            continue
+        epoch = _EPOCH.search(match.group(2))
+        out.append((match.group(1), int(epoch.group(1)) if epoch else -1))
+    return out
+
+
+def kafka_role(server: KafkaRaftServer) -> tuple[str, int] | None:
+    """The latest (state, epoch) a live Kafka node logged in its current run; None when dead
+    or nothing yet."""
+    if not server.alive:
+        return None
+    current = server.directory / f"stderr-{server.runs}.txt"
+    transitions = kafka_transitions(current.read_text(errors="replace"))
+    return transitions[-1] if transitions else None
+
+
+@dataclass
+class PykraftRaftServer:
+    """A pykraft node in the Kafka test server mode, started with Kafka's script name
+    (`bin/test-kraft-server-start.sh`) and flags, beside Kafka TestRaftServers."""
+
+    node_id: int
+    port: int
+    voters: str
+    directory: Path
+    throughput: int = 1000
+    record_size: int = 256
+    extra_properties: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    runs: int = 0
+    exit_codes: list[int] = field(default_factory=list)
+    started_ms: int = 0
+
+    @property
+    def config_path(self) -> Path:
+        return self.directory / "pykraft.properties"
+
+    @property
+    def stats_path(self) -> Path:
+        return self.directory / "stats.jsonl"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.directory / "logs" / f"{TEST_RAFT_TOPIC}-0"
+
+    def start(self) -> None:
+        assert self.process is None or self.process.poll() is not None
+        properties = {
+            "node.id": str(self.node_id),
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "PLAINTEXT",
+            "controller.quorum.voters": self.voters,
+            "log.dirs": str(self.directory / "logs"),
+            **self.extra_properties,
+        }
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.config_path.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
+        self.runs += 1
+        self.started_ms = int(time.time() * 1000)
+        command = [
+            str(ROOT / "bin" / "test-kraft-server-start.sh"),
+            "--config",
+            str(self.config_path),
+            "--replica-directory-id",
+            DIRECTORY_IDS.get(self.node_id, DIRECTORY_IDS[1]),
+            "--throughput",
+            str(self.throughput),
+            "--record-size",
+            str(self.record_size),
+            "--stats-file",
+            str(self.stats_path),
+            "--report-interval-ms",
+            "200",
+        ]
+        with (
+            (self.directory / f"stdout-{self.runs}.txt").open("wb") as out,
+            (self.directory / f"stderr-{self.runs}.txt").open("wb") as err,
+        ):
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=err, env={**_env(), "PYTHONUNBUFFERED": "1"}
+            )
+
+    def stderr_text(self) -> str:
+        return "".join(
+            (self.directory / f"stderr-{n}.txt").read_text(errors="replace")
+            for n in range(1, self.runs + 1)
+            if (self.directory / f"stderr-{n}.txt").exists()
+        )
+
+    def stats(self) -> list[dict[str, Any]]:
+        if not self.stats_path.exists():
+            return []
+        out = []
+        for line in self.stats_path.read_text().splitlines():
+            with contextlib.suppress(ValueError):  # a line being written
+                out.append(json.loads(line))
+        return out
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def current_stats(self) -> list[dict[str, Any]]:
+        """The stats lines of the current run."""
+        return [s for s in self.stats() if s["time_ms"] >= self.started_ms]
+
+    def role(self) -> tuple[str, int] | None:
+        """(role, epoch) from the latest stats line of this run; None when dead or none yet."""
+        if not self.alive:
+            return None
+        stats = self.current_stats()
+        return (stats[-1]["role"], stats[-1]["epoch"]) if stats else None
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.exit_codes.append(self.process.wait(10))
+
+    def terminate(self, timeout_s: float = 20) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+        self.exit_codes.append(code)
+        return code
+
+
+@dataclass(frozen=True)
+class LoggedRecord:
+    """One record as both readers report it (DumpLogSegments' fields)."""
+
+    offset: int
+    epoch: int
+    batch_crc: int
+    is_control: bool
+    timestamp: int
+    key_size: int
+    value_size: int
+
+
+def read_records(partition_dir: Path) -> list[LoggedRecord]:
+    """pykraft's reader over a log directory's segments (Kafka's or pykraft's), complete batches
+    only (a killed node may leave a torn tail or preallocated zeros)."""
+    from tests.e2e.cluster import segment_data
+    from wire.records import decode_records, iter_batches
+
+    out = []
+    for path in sorted(partition_dir.glob("*.log")):
+        data = segment_data(path)
+        for at, header in iter_batches(data):
+            for record in decode_records(data, at, header):
+                out.append(
+                    LoggedRecord(
+                        offset=record.offset,
+                        epoch=header.partition_leader_epoch,
+                        batch_crc=header.crc,
+                        is_control=header.is_control,
+                        timestamp=record.timestamp,
+                        key_size=-1 if record.key is None else len(record.key),
+                        value_size=-1 if record.value is None else len(record.value),
+                    )
+                )
+    return out
+
+
+_DUMP_BATCH = re.compile(
+    r"^baseOffset: \d+ .*partitionLeaderEpoch: (-?\d+) .*isControl: (true|false) .*"
+    r"crc: (\d+) isvalid: (true|false)"
+)
+_DUMP_RECORD = re.compile(
+    r"^\| offset: (\d+) CreateTime: (-?\d+) keySize: (-?\d+) valueSize: (-?\d+) "
+)
+
+
+def dump_records(files: list[Path]) -> tuple[list[LoggedRecord], str]:
+    """Kafka's DumpLogSegments (`--deep-iteration`) over segment files: its records, and its
+    whole output (for messages). A batch it finds invalid fails the caller's comparison."""
+    result = run_tool(
+        "org.apache.kafka.tools.DumpLogSegments",
+        "--deep-iteration",
+        "--files",
+        ",".join(str(f) for f in files),
+        timeout_s=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out: list[LoggedRecord] = []
+    epoch, control, crc = -1, False, -1
+    for line in result.stdout.splitlines():
+        batch = _DUMP_BATCH.match(line)
+        if batch:
+            assert batch.group(4) == "true", line
+            epoch, control, crc = int(batch.group(1)), batch.group(2) == "true", int(batch.group(3))
+            continue
+        record = _DUMP_RECORD.match(line)
+        if record:
+            out.append(
+                LoggedRecord(
+                    offset=int(record.group(1)),
+                    epoch=epoch,
+                    batch_crc=crc,
+                    is_control=control,
+                    timestamp=int(record.group(2)),
+                    key_size=int(record.group(3)),
+                    value_size=int(record.group(4)),
+                )
+            )
+    return out, result.stdout
+
+
+def leaders_by_epoch(partition_dir: Path) -> dict[int, int]:
+    """Epoch -> leader id, from the LeaderChange records of a log (Kafka's or pykraft's)."""
+    from tests.e2e.cluster import segment_data
+    from wire.records import decode_control_record, decode_records, iter_batches
+
+    out: dict[int, int] = {}
+    for path in sorted(partition_dir.glob("*.log")):
+        data = segment_data(path)
+        for at, header in iter_batches(data):
+            if not header.is_control:
+                continue
+            for record in decode_records(data, at, header):
+                kind, value = decode_control_record(record)
+                if int(kind) == LEADER_CHANGE_TYPE and value is not None:
+                    out[header.partition_leader_epoch] = value.leader_id  # type: ignore[attr-defined]
+    return out

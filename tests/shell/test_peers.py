@@ -15,6 +15,7 @@ from kraft.types import ReplicaAddress
 from wire.framing import FrameDecoder
 from wire.headers import decode_request, encode_response
 from wire.messages.describe_quorum import DescribeQuorumResponse
+from wire.registry import API_VERSIONS_KEY, api_versions_response
 
 
 def refused_port() -> int:
@@ -46,6 +47,15 @@ class FakeServer:
                     return
                 for payload in decoder.feed(data):
                     header, _ = decode_request(payload)
+                    if header.request_api_key == API_VERSIONS_KEY:  # every connection opens so
+                        answer = encode_response(
+                            API_VERSIONS_KEY,
+                            header.request_api_version,
+                            header.correlation_id,
+                            api_versions_response(),
+                        )
+                        await stream.send_all(answer)
+                        continue
                     self.arrivals.append((header.correlation_id, trio.current_time()))
                     self.client_ids.append(header.client_id)
                     await trio.sleep(self.delay_s)
