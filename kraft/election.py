@@ -16,6 +16,12 @@ Elections: a Prospective asks every other voter for a pre-vote in its current ep
 persisted); a majority makes it a Candidate at epoch + 1 (vote for itself persisted) which asks for
 real votes; a majority of those makes it Leader, which appends a LeaderChange control batch at the
 new epoch start offset and sends BeginQuorumEpoch to the other voters.
+
+The epoch space ends at `EPOCH_MAX` = INT32_MAX - 1: every epoch field on the wire is an int32,
+and an epoch must leave room for the next election. As in Kafka's raft, an epoch at the int32
+limit is invalid input (the shell's translate layer refuses it from peers and clients), and a
+voter at `EPOCH_MAX` never stands for election (there is no epoch to stand in): it stays where it
+is, re-arming its timer, so nothing above `EPOCH_MAX` is ever entered or persisted.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from kraft.roles import RoleName, check_transition
 from kraft.rpc import VoteRequest
 from kraft.types import BatchInfo, Records, ReplicaKey
 
+# The largest epoch a node adopts or enters (see the module docstring).
+EPOCH_MAX = (1 << 31) - 2
 RETRY_BACKOFF_BASE_MS = 100
 BACKOFF_EXPONENT_MAX = 21
 
@@ -148,6 +156,7 @@ def transition_to_candidate(core: Core, now_ms: int) -> None:
     old = core.state
     assert core.is_voter
     retries = old.retries + 1 if old.role in (RoleName.PROSPECTIVE, RoleName.CANDIDATE) else 1
+    assert old.epoch < EPOCH_MAX, f"no epoch above {old.epoch} to stand in"
     new = EpochState(
         RoleName.CANDIDATE,
         old.epoch + 1,
@@ -277,7 +286,24 @@ def end_prospective(core: Core, now_ms: int) -> None:
         transition_to_unattached(core, state.epoch, now_ms)
 
 
+def no_epoch_left(core: Core, now_ms: int) -> bool:
+    """True (and the role's timer re-armed) when the epoch cannot be incremented any more."""
+    state = core.state
+    if state.epoch < EPOCH_MAX:
+        return False
+    later_ms = now_ms + max(1, random_election_timeout_ms(core))
+    if state.role is RoleName.FOLLOWER:
+        state.fetch_deadline_ms = later_ms
+    elif state.role is RoleName.CANDIDATE and state.backoff_deadline_ms is not None:
+        state.backoff_deadline_ms = later_ms
+    else:
+        state.election_deadline_ms = later_ms
+    return True
+
+
 def stand_for_election(core: Core, now_ms: int) -> None:
+    if no_epoch_left(core, now_ms):
+        return
     if core.config.pre_vote_enabled:
         transition_to_prospective(core, now_ms)
     else:
@@ -333,6 +359,8 @@ def poll_election_timers(core: Core, now_ms: int) -> None:
             stand_for_election(core, now_ms)
     elif role is RoleName.RESIGNED:
         if state.election_deadline_ms is not None and now_ms >= state.election_deadline_ms:
+            if no_epoch_left(core, now_ms):
+                return
             if core.config.pre_vote_enabled:
                 transition_to_unattached(core, state.epoch + 1, now_ms)
             else:

@@ -50,9 +50,10 @@ def node_endpoints(core: Core, ids: Iterable[int | None]) -> Mapping[int, Endpoi
 
 
 def learn_endpoints(core: Core, endpoints: Mapping[int, Endpoint]) -> None:
-    # Only voters lead, so only their endpoints matter (and the map stays bounded).
+    # Only voters lead, so only their endpoints matter (and the map stays bounded). Our own
+    # endpoint is ours to say: a peer cannot change what this node advertises.
     for node_id, endpoint in endpoints.items():
-        if node_id in core.voters and endpoint is not None:
+        if node_id in core.voters and node_id != core.local_id and endpoint is not None:
             core.endpoints[node_id] = endpoint
 
 

@@ -19,7 +19,8 @@ Leader side, in order:
 Follower side: one Fetch in flight, to the leader (or, while no leader is known or an observer's
 leader stopped answering, to a bootstrap server chosen from a random start); voters flush every
 append before their next Fetch leaves (kraft/context.py); HW := min(leader HW, local log end),
-never backwards; DivergingEpoch truncates (never below the HW: that would lose committed data).
+never backwards; DivergingEpoch truncates (never below the HW or the log start: such an answer
+is the leader's fault and is retried after a backoff, as committed data cannot diverge).
 """
 
 from __future__ import annotations
@@ -306,11 +307,9 @@ def handle_fetch_response(
     if response.diverging_epoch is not None:
         target = log.truncate_to_end_offset_of(response.diverging_epoch)
         known = core.known_high_watermark
-        assert known is None or target >= known, (
-            f"diverging epoch {response.diverging_epoch} would truncate below HW {known}"
-        )
-        if target < log.log_start_offset:
-            # Below our snapshot: committed data cannot diverge, so this answer is bogus.
+        if target < log.log_start_offset or (known is not None and target < known):
+            # Below our snapshot or our HW: committed data cannot diverge, so the answer is the
+            # leader's fault (Kafka: an error, not a truncation). Never lose committed data.
             core.requests.back_off(source.node_id, now_ms)
             return
         # Injected bug SKIP_TRUNCATION: the only place divergence is (not) repaired.

@@ -8,13 +8,17 @@ Format (RAFT-BRIEF §6): one line of compact JSON, no trailing newline, Kafka's 
 Writes are atomic: `quorum-state.tmp` is written and fsynced, renamed over `quorum-state`, and the
 directory is fsynced, so after a crash the file holds the old or the new state, never a mix.
 A file that cannot be parsed is an error (`QuorumStateError`, one line): silently forgetting a
-vote could let this replica vote twice in one epoch.
+vote could let this replica vote twice in one epoch. So is a value out of range (an epoch above
+`kraft.election.EPOCH_MAX`, an id that is no int32): the node could never encode it again, and
+would fail on its first request after every restart. For the same reason `write` refuses such
+a state (the core never produces one: the translate layer refuses those epochs from peers).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from kraft.election import EPOCH_MAX
 from kraft.ready import ElectionState
 from kraft.shell.disk_log import write_file_atomically
 from kraft.types import NO_LEADER, ZERO_DIRECTORY_ID
@@ -29,8 +33,27 @@ class QuorumStateError(Exception):
     """The quorum-state file exists but cannot be used; the message is one line."""
 
 
+INT32_MAX = (1 << 31) - 1
+
+
+def _out_of_range(state: ElectionState) -> str | None:
+    """What in `state` this node could not encode on the wire, or None."""
+    if not 0 <= state.epoch <= EPOCH_MAX:
+        return f"leaderEpoch {state.epoch} out of range 0..{EPOCH_MAX}"
+    for name, value in (("leaderId", state.leader_id), ("votedId", state.voted_id)):
+        if value is not None and not 0 <= value <= INT32_MAX:
+            return f"{name} {value} out of range 0..{INT32_MAX}"
+    for voter in sorted(state.voters):
+        if not 0 <= voter <= INT32_MAX:
+            return f"voterId {voter} out of range 0..{INT32_MAX}"
+    return None
+
+
 def encode_quorum_state(state: ElectionState, data_version: int = WRITE_DATA_VERSION) -> bytes:
     """Kafka's exact bytes for `state` (the JSON itself is `wire.messages.quorum_state`'s)."""
+    problem = _out_of_range(state)
+    if problem is not None:
+        raise QuorumStateError(f"refusing to store {problem}")
     voters = [QuorumStateData.Voter(voter_id=v) for v in sorted(state.voters)]
     data = QuorumStateData(
         leader_id=NO_LEADER if state.leader_id is None else state.leader_id,
@@ -52,7 +75,7 @@ def decode_quorum_state(data: bytes, *, source: str = QUORUM_STATE_FILE) -> Elec
     voted = None if stored.voted_id < 0 else stored.voted_id
     directory = stored.voted_directory_id
     try:
-        return ElectionState(
+        state = ElectionState(
             epoch=stored.leader_epoch,
             leader_id=None if stored.leader_id < 0 else stored.leader_id,
             voted_id=voted,
@@ -63,6 +86,10 @@ def decode_quorum_state(data: bytes, *, source: str = QUORUM_STATE_FILE) -> Elec
         )
     except AssertionError as exc:
         raise QuorumStateError(f"{source}: invalid election state ({exc})") from None
+    problem = _out_of_range(state)
+    if problem is not None:
+        raise QuorumStateError(f"{source}: {problem}")
+    return state
 
 
 class QuorumStateStore:

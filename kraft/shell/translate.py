@@ -9,15 +9,31 @@ The core knows no versions, topic lists or -1 sentinels; this module is where th
   for a top-level error in Fetch v13+ sends no partitions (below v13 the error is repeated per
   partition, as Kafka does);
 - the client half (our requests, the answers we get) is `kraft.shell.translate_client`.
+
+Remote values are validated here, where they enter (issue #12): nothing a peer or a client sends
+may reach the core in a form that makes it raise, persist something it cannot read back, or echo
+something it cannot encode. A request carrying a value out of range (an epoch above
+`kraft.election.EPOCH_MAX`, which could not be incremented for the next election; a
+LeaderEndpoint that is not a usable host and port, `valid_endpoint`) is flagged
+`topic_partition_valid=False`, which the core answers with a top-level INVALID_REQUEST (never a
+partition-level one: a Kafka peer halts on that). Negative offsets and epochs keep their Kafka
+meaning and are judged by the core's handlers, exactly as Kafka's. FetchSnapshot requests carry no
+value the core adopts (their epochs and positions are only compared), so they pass as they are.
+Answers we receive are validated in `translate_client`.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import idna
+
 from kraft import rpc
+from kraft.election import EPOCH_MAX
 from kraft.types import (
     NO_LEADER,
     ZERO_DIRECTORY_ID,
@@ -72,6 +88,42 @@ NO_REPLICA_EPOCH = -1
 INT64_MAX = (1 << 63) - 1
 
 
+# A DNS name: at most 253 characters (without a final dot), labels of 1..63 letters, digits,
+# hyphens (not first or last) and underscores (Docker/Kubernetes service names).
+HOST_CHARS_MAX = 253
+_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\Z")
+PORT_MIN = 1  # port 0 cannot be connected to
+PORT_MAX = 65535
+
+
+def valid_epoch(epoch: int) -> bool:
+    """An epoch this node may adopt: one it can still increment and encode."""
+    return 0 <= epoch <= EPOCH_MAX
+
+
+def valid_host(host: str) -> bool:
+    """An IP literal, or a name `trio.open_tcp_stream` can look up: ASCII as it is, anything else
+    through IDNA 2008 with UTS #46 mapping (what trio does; it raises `UnicodeError`, not
+    `OSError`, for a name it cannot encode)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        name = host if host.isascii() else idna.encode(host, uts46=True).decode("ascii")
+    except (UnicodeError, idna.IDNAError):
+        return False
+    name = name.removesuffix(".")
+    if not name or len(name) > HOST_CHARS_MAX:
+        return False
+    return all(_LABEL.match(label) for label in name.split("."))
+
+
+def valid_endpoint(host: str, port: int) -> bool:
+    return PORT_MIN <= port <= PORT_MAX and valid_host(host)
+
+
 def none_if_negative(value: int) -> int | None:
     return None if value < 0 else value
 
@@ -95,10 +147,13 @@ def our_partition(topics: list[Any], name_attr: str = "topic_name") -> Any | Non
     if len(topics[0].partitions) != 1:
         return None
     partition = topics[0].partitions[0]
-    index = getattr(partition, "partition_index", None)
-    if index is None:
-        index = getattr(partition, "partition", None)
-    return partition if index == METADATA_PARTITION else None
+    # The partition's field is `PartitionIndex` in most messages, `Partition` in Fetch and
+    # FetchSnapshot requests and `Index` in FetchSnapshot answers.
+    for name in ("partition_index", "partition", "index"):
+        index = getattr(partition, name, None)
+        if index is not None:
+            return partition if index == METADATA_PARTITION else None
+    return None
 
 
 # ------------------------------------------------------------------------- inbound requests
@@ -115,7 +170,9 @@ def request_to_core(api_key: int, version: int, body: Any) -> rpc.Request:
             voter_key = ReplicaKey(
                 body.voter_id, directory_or_none(part.voter_directory_id) if part else None
             )
-        if part is None:
+        if part is None or not (
+            part.replica_epoch <= EPOCH_MAX and part.last_offset_epoch <= EPOCH_MAX
+        ):
             return rpc.VoteRequest(body.cluster_id, False, ReplicaKey(NO_LEADER), 0, 0, 0)
         return rpc.VoteRequest(
             cluster_id=body.cluster_id,
@@ -129,7 +186,7 @@ def request_to_core(api_key: int, version: int, body: Any) -> rpc.Request:
         )
     if api_key == BEGIN_QUORUM_EPOCH_KEY:
         part = our_partition(body.topics)
-        if part is None:
+        if part is None or not _epoch_request_values_valid(part, body.leader_endpoints):
             return rpc.BeginQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
         voter_key = None
         if version >= 1 and body.voter_id >= 0:
@@ -144,7 +201,7 @@ def request_to_core(api_key: int, version: int, body: Any) -> rpc.Request:
         )
     if api_key == END_QUORUM_EPOCH_KEY:
         part = our_partition(body.topics)
-        if part is None:
+        if part is None or not _epoch_request_values_valid(part, body.leader_endpoints):
             return rpc.EndQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
         if version == 0:
             candidates = tuple(ReplicaKey(i) for i in part.preferred_successors)
@@ -182,6 +239,13 @@ def request_to_core(api_key: int, version: int, body: Any) -> rpc.Request:
     raise AssertionError(f"api key {api_key} is not a raft api")
 
 
+def _epoch_request_values_valid(part: Any, leader_endpoints: list[Any]) -> bool:
+    """BeginQuorumEpoch/EndQuorumEpoch: an epoch we could adopt, endpoints we could connect to."""
+    return part.leader_epoch <= EPOCH_MAX and all(
+        valid_endpoint(e.host, e.port) for e in leader_endpoints
+    )
+
+
 def _leader_endpoint(endpoints: list[Any]) -> Endpoint | None:
     # We run one listener per node, so the first endpoint is the one on our listener.
     return Endpoint(endpoints[0].host, endpoints[0].port) if endpoints else None
@@ -203,8 +267,13 @@ def _fetch_request_to_core(version: int, body: fe.FetchRequest) -> rpc.FetchRequ
             if version >= FETCH_TOPIC_ID_MIN_VERSION
             else topic.topic == METADATA_TOPIC_NAME
         )
-        if ours and topic.partitions[0].partition == METADATA_PARTITION:
-            part = topic.partitions[0]
+        candidate = topic.partitions[0]
+        in_range = (
+            candidate.current_leader_epoch <= EPOCH_MAX
+            and candidate.last_fetched_epoch <= EPOCH_MAX
+        )
+        if ours and candidate.partition == METADATA_PARTITION and in_range:
+            part = candidate
     high_watermark = None
     if part is not None and version >= 18 and part.high_watermark != INT64_MAX:
         high_watermark = part.high_watermark

@@ -5,7 +5,16 @@
 - `response_to_core(api_key, version, body)`: Fetch records are scanned (headers only, CRC32C
   checked) into `Records`; a trailing partial batch is dropped as Kafka's client does.
 
-Bad peer input raises `wire.errors.DecodeError` only (e.g. a corrupt batch in a Fetch response).
+Bad peer input raises `wire.errors.DecodeError` only, so the peer task reports the request as
+failed and the core backs off and retries, as after any network error (issue #12: remote bytes
+never crash a node). Every value the core would act on is checked here, where it enters:
+- error codes this build does not know become UNKNOWN_SERVER_ERROR (`_code`), never an exception;
+- epochs (a leader's, a DivergingEpoch's, a SnapshotId's, a batch's partition leader epoch) must
+  be in 0..`kraft.election.EPOCH_MAX`, or absent (-1) where the field may be absent;
+- offsets must be >= 0 (or absent), a snapshot position and size too;
+- NodeEndpoints must be usable host/port pairs (`translate.valid_endpoint`);
+- record batches must have a matching CRC *and* sane header fields outside or inside it
+  (`wire.records.batch.check_raft_batch_header`), and be contiguous.
 """
 
 from __future__ import annotations
@@ -29,6 +38,8 @@ from kraft.shell.translate import (
     directory_or_zero,
     none_if_negative,
     our_partition,
+    valid_endpoint,
+    valid_epoch,
 )
 from kraft.types import BatchInfo, Endpoint, LeaderAndEpoch, OffsetAndEpoch, Records
 from wire.errors import DecodeError, ErrorCode
@@ -38,7 +49,7 @@ from wire.messages import end_quorum_epoch as eqe
 from wire.messages import fetch as fe
 from wire.messages import fetch_snapshot as fs
 from wire.messages import vote as vo
-from wire.records.batch import CorruptBatchError, crc_ok, iter_batches
+from wire.records.batch import CorruptBatchError, check_raft_batch_header, crc_ok, iter_batches
 from wire.registry import METADATA_PARTITION, METADATA_TOPIC_ID, METADATA_TOPIC_NAME
 
 # -------------------------------------------------------------------------- our requests
@@ -186,11 +197,38 @@ def _leader_endpoints(cls: Any, listener_name: str, endpoint: Endpoint | None) -
 
 
 def _endpoint_map(endpoints: list[Any]) -> dict[int, Endpoint]:
+    for e in endpoints:
+        if not valid_endpoint(e.host, e.port):
+            raise DecodeError(f"node {e.node_id} endpoint {e.host!r}:{e.port} is not usable")
     return {e.node_id: Endpoint(e.host, e.port) for e in endpoints}
 
 
+def _epoch(epoch: int, what: str) -> int:
+    if not valid_epoch(epoch):
+        raise DecodeError(f"{what} {epoch} out of range")
+    return epoch
+
+
 def _leader_and_epoch(leader_id: int, leader_epoch: int) -> tuple[int | None, int | None]:
-    return none_if_negative(leader_id), None if leader_epoch < 0 else leader_epoch
+    """(leader, epoch) of an answer; a negative epoch is Kafka's "unknown"."""
+    if leader_epoch < 0:
+        return none_if_negative(leader_id), None
+    return none_if_negative(leader_id), _epoch(leader_epoch, "leader epoch")
+
+
+def _current_leader(field: Any) -> LeaderAndEpoch | None:
+    """Fetch/FetchSnapshot `CurrentLeader`: None when its epoch is absent (-1)."""
+    leader_id, epoch = _leader_and_epoch(field.leader_id, field.leader_epoch)
+    return None if epoch is None else LeaderAndEpoch(leader_id, epoch)
+
+
+def _offset_and_epoch(end_offset: int, epoch: int, what: str) -> OffsetAndEpoch | None:
+    """DivergingEpoch / SnapshotId: None when both are absent (-1), else both must be valid."""
+    if end_offset < 0 and epoch < 0:
+        return None
+    if end_offset < 0:
+        raise DecodeError(f"{what} end offset {end_offset} out of range")
+    return OffsetAndEpoch(end_offset, _epoch(epoch, f"{what} epoch"))
 
 
 def scan_records(data: bytes | None) -> Records | None:
@@ -204,8 +242,12 @@ def scan_records(data: bytes | None) -> Records | None:
             raise CorruptBatchError(
                 f"record batch at offset {header.base_offset}: CRC32C mismatch", offset=at
             )
-        if header.partition_leader_epoch < 0:
-            raise DecodeError("record batch without a leader epoch", offset=at + 12)
+        check_raft_batch_header(header, at)
+        if not valid_epoch(header.partition_leader_epoch):
+            raise DecodeError(
+                f"record batch leader epoch {header.partition_leader_epoch} out of range",
+                offset=at + 12,
+            )
         infos.append(
             BatchInfo(
                 base_offset=header.base_offset,
@@ -231,27 +273,20 @@ def response_to_core(api_key: int, version: int, body: Any) -> rpc.Response:
             code = (
                 body.error_code if body.error_code != ErrorCode.NONE else ErrorCode.INVALID_REQUEST
             )
-            return rpc.FetchResponse(error_code=ErrorCode(code))
+            return rpc.FetchResponse(error_code=_code(code))
         part = _one_fetch_partition(body)
-        leader = None
-        if part.current_leader.leader_epoch >= 0:
-            leader = LeaderAndEpoch(
-                none_if_negative(part.current_leader.leader_id), part.current_leader.leader_epoch
-            )
-        diverging = None
-        if part.diverging_epoch.epoch >= 0 or part.diverging_epoch.end_offset >= 0:
-            diverging = OffsetAndEpoch(part.diverging_epoch.end_offset, part.diverging_epoch.epoch)
-        snapshot = None
-        if part.snapshot_id.end_offset >= 0 or part.snapshot_id.epoch >= 0:
-            snapshot = OffsetAndEpoch(part.snapshot_id.end_offset, part.snapshot_id.epoch)
         return rpc.FetchResponse(
             error_code=ErrorCode.NONE,
             partition_error_code=_code(part.error_code),
             high_watermark=none_if_negative(part.high_watermark),
             log_start_offset=max(part.log_start_offset, 0),
-            current_leader=leader,
-            diverging_epoch=diverging,
-            snapshot_id=snapshot,
+            current_leader=_current_leader(part.current_leader),
+            diverging_epoch=_offset_and_epoch(
+                part.diverging_epoch.end_offset, part.diverging_epoch.epoch, "diverging epoch"
+            ),
+            snapshot_id=_offset_and_epoch(
+                part.snapshot_id.end_offset, part.snapshot_id.epoch, "snapshot id"
+            ),
             records=scan_records(part.records),
             node_endpoints=_endpoint_map(body.node_endpoints),
         )
@@ -298,16 +333,15 @@ def response_to_core(api_key: int, version: int, body: Any) -> rpc.Response:
                 error_code=_code(body.error_code or ErrorCode.INVALID_REQUEST),
                 node_endpoints=endpoints,
             )
-        leader = None
-        if part.current_leader.leader_epoch >= 0:
-            leader = LeaderAndEpoch(
-                none_if_negative(part.current_leader.leader_id), part.current_leader.leader_epoch
-            )
+        if part.position < 0 or part.size < 0:
+            raise DecodeError(f"snapshot position {part.position} / size {part.size} negative")
         return rpc.FetchSnapshotResponse(
             error_code=ErrorCode.NONE,
             partition_error_code=_code(part.error_code),
-            snapshot_id=OffsetAndEpoch(part.snapshot_id.end_offset, part.snapshot_id.epoch),
-            current_leader=leader,
+            snapshot_id=_offset_and_epoch(
+                part.snapshot_id.end_offset, part.snapshot_id.epoch, "snapshot id"
+            ),
+            current_leader=_current_leader(part.current_leader),
             size=part.size,
             position=part.position,
             data=part.unaligned_records or b"",

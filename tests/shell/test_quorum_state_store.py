@@ -76,3 +76,36 @@ def test_bad_files_are_one_line_errors(data: bytes, message: str) -> None:
     with pytest.raises(QuorumStateError, match=message) as info:
         decode_quorum_state(data)
     assert "\n" not in str(info.value)
+
+
+INT32_MAX = (1 << 31) - 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (KAFKA_V0.replace(b'"leaderEpoch":5', b'"leaderEpoch":2147483648'), "leaderEpoch"),
+        (KAFKA_V0.replace(b'"leaderEpoch":5', b'"leaderEpoch":2147483647'), "leaderEpoch"),
+        (KAFKA_V0.replace(b'"leaderEpoch":5', b'"leaderEpoch":1' + b"0" * 30), "leaderEpoch"),
+        (KAFKA_V0.replace(b'"leaderId":1', b'"leaderId":2147483648'), "leaderId"),
+        (KAFKA_V0.replace(b'"votedId":-1', b'"votedId":99999999999'), "votedId"),
+        (KAFKA_V0.replace(b'{"voterId":1}', b'{"voterId":-4}'), "voterId"),
+        (KAFKA_V0.replace(b'{"voterId":1}', b'{"voterId":2147483648}'), "voterId"),
+    ],
+)
+def test_out_of_range_values_are_one_line_errors(data: bytes, message: str) -> None:
+    """Issue #12: a quorum-state with a value the node could never encode again is a start-up
+    error (one line), not a crash on the first request after every restart."""
+    with pytest.raises(QuorumStateError, match=message) as info:
+        decode_quorum_state(data)
+    assert "\n" not in str(info.value) and "out of range" in str(info.value)
+
+
+def test_the_last_epoch_is_stored_and_read_but_never_one_above(tmp_path: Path) -> None:
+    store = QuorumStateStore(tmp_path)
+    last = ElectionState(epoch=INT32_MAX - 1, leader_id=2, voters=frozenset({1, 2}))
+    store.write(last)
+    assert store.read() == last
+    with pytest.raises(QuorumStateError, match="out of range"):
+        store.write(ElectionState(epoch=INT32_MAX, voters=frozenset({1})))
+    assert store.read() == last  # the file was not touched

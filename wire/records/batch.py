@@ -164,6 +164,31 @@ def read_batch_header(
     return BatchHeader(*fields)
 
 
+INT64_MAX = (1 << 63) - 1
+
+
+def check_raft_batch_header(header: BatchHeader, pos: int = 0) -> None:
+    """`DecodeError` unless the header's offset fields make sense for a raft log.
+
+    The CRC cannot vouch for them: baseOffset is outside it, and a peer may compute a valid CRC
+    over anything. Required: baseOffset >= 0; lastOffsetDelta >= 0 and equal to recordsCount - 1
+    (raft batches are never compacted: Kafka's raft reader gives record i the offset base + i);
+    the offset after the batch still fits an int64 (it becomes the next fetch offset).
+    """
+    if header.base_offset < 0:
+        raise DecodeError(f"record batch base offset {header.base_offset} negative", offset=pos)
+    if header.last_offset_delta < 0 or header.records_count != header.last_offset_delta + 1:
+        raise DecodeError(
+            f"record batch at offset {header.base_offset}: last offset delta "
+            f"{header.last_offset_delta} with {header.records_count} records",
+            offset=pos + ATTRIBUTES_OFFSET + 2,
+        )
+    if header.base_offset > INT64_MAX - 1 - header.last_offset_delta:
+        raise DecodeError(
+            f"record batch at offset {header.base_offset}: last offset beyond int64", offset=pos
+        )
+
+
 def batch_crc(buf: bytes | bytearray | memoryview, pos: int, size_bytes: int) -> int:
     """CRC32C over bytes 21 .. end of the batch of `size_bytes` at `pos`."""
     with memoryview(buf) as view:
