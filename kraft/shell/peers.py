@@ -13,6 +13,13 @@ Theory of operation (Kafka's `RaftManager` network client, RAFT-BRIEF §1.6):
   Timeouts as the core sees them are the core's business; this one only bounds the socket.
 - Requests go out with the versions in `translate.OUTBOUND_VERSIONS`; client id
   `raft-client-<node id>` as Kafka's.
+- Bounded (issue #12 item 4): destinations come from configuration *and* from endpoints peers
+  name in their answers, so their number is capped (`peers_max`) and a destination with nothing
+  to send for `idle_timeout_ms` closes its connection and ends its task (recreated on demand).
+  At the cap, the least recently used idle destination makes room; when every destination is
+  busy the new request fails at once (the core retries it later), a busy one is never evicted.
+- A destination that cannot be reached for any reason (refused, unresolvable, a host name the
+  resolver cannot even encode) fails its requests; nothing about one destination ends the node.
 """
 
 from __future__ import annotations
@@ -49,6 +56,11 @@ class PeerLimits:
     reconnect_backoff_max_ms: int = 500
     connect_timeout_ms: int = 2000
     frame_bytes_max: int = 104_857_600
+    # Voters and bootstrap servers are a handful; anything beyond this came from answers.
+    peers_max: int = 64
+    # As Kafka's client `connections.max.idle.ms` (9 minutes); the Raft traffic to a live
+    # voter never idles that long, so only forgotten destinations expire.
+    idle_timeout_ms: int = 540_000
 
 
 class Peer:
@@ -72,25 +84,61 @@ class Peer:
         self._wakeup = trio.lowlevel.ParkingLot()
         self._correlation_ids = itertools.count(1)
         self.connected = False
+        # A request has been taken from the queue and not yet answered or failed.
+        self.busy = False
+        # Set (synchronously, with no checkpoint after the idle check) when the task ends:
+        # from then on `submit` refuses, and `Peers` makes a new Peer for the address.
+        self.finished = False
+        self.last_used = trio.current_time()
+        self.cancel_scope = trio.CancelScope()
+
+    @property
+    def idle(self) -> bool:
+        return not self._queue and not self.busy
 
     def submit(self, request: OutboundRequest) -> bool:
         """Queue `request`; False (the caller reports failure) when the queue is full."""
-        if len(self._queue) >= self._limits.queue_max:
+        if self.finished or len(self._queue) >= self._limits.queue_max:
             return False
         self._queue.append(request)
+        self.last_used = trio.current_time()
         self._wakeup.unpark_all()
         return True
 
-    async def run(self) -> None:
-        backoff_ms = self._limits.reconnect_backoff_ms
-        while True:
+    async def _wait_for_request(self) -> bool:
+        """Wait until a request is queued; False after `idle_timeout_ms` without one."""
+        with trio.move_on_after(self._limits.idle_timeout_ms / 1000):
             while not self._queue:
                 await self._wakeup.park()
+        if self._queue:
+            return True
+        self.finished = True  # no checkpoint since the queue was seen empty
+        return False
+
+    async def run(self, on_finished: Callable[[Peer], None] | None = None) -> None:
+        try:
+            with self.cancel_scope:
+                await self._run()
+        finally:
+            # The queue is empty here: the task ends when idle (checked with no checkpoint
+            # since), by eviction (idle peers only) or at shutdown; `submit` refuses from now on.
+            self.finished = True
+            if on_finished is not None:
+                on_finished(self)
+
+    async def _run(self) -> None:
+        backoff_ms = self._limits.reconnect_backoff_ms
+        while True:
+            if not await self._wait_for_request():
+                log.debug("destination %s idle: closing", self.address)
+                return
             stream: trio.SocketStream | None = None
             try:
                 with trio.fail_after(self._limits.connect_timeout_ms / 1000):
                     stream = await trio.open_tcp_stream(self.address.host, self.address.port)
-            except (OSError, trio.TooSlowError) as exc:
+            # ValueError: trio raises UnicodeError (IDNA) for a host it cannot encode. Hosts
+            # from peers are validated on entry (translate); this covers every other source.
+            except (OSError, trio.TooSlowError, ValueError) as exc:
                 log.debug("connect to %s failed: %s", self.address, exc)
                 await self._fail_all(f"connect failed: {exc}")
                 await trio.sleep(backoff_ms / 1000)
@@ -99,46 +147,70 @@ class Peer:
             backoff_ms = self._limits.reconnect_backoff_ms
             self.connected = True
             try:
-                await self._serve(stream)
+                if not await self._serve(stream):
+                    log.debug("destination %s idle: closing", self.address)
+                    return
             finally:
                 self.connected = False
                 with trio.CancelScope(shield=True):
                     await trio.aclose_forcefully(stream)
 
-    async def _serve(self, stream: trio.SocketStream) -> None:
+    async def _serve(self, stream: trio.SocketStream) -> bool:
+        """Send queued requests one at a time; False when idle, True when the stream broke."""
         decoder = FrameDecoder(self._limits.frame_bytes_max)
         frames: deque[bytes] = deque()
         while True:
-            while not self._queue:
-                await self._wakeup.park()
+            if not await self._wait_for_request():
+                return False
             request = self._queue.popleft()
+            self.busy = True
+            try:
+                if not await self._exchange(stream, decoder, frames, request):
+                    return True
+            finally:
+                self.busy = False
+                self.last_used = trio.current_time()
+
+    async def _exchange(
+        self,
+        stream: trio.SocketStream,
+        decoder: FrameDecoder,
+        frames: deque[bytes],
+        request: OutboundRequest,
+    ) -> bool:
+        """One request and its answer, delivered; False when the connection must close."""
+        try:
             api_key, version, body = translate_client.request_to_wire(
                 request.request, listener_name=self._listener_name
             )
             correlation_id = next(self._correlation_ids) & 0x7FFFFFFF
             frame = encode_request(api_key, version, correlation_id, self._client_id, body)
-            try:
-                with trio.fail_after((request.timeout_ms + SOCKET_SLACK_MS) / 1000):
-                    await stream.send_all(frame)
-                    while not frames:
-                        data = await stream.receive_some(RECEIVE_BYTES_MAX)
-                        if not data:
-                            raise trio.BrokenResourceError("connection closed by peer")
-                        frames.extend(decoder.feed(data))
-                payload = frames.popleft()
-                got_id, wire_body = decode_response(api_key, version, payload)
-                if got_id != correlation_id:
-                    raise trio.BrokenResourceError(
-                        f"correlation id {got_id}, expected {correlation_id}"
-                    )
-                response = translate_client.response_to_core(api_key, version, wire_body)
-            except (*STREAM_ERRORS, WireError) as exc:
-                log.debug("request to %s failed: %s", self.address, exc)
-                await self._deliver(
-                    RequestFailed(request.request_id, str(exc) or type(exc).__name__)
+        except WireError as exc:
+            # Our own request cannot be encoded: a bug, but one request's, not the node's.
+            log.warning("cannot encode a request to %s: %s", self.address, exc)
+            await self._deliver(RequestFailed(request.request_id, str(exc)))
+            return True
+        try:
+            with trio.fail_after((request.timeout_ms + SOCKET_SLACK_MS) / 1000):
+                await stream.send_all(frame)
+                while not frames:
+                    data = await stream.receive_some(RECEIVE_BYTES_MAX)
+                    if not data:
+                        raise trio.BrokenResourceError("connection closed by peer")
+                    frames.extend(decoder.feed(data))
+            payload = frames.popleft()
+            got_id, wire_body = decode_response(api_key, version, payload)
+            if got_id != correlation_id:
+                raise trio.BrokenResourceError(
+                    f"correlation id {got_id}, expected {correlation_id}"
                 )
-                return
-            await self._deliver(ResponseReceived(request.request_id, response))
+            response = translate_client.response_to_core(api_key, version, wire_body)
+        except (*STREAM_ERRORS, WireError) as exc:
+            log.debug("request to %s failed: %s", self.address, exc)
+            await self._deliver(RequestFailed(request.request_id, str(exc) or type(exc).__name__))
+            return False
+        await self._deliver(ResponseReceived(request.request_id, response))
+        return True
 
     async def _fail_all(self, reason: str) -> None:
         while self._queue:
@@ -166,8 +238,14 @@ class Peers:
         self._peers: dict[ReplicaAddress, Peer] = {}
 
     def submit(self, request: OutboundRequest) -> bool:
+        """Queue `request` for its destination; False when it must be reported failed now."""
         peer = self._peers.get(request.destination)
-        if peer is None:
+        if peer is None or peer.finished:
+            if len(self._peers) >= self._limits.peers_max and not self._evict_one():
+                log.debug(
+                    "%d destinations busy: refusing %s", len(self._peers), request.destination
+                )
+                return False
             peer = Peer(
                 request.destination,
                 self._deliver,
@@ -176,8 +254,26 @@ class Peers:
                 limits=self._limits,
             )
             self._peers[request.destination] = peer
-            self._nursery.start_soon(peer.run)
+            self._nursery.start_soon(peer.run, self._forget)
         return peer.submit(request)
+
+    def _evict_one(self) -> bool:
+        """Close the least recently used idle destination; False when none is idle."""
+        idle = [peer for peer in self._peers.values() if peer.idle]
+        if not idle:
+            return False
+        victim = min(idle, key=lambda peer: peer.last_used)
+        victim.finished = True
+        victim.cancel_scope.cancel()
+        del self._peers[victim.address]
+        return True
+
+    def _forget(self, peer: Peer) -> None:
+        if self._peers.get(peer.address) is peer:
+            del self._peers[peer.address]
+
+    def destination_count(self) -> int:
+        return len(self._peers)
 
     def connected_count(self) -> int:
         return sum(1 for peer in self._peers.values() if peer.connected)

@@ -107,3 +107,101 @@ async def test_unreachable_destination_fails_fast_and_queue_is_bounded() -> None
         nursery.cancel_scope.cancel()
     assert [type(e) for e in events] == [RequestFailed, RequestFailed]
     assert [e.request_id for e in events] == [1, 2]  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------ issue #12 item 4: bounded
+
+
+def to(request_id: int, node_id: int, port: int) -> OutboundRequest:
+    return OutboundRequest(
+        request_id,
+        ReplicaAddress(node_id, "127.0.0.1", port),
+        rpc.DescribeQuorumRequest(True),
+        2000,
+    )
+
+
+async def test_destination_tasks_are_capped_and_idle_ones_expire() -> None:
+    """Every address a response ever named used to keep a task (and a socket) for good."""
+    server = FakeServer(delay_s=0)
+    events: list[Event] = []
+
+    async def deliver(event: Event) -> None:
+        events.append(event)
+
+    limits = PeerLimits(peers_max=4, idle_timeout_ms=300)
+    async with trio.open_nursery() as nursery:
+        listeners = await nursery.start(trio.serve_tcp, server.handle, 0)
+        port = listeners[0].socket.getsockname()[1]
+        peers = Peers(nursery, deliver, client_id="c", listener_name="PLAINTEXT", limits=limits)
+        tasks_before = len(nursery.child_tasks)
+        # 40 distinct destinations (as 40 learned endpoints would be), each answered at once.
+        for n in range(40):
+            assert peers.submit(to(n, 100 + n, port))
+            with trio.fail_after(5):
+                while len(events) < n + 1:
+                    await trio.sleep(0.005)
+            assert peers.destination_count() <= limits.peers_max
+            assert len(nursery.child_tasks) - tasks_before <= limits.peers_max
+        assert all(isinstance(e, ResponseReceived) for e in events)
+        # Idle destinations close their connection and end their task.
+        with trio.fail_after(5):
+            while peers.destination_count() or len(nursery.child_tasks) > tasks_before:
+                await trio.sleep(0.05)
+        # An expired destination is created again on demand.
+        assert peers.submit(to(99, 100, port))
+        with trio.fail_after(5):
+            while len(events) < 41:
+                await trio.sleep(0.005)
+        assert isinstance(events[-1], ResponseReceived)
+        nursery.cancel_scope.cancel()
+
+
+async def test_busy_destinations_are_never_evicted_the_new_one_fails_instead() -> None:
+    server = FakeServer(delay_s=1.0)
+    events: list[Event] = []
+
+    async def deliver(event: Event) -> None:
+        events.append(event)
+
+    limits = PeerLimits(peers_max=2, idle_timeout_ms=60_000)
+    async with trio.open_nursery() as nursery:
+        listeners = await nursery.start(trio.serve_tcp, server.handle, 0)
+        port = listeners[0].socket.getsockname()[1]
+        peers = Peers(nursery, deliver, client_id="c", listener_name="PLAINTEXT", limits=limits)
+        assert peers.submit(to(1, 1, port))
+        assert peers.submit(to(2, 2, port))
+        await trio.sleep(0.1)  # both in flight
+        assert not peers.submit(to(3, 3, port))  # the caller reports it failed; retried later
+        with trio.fail_after(5):
+            while len(events) < 2:
+                await trio.sleep(0.01)
+        assert peers.submit(to(4, 3, port))  # an idle destination makes room
+        with trio.fail_after(5):
+            while len(events) < 3:
+                await trio.sleep(0.01)
+        nursery.cancel_scope.cancel()
+    assert all(isinstance(e, ResponseReceived) for e in events)
+    # 1 and 2 go to two destinations in parallel: either may be answered first.
+    assert sorted(e.request_id for e in events[:2]) == [1, 2]  # type: ignore[union-attr]
+    assert events[2].request_id == 4  # type: ignore[union-attr]
+
+
+async def test_a_host_trio_cannot_encode_fails_the_request_not_the_node() -> None:
+    events: list[Event] = []
+
+    async def deliver(event: Event) -> None:
+        events.append(event)
+
+    async with trio.open_nursery() as nursery:
+        peers = Peers(nursery, deliver, client_id="c", listener_name="PLAINTEXT")
+        for n, host in enumerate(["a..b", "x" * 64, "☃"]):
+            request = OutboundRequest(
+                n, ReplicaAddress(2 + n, host, 9092), rpc.DescribeQuorumRequest(True), 2000
+            )
+            assert peers.submit(request)
+        with trio.fail_after(5):
+            while len(events) < 3:
+                await trio.sleep(0.01)
+        nursery.cancel_scope.cancel()
+    assert all(isinstance(e, RequestFailed) for e in events)
