@@ -78,9 +78,13 @@ VERSIONS = {FETCH: 17, VOTE: 2, BEGIN: 1, END: 1, DESCRIBE_QUORUM: 2, FETCH_SNAP
 NO_EPOCH = -1
 NO_LEADER = -1
 EPOCH_RESET_ABOVE = 1 << 30
+EPOCH_MAX = INT32[1] - 1  # the node refuses INT32_MAX: it leaves no epoch for an election
 CHECK_TIMEOUT_S = 10.0
 PROGRESS_TIMEOUT_S = 20.0
-BURST_MUTATIONS = 40
+BURST_MUTATIONS = 60
+# Hostile requests go out on this many connections at once; an answer is awaited this long.
+HOSTILE_SENDERS = 4
+HOSTILE_ANSWER_TIMEOUT_S = 0.3
 FINDINGS_MAX = 30
 BURST_TIME_MAX_S = 3.0
 REPORT_INTERVAL_MS = 100
@@ -588,11 +592,12 @@ class Campaign:
     async def serve_fake(self, voter_id: int, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         async def handler(stream: trio.SocketStream) -> None:
             decoder = FrameDecoder()
+            run = self.node.runs
             try:
                 while True:
                     data = await stream.receive_some(1 << 20)
-                    if not data:
-                        return
+                    if not data or run != self.node.runs:
+                        return  # leftovers of a killed run must not teach us its epochs
                     for payload in decoder.feed(data):
                         header, body = decode_request(payload)
                         if header.request_api_key not in (*VERSIONS, API_VERSIONS):
@@ -927,7 +932,7 @@ class Campaign:
         rng = self._next(kind)
         frame, detail = self.hostile_request(rng, kind)
         self._record(kind, detail)
-        answer = await exchange(self.node.port, frame, 1.0)
+        answer = await exchange(self.node.port, frame, HOSTILE_ANSWER_TIMEOUT_S)
         if answer is not None and len(frame) >= 8:
             api_key = struct.unpack_from(">h", frame, 4)[0]
             with contextlib.suppress(Exception):
@@ -973,17 +978,26 @@ class Campaign:
             # must work) and wipe.
             await self.restart(graceful=self.rng.random() < 0.5, why="epoch exhausted")
         leader = self.rng.choice(FAKE_IDS)
-        epoch = self._node_epoch() + 1
-        if epoch > INT32[1]:
-            raise FuzzError(f"the node's epoch is {epoch - 1} after the restart")
-        self.epoch = epoch
         self.leader = leader
-        frame = encode_request(
-            BEGIN, 1, 1, "fuzz", _begin(leader, self.epoch, "127.0.0.1", self.fake_ports[leader])
-        )
-        answer = await exchange(self.node.port, frame, CHECK_TIMEOUT_S)
-        if answer is None:
-            raise FuzzError("a valid BeginQuorumEpoch got no answer")
+        for _attempt in range(3):
+            epoch = self._node_epoch() + 1
+            if epoch > EPOCH_MAX:
+                raise FuzzError(f"the node's epoch is {epoch - 1} after the restart")
+            self.epoch = epoch
+            begin = _begin(leader, epoch, "127.0.0.1", self.fake_ports[leader])
+            answer = await exchange(
+                self.node.port, encode_request(BEGIN, 1, 1, "fuzz", begin), CHECK_TIMEOUT_S
+            )
+            if answer is None:
+                raise FuzzError("a valid BeginQuorumEpoch got no answer")
+            _, body = decode_response(BEGIN, 1, answer)
+            if body.error_code == 0 and body.topics[0].partitions[0].error_code == 0:
+                break
+            # Fenced: the node moved to a newer epoch than we knew (a hostile request); learn it.
+            self._see_epoch(_epoch_of_answer(BEGIN, body))
+            await trio.sleep(0.1)
+        else:
+            raise FuzzError(f"a valid BeginQuorumEpoch was refused: {body}")
         epoch = self.epoch
         await self.wait_for(
             lambda: (leader, epoch) in self.fetched_at_epoch,
@@ -1042,18 +1056,26 @@ class Campaign:
         self.burst_count = 0
         self.mutate_probability = probability
         deadline = trio.current_time() + BURST_TIME_MAX_S
-        try:
-            while (
+
+        def going() -> bool:
+            return (
                 self.burst_count < BURST_MUTATIONS
                 and not self.done
                 and trio.current_time() < deadline
-            ):
-                if hostile and self.request_kinds:
-                    await self.send_hostile()
-                else:
-                    await trio.sleep(0.01)
-                if not self.node.alive:
-                    return
+                and self.node.alive
+            )
+
+        async def sender() -> None:
+            while going():
+                await self.send_hostile()
+
+        try:
+            if hostile and self.request_kinds:
+                async with trio.open_nursery() as nursery:
+                    for _ in range(HOSTILE_SENDERS):
+                        nursery.start_soon(sender)
+            while going():
+                await trio.sleep(0.01)
         finally:
             self.mutate_probability = 0.0
 
