@@ -524,6 +524,7 @@ class Campaign:
         mutations: int,
         *,
         restart_every: int = 500,
+        findings_max: int = FINDINGS_MAX,
         kinds: frozenset[str] | None = None,
         log: Callable[[str], None] = print,
     ) -> None:
@@ -531,6 +532,7 @@ class Campaign:
         self.seed = seed
         self.target = mutations
         self.restart_every = restart_every
+        self.findings_max = findings_max
         self.rng = random.Random(seed)
         self.log = log
         self.report = Report(seed)
@@ -1206,8 +1208,8 @@ class Campaign:
                                 self.lifetime_floods = 0
                         except (FuzzError, BaseExceptionGroup) as raised:
                             exc = _fuzz_error(raised)
-                            if len(self.report.findings) >= FINDINGS_MAX:
-                                self.log(f"{FINDINGS_MAX} findings: giving up")
+                            if len(self.report.findings) >= self.findings_max:
+                                self.log(f"{self.findings_max} findings: giving up")
                                 break
                             await self.recover_from(exc)
                         if self.report.mutations and self.report.mutations % 1000 < BURST_MUTATIONS:
@@ -1326,6 +1328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutations", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--restart-every", type=int, default=500)
+    parser.add_argument("--findings-max", type=int, default=FINDINGS_MAX, help="then give up")
     parser.add_argument(
         "--kinds", default=None, help=f"comma-separated subset of: {', '.join(KINDS)}"
     )
@@ -1348,6 +1351,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed,
                 args.mutations,
                 restart_every=args.restart_every,
+                findings_max=args.findings_max,
                 kinds=kinds,
                 log=lambda s: print(s, flush=True),
             )
