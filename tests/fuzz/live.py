@@ -77,8 +77,9 @@ API_VERSIONS, METADATA = 18, 3
 VERSIONS = {FETCH: 17, VOTE: 2, BEGIN: 1, END: 1, DESCRIBE_QUORUM: 2, FETCH_SNAPSHOT: 1}
 NO_EPOCH = -1
 NO_LEADER = -1
-EPOCH_RESET_ABOVE = 1 << 30
 EPOCH_MAX = INT32[1] - 1  # the node refuses INT32_MAX: it leaves no epoch for an election
+# Above this a fake can no longer outrank the node for a whole lifetime: wipe at the next restart.
+EPOCH_RESET_ABOVE = EPOCH_MAX - 100_000
 CHECK_TIMEOUT_S = 10.0
 PROGRESS_TIMEOUT_S = 20.0
 BURST_MUTATIONS = 60
