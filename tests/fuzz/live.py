@@ -84,7 +84,7 @@ CHECK_TIMEOUT_S = 10.0
 PROGRESS_TIMEOUT_S = 20.0
 BURST_MUTATIONS = 60
 # Hostile requests go out on this many connections at once; an answer is awaited this long.
-HOSTILE_SENDERS = 4
+HOSTILE_SENDERS = 8
 HOSTILE_ANSWER_TIMEOUT_S = 0.3
 FINDINGS_MAX = 30
 BURST_TIME_MAX_S = 3.0
@@ -164,6 +164,7 @@ class Report:
     restarts: int = 0
     wipes: int = 0
     harness_errors: int = 0
+    seconds_in: collections.Counter[str] = field(default_factory=collections.Counter)
     findings: list[Finding] = field(default_factory=list)
     duration_s: float = 0.0
 
@@ -175,7 +176,8 @@ class Report:
             f"seed {self.seed}: {self.mutations} mutations in {self.duration_s:.1f} s, "
             f"{self.restarts} restarts ({self.wipes} wiped), {len(self.findings)} findings, "
             f"{self.harness_errors} harness errors\n"
-            f"  kinds: {kinds}\n  cycles: {cycles}\n  roles in stats: {roles}"
+            f"  kinds: {kinds}\n  cycles: {cycles}\n  roles in stats: {roles}\n"
+            f"  seconds in: {', '.join(f'{k} {v:.0f}' for k, v in self.seconds_in.items())}"
             + "".join(f"\n  finding x{n}: {check}" for check, n in self.distinct_findings())
         )
 
@@ -192,6 +194,7 @@ class Report:
             "restarts": self.restarts,
             "wipes": self.wipes,
             "harness_errors": self.harness_errors,
+            "seconds_in": {k: round(v, 1) for k, v in self.seconds_in.items()},
             "duration_s": round(self.duration_s, 1),
             "findings": [dataclasses.asdict(f) for f in self.findings],
         }
@@ -534,6 +537,7 @@ class Campaign:
         self.target = mutations
         self.restart_every = restart_every
         self.findings_max = findings_max
+        self.progress: Callable[[Report], None] | None = None  # called every ~1000 mutations
         self.rng = random.Random(seed)
         self.log = log
         self.report = Report(seed)
@@ -680,7 +684,7 @@ class Campaign:
                 # A valid leader: the node's log is our prefix; one small batch more.
                 records = (
                     mutate.valid_batch(part.fetch_offset, epoch, 1 + self.rng.randrange(2))
-                    if self.rng.random() < 0.7
+                    if self.rng.random() < 0.4
                     else b""
                 )
                 self.high_watermark_sent = part.fetch_offset
@@ -973,8 +977,20 @@ class Campaign:
                     ) from None
             await trio.sleep(0.05)
 
+    @contextlib.contextmanager
+    def timed(self, what: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.report.seconds_in[what] += time.monotonic() - started
+
     async def drive_follower(self) -> None:
         """A fake becomes leader of a new epoch; the node must fetch from it."""
+        with self.timed("drive-follower"):
+            await self._drive_follower()
+
+    async def _drive_follower(self) -> None:
         self.mutate_probability = 0.0
         if self._node_epoch() > EPOCH_RESET_ABOVE:
             # Hostile requests pushed the epoch beyond what a fake can outrank: restart (which
@@ -1056,6 +1072,10 @@ class Campaign:
 
     async def burst(self, probability: float, hostile: bool) -> None:
         """Mutated answers (at `probability`) and hostile requests until a burst is done."""
+        with self.timed("burst"):
+            await self._burst(probability, hostile)
+
+    async def _burst(self, probability: float, hostile: bool) -> None:
         self.burst_count = 0
         self.mutate_probability = probability
         deadline = trio.current_time() + BURST_TIME_MAX_S
@@ -1083,6 +1103,10 @@ class Campaign:
             self.mutate_probability = 0.0
 
     async def check(self) -> None:
+        with self.timed("check"):
+            await self._check()
+
+    async def _check(self) -> None:
         if not self.node.alive:
             code = self.node.process.returncode if self.node.process else None
             raise FuzzError(f"the node died (exit status {code})")
@@ -1115,6 +1139,10 @@ class Campaign:
                 await trio.aclose_forcefully(stream)
 
     async def restart(self, *, graceful: bool, why: str) -> None:
+        with self.timed("restart"):
+            await self._restart(graceful=graceful, why=why)
+
+    async def _restart(self, *, graceful: bool, why: str) -> None:
         self.report.restarts += 1
         self.mutate_probability = 0.0
         self.grant_votes = True
@@ -1136,6 +1164,10 @@ class Campaign:
         self.since_restart = 0
 
     async def recover_from(self, finding: FuzzError) -> None:
+        with self.timed("recover"):
+            await self._recover_from(finding)
+
+    async def _recover_from(self, finding: FuzzError) -> None:
         self.node.kill()
         check = str(finding)
         crash = self.node.exception_line()
@@ -1173,7 +1205,7 @@ class Campaign:
     async def one_cycle(self) -> None:
         await self.drive_follower()
         for _ in range(self.rng.randint(1, 3)):
-            await self.burst(self.rng.choice([0.3, 0.6, 0.9]), hostile=self.rng.random() < 0.7)
+            await self.burst(self.rng.choice([0.5, 0.8, 1.0]), hostile=self.rng.random() < 0.7)
             await self.check()
             if self.done:
                 return
@@ -1181,7 +1213,8 @@ class Campaign:
         async with trio.open_nursery() as nursery:
             # Vote answers are mutated too, so some elections fail and the node retries (candidate).
             self.mutate_probability = self.rng.choice([0.0, 0.3, 0.6])
-            await nursery.start(self.drive_leader)
+            with self.timed("drive-leader"):
+                await nursery.start(self.drive_leader)
             for voter_id in FAKE_IDS:
                 nursery.start_soon(self.follow_node, voter_id)
             await self.burst(0.5, hostile=True)
@@ -1189,7 +1222,8 @@ class Campaign:
             nursery.cancel_scope.cancel()
         if self.idle_flood and self.lifetime_floods == 0 and self.rng.random() < 0.2:
             self.lifetime_floods += 1
-            await self.idle_connections()
+            with self.timed("idle-connections"):
+                await self.idle_connections()
 
     async def run(self) -> Report:
         started = time.monotonic()
@@ -1215,6 +1249,9 @@ class Campaign:
                             await self.recover_from(exc)
                         if self.report.mutations and self.report.mutations % 1000 < BURST_MUTATIONS:
                             elapsed_s = time.monotonic() - started
+                            self.report.duration_s = elapsed_s
+                            if self.progress is not None:
+                                self.progress(self.report)
                             self.log(
                                 f"{self.report.mutations} mutations, "
                                 f"{len(self.report.findings)} findings, {elapsed_s:.0f} s"
@@ -1356,6 +1393,11 @@ def main(argv: list[str] | None = None) -> int:
                 kinds=kinds,
                 log=lambda s: print(s, flush=True),
             )
+            if args.json:
+                json_path = Path(args.json)
+                campaign.progress = lambda r: json_path.write_text(
+                    json.dumps(r.to_json(), indent=1)
+                )
             report = trio.run(campaign.run)
     except KeyboardInterrupt:
         return 130
