@@ -92,6 +92,8 @@ KNOWN_KEYS = frozenset(
         "metadata.log.segment.bytes",
         "metadata.log.segment.min.bytes",
         "socket.request.max.bytes",
+        "max.connections.per.ip",
+        "connections.max.idle.ms",
         "zookeeper.connect",
     }
     | {new for _, new, _, _ in _TIMING_KEYS}
@@ -138,6 +140,9 @@ class ServerConfig:
     append_linger_ms: int = APPEND_LINGER_MS_DEFAULT
     request_timeout_ms: int = REQUEST_TIMEOUT_MS_DEFAULT
     retry_backoff_ms: int = RETRY_BACKOFF_MS_DEFAULT
+    # Inbound connection limits (issue #12); None: kraft.shell.connection's defaults.
+    connections_per_ip_max: int | None = None
+    connections_idle_ms: int | None = None
     ignored_keys: tuple[str, ...] = field(default=())
 
     @property
@@ -248,6 +253,8 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
     if timings["request_timeout_ms"] <= 0:
         raise p.error("controller.quorum.request.timeout.ms", "must be positive")
 
+    per_ip = p.int_value("max.connections.per.ip", 0, minimum=1) or None  # 0: absent
+    idle_ms = p.int_value("connections.max.idle.ms", 0, minimum=1) or None
     ignored = tuple(sorted(key for key in values if key not in KNOWN_KEYS))
     return ServerConfig(
         node_id=node_id,
@@ -259,6 +266,8 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
         metadata_log_dir=Path(log_dir_text),
         segment_bytes=segment_bytes,
         request_bytes_max=request_bytes_max,
+        connections_per_ip_max=per_ip,
+        connections_idle_ms=idle_ms,
         ignored_keys=ignored,
         **timings,
     )

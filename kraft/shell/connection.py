@@ -13,8 +13,15 @@ Theory of operation (model: hypercorn's trio `TCPServer`, a thin shell over a sa
   connection; a client that does not read its responses for `send_timeout_ms` is disconnected,
   so it can never block the node or other connections (nothing else ever waits on a connection).
 - Undecodable input, an unknown API or an unsupported version (other than ApiVersions, which is
-  answered by the dispatcher) closes the connection, as Kafka's SocketServer does. Only stream
-  errors are caught here; anything else is a bug and propagates.
+  answered by the dispatcher) closes the connection, as Kafka's SocketServer does.
+- Last line of defence: any other exception while handling one connection's bytes is a bug (bad
+  input is validated where it enters: `wire`, `kraft.shell.translate`), but it closes only that
+  connection (logged once, with its traceback); it never reaches the server's nursery.
+- Idle connections (no bytes received and no answer pending for `idle_timeout_ms`, Kafka's
+  `connections.max.idle.ms`) are closed. `ConnectionTracker` caps the open connections in all
+  and per client address (Kafka's `max.connections.per.ip`); at a cap the least recently active
+  *idle* connection is closed to make room, so a client holding thousands of idle connections
+  cannot lock a new one out; only when none is idle is the new connection refused.
 
 `Dispatcher` decides what a request means (ApiVersions, Raft APIs, ...). It is awaited in the
 reader task, so it may apply backpressure; long work must fill the slot later instead of blocking.
@@ -42,11 +49,16 @@ STREAM_ERRORS = (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlo
 _connection_ids = itertools.count(1)
 
 
+# Kafka's `connections.max.idle.ms` default for brokers and controllers: 10 minutes.
+IDLE_TIMEOUT_MS_DEFAULT = 600_000
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
     frame_bytes_max: int = 104_857_600
     pending_responses_max: int = 64
     send_timeout_ms: int = 10_000
+    idle_timeout_ms: int = IDLE_TIMEOUT_MS_DEFAULT
 
 
 class ResponseSlot:
@@ -100,11 +112,30 @@ class InboundConnection:
         self._drained = trio.lowlevel.ParkingLot()
         self._reader_done = False
         self.nursery: trio.Nursery | None = None
+        self._cancel_scope = trio.CancelScope()
+        self.last_active = trio.current_time()
 
     def __repr__(self) -> str:
         return f"InboundConnection({self.connection_id})"
 
+    @property
+    def idle(self) -> bool:
+        """No request of this connection is waiting for its answer."""
+        return not self._pending
+
+    def close(self) -> None:
+        """Close the connection from outside (eviction); safe before and after `run`."""
+        self._cancel_scope.cancel()
+
     async def run(self) -> None:
+        try:
+            with self._cancel_scope:
+                await self._run()
+        except Exception:
+            # A bug (remote input is validated where it enters), but one connection's: close it.
+            log.exception("%r: closing after an unexpected error", self)
+
+    async def _run(self) -> None:
         try:
             async with trio.open_nursery() as nursery:
                 self.nursery = nursery
@@ -124,10 +155,18 @@ class InboundConnection:
 
     async def _reader(self) -> None:
         decoder = FrameDecoder(self.limits.frame_bytes_max)
+        idle_timeout_s = self.limits.idle_timeout_ms / 1000
         while True:
-            data = await self.stream.receive_some(RECEIVE_BYTES_MAX)
+            with trio.move_on_after(idle_timeout_s) as waiting:
+                data = await self.stream.receive_some(RECEIVE_BYTES_MAX)
+            if waiting.cancelled_caught:
+                if self._pending:
+                    continue  # waiting for our own answers (a parked Fetch) is not idle
+                log.info("%r: closing: idle for %d ms", self, self.limits.idle_timeout_ms)
+                return
             if not data:
                 return
+            self.last_active = trio.current_time()
             try:
                 frames = decoder.feed(data)
             except (FrameTooLargeError, DecodeError) as exc:
@@ -187,6 +226,7 @@ class InboundConnection:
                 self._drained.unpark_all()
                 with trio.fail_after(send_timeout_s):
                     await self.stream.send_all(frames[0] if len(frames) == 1 else b"".join(frames))
+                self.last_active = trio.current_time()
                 continue
             if self._reader_done:
                 # The reader stopped (EOF, bad frame): answers still being produced are dropped,
@@ -197,3 +237,97 @@ class InboundConnection:
 
 
 API_VERSIONS_KEY = 18
+
+
+# Kafka's default `max.connections` is unlimited; pykraft keeps a bound on file descriptors.
+CONNECTIONS_MAX_DEFAULT = 4096
+# Kafka's default `max.connections.per.ip` is unlimited; a quorum needs a handful per address
+# (voters, observers, tools), a test machine a few dozen on 127.0.0.1.
+CONNECTIONS_PER_IP_MAX_DEFAULT = 256
+# Cap on how often refusals and evictions are logged, so a flood cannot flood the log too.
+LOG_INTERVAL_S = 10.0
+
+
+def peer_address(stream: trio.SocketStream) -> str:
+    """The client's IP address ("" when the socket is already gone)."""
+    try:
+        name = stream.socket.getpeername()
+    except OSError:
+        return ""
+    return str(name[0]) if isinstance(name, tuple) else str(name)
+
+
+class ConnectionTracker:
+    """Open inbound connections, by client address, within `connections_max` in all and
+    `per_address_max` per address; see the module docstring for what happens at a cap."""
+
+    def __init__(
+        self,
+        connections_max: int = CONNECTIONS_MAX_DEFAULT,
+        per_address_max: int = CONNECTIONS_PER_IP_MAX_DEFAULT,
+    ) -> None:
+        self.connections_max = connections_max
+        self.per_address_max = per_address_max
+        self._by_address: dict[str, set[InboundConnection]] = {}
+        self._count = 0
+        self._last_log_s = -LOG_INTERVAL_S
+        self.evicted = 0
+        self.refused = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def count(self, address: str) -> int:
+        return len(self._by_address.get(address, ()))
+
+    def admit(self, address: str, connection: InboundConnection) -> bool:
+        """Register `connection` from `address`, closing an idle one if a cap is reached; False
+        (the caller closes it) when every connection in the way is busy."""
+        same = self._by_address.get(address, set())
+        if len(same) >= self.per_address_max and not self._evict(same, address):
+            return self._refuse(f"{len(same)} connections from {address} are busy")
+        if self._count >= self.connections_max:
+            everyone = set().union(*self._by_address.values())
+            if not self._evict(everyone, address):
+                return self._refuse(f"{self._count} connections are busy")
+        self._by_address.setdefault(address, set()).add(connection)
+        self._count += 1
+        return True
+
+    def release(self, address: str, connection: InboundConnection) -> None:
+        same = self._by_address.get(address)
+        if same is None or connection not in same:
+            return
+        same.remove(connection)
+        self._count -= 1
+        if not same:
+            del self._by_address[address]
+
+    def _evict(self, candidates: set[InboundConnection], address: str) -> bool:
+        idle = [c for c in candidates if c.idle and not c.closed]
+        if not idle:
+            return False
+        victim = min(idle, key=lambda c: c.last_active)
+        victim.close()
+        # Forget it now: its task may not run before the next connection arrives.
+        for key, same in list(self._by_address.items()):
+            if victim in same:
+                self.release(key, victim)
+                break
+        self.evicted += 1
+        self._log(
+            f"connection limit reached for {address}: closed the least recently active idle "
+            f"connection ({self.evicted} so far)"
+        )
+        return True
+
+    def _refuse(self, why: str) -> bool:
+        self.refused += 1
+        self._log(f"refusing a connection: {why} ({self.refused} refused so far)")
+        return False
+
+    def _log(self, message: str) -> None:
+        now_s = trio.current_time()
+        if now_s - self._last_log_s >= LOG_INTERVAL_S:
+            self._last_log_s = now_s
+            log.warning("%s", message)

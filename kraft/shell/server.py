@@ -31,7 +31,15 @@ from kraft.node import RaftNode
 from kraft.ready import Ready
 from kraft.shell.codec import WireBatchCodec
 from kraft.shell.config import ConfigError, ServerConfig, load_config
-from kraft.shell.connection import ConnectionLimits, InboundConnection
+from kraft.shell.connection import (
+    CONNECTIONS_MAX_DEFAULT,
+    CONNECTIONS_PER_IP_MAX_DEFAULT,
+    IDLE_TIMEOUT_MS_DEFAULT,
+    ConnectionLimits,
+    ConnectionTracker,
+    InboundConnection,
+    peer_address,
+)
 from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
 from kraft.shell.node_loop import CLUSTER_ID, Clock, NodeLoop, ReadyListener
 from kraft.shell.peers import PeerLimits, Peers
@@ -45,8 +53,6 @@ from kraft.types import ZERO_DIRECTORY_ID, Endpoint
 log = logging.getLogger("kraft.server")
 
 REPORT_INTERVAL_MS_DEFAULT = 5000
-# Open client connections beyond this are closed at once (Kafka's `max.connections` idea).
-CONNECTIONS_MAX = 4096
 
 
 class StartupError(Exception):
@@ -181,23 +187,27 @@ async def _run_node(
     loop.listeners.extend([stats.on_ready, workload.on_ready, _log_changes(node)])
     loop.source = workload
     router = Router(loop)
-    limits = ConnectionLimits(frame_bytes_max=config.request_bytes_max)
+    limits = ConnectionLimits(
+        frame_bytes_max=config.request_bytes_max,
+        idle_timeout_ms=config.connections_idle_ms or IDLE_TIMEOUT_MS_DEFAULT,
+    )
+    tracker = ConnectionTracker(
+        CONNECTIONS_MAX_DEFAULT, config.connections_per_ip_max or CONNECTIONS_PER_IP_MAX_DEFAULT
+    )
     status_stream = options.status_stream or sys.stdout
     stats_file = _open_stats_file(options.stats_file) if options.stats_file else None
 
-    open_connections = 0
-
     async def serve_connection(stream: trio.SocketStream) -> None:
-        nonlocal open_connections
-        if open_connections >= CONNECTIONS_MAX:
-            log.warning("%d connections open: refusing one more", open_connections)
+        # Caps per client address and in all; idle connections make room (kraft.shell.connection).
+        address = peer_address(stream)
+        connection = InboundConnection(stream, router, limits)
+        if not tracker.admit(address, connection):
             await trio.aclose_forcefully(stream)
             return
-        open_connections += 1
         try:
-            await InboundConnection(stream, router, limits).run()
+            await connection.run()
         finally:
-            open_connections -= 1
+            tracker.release(address, connection)
 
     def report() -> None:
         figures = stats.take_interval(
