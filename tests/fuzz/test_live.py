@@ -22,9 +22,7 @@ pytestmark = pytest.mark.slow
 MUTATIONS = 2000
 SEED_DEFAULT = 20261203
 # Mutation kinds left out until the crash they find is fixed: kind -> the crash.
-KNOWN_UNFIXED: dict[str, str] = {
-    "idle-connections": "4,200 idle connections lock out new ones (issue #12, robust-remote)",
-}
+KNOWN_UNFIXED: dict[str, str] = {}
 
 
 def test_node_survives_live_fuzzing(tmp_path: Path) -> None:
