@@ -90,6 +90,7 @@ FINDINGS_MAX = 30
 BURST_TIME_MAX_S = 3.0
 REPORT_INTERVAL_MS = 100
 IDLE_FLOOD_CONNECTIONS = 4200
+IDLE_FLOOD_NEWCOMER_TIMEOUT_S = 90.0
 NODE_PROPERTIES = {
     "controller.quorum.election.timeout.ms": "500",
     "controller.quorum.fetch.timeout.ms": "1500",
@@ -164,6 +165,7 @@ class Report:
     restarts: int = 0
     wipes: int = 0
     harness_errors: int = 0
+    idle_flood_newcomer_s: float = 0.0  # the longest a newcomer waited after an idle flood
     seconds_in: collections.Counter[str] = field(default_factory=collections.Counter)
     findings: list[Finding] = field(default_factory=list)
     duration_s: float = 0.0
@@ -175,7 +177,8 @@ class Report:
         return (
             f"seed {self.seed}: {self.mutations} mutations in {self.duration_s:.1f} s, "
             f"{self.restarts} restarts ({self.wipes} wiped), {len(self.findings)} findings, "
-            f"{self.harness_errors} harness errors\n"
+            f"{self.harness_errors} harness errors, a newcomer waited up to "
+            f"{self.idle_flood_newcomer_s:.1f} s after an idle flood\n"
             f"  kinds: {kinds}\n  cycles: {cycles}\n  roles in stats: {roles}\n"
             f"  seconds in: {', '.join(f'{k} {v:.0f}' for k, v in self.seconds_in.items())}"
             + "".join(f"\n  finding x{n}: {check}" for check, n in self.distinct_findings())
@@ -194,6 +197,7 @@ class Report:
             "restarts": self.restarts,
             "wipes": self.wipes,
             "harness_errors": self.harness_errors,
+            "idle_flood_newcomer_s": round(self.idle_flood_newcomer_s, 1),
             "seconds_in": {k: round(v, 1) for k, v in self.seconds_in.items()},
             "duration_s": round(self.duration_s, 1),
             "findings": [dataclasses.asdict(f) for f in self.findings],
@@ -999,6 +1003,9 @@ class Campaign:
         leader = self.rng.choice(FAKE_IDS)
         self.leader = leader
         for _attempt in range(3):
+            if self._node_epoch() > EPOCH_RESET_ABOVE:  # learned from a refusal just now
+                await self.restart(graceful=self.rng.random() < 0.5, why="epoch exhausted")
+                self.leader = leader
             epoch = self._node_epoch() + 1
             if epoch > EPOCH_MAX:
                 raise FuzzError(f"the node's epoch is {epoch - 1} after the restart")
@@ -1133,7 +1140,21 @@ class Campaign:
             for stream in streams[:100]:  # idle clients that go away must free their places
                 await trio.aclose_forcefully(stream)
             del streams[:100]
-            await check_serving(self.node.port)
+            # The node works through its accept backlog (and evicts idle connections) first: a
+            # newcomer must get in, but may queue behind thousands of connects on a busy machine.
+            started = trio.current_time()
+            deadline = started + IDLE_FLOOD_NEWCOMER_TIMEOUT_S
+            while True:
+                try:
+                    await check_serving(self.node.port)
+                    break
+                except FuzzError as exc:
+                    if trio.current_time() > deadline or not self.node.alive:
+                        raise FuzzError(
+                            f"after {IDLE_FLOOD_CONNECTIONS} idle connections: {exc}"
+                        ) from None
+            waited_s = trio.current_time() - started
+            self.report.idle_flood_newcomer_s = max(self.report.idle_flood_newcomer_s, waited_s)
         finally:
             for stream in streams:
                 await trio.aclose_forcefully(stream)
