@@ -1419,7 +1419,12 @@ def main(argv: list[str] | None = None) -> int:
                 campaign.progress = lambda r: json_path.write_text(
                     json.dumps(r.to_json(), indent=1)
                 )
-            report = trio.run(campaign.run)
+            # SIGTERM ends the campaign like Ctrl-C, so the node process is never left behind.
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
+            try:
+                report = trio.run(campaign.run)
+            finally:
+                campaign.node.kill()
     except KeyboardInterrupt:
         return 130
     print(report.summary())
