@@ -541,6 +541,7 @@ class Campaign:
         self.target = mutations
         self.restart_every = restart_every
         self.findings_max = findings_max
+        self.deadline: float | None = None  # time.monotonic() at which to stop early
         self.progress: Callable[[Report], None] | None = None  # called every ~1000 mutations
         self.rng = random.Random(seed)
         self.log = log
@@ -596,6 +597,8 @@ class Campaign:
 
     @property
     def done(self) -> bool:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return True
         return self.report.mutations >= self.target
 
     # ------------------------------------------------------------------ fake servers
@@ -1388,6 +1391,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--restart-every", type=int, default=500)
     parser.add_argument("--findings-max", type=int, default=FINDINGS_MAX, help="then give up")
+    parser.add_argument("--time-limit-s", type=float, default=None, help="stop early, reporting")
     parser.add_argument(
         "--kinds", default=None, help=f"comma-separated subset of: {', '.join(KINDS)}"
     )
@@ -1414,6 +1418,8 @@ def main(argv: list[str] | None = None) -> int:
                 kinds=kinds,
                 log=lambda s: print(s, flush=True),
             )
+            if args.time_limit_s is not None:
+                campaign.deadline = time.monotonic() + args.time_limit_s
             if args.json:
                 json_path = Path(args.json)
                 campaign.progress = lambda r: json_path.write_text(
