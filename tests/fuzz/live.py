@@ -106,6 +106,7 @@ ANSWER_KINDS: dict[str, int] = {
     "answer-field": 30,
     "answer-batches": 14,
     "answer-fetch-semantics": 12,
+    "answer-diverging-inside-batch": 2,
     "answer-error-code": 6,
     "answer-endpoints": 6,
     "answer-epoch-extreme": 2,
@@ -821,6 +822,13 @@ class Campaign:
             body = _replace_partition(body, records=records, high_watermark=context["offset"])
         elif kind == "answer-fetch-semantics" and api_key == FETCH:
             body, detail = _fetch_semantics(rng, body, context)
+        elif kind == "answer-diverging-inside-batch" and api_key == FETCH:
+            # Our valid batches hold 1-2 records: offset - 1 is often inside the node's last batch.
+            p = fe.FetchResponse.FetchableTopicResponse.PartitionData
+            end = max(0, context["offset"] - 1)
+            diverging = p.EpochEndOffset(epoch=context["epoch"], end_offset=end)
+            body = _replace_partition(body, diverging_epoch=diverging, records=b"")
+            detail = f"diverging epoch {context['epoch']} end offset {end} (fetch offset {end + 1})"
         elif kind == "answer-error-code":
             code = rng.choice(ERROR_CODES)
             top = rng.random() < 0.5
@@ -1343,7 +1351,8 @@ def _fetch_semantics(rng: random.Random, body: Any, context: dict[str, int]) -> 
     offset, epoch = context["offset"], context["epoch"]
     what = rng.choice(["diverging", "snapshot", "high-watermark", "log-start", "leader"])
     if what == "diverging":
-        end = rng.choice([-1, 0, offset - 1, offset + 100, INT64[1], INT64[0], max(0, offset - 5)])
+        # At or beyond our log end, or wholly below it (HW checks); inside a batch: its own kind.
+        end = rng.choice([-1, 0, offset, offset + 100, INT64[1], INT64[0]])
         d_epoch = rng.choice([epoch, epoch - 1, 0, INT32[1], -1])
         return _replace_partition(
             body, diverging_epoch=p.EpochEndOffset(epoch=d_epoch, end_offset=end), records=b""

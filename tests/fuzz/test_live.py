@@ -22,10 +22,17 @@ pytestmark = pytest.mark.slow
 MUTATIONS = 2000
 SEED_DEFAULT = 20261203
 # Mutation kinds left out until the crash they find is fixed: kind -> the crash.
-KNOWN_UNFIXED: dict[str, str] = {}
+KNOWN_UNFIXED: dict[str, str] = {
+    # Found by this harness (not in issue #12's list): the core truncates its view to the exact
+    # DivergingEpoch end offset, the disk log to the start of the batch holding it; the next
+    # append dies with LogAppendError. `python -m tests.fuzz.live --kinds <this kind>` shows it.
+    "answer-diverging-inside-batch": "DivergingEpoch end offset inside a batch: LogAppendError",
+}
 
 
 def test_node_survives_live_fuzzing(tmp_path: Path) -> None:
+    for kind, crash in KNOWN_UNFIXED.items():
+        print(f"left out until fixed: {kind}: {crash}")
     seed = int(os.environ.get("KRAFT_FUZZ_SEED", SEED_DEFAULT))
     kinds = frozenset(KINDS) - set(KNOWN_UNFIXED)
     campaign = Campaign(tmp_path, seed, MUTATIONS, restart_every=500, kinds=kinds, log=print)
