@@ -1007,16 +1007,11 @@ class Campaign:
 
     async def _drive_follower(self) -> None:
         self.mutate_probability = 0.0
-        if self._node_epoch() > EPOCH_RESET_ABOVE:
-            # Hostile requests pushed the epoch beyond what a fake can outrank: restart (which
-            # must work) and wipe.
-            await self.restart(graceful=self.rng.random() < 0.5, why="epoch exhausted")
         leader = self.rng.choice(FAKE_IDS)
-        self.leader = leader
         for _attempt in range(3):
-            if self._node_epoch() > EPOCH_RESET_ABOVE:  # learned from a refusal just now
-                await self.restart(graceful=self.rng.random() < 0.5, why="epoch exhausted")
-                self.leader = leader
+            if self._node_epoch() > EPOCH_RESET_ABOVE:
+                await self.exhausted()
+            self.leader = leader
             epoch = self._node_epoch() + 1
             if epoch > EPOCH_MAX:
                 raise FuzzError(f"the node's epoch is {epoch - 1} after the restart")
@@ -1174,6 +1169,28 @@ class Campaign:
         with self.timed("restart"):
             await self._restart(graceful=graceful, why=why)
 
+    async def exhausted(self) -> None:
+        """Hostile requests pushed the epoch beyond what a fake can outrank: wipe the log dir.
+        Every other time, first check that the node restarts on it (the epoch-at-the-limit
+        crash loop of issue #12); each check costs a node start-up, the slowest thing here."""
+        self.report.cycles["epoch-exhausted"] += 1
+        if self.report.cycles["epoch-exhausted"] % 2 == 1:
+            await self.restart(graceful=self.rng.random() < 0.5, why="epoch exhausted")
+            return
+        with self.timed("restart"):
+            self.node.kill()
+            await self._wipe_and_start()
+            self.since_restart = 0
+
+    async def _wipe_and_start(self) -> None:
+        self.report.wipes += 1
+        self.node.kill()
+        self.node.wipe()
+        self.epoch_seen = 0
+        self.epoch = 0
+        self.node.start(self.rng.getrandbits(32))
+        await self.wait_ready("start-up after a wipe")
+
     async def _restart(self, *, graceful: bool, why: str) -> None:
         self.report.restarts += 1
         self.mutate_probability = 0.0
@@ -1186,13 +1203,7 @@ class Campaign:
         await self.wait_ready(f"restart after {why} stop")
         await self.check()
         if self._node_epoch() > EPOCH_RESET_ABOVE:
-            self.report.wipes += 1
-            self.node.kill()
-            self.node.wipe()
-            self.epoch_seen = 0
-            self.epoch = 0
-            self.node.start(self.rng.getrandbits(32))
-            await self.wait_ready("start-up after a wipe")
+            await self._wipe_and_start()
         self.since_restart = 0
 
     async def recover_from(self, finding: FuzzError) -> None:
@@ -1225,12 +1236,7 @@ class Campaign:
             self.log(
                 f"FINDING (seed {self.seed}): restart failed: {exc}\n{self.node.stderr_tail()}"
             )
-            self.node.kill()
-            self.node.wipe()
-            self.report.wipes += 1
-            self.epoch_seen = self.epoch = 0
-            self.node.start(self.rng.getrandbits(32))
-            await self.wait_ready("start-up after a wipe")
+            await self._wipe_and_start()
         self.fetched_at_epoch.clear()
         self.since_restart = 0
 

@@ -20,6 +20,7 @@ from tests.fuzz.live import KINDS, Campaign, FuzzError
 pytestmark = pytest.mark.slow
 
 MUTATIONS = 2000
+RESTART_EVERY = 700
 SEED_DEFAULT = 20261203
 # Mutation kinds left out until the crash they find is fixed: kind -> the crash.
 KNOWN_UNFIXED: dict[str, str] = {
@@ -35,7 +36,9 @@ def test_node_survives_live_fuzzing(tmp_path: Path) -> None:
         print(f"left out until fixed: {kind}: {crash}")
     seed = int(os.environ.get("KRAFT_FUZZ_SEED", SEED_DEFAULT))
     kinds = frozenset(KINDS) - set(KNOWN_UNFIXED)
-    campaign = Campaign(tmp_path, seed, MUTATIONS, restart_every=500, kinds=kinds, log=print)
+    campaign = Campaign(
+        tmp_path, seed, MUTATIONS, restart_every=RESTART_EVERY, kinds=kinds, log=print
+    )
     report = trio.run(campaign.run)
     print(report.summary())
     details = "\n\n".join(str(finding) for finding in report.findings[:3])
@@ -45,7 +48,7 @@ def test_node_survives_live_fuzzing(tmp_path: Path) -> None:
     assert report.cycles["follower"] >= 3 and report.cycles["leader"] >= 1, report.summary()
     missing = [k for k in kinds if report.per_kind[k] == 0 and k != "idle-connections"]
     assert not missing, f"never applied: {missing}"
-    assert report.restarts >= MUTATIONS // 500
+    assert report.restarts >= MUTATIONS // RESTART_EVERY
 
 
 def test_checks_catch_a_dead_node(tmp_path: Path) -> None:
