@@ -90,6 +90,7 @@ FINDINGS_MAX = 30
 BURST_TIME_MAX_S = 3.0
 REPORT_INTERVAL_MS = 100
 IDLE_FLOOD_CONNECTIONS = 4200
+IDLE_FLOOD_EVERY = 4000  # mutations; a flood takes tens of seconds on a busy machine
 IDLE_FLOOD_NEWCOMER_TIMEOUT_S = 90.0
 NODE_PROPERTIES = {
     "controller.quorum.election.timeout.ms": "500",
@@ -129,6 +130,7 @@ REQUEST_KINDS: dict[str, int] = {
 }
 KINDS = (*ANSWER_KINDS, *REQUEST_KINDS, "idle-connections")
 EPOCH_EXTREMES = (INT32[1], INT32[1] - 1)
+EPOCH_EXTREME_KINDS = frozenset({"answer-epoch-extreme", "request-epoch-extreme"})
 
 
 class FuzzError(Exception):
@@ -567,7 +569,7 @@ class Campaign:
         self.high_watermark_sent = 0
         self.burst_count = 0
         self.since_restart = 0
-        self.lifetime_floods = 0
+        self.next_flood_at = IDLE_FLOOD_EVERY // 4
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -578,6 +580,21 @@ class Campaign:
         self.burst_count += 1
         self.since_restart += 1
         return random.Random(f"{self.seed}:{self.report.mutations}")
+
+    @property
+    def extremes_allowed(self) -> bool:
+        """Epochs at the int32 limit exhaust a node (a wipe, i.e. a slow start-up), so they are
+        sent only in the last bursts before a periodic restart, which then checks and wipes."""
+        return self.since_restart >= self.restart_every - 2 * BURST_MUTATIONS
+
+    def _pick(self, kinds: dict[str, int]) -> str:
+        if not self.extremes_allowed:
+            kinds = {k: w for k, w in kinds.items() if k not in EPOCH_EXTREME_KINDS} or kinds
+        return self.rng.choices(list(kinds), weights=list(kinds.values()))[0]
+
+    @property
+    def int32_cap(self) -> int | None:
+        return None if self.extremes_allowed else EPOCH_RESET_ABOVE
 
     def _record(self, kind: str, detail: str) -> None:
         self.recent.append(Mutation(self.report.mutations, kind, detail))
@@ -647,9 +664,7 @@ class Campaign:
             and self.answer_kinds
             and self.rng.random() < self.mutate_probability
         ):
-            kind = self.rng.choices(
-                list(self.answer_kinds), weights=list(self.answer_kinds.values())
-            )[0]
+            kind = self._pick(self.answer_kinds)
             rng = self._next(kind)
             try:
                 frame, detail = self.mutate_answer(
@@ -855,7 +870,7 @@ class Campaign:
             body = _replace_epoch(body, api_key, value)
             detail = f"leader epoch {value}"
         if not detail:
-            body, detail = mutate.mutate_field(rng, body, version)
+            body, detail = mutate.mutate_field(rng, body, version, self.int32_cap)
         try:
             return encode_response(api_key, version, correlation_id, body), detail
         except Exception as exc:  # a value the codec refuses to encode: send the valid answer
@@ -934,7 +949,7 @@ class Campaign:
             )
             api = type(base).API_KEY
             if kind == "request-field":
-                body, detail = mutate.mutate_field(rng, base, VERSIONS[api])
+                body, detail = mutate.mutate_field(rng, base, VERSIONS[api], self.int32_cap)
                 detail = f"{type(base).__name__}: {detail}"
             else:
                 frame, detail = mutate.mutate_frame(
@@ -948,9 +963,7 @@ class Campaign:
             return fallback, f"{detail} (unencodable: {exc}; sent a DescribeQuorum)"
 
     async def send_hostile(self) -> None:
-        kind = self.rng.choices(
-            list(self.request_kinds), weights=list(self.request_kinds.values())
-        )[0]
+        kind = self._pick(self.request_kinds)
         rng = self._next(kind)
         frame, detail = self.hostile_request(rng, kind)
         self._record(kind, detail)
@@ -1258,8 +1271,8 @@ class Campaign:
             await self.burst(0.5, hostile=True)
             await self.check()
             nursery.cancel_scope.cancel()
-        if self.idle_flood and self.lifetime_floods == 0 and self.rng.random() < 0.2:
-            self.lifetime_floods += 1
+        if self.idle_flood and self.report.mutations >= self.next_flood_at:
+            self.next_flood_at = self.report.mutations + IDLE_FLOOD_EVERY
             with self.timed("idle-connections"):
                 await self.idle_connections()
 
@@ -1278,7 +1291,6 @@ class Campaign:
                             if self.since_restart >= self.restart_every:
                                 graceful = self.report.restarts % 2 == 0
                                 await self.restart(graceful=graceful, why="periodic")
-                                self.lifetime_floods = 0
                         except (FuzzError, BaseExceptionGroup) as raised:
                             exc = _fuzz_error(raised)
                             if len(self.report.findings) >= self.findings_max:

@@ -133,8 +133,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else f"{text[:40]}...({len(text)} chars)"
 
 
-def mutate_field(rng: random.Random, message: Struct, version: int) -> tuple[Any, str]:
-    """`message` with one field (or array) replaced; the description names path and value."""
+def mutate_field(
+    rng: random.Random, message: Struct, version: int, int32_cap: int | None = None
+) -> tuple[Any, str]:
+    """`message` with one field (or array) replaced; the description names path and value.
+
+    `int32_cap`: int32 values above it (except INT32_MAX itself) are lowered to it, so a caller
+    can keep epochs away from the int32 limit for a while (a node there cannot be outranked).
+    """
     targets: list[tuple[Path, Any]] = []
     _targets(message, version, (), targets)
     if not targets:
@@ -155,6 +161,13 @@ def mutate_field(rng: random.Random, message: Struct, version: int) -> tuple[Any
         new = type(original)()
     else:
         new = boundary_value(rng, spec.kafka_type, original, nullable)
+        if (
+            int32_cap is not None
+            and spec.kafka_type == "int32"
+            and new is not None
+            and int32_cap < new < INT32[1]
+        ):
+            new = int32_cap
     dotted = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "[")
     return _set(message, path, new), f"{dotted} = {_show(new)}"
 
