@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 MUTATIONS = 2000
 RESTART_EVERY = 700
+UNFIXED_MUTATIONS = 120
 SEED_DEFAULT = 20261203
 # Mutation kinds left out until the crash they find is fixed: kind -> the crash.
 KNOWN_UNFIXED: dict[str, str] = {
@@ -49,6 +50,16 @@ def test_node_survives_live_fuzzing(tmp_path: Path) -> None:
     missing = [k for k in kinds if report.per_kind[k] == 0 and k != "idle-connections"]
     assert not missing, f"never applied: {missing}"
     assert report.restarts >= MUTATIONS // RESTART_EVERY
+
+
+@pytest.mark.parametrize("kind", sorted(KNOWN_UNFIXED))
+def test_known_unfixed_kind_still_crashes(tmp_path: Path, kind: str) -> None:
+    """Each kind left out above, alone: an expected failure while the crash is there (so the
+    harness is shown to find it); once fixed, this passes and the kind goes back in."""
+    campaign = Campaign(tmp_path, SEED_DEFAULT, UNFIXED_MUTATIONS, kinds=frozenset({kind}))
+    report = trio.run(campaign.run)
+    if report.findings:
+        pytest.xfail(f"{KNOWN_UNFIXED[kind]}: {report.findings[0].check}")
 
 
 def test_checks_catch_a_dead_node(tmp_path: Path) -> None:
