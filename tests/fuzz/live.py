@@ -116,7 +116,7 @@ ANSWER_KINDS: dict[str, int] = {
     "answer-diverging-inside-batch": 2,
     "answer-error-code": 6,
     "answer-endpoints": 6,
-    "answer-epoch-extreme": 2,
+    "answer-epoch-extreme": 6,  # only in the last bursts of a lifetime (see _pick)
     "answer-correlation-id": 4,
     "answer-wrong-api": 4,
     "answer-frame": 6,
@@ -132,7 +132,7 @@ REQUEST_KINDS: dict[str, int] = {
     "request-fetch-snapshot": 5,
     "request-field": 20,
     "request-frame": 8,
-    "request-epoch-extreme": 1,
+    "request-epoch-extreme": 6,  # idem
 }
 KINDS = (*ANSWER_KINDS, *REQUEST_KINDS, "idle-connections")
 EPOCH_EXTREMES = (INT32[1], INT32[1] - 1)
