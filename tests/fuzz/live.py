@@ -86,6 +86,8 @@ NO_LEADER = -1
 EPOCH_MAX = INT32[1] - 1  # the node refuses INT32_MAX: it leaves no epoch for an election
 # Above this a fake can no longer outrank the node for a whole lifetime: wipe at the next restart.
 EPOCH_RESET_ABOVE = EPOCH_MAX - 100_000
+# Field mutations early in a lifetime keep int32 values at most here: far below the limit.
+INT32_CAP_EARLY = 1 << 30
 CHECK_TIMEOUT_S = 10.0
 SLOW_CHECK_GRACE_S = 30.0
 PROGRESS_TIMEOUT_S = 20.0
@@ -604,7 +606,7 @@ class Campaign:
 
     @property
     def int32_cap(self) -> int | None:
-        return None if self.extremes_allowed else EPOCH_RESET_ABOVE
+        return None if self.extremes_allowed else INT32_CAP_EARLY
 
     def _record(self, kind: str, detail: str) -> None:
         self.recent.append(Mutation(self.report.mutations, kind, detail))
