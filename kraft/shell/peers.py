@@ -209,6 +209,12 @@ class Peer:
             log.debug("request to %s failed: %s", self.address, exc)
             await self._deliver(RequestFailed(request.request_id, str(exc) or type(exc).__name__))
             return False
+        except Exception as exc:
+            # Last line of defence: a bug (answers are validated in translate_client), but one
+            # answer's, so it fails that request and closes that connection only.
+            log.exception("answer from %s: unexpected error; closing the connection", self.address)
+            await self._deliver(RequestFailed(request.request_id, type(exc).__name__))
+            return False
         await self._deliver(ResponseReceived(request.request_id, response))
         return True
 

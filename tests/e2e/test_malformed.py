@@ -465,7 +465,8 @@ async def test_a_hostile_peer_cannot_kill_a_node_and_it_restarts_cleanly(
         await _until(
             lambda: SNAPSHOT_ID[0] in leader.fetch_offsets, 30, "a fetch after the snapshot", node
         )
-        assert leader.snapshot_requests <= 3, f"{leader.snapshot_requests} FetchSnapshot requests"
+        # Before the fix every answer was refused and the node asked ~47 times a second.
+        assert leader.snapshot_requests <= 5, f"{leader.snapshot_requests} FetchSnapshot requests"
         assert len(leader.fetch_offsets) >= 2 * script_length
         # Requests from the hostile voters: in range ones are answered; out of range ones get a
         # top-level INVALID_REQUEST (a Kafka peer halts on a partition-level one).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 import trio
 
@@ -205,3 +206,32 @@ async def test_a_host_trio_cannot_encode_fails_the_request_not_the_node() -> Non
                 await trio.sleep(0.01)
         nursery.cancel_scope.cancel()
     assert all(isinstance(e, RequestFailed) for e in events)
+
+
+async def test_an_unexpected_error_on_an_answer_fails_that_request_only(monkeypatch: Any) -> None:
+    from kraft.shell import translate_client
+
+    def broken(api_key: int, version: int, body: Any) -> Any:
+        raise RuntimeError("translate bug")
+
+    monkeypatch.setattr(translate_client, "response_to_core", broken)
+    server = FakeServer(delay_s=0)
+    events: list[Event] = []
+
+    async def deliver(event: Event) -> None:
+        events.append(event)
+
+    async with trio.open_nursery() as nursery:  # the node's nursery: it must survive
+        listeners = await nursery.start(trio.serve_tcp, server.handle, 0)
+        port = listeners[0].socket.getsockname()[1]
+        peers = Peers(nursery, deliver, client_id="c", listener_name="PLAINTEXT")
+        assert peers.submit(describe(1, port))
+        with trio.fail_after(5):
+            while not events:
+                await trio.sleep(0.01)
+        assert peers.submit(describe(2, port))  # the destination still works
+        with trio.fail_after(5):
+            while len(events) < 2:
+                await trio.sleep(0.01)
+        nursery.cancel_scope.cancel()
+    assert [type(e) for e in events] == [RequestFailed, RequestFailed]
