@@ -91,6 +91,9 @@ INT32_CAP_EARLY = 1 << 30
 CHECK_TIMEOUT_S = 10.0
 SLOW_CHECK_GRACE_S = 30.0
 PROGRESS_TIMEOUT_S = 20.0
+# A fake takes the lead in a new epoch up to this many times, waiting this long for a Fetch.
+DRIVE_ATTEMPTS = 4
+DRIVE_ATTEMPT_S = 5.0
 BURST_MUTATIONS = 60
 # Hostile requests go out on this many connections at once; an answer is awaited this long.
 HOSTILE_SENDERS = 8
@@ -1031,11 +1034,15 @@ class Campaign:
     async def _drive_follower(self) -> None:
         self.mutate_probability = 0.0
         leader = self.rng.choice(FAKE_IDS)
-        for _attempt in range(3):
+        refused: Any = None
+        for _attempt in range(DRIVE_ATTEMPTS):
             if self._node_epoch() > EPOCH_RESET_ABOVE:
                 await self.exhausted()
             self.leader = leader
-            epoch = self._node_epoch() + 1
+            # Strictly above anything tried before: a hostile BeginQuorumEpoch whose answer we
+            # missed may have made the node follow this leader in our epoch at a bogus endpoint,
+            # and a same-epoch BeginQuorumEpoch (rightly) changes nothing.
+            epoch = max(self._node_epoch(), self.epoch) + 1
             if epoch > EPOCH_MAX:
                 raise FuzzError(f"the node's epoch is {epoch - 1} after the restart")
             self.epoch = epoch
@@ -1046,19 +1053,24 @@ class Campaign:
             if answer is None:
                 raise FuzzError("a valid BeginQuorumEpoch got no answer")
             _, body = decode_response(BEGIN, 1, answer)
-            if body.error_code == 0 and body.topics[0].partitions[0].error_code == 0:
-                break
-            # Fenced: the node moved to a newer epoch than we knew (a hostile request); learn it.
-            self._see_epoch(_epoch_of_answer(BEGIN, body))
-            await trio.sleep(0.1)
-        else:
-            raise FuzzError(f"a valid BeginQuorumEpoch was refused: {body}")
-        epoch = self.epoch
-        await self.wait_for(
-            lambda: (leader, epoch) in self.fetched_at_epoch,
-            f"a Fetch to the new leader {leader} in epoch {epoch}",
+            if body.error_code != 0 or body.topics[0].partitions[0].error_code != 0:
+                # Fenced: the node moved to a newer epoch than we knew (a hostile request).
+                refused = body
+                self._see_epoch(_epoch_of_answer(BEGIN, body))
+                await trio.sleep(0.1)
+                continue
+            deadline = trio.current_time() + DRIVE_ATTEMPT_S
+            while trio.current_time() < deadline and self.node.alive:
+                if (leader, epoch) in self.fetched_at_epoch:
+                    self.report.cycles["follower"] += 1
+                    return
+                await trio.sleep(0.01)
+        if refused is not None:
+            raise FuzzError(f"valid BeginQuorumEpochs were refused: {refused}")
+        raise FuzzError(
+            f"no progress: no Fetch to the new leader {leader} in {DRIVE_ATTEMPTS} epochs up to "
+            f"{self.epoch} ({DRIVE_ATTEMPT_S:.0f} s each; stats: {self.node.last_stats()})"
         )
-        self.report.cycles["follower"] += 1
 
     async def drive_leader(self, task_status: Any) -> None:
         """The fake leader resigns in favour of the node; the fakes vote for it and follow."""
