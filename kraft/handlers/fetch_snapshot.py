@@ -148,6 +148,8 @@ def handle_fetch_snapshot_response(
         isinstance(data, bytes)
         and response.snapshot_id == download.snapshot_id
         and response.position == download.position
+        # A snapshot holds at least its header batch: size 0 is a faulty peer, never installed.
+        and response.size > 0
         and download.position + len(data) <= response.size
         and (data or download.position == response.size)
     )
