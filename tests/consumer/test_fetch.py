@@ -119,6 +119,7 @@ async def test_between_high_watermark_and_log_end_is_empty_and_parks(port: FakeP
 async def test_out_of_range(port: FakePort, offset: int) -> None:
     partition = only_partition(await answer(fetch(offset), 11, port))
     assert partition.error_code == ErrorCode.OFFSET_OUT_OF_RANGE
+    assert partition.records == b""
     # The log end itself is in range (nothing to read yet).
     end = only_partition(await answer(fetch(7), 11, port))
     assert end.error_code == ErrorCode.NONE
@@ -162,7 +163,7 @@ async def test_not_leader_points_to_the_leader(port: FakePort, version: int) -> 
     plan = await plan_fetch(fetch(0, version), version, port.view(), port)
     partition = only_partition(plan.response)
     assert partition.error_code == ErrorCode.NOT_LEADER_OR_FOLLOWER
-    assert partition.records is None
+    assert partition.records == b""  # empty, never null (librdkafka rejects null)
     assert not plan.parkable
     if version >= 12:
         assert partition.current_leader.leader_id == 2

@@ -12,7 +12,8 @@ older (FENCED_LEADER_EPOCH) or newer (UNKNOWN_LEADER_EPOCH) than ours; not the l
 at once, KIP-951); an offset below the log start or past the log end (OFFSET_OUT_OF_RANGE); then
 whole stored batches from the one containing the fetch offset, **never past the high watermark**
 (a consumer must not see a record that a later leader could truncate), empty between the high
-watermark and the log end. Control batches are served as stored; clients skip them.
+watermark and the log end. Control batches are served as stored; clients skip them. A partition
+with an error carries an empty (zero-length, never null) record set, as Kafka's does.
 
 Fetch sessions (KIP-227): the node declines every session (SessionId 0 in each answer), which the
 protocol allows and every client handles by sending full fetches. A SessionId we never handed out
@@ -54,6 +55,11 @@ FETCH_TOPIC_ID_VERSION_MIN = 13
 FETCH_NODE_ENDPOINTS_VERSION_MIN = 16
 # CurrentLeader is a tagged field from v12; older versions cannot carry the hint.
 FETCH_CURRENT_LEADER_VERSION_MIN = 12
+
+# Every partition answer carries a record set, empty ones included (error partitions too), as a
+# Kafka broker's does: a null one (length -1) is a protocol error to librdkafka ("invalid
+# MessageSetSize -1"), which then retries the same fetch at once, forever.
+NO_RECORDS = b""
 
 _Topic = FetchResponse.FetchableTopicResponse
 _Partition = FetchResponse.FetchableTopicResponse.PartitionData
@@ -132,7 +138,7 @@ async def plan_fetch(
                         current_leader=_current_leader(view)
                         if hint and version >= FETCH_CURRENT_LEADER_VERSION_MIN
                         else _Partition.LeaderIdAndEpoch(),
-                        records=None,
+                        records=NO_RECORDS,
                     )
                 )
                 continue
@@ -178,10 +184,10 @@ async def _read_partition(
     offset = wanted.fetch_offset
     if offset < view.log_start_offset or offset > view.log_end_offset:
         error = ErrorCode.OFFSET_OUT_OF_RANGE
-        records = None
+        records = NO_RECORDS
     else:
         error = ErrorCode.NONE
-        records = b""
+        records = NO_RECORDS
         if offset < high_watermark:
             partition_budget = min(max(wanted.partition_max_bytes, 0), budget_bytes)
             # KIP-74: the first partition with data returns at least one whole batch.
@@ -196,7 +202,7 @@ async def _read_partition(
         aborted_transactions=[],
         records=records,
     )
-    return partition, len(records or b"")
+    return partition, len(records)
 
 
 async def serve_fetch(request: FetchRequest, version: int, port: ConsumerPort) -> FetchResponse:
