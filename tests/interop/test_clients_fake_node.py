@@ -18,7 +18,7 @@ import trio
 from kraft.shell.consumer.view import Endpoint
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
-from tests.interop.clients import require_module, require_program
+from tests.interop.clients import parse_errors, require_module, require_program
 
 # Third-party clients emit their own deprecation warnings at run time.
 pytestmark = [pytest.mark.interop, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -153,9 +153,6 @@ async def test_confluent_kafka(leader: str) -> None:
     assert values == COMMITTED
 
 
-# librdkafka's words for an answer it cannot parse (a null record set in an error partition was
-# read as "invalid MessageSetSize -1"); none may ever appear.
-LIBRDKAFKA_PARSE_ERRORS = ("MessageSetSize", "parse", "Protocol read buffer underflow", "_BAD_MSG")
 PAST_THE_END = 1_000
 
 
@@ -165,10 +162,6 @@ def run_bounded(command: list[str], timeout_s: float) -> subprocess.CompletedPro
         return subprocess.run(command, capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired as exc:
         return subprocess.CompletedProcess(command, -1, exc.stdout or b"", exc.stderr or b"")
-
-
-def parse_errors(text: str) -> list[str]:
-    return [line for line in text.splitlines() if any(s in line for s in LIBRDKAFKA_PARSE_ERRORS)]
 
 
 @pytest.mark.parametrize(("reset", "expected"), [("earliest", COMMITTED), ("latest", [])])
