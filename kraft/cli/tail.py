@@ -13,7 +13,8 @@ The Raft core runs inside the tail (an id-less follower): it writes the fetched 
 quorum-state to a log dir, temporary unless `--log-dir` is given. `--consumer` fetches like a
 plain Kafka consumer instead (no local log).
 
-Exit status: 0 on a normal stop; 1 with one line on stderr when the quorum cannot be reached
+Exit status: 0 on a normal stop (Ctrl-C included); 141 when the reader of its output goes away
+(`| head`); 1 with one line on stderr when the quorum cannot be reached
 (`--timeout-ms`, default 10000), has another cluster id (`--cluster-id`), or the log cannot be
 followed.
 """
@@ -25,6 +26,7 @@ import json
 import sys
 from typing import Any, Literal
 
+from kraft.cli import expected_error
 from kraft.cli.render import describe_record, record_line
 from kraft.shell import run_async
 from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
@@ -114,11 +116,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         return run_async(lambda: tail(args))
-    except (ObserverError, ConnectionFailed, DecodeError) as exc:
-        print(f"kraft tail: error: {exc}", file=sys.stderr)
+    except BaseException as exc:
+        problem = expected_error(exc, (ObserverError, ConnectionFailed, DecodeError))
+        if problem is None:
+            raise  # Ctrl-C and `| head` are kraft.cli.main's
+        print(f"kraft tail: error: {problem}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 0
 
 
 def register(subparsers: Any) -> None:
@@ -157,7 +160,8 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_TIMEOUT_MS,
         help="give up when no node answers for this long (default %(default)s)",
     )
-    parser.set_defaults(run=run)
+    # Ctrl-C is how a tail is normally stopped (see "Exit status" above).
+    parser.set_defaults(run=run, interrupted_exit=0)
 
 
 __all__ = ["add_bootstrap_argument", "register", "run", "tail"]
