@@ -17,6 +17,7 @@ Neither prints a traceback, also when trio hands the exception over inside an ex
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
@@ -107,7 +108,9 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     interrupted_exit: int | None = None
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+        # Only the main thread may set handlers (tests call main() from threads too).
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         args_list = list(sys.argv[1:] if argv is None else argv)
         parser = build_parser(args_list)

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli.fakes import SilentServer
 from tests.e2e.cluster import ROOT, Cluster
 from wire.headers import encode_request
 from wire.messages.api_versions import ApiVersionsRequest
@@ -60,31 +59,6 @@ def wait_for_output(process: subprocess.Popen[bytes]) -> bytes:
     line = process.stdout.readline()
     assert line, f"no output: {process.communicate(timeout=STOP_TIMEOUT_S)[1].decode()[-2000:]}"
     return line
-
-
-class SilentServer:
-    """Accepts TCP connections and never says a word (a peer that is not Kafka, or hung)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.accepted = threading.Event()
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections.append(conn)
-            self.accepted.set()
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.connections:
-            conn.close()
 
 
 @pytest.fixture
