@@ -85,8 +85,8 @@ async def run_server(options: ServerOptions) -> int:
         config = load_config(options.config_path)
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
-    if config.ignored_keys:
-        log.info("ignoring unknown configuration keys: %s", ", ".join(config.ignored_keys))
+    for key in config.ignored_keys:
+        log.warning("%s: unknown configuration key %s is ignored", options.config_path, key)
     try:
         lock_fd = lock_log_dir(config.metadata_log_dir)
         disk_log, report = DiskLog.open(config.partition_dir, config.segment_bytes)
