@@ -86,8 +86,14 @@ class FetchPlan:
     parkable: bool
 
 
+def _leader_hint(view: NodeView) -> int:
+    """The leader to point a refused consumer at: none while this leader shuts down (pointing at
+    itself would bring the client straight back)."""
+    return NO_LEADER if view.shutting_down and view.is_leader else view.leader_id
+
+
 def _current_leader(view: NodeView) -> _Partition.LeaderIdAndEpoch:
-    return _Partition.LeaderIdAndEpoch(leader_id=view.leader_id, leader_epoch=view.epoch)
+    return _Partition.LeaderIdAndEpoch(leader_id=_leader_hint(view), leader_epoch=view.epoch)
 
 
 def _session_error(request: FetchRequest) -> ErrorCode:
@@ -155,7 +161,11 @@ async def plan_fetch(
             )
         )
     node_endpoints = []
-    if leader_hint and version >= FETCH_NODE_ENDPOINTS_VERSION_MIN and view.leader_id != NO_LEADER:
+    if (
+        leader_hint
+        and version >= FETCH_NODE_ENDPOINTS_VERSION_MIN
+        and _leader_hint(view) != NO_LEADER
+    ):
         leader = view.endpoint_of(view.leader_id)
         if leader is not None:
             node_endpoints.append(
