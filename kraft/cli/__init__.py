@@ -3,14 +3,27 @@
 Each tool is a module in this package with `register(subparsers) -> None`; the parser it adds sets
 `run=<callable(args) -> int>`. Tools are imported lazily so `kraft --help` stays fast and a tool's
 heavy imports (trio, construct) are paid only when it runs.
+
+Every tool ends the same way when its user stops it (`main`, so no tool has to remember):
+- Ctrl-C (SIGINT) and SIGTERM end it quietly, after its cleanup ran (`finally` blocks, context
+  managers: a tail's temporary log dir is deleted): SIGTERM is turned into the same interrupt.
+  Exit status 128 + the signal number (130, 143), or the tool's `interrupted_exit` default when
+  its help says a stop is normal (`kraft tail`: 0).
+- Its reader going away (`kraft ... | head`: EPIPE on stdout) ends it quietly with 141 (128 +
+  SIGPIPE, what a shell reports for a Unix tool killed by SIGPIPE), after the same cleanup.
+Neither prints a traceback, also when trio hands the exception over inside an exception group.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 # (subcommand, module, one-line help). The module is imported only when its subcommand runs.
 TOOLS: tuple[tuple[str, str, str], ...] = (
@@ -40,16 +53,87 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_SIGNAL_BASE = 128
+EXIT_BROKEN_PIPE = EXIT_SIGNAL_BASE + signal.SIGPIPE
+
+
+class _Stop:
+    """The signal that is stopping the tool (SIGINT unless a SIGTERM was turned into it)."""
+
+    signum: int = signal.SIGINT
+
+
+def _terminate_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM → the current SIGINT handler (trio's inside an event loop, so the interrupt arrives
+    where trio allows it), so SIGTERM runs the same cleanup as Ctrl-C."""
+    _Stop.signum = signum
+    handler = signal.getsignal(signal.SIGINT)
+    if not callable(handler):
+        raise KeyboardInterrupt
+    handler(signal.SIGINT, frame)  # raises, or (trio, in protected code) delivers it soon
+
+
+def _only(exc: BaseException, kind: type[BaseException] | tuple[type[BaseException], ...]) -> bool:
+    """`exc` is a `kind`, or an exception group of nothing but `kind`s (trio nurseries wrap)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_only(inner, kind) for inner in exc.exceptions)
+    return isinstance(exc, kind)
+
+
+def expected_error(
+    exc: BaseException, kinds: tuple[type[BaseException], ...]
+) -> BaseException | None:
+    """The error to report as one line when `exc` is (a group of) `kinds`, else None.
+
+    trio wraps an exception leaving a nursery in an exception group; a tool still reports the
+    one problem (the first, when several tasks failed at once) instead of a traceback.
+    """
+    if not _only(exc, kinds):
+        return None
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _silence_stdout() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(args_list)
-    args = parser.parse_args(args_list)
-    run = getattr(args, "run", None)
-    if run is None:
-        parser.print_help()
-        return 2 if args.tool is None else 1
-    code: int = run(args)
-    return code
+    interrupted_exit: int | None = None
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        # Only the main thread may set handlers (tests call main() from threads too).
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    try:
+        args_list = list(sys.argv[1:] if argv is None else argv)
+        parser = build_parser(args_list)
+        args = parser.parse_args(args_list)
+        interrupted_exit = getattr(args, "interrupted_exit", None)
+        run = getattr(args, "run", None)
+        if run is None:
+            parser.print_help()
+            return 2 if args.tool is None else 1
+        code: int = run(args)
+        sys.stdout.flush()  # an EPIPE on the last buffered output is raised here, not at exit
+        return code
+    except BaseException as exc:
+        if _only(exc, KeyboardInterrupt):
+            return (
+                interrupted_exit
+                if interrupted_exit is not None
+                else EXIT_SIGNAL_BASE + _Stop.signum
+            )
+        if _only(exc, BrokenPipeError):
+            _silence_stdout()
+            return EXIT_BROKEN_PIPE
+        raise
 
 
 if __name__ == "__main__":

@@ -81,10 +81,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"frame {index}: {_describe(e)}", file=sys.stderr)
             status = 1
             continue
-        try:
-            print(json.dumps(result, indent=args.indent), flush=True)
-        except BrokenPipeError:  # `kraft decode ... | head`
-            return status
+        # `| head` closing the pipe is kraft.cli.main's (quiet, 141).
+        print(json.dumps(result, indent=args.indent), flush=True)
     return status
 
 

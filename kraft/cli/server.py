@@ -21,11 +21,15 @@ from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT
 EXIT_STARTUP_ERROR = 2
 
 
-def _positive_int(text: str) -> int:
+def _int(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _int(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
     return value
@@ -43,6 +47,13 @@ def _directory_id(text: str) -> uuid.UUID:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "server",
@@ -53,11 +64,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--config", metavar="FILE", help="the node's .properties file (required)")
     parser.add_argument(
         "--throughput",
-        type=_positive_int,
+        type=_non_negative_int,
         default=THROUGHPUT_DEFAULT,
         metavar="RECORDS_PER_S",
         help=f"records appended per second while leader (default {THROUGHPUT_DEFAULT}); "
-        "a rate above what the node can do means as fast as possible",
+        "a rate above what the node can do means as fast as possible; 0: no workload (the "
+        "log holds only the LeaderChange record of each epoch)",
     )
     parser.add_argument(
         "--record-size",

@@ -6,14 +6,16 @@ per record instead. Only committed records are ever printed, each once, in offse
 leader changes and node restarts (see `kraft.shell.client.observer`).
 
 Starting point: `--from-beginning` (the log start), `--offset N`, or by default the current high
-watermark (new records only). Stopping: `--max-records N`, `--until-high-watermark` (exit once
-the high watermark seen at start-up is reached), or Ctrl-C.
+watermark (new records only). An offset past the high watermark is said so on stderr; the tail
+then waits for it (or, with `--until-high-watermark`, ends). Stopping: `--max-records N`,
+`--until-high-watermark` (exit once the high watermark seen at start-up is reached), or Ctrl-C.
 
 The Raft core runs inside the tail (an id-less follower): it writes the fetched log and its own
 quorum-state to a log dir, temporary unless `--log-dir` is given. `--consumer` fetches like a
 plain Kafka consumer instead (no local log).
 
-Exit status: 0 on a normal stop; 1 with one line on stderr when the quorum cannot be reached
+Exit status: 0 on a normal stop (Ctrl-C included); 141 when the reader of its output goes away
+(`| head`); 1 with one line on stderr when the quorum cannot be reached
 (`--timeout-ms`, default 10000), has another cluster id (`--cluster-id`), or the log cannot be
 followed.
 """
@@ -25,6 +27,7 @@ import json
 import sys
 from typing import Any, Literal
 
+from kraft.cli import expected_error
 from kraft.cli.render import describe_record, record_line
 from kraft.shell import run_async
 from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
@@ -47,8 +50,14 @@ def add_bootstrap_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-class _Stop(Exception):
-    pass
+def _offset(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an offset, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"an offset is 0 or more, got {value}")
+    return value
 
 
 async def _high_watermark_now(observer: RaftObserver) -> int:
@@ -80,10 +89,22 @@ async def _print_records(
     args: argparse.Namespace, observer: RaftObserver, start: Start, out: Any
 ) -> int:
     until: int | None = None
-    if args.until_high_watermark:
-        until = await _high_watermark_now(observer)
-        if until <= (start if isinstance(start, int) else 0) or start == LATEST:
-            return 0
+    if args.until_high_watermark or isinstance(start, int):
+        high_watermark = await _high_watermark_now(observer)
+        await observer.close()  # the observer opens its own connections from here on
+        if isinstance(start, int) and start > high_watermark:
+            # Not an error (the offset may be written later), but never a silent wait.
+            wait = "nothing to print" if args.until_high_watermark else "waiting for it"
+            print(
+                f"kraft tail: offset {start} is past the end of the committed log "
+                f"(high watermark {high_watermark}): {wait}",
+                file=sys.stderr,
+                flush=True,
+            )
+        if args.until_high_watermark:
+            until = high_watermark
+            if until <= (start if isinstance(start, int) else 0) or start == LATEST:
+                return 0
     printed = 0
     async for batch in observer.batches():
         for record in batch.records():
@@ -114,11 +135,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         return run_async(lambda: tail(args))
-    except (ObserverError, ConnectionFailed, DecodeError) as exc:
-        print(f"kraft tail: error: {exc}", file=sys.stderr)
+    except BaseException as exc:
+        problem = expected_error(exc, (ObserverError, ConnectionFailed, DecodeError))
+        if problem is None:
+            raise  # Ctrl-C and `| head` are kraft.cli.main's
+        print(f"kraft tail: error: {problem}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 0
 
 
 def register(subparsers: Any) -> None:
@@ -131,7 +153,7 @@ def register(subparsers: Any) -> None:
     add_bootstrap_argument(parser)
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--from-beginning", action="store_true", help="start at the log start")
-    where.add_argument("--offset", type=int, metavar="N", help="start at offset N")
+    where.add_argument("--offset", type=_offset, metavar="N", help="start at offset N (0 or more)")
     parser.add_argument("--max-records", type=int, metavar="N", help="exit after N records")
     parser.add_argument(
         "--until-high-watermark",
@@ -157,7 +179,8 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_TIMEOUT_MS,
         help="give up when no node answers for this long (default %(default)s)",
     )
-    parser.set_defaults(run=run)
+    # Ctrl-C is how a tail is normally stopped (see "Exit status" above).
+    parser.set_defaults(run=run, interrupted_exit=0)
 
 
 __all__ = ["add_bootstrap_argument", "register", "run", "tail"]

@@ -6,7 +6,11 @@ then and is accepted and ignored now) and today's (`node.id`, `controller.quorum
 `controller.quorum.*.ms`, `process.roles`, `controller.listener.names`,
 `controller.quorum.bootstrap.servers`). When both spellings of one setting are present the new
 one wins. Unknown keys are ignored (Kafka logs them as unknown configs); `ServerConfig.ignored_keys`
-lists them so the server can say so.
+lists them so the server warns about each one.
+
+Listeners are served as plaintext only: a listener whose security protocol (its name, or its entry
+in `listener.security.protocol.map`) is SSL, SASL_PLAINTEXT or SASL_SSL is refused here, so a
+configuration that asks for encryption or authentication never runs without it.
 
 `cluster.id` (Kafka's name; a Kafka Uuid such as `kafka-storage random-uuid` prints) names the
 cluster; without it the log dir's `meta.properties` or a default derived from the voter set applies
@@ -49,6 +53,8 @@ RETRY_BACKOFF_MS_DEFAULT = 20
 SEGMENT_BYTES_DEFAULT = 1024 * 1024 * 1024
 SEGMENT_MIN_BYTES_DEFAULT = 8 * 1024 * 1024
 REQUEST_BYTES_MAX_DEFAULT = 104857600
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SERVED_SECURITY_PROTOCOL = "PLAINTEXT"
 
 # (new key, SEED-era key) for each integer timing setting, in ServerConfig field order.
 _TIMING_KEYS: tuple[tuple[str, str, str, int], ...] = (
@@ -109,6 +115,7 @@ KNOWN_KEYS = frozenset(
         "socket.request.max.bytes",
         "max.connections.per.ip",
         "connections.max.idle.ms",
+        "listener.security.protocol.map",
         "zookeeper.connect",
         "cluster.id",
     }
@@ -227,6 +234,7 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
         raise p.error(
             "controller.listener.names", f"{controller_name!r} is not one of the `listeners`"
         )
+    _check_plaintext(p, listeners)
 
     voters_key = "controller.quorum.voters" if "controller.quorum.voters" in values else None
     if voters_key is None and "quorum.voters" in values:
@@ -318,6 +326,31 @@ def for_kafka_test_server(config: ServerConfig, *, source: str = "config") -> Se
     return dataclasses.replace(
         config, cluster_id=KAFKA_TEST_SERVER_CLUSTER_ID, topic=KAFKA_TEST_SERVER_LOG
     )
+
+
+def _check_plaintext(p: _Parser, listeners: list[Listener]) -> None:
+    """ConfigError for any listener that is not PLAINTEXT (see the module docstring)."""
+    map_key = "listener.security.protocol.map"
+    protocols: dict[str, str] = {}
+    for item in p.items(map_key):
+        name, sep, protocol = item.partition(":")
+        if not sep or not name or protocol.upper() not in SECURITY_PROTOCOLS:
+            raise p.error(
+                map_key, f"{item!r} is not NAME:PROTOCOL ({', '.join(SECURITY_PROTOCOLS)})"
+            )
+        protocols[name] = protocol.upper()
+    for listener in listeners:
+        # Kafka: a listener named after a protocol speaks it; other names default to PLAINTEXT
+        # (for controller listeners) unless the map says otherwise.
+        default = listener.name if listener.name in SECURITY_PROTOCOLS else SERVED_SECURITY_PROTOCOL
+        protocol = protocols.get(listener.name, default)
+        if protocol != SERVED_SECURITY_PROTOCOL:
+            key = map_key if listener.name in protocols else "listeners"
+            raise p.error(
+                key,
+                f"listener {listener.name} is {protocol}, which this node does not serve (it "
+                "would be plaintext): use a PLAINTEXT listener",
+            )
 
 
 class _Parser:

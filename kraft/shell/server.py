@@ -101,8 +101,8 @@ async def run_server(options: ServerOptions) -> int:
             config = for_kafka_test_server(config, source=str(options.config_path))
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
-    if config.ignored_keys:
-        log.info("ignoring unknown configuration keys: %s", ", ".join(config.ignored_keys))
+    for key in config.ignored_keys:
+        log.warning("%s: unknown configuration key %s is ignored", options.config_path, key)
     try:
         lock_fd = lock_log_dir(config.metadata_log_dir)
     except (LogDirError, OSError) as exc:

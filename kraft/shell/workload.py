@@ -9,6 +9,9 @@ instead of a task that queues proposals: every record that became due while the 
 load the records of many due instants share one batch and one fsync (group commit), and nothing
 waits in a queue with a stale payload. The loop wakes at `next_due_ms()` when idle.
 
+`--throughput 0` means no workload at all: the source never proposes (the leader's log then holds
+only the LeaderChange control record of each epoch, and a consumer reading to the end can end).
+
 Each `propose` call carries up to `records_per_call_max` records (one call → one batch); a rate far
 above what the node can do means "as fast as possible", limited by `INFLIGHT_BYTES_MAX` /
 `INFLIGHT_PROPOSALS_MAX` uncommitted payload bytes / proposals and by the core's `BACKPRESSURE`.
@@ -64,6 +67,8 @@ class Workload:
         self._node = node
         self._stats = stats
         self.throughput = max(throughput, 1)
+        # Throughput 0: no workload (never pumps); the rate above is then unused.
+        self.disabled = throughput <= 0
         self.record_size = record_size
         pool_records = max(1, min(PAYLOAD_POOL_RECORDS_MAX, PAYLOAD_POOL_BYTES // record_size))
         self._payloads = [rng.randbytes(record_size) for _ in range(pool_records)]
@@ -109,7 +114,7 @@ class Workload:
 
     def next_due_ms(self) -> int | None:
         """When the loop should pump next if nothing else wakes it (None: not leading)."""
-        if not self._is_leader or self.stopped:
+        if not self._is_leader or self.stopped or self.disabled:
             return None
         if self._inflight_full():
             return None  # the next high watermark change (a Ready) makes room
@@ -118,7 +123,7 @@ class Workload:
 
     def pump(self, now_ms: int) -> bool:
         """Propose every record due by `now_ms`; True if anything was proposed (poll soon)."""
-        if not self._is_leader or self.stopped or now_ms < self._not_before_ms:
+        if not self._is_leader or self.stopped or self.disabled or now_ms < self._not_before_ms:
             return False
         proposed = False
         for _ in range(CALLS_PER_PUMP_MAX):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -323,6 +324,13 @@ def _run_quiet(spec: RunSpec) -> RunResult:
     return run(spec)
 
 
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: only the parent handles it (and stops the pool,
+    # with SIGTERM, which must just end a worker), so no worker prints a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run_many(specs: list[RunSpec], jobs: int = 1) -> Iterator[RunResult]:
     """Results in spec order; `jobs` > 1 runs them in that many worker processes."""
     if jobs <= 1:
@@ -330,5 +338,5 @@ def run_many(specs: list[RunSpec], jobs: int = 1) -> Iterator[RunResult]:
             yield run(spec)
         return
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(jobs) as pool:
+    with ctx.Pool(jobs, initializer=_ignore_interrupts) as pool:
         yield from pool.imap(_run_quiet, specs, chunksize=4)

@@ -119,6 +119,7 @@ async def test_between_high_watermark_and_log_end_is_empty_and_parks(port: FakeP
 async def test_out_of_range(port: FakePort, offset: int) -> None:
     partition = only_partition(await answer(fetch(offset), 11, port))
     assert partition.error_code == ErrorCode.OFFSET_OUT_OF_RANGE
+    assert partition.records == b""
     # The log end itself is in range (nothing to read yet).
     end = only_partition(await answer(fetch(7), 11, port))
     assert end.error_code == ErrorCode.NONE
@@ -157,12 +158,26 @@ async def test_current_leader_epoch(port: FakePort, epoch: int, error: ErrorCode
 
 
 @pytest.mark.parametrize("version", [11, 12, 16, 17])
+async def test_a_leader_shutting_down_says_not_the_leader(port: FakePort, version: int) -> None:
+    """Retriable for every client (kafka-python raised on BROKER_NOT_AVAILABLE), pointing nowhere
+    (not back at itself), with an empty record set."""
+    port.set(shutting_down=True)
+    plan = await plan_fetch(fetch(0, version), version, port.view(), port)
+    partition = only_partition(plan.response)
+    assert partition.error_code == ErrorCode.NOT_LEADER_OR_FOLLOWER
+    assert partition.records == b""
+    if version >= 12:
+        assert partition.current_leader.leader_id == -1
+    assert plan.response.node_endpoints == []
+
+
+@pytest.mark.parametrize("version", [11, 12, 16, 17])
 async def test_not_leader_points_to_the_leader(port: FakePort, version: int) -> None:
     port.set(is_leader=False, leader_id=2, local_id=1)
     plan = await plan_fetch(fetch(0, version), version, port.view(), port)
     partition = only_partition(plan.response)
     assert partition.error_code == ErrorCode.NOT_LEADER_OR_FOLLOWER
-    assert partition.records is None
+    assert partition.records == b""  # empty, never null (librdkafka rejects null)
     assert not plan.parkable
     if version >= 12:
         assert partition.current_leader.leader_id == 2

@@ -69,6 +69,42 @@ async def test_fetch_not_leader_response(port: FakePort, version: int) -> None:
         assert [(n.node_id, n.port) for n in value.node_endpoints] == [(2, 9102)]
 
 
+ERROR_CASES = {
+    "offset past the end": (dict(offset=1000), {}),
+    "offset below the start": (dict(offset=0), {"log_start_offset": 1}),
+    "not the leader": (dict(offset=0), {"is_leader": False, "leader_id": 2}),
+    "fenced epoch": (dict(offset=0, current_leader_epoch=2), {}),
+    "unknown partition": (dict(offset=0, partition=1), {}),
+}
+
+
+FETCH_CURRENT_LEADER_EPOCH_VERSION_MIN = 9
+
+
+@pytest.mark.parametrize(
+    ("version", "case"),
+    [
+        (version, case)
+        for version in range(4, 19)
+        for case in sorted(ERROR_CASES)
+        if version >= FETCH_CURRENT_LEADER_EPOCH_VERSION_MIN or case != "fenced epoch"
+    ],
+)
+async def test_fetch_error_partition_has_empty_records(
+    port: FakePort, version: int, case: str
+) -> None:
+    """An error partition carries a zero-length record set, never a null one (-1), as Kafka's."""
+    request_args, view_changes = ERROR_CASES[case][0], ERROR_CASES[case][1]
+    port.set(**view_changes)
+    response = (
+        await plan_fetch(fetch(version=version, **request_args), version, port.view(), port)
+    ).response
+    value = kio_read("fetch", version, response)
+    [partition] = value.responses[0].partitions
+    assert partition.error_code != 0
+    assert partition.records == b""
+
+
 @pytest.mark.parametrize("version", range(0, 14))
 async def test_metadata_response(port: FakePort, version: int) -> None:
     response = await dispatch(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.cluster import ROOT, free_ports
+from tests.e2e.cluster import ROOT, Cluster, free_ports
 
 pytestmark = pytest.mark.slow
 
@@ -87,3 +88,58 @@ def test_corrupt_quorum_state(tmp_path: Path) -> None:
     (partition / "quorum-state").write_text("{not json")
     result = run_server("--config", str(properties(tmp_path, port)))
     assert_one_line_exit_2(result, "quorum-state is not JSON")
+
+
+@pytest.mark.parametrize(
+    ("listeners", "extra", "protocol"),
+    [
+        ("SSL://127.0.0.1:{port}", {}, "SSL"),
+        ("SASL_SSL://127.0.0.1:{port}", {}, "SASL_SSL"),
+        ("SASL_PLAINTEXT://127.0.0.1:{port}", {}, "SASL_PLAINTEXT"),
+        (
+            "CONTROLLER://127.0.0.1:{port}",
+            {"listener.security.protocol.map": "CONTROLLER:SSL"},
+            "SSL",
+        ),
+    ],
+)
+def test_secure_listener_is_refused_not_served_as_plaintext(
+    tmp_path: Path, listeners: str, extra: dict[str, str], protocol: str
+) -> None:
+    (port,) = free_ports(1)
+    config = properties(tmp_path, port, listeners=listeners.format(port=port), **extra)
+    result = run_server("--config", str(config))
+    assert_one_line_exit_2(result, f"is {protocol}, which this node does not serve")
+
+
+def test_unknown_keys_warned_and_throughput_0_appends_nothing(tmp_path: Path) -> None:
+    """Each unknown key is a WARNING naming it; `--throughput 0` is no workload at all: the
+    leader's log holds its LeaderChange record and nothing more."""
+    cluster = Cluster(
+        tmp_path,
+        1,
+        extra_properties={"num.network.threads": "3", "sasl.enabled.mechanisms": "PLAIN"},
+        args=["--throughput", "0"],
+    )
+    node = cluster.nodes[1]
+    try:
+        node.start()
+        cluster.wait_for(
+            lambda: (node.last() or {}).get("high_watermark") == 1, 30, "the LeaderChange"
+        )
+        time.sleep(1.0)  # ten report intervals: a workload would have appended by now
+        assert node.terminate() == 0
+    finally:
+        cluster.close()
+    assert {s["log_end_offset"] for s in node.stats() if s["role"] == "leader"} == {1}
+    warnings = [line for line in node.stderr_text().splitlines() if " WARNING " in line]
+    assert len(warnings) == 2, warnings
+    assert "unknown configuration key num.network.threads" in warnings[0]
+    assert "unknown configuration key sasl.enabled.mechanisms" in warnings[1]
+
+
+def test_throughput_must_not_be_negative(tmp_path: Path) -> None:
+    (port,) = free_ports(1)
+    result = run_server("--config", str(properties(tmp_path, port)), "--throughput", "-1")
+    assert result.returncode == 2
+    assert "--throughput: must be 0 or more, got -1" in result.stderr

@@ -34,3 +34,14 @@ def require_program(name: str) -> str:
         _missing(f"program {name!r} is not installed (apt-get install -y {name})")
     assert path is not None
     return path
+
+
+# librdkafka's words for an answer it cannot parse (a null record set in an error partition was
+# logged as "invalid MessageSetSize -1" after "Protocol parse failure"); none may ever appear.
+LIBRDKAFKA_PARSE_ERRORS = ("MessageSetSize", "parse failure", "read buffer underflow", "_BAD_MSG")
+
+
+def parse_errors(text: str) -> list[str]:
+    """The lines of a librdkafka log (kcat's stderr, confluent-kafka's logger) that report an
+    unparsable answer."""
+    return [line for line in text.splitlines() if any(s in line for s in LIBRDKAFKA_PARSE_ERRORS)]

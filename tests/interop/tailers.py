@@ -56,9 +56,11 @@ def parse_kcat(data: bytes) -> list[tuple[int, bytes]]:
     records = []
     pos = 0
     while pos < len(data):
-        colon = data.index(b":", pos)
+        colon = data.find(b":", pos)
+        colon2 = data.find(b":", colon + 1) if colon >= 0 else -1
+        if colon2 < 0:
+            break  # a line still being written
         offset = int(data[pos:colon])
-        colon2 = data.index(b":", colon + 1)
         size = int(data[colon + 1 : colon2])
         start = colon2 + 1
         if start + size + 1 > len(data):

@@ -9,6 +9,7 @@ moves (long poll). The multi-process quorum scenarios are in test_quorum_clients
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from collections.abc import AsyncIterator
 
 import pytest
@@ -17,7 +18,7 @@ import trio
 from kraft.shell.consumer.view import Endpoint
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
-from tests.interop.clients import require_module, require_program
+from tests.interop.clients import parse_errors, require_module, require_program
 
 # Third-party clients emit their own deprecation warnings at run time.
 pytestmark = [pytest.mark.interop, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -150,3 +151,92 @@ async def test_confluent_kafka(leader: str) -> None:
     require_module("confluent_kafka")
     values = await trio.to_thread.run_sync(confluent_read, leader, len(COMMITTED))
     assert values == COMMITTED
+
+
+PAST_THE_END = 1_000
+
+
+def run_bounded(command: list[str], timeout_s: float) -> subprocess.CompletedProcess[bytes]:
+    """Run `command`; a hang is killed and reported with its output (rc None), not lost."""
+    try:
+        return subprocess.run(command, capture_output=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired as exc:
+        return subprocess.CompletedProcess(command, -1, exc.stdout or b"", exc.stderr or b"")
+
+
+@pytest.mark.parametrize(("reset", "expected"), [("earliest", COMMITTED), ("latest", [])])
+async def test_kcat_past_the_end_resets(leader: str, reset: str, expected: list[bytes]) -> None:
+    """kcat started past the log end resets per auto.offset.reset and ends at the partition end
+    (-e), without a single parse error."""
+    kcat = require_program("kcat")
+    command = [kcat, "-C", "-b", leader, "-t", TOPIC, "-p", "0", "-o", str(PAST_THE_END), "-e"]
+    command += ["-X", f"auto.offset.reset={reset}", "-X", "debug=fetch,protocol", "-f", "%s\\n"]
+    result = await trio.to_thread.run_sync(run_bounded, command, 30)
+    stderr = result.stderr.decode(errors="replace")
+    errors = parse_errors(stderr)
+    assert errors == [], f"{len(errors)} parse errors, first: {errors[:2]}"
+
+    assert result.returncode == 0, stderr[-3000:]
+    assert result.stdout.decode().splitlines() == [v.decode() for v in expected]
+
+
+def confluent_past_the_end(bootstrap: str, reset: str) -> tuple[list[bytes], int, list[str]]:
+    """From an assignment past the end: the values read until the partition end, the offset of
+    that end (-1: never reached), and every parse error logged or reported."""
+    import logging
+
+    from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+    problems: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            problems.extend(parse_errors(record.getMessage()))
+
+    logger = logging.getLogger(f"librdkafka-{reset}")
+    logger.propagate = False
+    logger.addHandler(Collect())
+    logger.setLevel(logging.DEBUG)
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "pykraft-dummy",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+            "auto.offset.reset": reset,
+            "debug": "fetch,protocol",
+            "error_cb": lambda error: problems.append(str(error)),
+        },
+        logger=logger,
+    )
+    try:
+        consumer.assign([TopicPartition(TOPIC, 0, PAST_THE_END)])
+        values: list[bytes] = []
+        for _ in range(40):
+            message = consumer.poll(0.5)
+            if message is None:
+                continue
+            error = message.error()
+            if error is None:
+                values.append(message.value())
+            elif error.code() == KafkaError._PARTITION_EOF:
+                return values, message.offset(), problems
+            else:
+                problems.append(str(error))
+        return values, -1, problems
+    finally:
+        consumer.close()
+
+
+@pytest.mark.parametrize(("reset", "expected"), [("earliest", COMMITTED), ("latest", [])])
+async def test_confluent_kafka_past_the_end_resets(
+    leader: str, reset: str, expected: list[bytes]
+) -> None:
+    require_module("confluent_kafka")
+    values, end_offset, problems = await trio.to_thread.run_sync(
+        confluent_past_the_end, leader, reset
+    )
+    assert problems == [], f"{len(problems)} parse errors, first: {problems[:2]}"
+    assert values == expected
+    # The end reached is the high watermark: the leader change + the committed records.
+    assert end_offset == len(COMMITTED) + 1

@@ -86,6 +86,59 @@ def test_observer_is_not_voter() -> None:
     assert not parse_config({**NEW, "node.id": "9"}).is_voter
 
 
+@pytest.mark.parametrize(
+    ("change", "key", "protocol"),
+    [
+        (
+            {"listeners": "SSL://localhost:9093", "controller.listener.names": "SSL"},
+            "listeners",
+            "SSL",
+        ),
+        (
+            {"listeners": "PLAINTEXT://localhost:9093,SASL_SSL://localhost:9094"},
+            "listeners",
+            "SASL_SSL",
+        ),
+        (
+            {"listeners": "SASL_PLAINTEXT://localhost:9093", "controller.listener.names": ""},
+            "listeners",
+            "SASL_PLAINTEXT",
+        ),
+        (
+            {
+                "listeners": "CONTROLLER://localhost:9093",
+                "controller.listener.names": "CONTROLLER",
+                "listener.security.protocol.map": "CONTROLLER:SSL",
+            },
+            "listener.security.protocol.map",
+            "SSL",
+        ),
+    ],
+)
+def test_secure_listeners_are_refused_not_served_as_plaintext(
+    change: dict[str, str], key: str, protocol: str
+) -> None:
+    values = {k: v for k, v in {**NEW, **change}.items() if v}
+    with pytest.raises(ConfigError) as info:
+        parse_config(values, source="f.properties")
+    text = str(info.value)
+    assert text.startswith(f"f.properties: {key}: listener ")
+    assert f"is {protocol}, which this node does not serve" in text and "\n" not in text
+
+
+def test_plaintext_listener_by_any_name() -> None:
+    renamed = {
+        "listeners": "CONTROLLER://localhost:9093",
+        "controller.listener.names": "CONTROLLER",
+    }
+    assert parse_config({**NEW, **renamed}).controller_listener.name == "CONTROLLER"
+    mapped = {**renamed, "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,SSL:SSL"}
+    config = parse_config({**NEW, **mapped})
+    assert config.ignored_keys == ()
+    with pytest.raises(ConfigError, match=r"'CONTROLLER:TLS' is not NAME:PROTOCOL"):
+        parse_config({**NEW, **renamed, "listener.security.protocol.map": "CONTROLLER:TLS"})
+
+
 def test_small_segments_need_the_min_key() -> None:
     with pytest.raises(ConfigError, match=r"metadata.log.segment.bytes: 4096 is below"):
         parse_config({**NEW, "metadata.log.segment.bytes": "4096"})

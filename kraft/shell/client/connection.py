@@ -5,8 +5,11 @@ every Kafka client does), then sends one request at a time and reads its respons
 never pipelines, so a response always answers the request just sent (checked by correlation id).
 
 Every failure a user can meet (refused connection, reset, timeout, undecodable bytes, a node that
-does not speak an API) becomes one `ConnectionFailed` with a one-line reason; callers move on to
-another node or report it.
+does not speak an API) becomes one `ConnectionFailed` with a one-line reason naming the address;
+callers move on to another node or report it. `open` is bounded as a whole (TCP connect AND the
+ApiVersions answer), so a peer that accepts connections but never speaks Kafka costs at most
+`timeout_ms`, not a request timeout; a refused connection is marked (`refused`) so a tool can
+stop at once when nothing listens at any address it was given.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from wire.registry import API_SPECS
 CLIENT_ID = "pykraft-client"
 CLIENT_SOFTWARE_NAME = "pykraft"
 CLIENT_SOFTWARE_VERSION = "0.1.0"
+# Connect + ApiVersions: a node answers ApiVersions at once, so waiting longer finds nothing.
 CONNECT_TIMEOUT_MS = 3_000
 # A response may take as long as the longest long poll the server honours, plus slack.
 REQUEST_TIMEOUT_MS = 35_000
@@ -37,7 +41,11 @@ API_VERSIONS_FALLBACK = 0
 
 
 class ConnectionFailed(Exception):
-    """Any failure talking to one node, as one line."""
+    """Any failure talking to one node, as one line; `refused`: nothing listens there."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +93,32 @@ class Connection:
         connect_timeout_ms: int = CONNECT_TIMEOUT_MS,
         client_id: str = CLIENT_ID,
     ) -> Connection:
+        """Connect and negotiate versions, both within `connect_timeout_ms`."""
+        deadline = trio.current_time() + connect_timeout_ms / 1000
         try:
-            with trio.fail_after(connect_timeout_ms / 1000):
+            with trio.fail_at(deadline):
                 stream = await trio.open_tcp_stream(address.host, address.port)
-        except (OSError, trio.TooSlowError) as exc:
-            raise ConnectionFailed(f"{address}: cannot connect: {_reason(exc)}") from None
+        except trio.TooSlowError:
+            raise ConnectionFailed(
+                f"{address}: cannot connect: no answer in {connect_timeout_ms} ms"
+            ) from None
+        except OSError as exc:
+            attempts = _connect_errors(exc)
+            refused = all(isinstance(e, ConnectionRefusedError) for e in attempts)
+            reason = "connection refused" if refused else _reason(attempts[-1])
+            raise ConnectionFailed(
+                f"{address}: cannot connect: {reason}", refused=refused
+            ) from None
         conn = cls(address, stream, client_id)
         try:
-            await conn._negotiate()
+            with trio.fail_at(deadline):
+                await conn._negotiate()
+        except trio.TooSlowError:
+            await conn.aclose()
+            raise ConnectionFailed(
+                f"{address}: accepted the connection but sent no Kafka answer in "
+                f"{connect_timeout_ms} ms (is a pykraft or Kafka node listening there?)"
+            ) from None
         except BaseException:
             await conn.aclose()
             raise
@@ -158,6 +184,14 @@ class Connection:
                 raise ConnectionFailed(f"{self.address}: connection closed by the node")
             self._pending.extend(self._decoder.feed(data))
         return self._pending.pop(0)
+
+
+def _connect_errors(exc: OSError) -> list[BaseException]:
+    """The error of each address tried (trio reports them as the cause of one OSError)."""
+    cause = exc.__cause__
+    if isinstance(cause, BaseExceptionGroup) and cause.exceptions:
+        return list(cause.exceptions)
+    return [exc]
 
 
 def _reason(exc: BaseException) -> str:

@@ -8,11 +8,17 @@ DescribeQuorum (others say NOT_LEADER_OR_FOLLOWER), so the search follows the le
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import trio
 
-from kraft.shell.client.connection import Address, Connection, ConnectionFailed
+from kraft.shell.client.connection import (
+    CONNECT_TIMEOUT_MS,
+    Address,
+    Connection,
+    ConnectionFailed,
+)
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
 from wire.fields import ZERO_UUID
@@ -33,9 +39,11 @@ class DescribeError(Exception):
     pass
 
 
-async def _find_leader(address: Address) -> tuple[str | None, int, dict[int, Address]]:
+async def _find_leader(
+    address: Address, timeout_ms: int
+) -> tuple[str | None, int, dict[int, Address]]:
     """(cluster id, leader id, endpoints by node id) as one node sees them."""
-    conn = await Connection.open(address)
+    conn = await Connection.open(address, timeout_ms)
     try:
         if DescribeClusterRequest.API_KEY in conn.api_versions:
             request = DescribeClusterRequest(endpoint_type=ENDPOINT_TYPE_CONTROLLERS)
@@ -63,13 +71,19 @@ async def describe(
     deadline = trio.current_time() + timeout_ms / 1000
     known = list(bootstrap)
     last_error = "no node answered"
+    reached = False
     while trio.current_time() < deadline:
+        refused = 0
         for address in list(known):
             try:
-                found_cluster_id, leader_id, endpoints = await _find_leader(address)
+                found_cluster_id, leader_id, endpoints = await _bounded(
+                    address, deadline, _find_leader
+                )
             except ConnectionFailed as exc:
                 last_error = str(exc)
+                refused += exc.refused
                 continue
+            reached = True
             if cluster_id is not None and found_cluster_id not in (None, cluster_id):
                 raise DescribeError(
                     f"{address}: cluster id {found_cluster_id!r}, expected {cluster_id!r}"
@@ -80,7 +94,7 @@ async def describe(
                 last_error = f"{address}: no leader known"
                 continue
             try:
-                result = await _describe_at(leader)
+                result = await _bounded(leader, deadline, _describe_at)
             except ConnectionFailed as exc:
                 last_error = str(exc)
                 continue
@@ -89,12 +103,31 @@ async def describe(
                 continue
             result["cluster_id"] = found_cluster_id
             return result
+        if not reached and refused == len(known):
+            # Nothing listens at any address given: a typo or stopped nodes, not slowness.
+            raise DescribeError(f"cannot describe the quorum: {last_error}")
         await trio.sleep(LEADER_RETRY_MS / 1000)
     raise DescribeError(f"cannot describe the quorum: {last_error}")
 
 
-async def _describe_at(address: Address) -> dict[str, Any] | None:
-    conn = await Connection.open(address)
+_T = TypeVar("_T")
+
+
+async def _bounded(
+    address: Address, deadline: float, ask: Callable[[Address, int], Awaitable[_T]]
+) -> _T:
+    """`ask(address, ms)` within the time left before `deadline` (at most CONNECT_TIMEOUT_MS
+    to connect), so one silent node cannot hold the tool past its `--timeout-ms`."""
+    left_ms = max(int((deadline - trio.current_time()) * 1000), 1)
+    with trio.move_on_at(deadline):
+        return await ask(address, min(left_ms, CONNECT_TIMEOUT_MS))
+    raise ConnectionFailed(
+        f"{address}: no Kafka answer in {left_ms} ms (is a pykraft or Kafka node listening?)"
+    )
+
+
+async def _describe_at(address: Address, timeout_ms: int) -> dict[str, Any] | None:
+    conn = await Connection.open(address, timeout_ms)
     try:
         T = DescribeQuorumRequest.TopicData
         request = DescribeQuorumRequest(

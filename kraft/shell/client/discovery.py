@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 import trio
 
-from kraft.shell.client.connection import Address, Connection, ConnectionFailed
+from kraft.shell.client.connection import (
+    CONNECT_TIMEOUT_MS,
+    Address,
+    Connection,
+    ConnectionFailed,
+)
 from kraft.shell.client.state import ObserverError
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
@@ -41,15 +46,30 @@ class QuorumInfo:
         return self.voters.get(self.leader_id) if self.leader_id >= 0 else None
 
 
-async def ask_metadata(address: Address, expected_cluster_id: str | None) -> QuorumInfo:
-    """Metadata for `__cluster_metadata` from `address`; `ObserverError` on a cluster mismatch."""
-    conn = await Connection.open(address)
+async def ask_metadata(
+    address: Address, expected_cluster_id: str | None, timeout_ms: int = CONNECT_TIMEOUT_MS
+) -> QuorumInfo:
+    """Metadata for `__cluster_metadata` from `address` within `timeout_ms` (connecting
+    included); `ObserverError` on a cluster mismatch."""
+    with trio.move_on_after(timeout_ms / 1000):
+        return _quorum_info(address, expected_cluster_id, await _metadata(address, timeout_ms))
+    raise ConnectionFailed(
+        f"{address}: no Kafka answer in {timeout_ms} ms (is a pykraft or Kafka node listening?)"
+    )
+
+
+async def _metadata(address: Address, timeout_ms: int) -> object:
+    conn = await Connection.open(address, timeout_ms)
     try:
         topic = MetadataRequest.MetadataRequestTopic(name=METADATA_TOPIC_NAME)
         version = conn.version_for(MetadataRequest.API_KEY)
-        response = await conn.request(MetadataRequest(topics=[topic]), version)
+        response: object = await conn.request(MetadataRequest(topics=[topic]), version)
+        return response
     finally:
         await conn.aclose()
+
+
+def _quorum_info(address: Address, expected_cluster_id: str | None, response: object) -> QuorumInfo:
     if not isinstance(response, MetadataResponse):
         raise ConnectionFailed(f"{address}: unexpected answer to Metadata")
     if (
@@ -77,21 +97,29 @@ async def discover(
     expected_cluster_id: str | None,
     give_up_after_ms: int | None,
     need_leader: bool,
+    fail_if_refused: bool = False,
 ) -> QuorumInfo:
     """Ask every known address in turn until one answers (with a leader if `need_leader`).
 
-    Retries with a short backoff; `ObserverError` after `give_up_after_ms` (None: never).
+    Retries with a short backoff; `ObserverError` after `give_up_after_ms` (None: never), and
+    at once when `fail_if_refused` and every address refused the connection (nothing listens:
+    a typo, not a node that is slow to answer). One address costs at most the time left.
     """
     deadline = None
     if give_up_after_ms is not None:
         deadline = trio.current_time() + give_up_after_ms / 1000
     last_error = "no node answered"
     while True:
+        refused = 0
         for address in list(known):
+            attempt_ms = CONNECT_TIMEOUT_MS
+            if deadline is not None:
+                attempt_ms = max(min(attempt_ms, int((deadline - trio.current_time()) * 1000)), 1)
             try:
-                info = await ask_metadata(address, expected_cluster_id)
+                info = await ask_metadata(address, expected_cluster_id, attempt_ms)
             except ConnectionFailed as exc:
                 last_error = str(exc)
+                refused += exc.refused
                 continue
             for endpoint in info.voters.values():
                 if endpoint not in known:
@@ -103,9 +131,18 @@ async def discover(
                 last_error = f"{address}: no leader elected yet"
                 continue
             return info
+        if fail_if_refused and refused == len(known):
+            raise ObserverError(f"cannot reach the quorum: {_every(known, 'refused')}")
         if deadline is not None and trio.current_time() >= deadline:
             raise ObserverError(f"cannot reach the quorum: {last_error}")
         await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
+
+
+def _every(addresses: list[Address], problem: str) -> str:
+    if len(addresses) == 1:
+        return f"{addresses[0]}: connection {problem} (is a node running there?)"
+    names = ", ".join(str(a) for a in addresses)
+    return f"every node ({names}): connection {problem} (are the nodes running?)"
 
 
 async def list_offset(conn: Connection, timestamp: int) -> int:

@@ -127,6 +127,8 @@ class RaftObserver:
         self._backoff_ms = REDISCOVER_BACKOFF_MS
         self._exit_stack: contextlib.AsyncExitStack | None = None
         self._leaderless_since: float | None = None
+        # Until some node answered, a refusal at every address ends the observer at once.
+        self._reached = False
 
     @property
     def high_watermark(self) -> int:
@@ -146,7 +148,9 @@ class RaftObserver:
                 expected_cluster_id=self.expected_cluster_id,
                 give_up_after_ms=self.give_up_after_ms,
                 need_leader=self.start == LATEST,
+                fail_if_refused=True,
             )
+            self._reached = True
             if self.start == LATEST:
                 self.start_offset = await self._leader_offset(LATEST_TIMESTAMP)
                 self.next_offset = self.start_offset
@@ -234,8 +238,10 @@ class RaftObserver:
         elif self._leaderless_since is None:
             self._leaderless_since = now
         elif now - self._leaderless_since >= self.give_up_after_ms / 1000:
+            voters = ", ".join(str(a) for a in self.known)
             raise ObserverError(
-                f"cannot reach the quorum: no leader for {self.give_up_after_ms} ms"
+                f"cannot reach the quorum: no leader for {self.give_up_after_ms} ms "
+                f"(asked {voters})"
             )
 
     async def _leader_offset(self, timestamp: int) -> int:
@@ -255,7 +261,9 @@ class RaftObserver:
                 expected_cluster_id=self.expected_cluster_id,
                 give_up_after_ms=self.give_up_after_ms,
                 need_leader=True,
+                fail_if_refused=not self._reached,
             )
+            self._reached = True
             assert info.leader_address is not None
             try:
                 self._conn = await Connection.open(info.leader_address)

@@ -45,10 +45,11 @@ def check_partition(
             return ErrorCode.FENCED_LEADER_EPOCH
         if current_leader_epoch > view.epoch:
             return ErrorCode.UNKNOWN_LEADER_EPOCH
-    if require_leader and not view.is_leader:
+    # A leader shutting down is handing its leadership over, as a broker in a controlled shutdown
+    # moves its partitions away: "not the leader" is what clients retry (refresh metadata, find
+    # the next leader). BROKER_NOT_AVAILABLE is fatal to kafka-python's fetcher.
+    if require_leader and (not view.is_leader or view.shutting_down):
         return ErrorCode.NOT_LEADER_OR_FOLLOWER
-    if require_leader and view.shutting_down:
-        return ErrorCode.BROKER_NOT_AVAILABLE
     return ErrorCode.NONE
 
 

@@ -12,7 +12,8 @@ older (FENCED_LEADER_EPOCH) or newer (UNKNOWN_LEADER_EPOCH) than ours; not the l
 at once, KIP-951); an offset below the log start or past the log end (OFFSET_OUT_OF_RANGE); then
 whole stored batches from the one containing the fetch offset, **never past the high watermark**
 (a consumer must not see a record that a later leader could truncate), empty between the high
-watermark and the log end. Control batches are served as stored; clients skip them.
+watermark and the log end. Control batches are served as stored; clients skip them. A partition
+with an error carries an empty (zero-length, never null) record set, as Kafka's does.
 
 Fetch sessions (KIP-227): the node declines every session (SessionId 0 in each answer), which the
 protocol allows and every client handles by sending full fetches. A SessionId we never handed out
@@ -55,6 +56,11 @@ FETCH_NODE_ENDPOINTS_VERSION_MIN = 16
 # CurrentLeader is a tagged field from v12; older versions cannot carry the hint.
 FETCH_CURRENT_LEADER_VERSION_MIN = 12
 
+# Every partition answer carries a record set, empty ones included (error partitions too), as a
+# Kafka broker's does: a null one (length -1) is a protocol error to librdkafka ("invalid
+# MessageSetSize -1"), which then retries the same fetch at once, forever.
+NO_RECORDS = b""
+
 _Topic = FetchResponse.FetchableTopicResponse
 _Partition = FetchResponse.FetchableTopicResponse.PartitionData
 
@@ -80,8 +86,14 @@ class FetchPlan:
     parkable: bool
 
 
+def _leader_hint(view: NodeView) -> int:
+    """The leader to point a refused consumer at: none while this leader shuts down (pointing at
+    itself would bring the client straight back)."""
+    return NO_LEADER if view.shutting_down and view.is_leader else view.leader_id
+
+
 def _current_leader(view: NodeView) -> _Partition.LeaderIdAndEpoch:
-    return _Partition.LeaderIdAndEpoch(leader_id=view.leader_id, leader_epoch=view.epoch)
+    return _Partition.LeaderIdAndEpoch(leader_id=_leader_hint(view), leader_epoch=view.epoch)
 
 
 def _session_error(request: FetchRequest) -> ErrorCode:
@@ -132,7 +144,7 @@ async def plan_fetch(
                         current_leader=_current_leader(view)
                         if hint and version >= FETCH_CURRENT_LEADER_VERSION_MIN
                         else _Partition.LeaderIdAndEpoch(),
-                        records=None,
+                        records=NO_RECORDS,
                     )
                 )
                 continue
@@ -149,7 +161,11 @@ async def plan_fetch(
             )
         )
     node_endpoints = []
-    if leader_hint and version >= FETCH_NODE_ENDPOINTS_VERSION_MIN and view.leader_id != NO_LEADER:
+    if (
+        leader_hint
+        and version >= FETCH_NODE_ENDPOINTS_VERSION_MIN
+        and _leader_hint(view) != NO_LEADER
+    ):
         leader = view.endpoint_of(view.leader_id)
         if leader is not None:
             node_endpoints.append(
@@ -178,10 +194,10 @@ async def _read_partition(
     offset = wanted.fetch_offset
     if offset < view.log_start_offset or offset > view.log_end_offset:
         error = ErrorCode.OFFSET_OUT_OF_RANGE
-        records = None
+        records = NO_RECORDS
     else:
         error = ErrorCode.NONE
-        records = b""
+        records = NO_RECORDS
         if offset < high_watermark:
             partition_budget = min(max(wanted.partition_max_bytes, 0), budget_bytes)
             # KIP-74: the first partition with data returns at least one whole batch.
@@ -196,7 +212,7 @@ async def _read_partition(
         aborted_transactions=[],
         records=records,
     )
-    return partition, len(records or b"")
+    return partition, len(records)
 
 
 async def serve_fetch(request: FetchRequest, version: int, port: ConsumerPort) -> FetchResponse:
