@@ -52,6 +52,7 @@ class FaultCluster:
         throughput: int = 2000,
         record_size: int = 64,
         small_disks: bool = False,
+        disk_bytes: int = SMALL_DISK_BYTES,
         readers: tuple[str, ...] = ("raft", "consumer"),
         properties: dict[str, str] | None = None,
         seed: int = 1,
@@ -75,7 +76,7 @@ class FaultCluster:
                 directory = base / f"node-{node_id}"
                 directory.mkdir(parents=True)
                 if small_disks:
-                    disk = SmallDisk(directory / "logs", SMALL_DISK_BYTES)
+                    disk = SmallDisk(directory / "logs", disk_bytes)
                     disk.mount()
                     self.disks[node_id] = disk
                 config = {
@@ -240,12 +241,31 @@ class FaultCluster:
     def clear_impairment(self, node: NodeProcess) -> None:
         self.net.clear_impairment(f"n{node.node_id}")
 
+    def check_readers(self) -> None:
+        """Every reader still runs (one that stopped found a bad batch or gave up)."""
+        for mode, reader in self.readers.items():
+            if reader.poll() is not None:
+                err = (self.base / f"reader-{mode}.err").read_text(errors="replace")
+                raise AssertionError(
+                    f"reader {mode} exited with {reader.returncode}: {err[-2000:]}"
+                )
+
+    def check_nodes(self, down: frozenset[int] = frozenset()) -> None:
+        """Every node not in `down` still runs (no crash)."""
+        for node in self.nodes.values():
+            if node.node_id not in down and not node.alive:
+                status = node.process.returncode if node.process else None
+                raise AssertionError(
+                    f"node {node.node_id} exited with {status}: {node.stderr_text()[-2000:]}"
+                )
+
     # ------------------------------------------------------------------ the end
 
     def finish(self, *, min_records: int = 1) -> Verified:
         """Stop readers and nodes, then check everything (see module docstring)."""
         leader = self.wait_leader()
         target = high_watermark(leader)
+        self.check_readers()
         for mode in self.readers:
             self.wait_for(
                 lambda mode=mode: reader_end(self.reader_files[mode]) >= target,

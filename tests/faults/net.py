@@ -145,10 +145,10 @@ class Namespaces:
         netem = [
             "netem", "delay", f"{delay_ms}ms", f"{jitter_ms}ms", "loss", f"{loss_percent}%",
         ]  # fmt: skip
-        # The fallback: a 2 Mbit/s link (below what a follower fetches in a burst) whose queue
-        # holds at most `delay_ms` of traffic (tbf's latency limit): bursts wait (delay) and what
-        # would wait longer is dropped (loss), as on a congested link.
-        tbf = ["tbf", "rate", "2mbit", "burst", "10kb", "latency", f"{max(delay_ms, 1)}ms"]
+        # The fallback: a 1 Mbit/s link (below what the tests' leaders send in a burst) whose
+        # queue holds at most `delay_ms` of traffic (tbf's latency limit): bursts wait (delay)
+        # and what would wait longer is dropped (loss), as on a congested link.
+        tbf = ["tbf", "rate", "1mbit", "burst", "4kb", "latency", f"{max(delay_ms, 1)}ms"]
         for kind, spec in (("netem", netem), ("tbf", tbf)):
             results = [_tc(ns, "qdisc", "replace", "dev", dev, "root", *spec) for ns, dev in ends]
             if all(r.returncode == 0 for r in results):
