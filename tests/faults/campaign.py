@@ -191,7 +191,10 @@ def main(argv: list[str] | None = None) -> int:
             cluster.check_readers()
             if number % 10 == 0:
                 elapsed = time.monotonic() - started
-                print(f"round {number}/{len(schedule)} ({elapsed:.0f} s): {cluster.describe()}")
+                print(
+                    f"round {number}/{len(schedule)} ({elapsed:.0f} s): {cluster.describe()}",
+                    flush=True,
+                )
         result = cluster.finish(min_records=1)
     except (AssertionError, RuntimeError) as exc:
         print(f"campaign FAILED at round {number} ({schedule[number - 1] if number else 'start'}), "

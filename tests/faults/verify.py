@@ -7,9 +7,9 @@ paused, partitioned or ran out of space.
 
 Checks (each failure is an `AssertionError` that names the node, reader and offset):
 - every node's log: each batch's CRC32C is valid and offsets are contiguous from 0;
-- all nodes hold byte-identical batches below `committed_end` (the highest offset any reader
-  read or any acknowledgement covered), and every node's log reaches it: nobody lost a committed
-  record, and nobody kept a different one;
+- all nodes hold byte-identical batches below `committed_end` (the end of the batch holding the
+  highest offset any reader read, or of any acknowledged prefix), and every node's log reaches
+  it: nobody lost a committed record, and nobody kept a different one;
 - each acknowledgement's digest equals the digest of the same prefix of the final log;
 - each observer reader read batches contiguous from offset 0, each once, each byte-identical
   (SHA-1) to the final log's batch at that offset;
@@ -92,10 +92,14 @@ def verify(
             fields = line.split()
             end = int(fields[2]) + 1 if fields[0] == "B" else int(fields[1]) + 1
             committed_end = max(committed_end, end)
-    result = Verified(committed_end=committed_end)
     # The reference: the committed prefix of one node; every other node must hold the same bytes.
+    # A record read means its whole batch was committed (nodes serve whole batches below the high
+    # watermark), so the prefix runs to the end of the batch holding the last offset read.
     reference_name, reference_all = next(iter(parsed.items()))
-    reference = [b for b in reference_all if b.last_offset < committed_end]
+    reference = [b for b in reference_all if b.base_offset < committed_end]
+    if reference:
+        committed_end = max(committed_end, reference[-1].last_offset + 1)
+    result = Verified(committed_end=committed_end)
     for who, batches in parsed.items():
         end = batches[-1].last_offset + 1 if batches else 0
         assert end >= committed_end, f"{who}: log ends at {end}, below committed {committed_end}"
