@@ -66,8 +66,8 @@ class FaultCluster:
         self.disks: dict[int, SmallDisk] = {}
         self.net = net.Namespaces()
         net.purge_stale()
-        self.net.open()
         try:
+            self.net.open()
             addresses = {i: self.net.add_host(f"n{i}") for i in range(1, size + 1)}
             self.net.add_host(CLIENT)
             voters = ",".join(f"{i}@{a}:{PORT}" for i, a in addresses.items())

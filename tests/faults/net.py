@@ -92,7 +92,11 @@ class Namespaces:
     impairment_kind: str | None = None
 
     def __enter__(self) -> Namespaces:
-        self.open()
+        try:
+            self.open()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:

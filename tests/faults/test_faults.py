@@ -38,6 +38,8 @@ def test_partitioned_leader_is_replaced_and_rejoins(make_fault_cluster: MakeFaul
     assert isolated["log_end_offset"] > isolated["high_watermark"], isolated
     cluster.heal(leader)
     cluster.wait_caught_up(leader, min_epoch=epoch + 1)
+    # finish() proves the truncation: the old leader's log must equal the others' below the
+    # committed end, which lies past the tail it wrote alone.
     result = cluster.finish(min_records=2000)
     print(result)
     assert result.committed_end > 4000
@@ -48,9 +50,13 @@ def test_delay_and_loss_slow_but_do_not_stop_progress(make_fault_cluster: MakeFa
     cluster.start()
     leader = cluster.wait_leader()
     cluster.wait_progress(leader, 1000)
-    kinds = {
-        cluster.impair(node, delay_ms=40, jitter_ms=10, loss=3) for node in cluster.nodes.values()
-    }
+    try:
+        kinds = {
+            cluster.impair(node, delay_ms=40, jitter_ms=10, loss=3)
+            for node in cluster.nodes.values()
+        }
+    except RuntimeError as exc:  # neither netem nor tbf in this kernel
+        pytest.skip(str(exc))
     start = high_watermark(leader)
     time.sleep(3)
     # Still committing (the leader may even have changed, which is allowed under loss).
