@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tests.e2e.cluster import NodeProcess
 from tests.faults import net
-from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, FaultCluster
+from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, FaultCluster, epoch_of
 
 FETCH_TIMEOUT_S = int(FAST["controller.quorum.fetch.timeout.ms"]) / 1000
 PROGRESS_RECORDS = 500
@@ -50,7 +50,7 @@ class Campaign:
         followers = [n for n in cluster.nodes.values() if n is not leader]
         for node in followers:
             cluster.wait_caught_up(node, min_epoch=0)
-        return leader, followers, int(leader.last()["epoch"])
+        return leader, followers, epoch_of(leader)
 
     def kill(self) -> None:
         cluster = self.cluster

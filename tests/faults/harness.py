@@ -292,6 +292,18 @@ class FaultCluster:
         return result
 
 
+def epoch_of(node: NodeProcess) -> int:
+    last = node.last()
+    assert last is not None, f"node {node.node_id} has written no stats yet"
+    return int(last["epoch"])
+
+
+def latest(node: NodeProcess) -> dict[str, Any]:
+    last = node.last()
+    assert last is not None, f"node {node.node_id} has written no stats yet"
+    return last
+
+
 def high_watermark(node: NodeProcess) -> int:
     last = node.last()
     return int(last["high_watermark"] or 0) if last else 0

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.faults.conftest import MakeFaultCluster
-from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, high_watermark
+from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, epoch_of, high_watermark, latest
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +28,13 @@ def test_partitioned_leader_is_replaced_and_rejoins(make_fault_cluster: MakeFaul
     cluster.start()
     leader = cluster.wait_leader()
     cluster.wait_progress(leader, 2000)
-    epoch = leader.last()["epoch"]
+    epoch = epoch_of(leader)
     cluster.cut(leader)
     cluster.acknowledge(leader, "leader at the cut")
     successor = cluster.wait_leader(min_epoch=epoch + 1, exclude=leader.node_id)
     cluster.wait_progress(successor, 2000)
     # The cut-off leader kept appending what it could never commit: a tail it must drop.
-    isolated = leader.last()
+    isolated = latest(leader)
     assert isolated["log_end_offset"] > isolated["high_watermark"], isolated
     cluster.heal(leader)
     cluster.wait_caught_up(leader, min_epoch=epoch + 1)
@@ -76,7 +76,7 @@ def test_paused_leader_steps_down_after_resume(make_fault_cluster: MakeFaultClus
     cluster.start()
     leader = cluster.wait_leader()
     cluster.wait_progress(leader, 2000)
-    epoch = leader.last()["epoch"]
+    epoch = epoch_of(leader)
     cluster.pause(leader)
     cluster.acknowledge(leader, "leader when paused")
     successor = cluster.wait_leader(min_epoch=epoch + 1, exclude=leader.node_id)
@@ -96,7 +96,7 @@ def test_full_disk_stops_the_node_cleanly_and_it_recovers(
     cluster.start()
     leader = cluster.wait_leader()
     cluster.wait_progress(leader, 2000)
-    epoch = leader.last()["epoch"]
+    epoch = epoch_of(leader)
     node = (
         leader if victim == "leader" else next(n for n in cluster.nodes.values() if n is not leader)
     )
