@@ -84,7 +84,9 @@ def test_paused_leader_steps_down_after_resume(make_fault_cluster: MakeFaultClus
     cluster.wait_progress(successor, 1000)
     cluster.resume(leader)
     cluster.wait_caught_up(leader, min_epoch=epoch + 1)
-    assert cluster.leader(min_epoch=epoch + 1) is successor
+    # Stepped down: it follows a later epoch (checked above) and does not lead. (The successor
+    # itself may have lost an election since, on a loaded machine: that is allowed.)
+    assert cluster.wait_leader(min_epoch=epoch + 1) is not leader
     print(cluster.finish(min_records=2000))
 
 
