@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tests.e2e.cluster import NodeProcess
 from tests.faults import net
-from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, FaultCluster, epoch_of
+from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, LEADER_ATTEMPTS, FaultCluster
 
 FETCH_TIMEOUT_S = int(FAST["controller.quorum.fetch.timeout.ms"]) / 1000
 PROGRESS_RECORDS = 500
@@ -45,12 +45,14 @@ class Campaign:
 
     def leader_and_followers(self) -> tuple[NodeProcess, list[NodeProcess], int]:
         cluster = self.cluster
-        leader = cluster.wait_leader()
-        cluster.wait_progress(leader, PROGRESS_RECORDS)
-        followers = [n for n in cluster.nodes.values() if n is not leader]
-        for node in followers:
-            cluster.wait_caught_up(node, min_epoch=0)
-        return leader, followers, epoch_of(leader)
+        for _ in range(LEADER_ATTEMPTS):
+            leader, epoch = cluster.steady_leader(PROGRESS_RECORDS)
+            followers = [n for n in cluster.nodes.values() if n is not leader]
+            for node in followers:
+                cluster.wait_caught_up(node, min_epoch=epoch)
+            if cluster.still_leads(leader, epoch):
+                return leader, followers, epoch
+        raise AssertionError(f"the leadership kept changing: {cluster.describe()}")
 
     def kill(self) -> None:
         cluster = self.cluster

@@ -41,6 +41,7 @@ FAST = {
 }
 SMALL_DISK_BYTES = 64 * 1024 * 1024
 EXIT_LOG_DIR_FAILURE = 3
+LEADER_ATTEMPTS = 5
 
 
 class FaultCluster:
@@ -170,6 +171,25 @@ class FaultCluster:
             f"a leader of epoch >= {min_epoch}" + (f" other than {exclude}" if exclude else ""),
         )
         return node
+
+    def steady_leader(self, records: int) -> tuple[NodeProcess, int]:
+        """A leader that committed `records` more offsets without losing its epoch, and the epoch.
+
+        A fault aimed at "the leader" must hit the node that leads right now: on a loaded machine
+        an early election can move the leadership between `wait_leader` and the fault.
+        """
+        for _ in range(LEADER_ATTEMPTS):
+            leader = self.wait_leader()
+            epoch = epoch_of(leader)
+            self.wait_progress(leader, records)
+            last = latest(leader)
+            if last["role"] == "leader" and last["epoch"] == epoch:
+                return leader, epoch
+        raise AssertionError(f"the leadership kept changing: {self.describe()}")
+
+    def still_leads(self, node: NodeProcess, epoch: int) -> bool:
+        last = latest(node)
+        return bool(node.alive and last["role"] == "leader" and last["epoch"] == epoch)
 
     def wait_progress(self, node: NodeProcess, records: int, timeout_s: float = 30) -> None:
         """Until `node` (the leader) commits `records` more offsets."""

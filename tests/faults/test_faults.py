@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.faults.conftest import MakeFaultCluster
-from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, epoch_of, high_watermark, latest
+from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, high_watermark, latest
 
 pytestmark = pytest.mark.slow
 
@@ -26,9 +26,7 @@ FETCH_TIMEOUT_S = int(FAST["controller.quorum.fetch.timeout.ms"]) / 1000
 def test_partitioned_leader_is_replaced_and_rejoins(make_fault_cluster: MakeFaultCluster) -> None:
     cluster = make_fault_cluster()
     cluster.start()
-    leader = cluster.wait_leader()
-    cluster.wait_progress(leader, 2000)
-    epoch = epoch_of(leader)
+    leader, epoch = cluster.steady_leader(2000)
     cluster.cut(leader)
     cluster.acknowledge(leader, "leader at the cut")
     successor = cluster.wait_leader(min_epoch=epoch + 1, exclude=leader.node_id)
@@ -74,9 +72,7 @@ def test_delay_and_loss_slow_but_do_not_stop_progress(make_fault_cluster: MakeFa
 def test_paused_leader_steps_down_after_resume(make_fault_cluster: MakeFaultCluster) -> None:
     cluster = make_fault_cluster()
     cluster.start()
-    leader = cluster.wait_leader()
-    cluster.wait_progress(leader, 2000)
-    epoch = epoch_of(leader)
+    leader, epoch = cluster.steady_leader(2000)
     cluster.pause(leader)
     cluster.acknowledge(leader, "leader when paused")
     successor = cluster.wait_leader(min_epoch=epoch + 1, exclude=leader.node_id)
@@ -96,9 +92,7 @@ def test_full_disk_stops_the_node_cleanly_and_it_recovers(
 ) -> None:
     cluster = make_fault_cluster(small_disks=True)
     cluster.start()
-    leader = cluster.wait_leader()
-    cluster.wait_progress(leader, 2000)
-    epoch = epoch_of(leader)
+    leader, epoch = cluster.steady_leader(2000)
     node = (
         leader if victim == "leader" else next(n for n in cluster.nodes.values() if n is not leader)
     )
