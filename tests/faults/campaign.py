@@ -103,7 +103,7 @@ class Campaign:
         cluster = self.cluster
         self.leader_and_followers()
         for node in cluster.nodes.values():
-            kind = cluster.impair(node, delay_ms=40, jitter_ms=10, loss=3)
+            kind = cluster.impair(node, delay_ms=40, jitter_ms=10, loss=3, rate_kbit=3000)
         dropped = 0
         try:
             current = cluster.wait_leader()

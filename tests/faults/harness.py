@@ -250,9 +250,16 @@ class FaultCluster:
     def heal(self, node: NodeProcess) -> None:
         self.net.heal(f"n{node.node_id}")
 
-    def impair(self, node: NodeProcess, *, delay_ms: int, jitter_ms: int, loss: float) -> str:
+    def impair(
+        self, node: NodeProcess, *, delay_ms: int, jitter_ms: int, loss: float, rate_kbit: int
+    ) -> str:
+        """netem delay+loss on `node`'s link, else a tbf link of `rate_kbit` (see net.py)."""
         return self.net.impair(
-            f"n{node.node_id}", delay_ms=delay_ms, jitter_ms=jitter_ms, loss_percent=loss
+            f"n{node.node_id}",
+            delay_ms=delay_ms,
+            jitter_ms=jitter_ms,
+            loss_percent=loss,
+            fallback_rate_kbit=rate_kbit,
         )
 
     def dropped_packets(self, node: NodeProcess) -> int:

@@ -37,6 +37,7 @@ NAME_PREFIX = "pkf"
 SWITCH = "sw"
 BRIDGE = "br0"
 HOST_DEVICE = "eth0"
+TBF_QUEUE_MS = 10
 _run_numbers = itertools.count(1)
 _NAME_RE = re.compile(rf"^{NAME_PREFIX}(\d+)x\d+-")
 
@@ -140,7 +141,15 @@ class Namespaces:
     def heal(self, name: str) -> None:
         run_ip("-n", self.namespace(SWITCH), "link", "set", self._switch_port(name), "up")
 
-    def impair(self, name: str, *, delay_ms: int, jitter_ms: int, loss_percent: float) -> str:
+    def impair(
+        self,
+        name: str,
+        *,
+        delay_ms: int,
+        jitter_ms: int,
+        loss_percent: float,
+        fallback_rate_kbit: int = 2000,
+    ) -> str:
         """Delay and lose packets on host `name`'s link, both ways; returns the qdisc used."""
         ends = [
             (self.namespace(name), HOST_DEVICE),
@@ -149,10 +158,15 @@ class Namespaces:
         netem = [
             "netem", "delay", f"{delay_ms}ms", f"{jitter_ms}ms", "loss", f"{loss_percent}%",
         ]  # fmt: skip
-        # The fallback: a 1 Mbit/s link (below what the tests' leaders send in a burst) whose
-        # queue holds at most `delay_ms` of traffic (tbf's latency limit): bursts wait (delay)
-        # and what would wait longer is dropped (loss), as on a congested link.
-        tbf = ["tbf", "rate", "1mbit", "burst", "4kb", "latency", f"{max(delay_ms, 1)}ms"]
+        # The fallback: a link of `fallback_rate_kbit` (above the average traffic, below its
+        # bursts) with a queue of `TBF_QUEUE_MS` (tbf's latency limit): a burst waits (delay) and
+        # what would wait longer is dropped (loss), as on a congested link; TCP backs off and
+        # probes again, so drops recur. A rate below the average traffic would never let
+        # followers catch up (elections without end), which tests nothing.
+        tbf = [
+            "tbf", "rate", f"{fallback_rate_kbit}kbit", "burst", "2kb",
+            "latency", f"{TBF_QUEUE_MS}ms",
+        ]  # fmt: skip
         for kind, spec in (("netem", netem), ("tbf", tbf)):
             results = [_tc(ns, "qdisc", "replace", "dev", dev, "root", *spec) for ns, dev in ends]
             if all(r.returncode == 0 for r in results):

@@ -44,13 +44,16 @@ def test_partitioned_leader_is_replaced_and_rejoins(make_fault_cluster: MakeFaul
 
 
 def test_delay_and_loss_slow_but_do_not_stop_progress(make_fault_cluster: MakeFaultCluster) -> None:
-    cluster = make_fault_cluster()
+    # Without netem, the tbf fallback's rate must stay above what the leader's link carries (two
+    # followers and two readers at ~100 KB/s each): a link slower than the workload never lets
+    # followers catch up, and a fetch that outlasts the fetch timeout means elections forever.
+    cluster = make_fault_cluster(throughput=1000)
     cluster.start()
     leader = cluster.wait_leader()
     cluster.wait_progress(leader, 1000)
     try:
         kinds = {
-            cluster.impair(node, delay_ms=40, jitter_ms=10, loss=3)
+            cluster.impair(node, delay_ms=40, jitter_ms=10, loss=3, rate_kbit=4000)
             for node in cluster.nodes.values()
         }
     except RuntimeError as exc:  # neither netem nor tbf in this kernel
@@ -59,7 +62,7 @@ def test_delay_and_loss_slow_but_do_not_stop_progress(make_fault_cluster: MakeFa
     time.sleep(3)
     # Still committing (the leader may even have changed, which is allowed under loss).
     current = cluster.wait_leader()
-    cluster.wait_progress(current, 2000, timeout_s=30)
+    cluster.wait_progress(current, 1000, timeout_s=30)
     assert high_watermark(current) > start
     dropped = sum(cluster.dropped_packets(node) for node in cluster.nodes.values())
     print("impairment:", kinds, "dropped packets:", dropped, cluster.describe())
