@@ -5,7 +5,9 @@ gives the node the identity of Kafka's TestRaftServer, so it can be a voter amon
 `kraft.shell.identity`. `--replica-directory-id` is Kafka's flag for the node's directory id.
 
 Exit status: 0 after a graceful shutdown (SIGTERM / Ctrl-C), 2 for a problem found at start-up
-(bad or missing configuration, log directory unusable or locked, port in use), printed as one line.
+(bad or missing configuration, log directory unusable or locked, port in use), 3 when the log
+directory fails while the node runs (a full disk, an I/O error: the node stops, as Kafka halts);
+each printed as one line.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT
 
 EXIT_STARTUP_ERROR = 2
+EXIT_LOG_DIR_FAILURE = 3
 
 
 def _int(text: str) -> int:
@@ -118,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         print("Missing configuration file: use --config FILE", file=sys.stderr)
         return EXIT_STARTUP_ERROR
     from kraft.shell import run_async
-    from kraft.shell.server import ServerOptions, StartupError, run_server
+    from kraft.shell.server import LogDirFailure, ServerOptions, StartupError, run_server
 
     options = ServerOptions(
         config_path=Path(args.config),
@@ -135,3 +138,6 @@ def run(args: argparse.Namespace) -> int:
     except StartupError as exc:
         print(f"kraft server: {exc}", file=sys.stderr)
         return EXIT_STARTUP_ERROR
+    except LogDirFailure as exc:
+        print(f"kraft server: {exc}", file=sys.stderr)
+        return EXIT_LOG_DIR_FAILURE

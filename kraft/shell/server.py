@@ -8,6 +8,13 @@ watcher. SIGTERM or Ctrl-C asks the core for a graceful shutdown (a leader resig
 EndQuorumEpoch so another voter takes over without waiting for an election timeout); when the
 core reports it complete (or after `controller.quorum.request.timeout.ms`) the last stats line is
 written and the process exits 0. A second signal stops at once.
+
+A disk error while running (a full disk: ENOSPC; EIO) stops the node with `LogDirFailure` (one
+line, exit status 3), as Kafka halts the process when the metadata log dir fails: continuing
+would mean a log whose in-memory and on-disk ends disagree. Nothing acknowledged is lost (a
+leader counts, and a follower reports, only flushed offsets); the other voters elect a new leader
+if needed, and after the disk is fixed a restart recovers the log (cutting a torn tail) and
+catches up from the leader.
 """
 
 from __future__ import annotations
@@ -61,6 +68,12 @@ REPORT_INTERVAL_MS_DEFAULT = 5000
 
 class StartupError(Exception):
     """A problem found before the node runs; the message is the one line the user sees."""
+
+
+class LogDirFailure(Exception):
+    """A write, flush or read of the log dir failed while the node ran (ENOSPC, EIO, ...); the
+    message is the one line the user sees. The node stops at once, without writing anything
+    more: what it acknowledged is durable and recovery on restart cuts any half-written batch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +234,8 @@ async def _run_node(
     status_stream = options.status_stream or sys.stdout
     stats_file = _open_stats_file(options.stats_file) if options.stats_file else None
 
+    disk_error: OSError | None = None
+
     async def serve_connection(stream: trio.SocketStream) -> None:
         # Caps per client address and in all; idle connections make room (kraft.shell.connection).
         address = peer_address(stream)
@@ -278,12 +293,23 @@ async def _run_node(
             nursery.start_soon(reporter)
             if threading.current_thread() is threading.main_thread():
                 nursery.start_soon(signals, nursery.cancel_scope)
-            await loop.run(peers)
-            report()
+            try:
+                await loop.run(peers)
+            except OSError as exc:
+                # The loop itself does no network I/O: an OSError out of it is the log dir's.
+                disk_error = exc
+            else:
+                report()
             nursery.cancel_scope.cancel()
     finally:
         if stats_file is not None:
             stats_file.close()
+    if disk_error is not None:
+        reason = disk_error.strerror or str(disk_error)
+        raise LogDirFailure(
+            f"log dir {config.partition_dir} failed: {reason}; the node stopped (as Kafka halts "
+            "on a metadata log dir failure): free space or fix the disk, then restart it"
+        )
 
 
 def _open_stats_file(path: Path) -> IO[str]:

@@ -50,6 +50,8 @@ class NodeProcess:
     process: subprocess.Popen[bytes] | None = None
     runs: int = 0
     stdout_paths: list[Path] = field(default_factory=list)
+    # Runs the node through this (e.g. `ip netns exec NS`: a host of tests/faults/net.py).
+    command_prefix: list[str] = field(default_factory=list)
 
     @property
     def stats_path(self) -> Path:
@@ -69,6 +71,7 @@ class NodeProcess:
             command = [str(ROOT / "bin" / "test-raft-server-start.sh")]
         else:
             command = [sys.executable, "-m", "kraft.cli", "server"]
+        command = [*self.command_prefix, *command]
         command += [
             "--config",
             str(self.config_path),
