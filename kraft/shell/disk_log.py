@@ -332,9 +332,9 @@ def read_view(
 ) -> bytes:
     """`DiskLog.read` against `view`, without the race check (see `DiskLog.read`)."""
     limit = view.end_offset if end_offset_limit is None else end_offset_limit
-    if start_offset >= view.end_offset or start_offset >= limit or start_offset < 0:
-        return b""
-    number = max(bisect.bisect_right(view.segment_bases, start_offset) - 1, 0)
+    if not view.start_offset <= start_offset < min(view.end_offset, limit):
+        return b""  # below the log start (a reset moved it) or at/after the end
+    number = bisect.bisect_right(view.segment_bases, start_offset) - 1
     segment = view.segments[number]
     found = _locate(segment, start_offset, nowait)
     if found is None:
@@ -577,7 +577,8 @@ class DiskLog:
 
         Only batches that end below `end_offset_limit` (default: the log end) are included: at
         least one (even above `max_bytes`), then more while the total stays within `max_bytes`.
-        Empty at or beyond the end (the `LogRead` contract of `kraft.rpc`), and `READ_RETRY`
+        Empty below the log start, at or beyond the end (the `LogRead` contract of `kraft.rpc`),
+        and `READ_RETRY`
         (empty too) when a truncation or reset raced the read. `nowait`: serve it from the page
         cache without blocking, or raise `WouldBlock`.
         """

@@ -75,9 +75,12 @@ def test_readers_racing_append_truncate_reset_never_fail(tmp_path: Path) -> None
         rng = random.Random(seed)
         try:
             while not stop.is_set():
-                start, end = log.start_offset, log.end_offset
+                log.start_offset, log.end_offset, log.last_epoch  # noqa: B018 (each reads a view)
+                view = log.view  # one view: facts consistent with each other
+                start, end = view.start_offset, view.end_offset
                 assert start <= end
-                assert log.epochs == tuple(sorted(log.epochs, key=lambda e: e.start_offset))
+                starts = [entry.start_offset for entry in view.epochs]
+                assert starts == sorted(starts) and all(start <= s <= end for s in starts[1:])
                 offset = rng.randrange(start, end + 1)
                 data = log.read(offset, rng.choice([100, 1000, 1 << 20]))
                 if data:
