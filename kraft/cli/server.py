@@ -1,6 +1,7 @@
 """`kraft server`: run one node of the test raft server (what bin/test-raft-server-start.sh runs).
 
-Exit status: 0 after a graceful shutdown (SIGTERM / Ctrl-C), 2 for a problem found at start-up
+Exit status: 0 after a graceful shutdown (SIGTERM / Ctrl-C), 1 when a second signal stopped it at
+once (a disk step may have been left running), 2 for a problem found at start-up
 (bad or missing configuration, log directory unusable or locked, port in use), printed as one line.
 """
 

@@ -263,14 +263,11 @@ class BaseNodeLoop(Generic[SettingsT]):
             )
         return self._disk_reader
 
-    def abandon_disk(self) -> bool:
-        """Stop now (the second Ctrl-C): let the loop be cancelled even while a disk step runs;
-        True if one may still be running (then nobody may touch the log any more)."""
-        worker = self._disk_worker
-        if worker is None:
-            return False
-        worker.abandon()
-        return True
+    def abandon_disk(self) -> None:
+        """Stop now (the second Ctrl-C): let the loop be cancelled even while a disk step runs
+        (it may then still be running: nobody may touch the log any more)."""
+        if self._disk_worker is not None:
+            self._disk_worker.abandon()
 
     async def _run(self) -> None:
         await self._execute_with_feedback(self.node.poll(self.clock.now_ms()))

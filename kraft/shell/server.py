@@ -7,7 +7,11 @@ connection), the node loop, the outbound peers, the workload, the stats reporter
 watcher. SIGTERM or Ctrl-C asks the core for a graceful shutdown (a leader resigns and sends
 EndQuorumEpoch so another voter takes over without waiting for an election timeout); when the
 core reports it complete (or after `controller.quorum.request.timeout.ms`) the last stats line is
-written and the process exits 0. A second signal stops at once.
+written and the process exits 0. A second signal stops at once, even while a disk step hangs
+(an fsync on a dying disk): the loop stops waiting for the disk writer (`DiskWorker.abandon`), the
+log is then left as it is (never touched by two threads; recovery checks it at the next start),
+and the process exits 1. Status lines are written by their own thread (`StatusWriter`), so a
+stdout nobody reads (a paused `| less`) never stalls the node.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from kraft.shell.peers import PeerLimits, Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
 from kraft.shell.router import Router
 from kraft.shell.snapshots import SnapshotStore
-from kraft.shell.stats import NodeFigures, Stats, status_line, write_json_line
+from kraft.shell.stats import NodeFigures, Stats, StatusWriter, status_line, write_json_line
 from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT, Workload
 from kraft.types import ZERO_DIRECTORY_ID, Endpoint
 
@@ -47,6 +51,10 @@ log = logging.getLogger("kraft.server")
 REPORT_INTERVAL_MS_DEFAULT = 5000
 # Open client connections beyond this are closed at once (Kafka's `max.connections` idea).
 CONNECTIONS_MAX = 4096
+# Exit status after a second signal stopped the node without its graceful shutdown.
+EXIT_STOPPED_AT_ONCE = 1
+# How long the last status lines may take to write at exit.
+STATUS_DRAIN_TIMEOUT_S = 2.0
 
 
 class StartupError(Exception):
@@ -92,6 +100,7 @@ async def run_server(options: ServerOptions) -> int:
         disk_log, report = DiskLog.open(config.partition_dir, config.segment_bytes)
     except (LogDirError, OSError) as exc:
         raise StartupError(str(exc)) from None
+    stopped_at_once = False
     try:
         if report.reason is not None:
             log.warning(
@@ -150,10 +159,15 @@ async def run_server(options: ServerOptions) -> int:
             disk_log.end_offset,
             seed,
         )
-        await _run_node(options, config, node, disk_log, store, snapshots, clock, rng, listeners)
-        return 0
+        stopped_at_once = await _run_node(
+            options, config, node, disk_log, store, snapshots, clock, rng, listeners
+        )
+        return EXIT_STOPPED_AT_ONCE if stopped_at_once else 0
     finally:
-        disk_log.close()
+        if stopped_at_once:
+            log.warning("left the log as it is (a disk step may still run); recovery checks it")
+        else:
+            disk_log.close()
         os.close(lock_fd)
 
 
@@ -167,7 +181,8 @@ async def _run_node(
     clock: Clock,
     rng: random.Random,
     listeners: list[trio.SocketListener],
-) -> None:
+) -> bool:
+    """Run the node's tasks; True when a second signal stopped it at once."""
     loop = NodeLoop(node, disk_log, store, snapshots, config, clock)
     stats = Stats(clock.now_ms())
     workload = Workload(
@@ -184,6 +199,8 @@ async def _run_node(
     limits = ConnectionLimits(frame_bytes_max=config.request_bytes_max)
     status_stream = options.status_stream or sys.stdout
     stats_file = _open_stats_file(options.stats_file) if options.stats_file else None
+    writer = StatusWriter()
+    stopped_at_once = False
 
     open_connections = 0
 
@@ -211,9 +228,14 @@ async def _run_node(
                 high_watermark=node.high_watermark,
             ),
         )
-        print(status_line(figures), file=status_stream, flush=True)
-        if stats_file is not None:
-            write_json_line(stats_file, figures)
+        line = status_line(figures)
+
+        def write() -> None:
+            print(line, file=status_stream, flush=True)
+            if stats_file is not None:
+                write_json_line(stats_file, figures)
+
+        writer.submit(write)
 
     async def reporter() -> None:
         while True:
@@ -221,10 +243,13 @@ async def _run_node(
             report()
 
     async def signals(cancel_scope: trio.CancelScope) -> None:
+        nonlocal stopped_at_once
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
             async for signum in received:
                 if loop.shutting_down:
                     log.warning("second signal: stopping now")
+                    stopped_at_once = True
+                    loop.abandon_disk()
                     cancel_scope.cancel()
                     return
                 log.info("%s: shutting down gracefully", signal.Signals(signum).name)
@@ -246,9 +271,15 @@ async def _run_node(
             await loop.run(peers)
             report()
             nursery.cancel_scope.cancel()
+        if not stopped_at_once:
+            # The last lines out before the process exits (not forever: stdout may be stuck).
+            with trio.move_on_after(STATUS_DRAIN_TIMEOUT_S):
+                await trio.to_thread.run_sync(writer.drain, abandon_on_cancel=True)
     finally:
-        if stats_file is not None:
+        writer.stop()
+        if stats_file is not None and not writer.busy:
             stats_file.close()
+    return stopped_at_once
 
 
 def _open_stats_file(path: Path) -> IO[str]:
