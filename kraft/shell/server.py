@@ -16,6 +16,7 @@ stdout nobody reads (a paused `| less`) never stalls the node.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -101,6 +102,7 @@ async def run_server(options: ServerOptions) -> int:
     except (LogDirError, OSError) as exc:
         raise StartupError(str(exc)) from None
     stopped_at_once = False
+    closing = False  # `_close_log` owns the close from then on
     try:
         if report.reason is not None:
             log.warning(
@@ -162,13 +164,47 @@ async def run_server(options: ServerOptions) -> int:
         stopped_at_once = await _run_node(
             options, config, node, disk_log, store, snapshots, clock, rng, listeners
         )
+        if not stopped_at_once:
+            closing = True
+            stopped_at_once = not await _close_log(disk_log)
         return EXIT_STOPPED_AT_ONCE if stopped_at_once else 0
     finally:
         if stopped_at_once:
             log.warning("left the log as it is (a disk step may still run); recovery checks it")
-        else:
+        elif not closing:
             disk_log.close()
         os.close(lock_fd)
+
+
+async def _close_log(disk_log: DiskLog) -> bool:
+    """Close the log (trim + fdatasync) on a thread; False if a signal stopped the wait first
+    (the close hangs on a dying disk: the process may exit without it)."""
+    closed = trio.Event()
+    token = trio.lowlevel.current_trio_token()
+
+    def close() -> None:
+        try:
+            disk_log.close()
+        finally:
+            with contextlib.suppress(trio.RunFinishedError):
+                token.run_sync_soon(closed.set)
+
+    threading.Thread(target=close, name="pykraft-close", daemon=True).start()
+    if threading.current_thread() is not threading.main_thread():
+        await closed.wait()
+        return True
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
+        async with trio.open_nursery() as nursery:
+
+            async def stop_on_signal() -> None:
+                async for _ in received:
+                    log.warning("signal while closing the log: stopping now")
+                    nursery.cancel_scope.cancel()
+
+            nursery.start_soon(stop_on_signal)
+            await closed.wait()
+            nursery.cancel_scope.cancel()
+    return closed.is_set()
 
 
 async def _run_node(
