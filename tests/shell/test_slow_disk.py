@@ -179,3 +179,34 @@ async def test_snapshot_chunk_read_does_not_block_the_loop(
         assert (partition.error_code, partition.size) == (0, len(content))
         assert bytes(partition.unaligned_records) == content[10:60]
         nursery.cancel_scope.cancel()
+
+
+async def test_failed_fetch_read_answers_storage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk error while reading a Fetch answer (on the reader thread) is answered with
+    KAFKA_STORAGE_ERROR and no records; the node keeps running."""
+    answer = rpc.FetchResponse(
+        error_code=ErrorCode.NONE, high_watermark=1, records=rpc.LogRead(0, 1 << 20, 1)
+    )
+    script = {"request": Ready(send_now=[OutboundResponse(1, answer)])}
+    loop = make_loop(tmp_path, FakeNode(script))
+    loop.disk_log.append(build_data_batch(0, 3, 0, [b"z"]))
+    router = Router(loop)
+
+    def failing_pread(*_args: Any) -> bytes:
+        raise OSError(errno.EIO, "Input/output error")
+
+    def uncached_preadv(*_args: Any) -> int:
+        raise BlockingIOError(errno.EAGAIN, "not in the page cache")
+
+    monkeypatch.setattr(os, "pread", failing_pread)
+    monkeypatch.setattr(os, "preadv", uncached_preadv)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run, FakePeers(loop))
+        with trio.fail_after(HOLD_S):
+            body = await round_trip(router, nursery, 1, 17, FETCH)
+        partition = body.responses[0].partitions[0]
+        assert partition.error_code == ErrorCode.KAFKA_STORAGE_ERROR
+        assert not partition.records
+        nursery.cancel_scope.cancel()
