@@ -34,13 +34,22 @@ T = TypeVar("T")
 
 
 class _Job(Generic[T]):
-    __slots__ = ("abandoned", "deliver", "fn", "result")
+    __slots__ = ("deliver", "fn")
 
     def __init__(self, fn: Callable[[], T], deliver: Callable[[outcome.Outcome[T]], None]) -> None:
-        self.fn = fn
+        self.fn: Callable[[], T] | None = fn
         self.deliver = deliver
+
+
+class _Wait:
+    """Whether the task awaiting a job gave up on it. Kept apart from the job on purpose: a
+    job that referred to its own callback would be a reference cycle, and the cycle would keep
+    the job's bytes (a whole batch) alive until the cyclic GC ran (measured: +100 MiB RSS)."""
+
+    __slots__ = ("abandoned",)
+
+    def __init__(self) -> None:
         self.abandoned = False
-        self.result: outcome.Outcome[T] | None = None
 
 
 class DiskWorker:
@@ -62,21 +71,21 @@ class DiskWorker:
         """Run `fn` on the worker thread and return its result."""
         assert not (self._exclusive and self._outstanding), "one disk job at a time"
         task = trio.lowlevel.current_task()
+        wait = _Wait()
 
         def deliver(result: outcome.Outcome[T]) -> None:
-            if not job.abandoned:
+            if not wait.abandoned:
                 trio.lowlevel.reschedule(task, result)
 
         def abort(_raise_cancel: Any) -> trio.lowlevel.Abort:
             if self._abandon_on_cancel or self.abandoned:
-                job.abandoned = True
+                wait.abandoned = True
                 return trio.lowlevel.Abort.SUCCEEDED
             return trio.lowlevel.Abort.FAILED
 
-        job = _Job(fn, deliver)
         self._outstanding += 1
         try:
-            self._jobs.put(job)
+            self._jobs.put(_Job(fn, deliver))
             result: T = await trio.lowlevel.wait_task_rescheduled(abort)
         finally:
             self._outstanding -= 1
@@ -99,8 +108,12 @@ class DiskWorker:
             job = self._jobs.get()
             if job is None:
                 return
-            result = outcome.capture(job.fn)  # exceptions are re-raised in the awaiting task
+            fn, job.fn = job.fn, None
+            assert fn is not None
+            result = outcome.capture(fn)  # exceptions are re-raised in the awaiting task
+            del fn  # the job's bytes go now, not when the next job arrives
             try:
                 self._token.run_sync_soon(job.deliver, result)
             except trio.RunFinishedError:
                 return
+            del job, result

@@ -3,8 +3,11 @@ abandoned (until `abandon`, the second Ctrl-C); a reader job is, on cancel."""
 
 from __future__ import annotations
 
+import functools
+import gc
 import threading
 import time
+import weakref
 from typing import Any
 
 import pytest
@@ -92,3 +95,23 @@ async def test_reader_jobs_are_abandoned_on_cancel_and_run_in_order() -> None:
     finally:
         release.set()
         reader.stop()
+
+
+async def test_a_finished_job_keeps_nothing_alive() -> None:
+    """What a job holds (a batch's bytes) is freed when the job is done, by reference counting:
+    no reference cycle leaves it to the cyclic GC (which let RSS grow by 100+ MiB under load)."""
+
+    class Payload:
+        pass
+
+    worker = DiskWorker()
+    gc.disable()
+    try:
+        payload = Payload()
+        alive = weakref.ref(payload)
+        assert await worker.run(functools.partial(len, [payload])) == 1
+        del payload
+        assert alive() is None
+    finally:
+        gc.enable()
+        worker.stop()
