@@ -9,9 +9,8 @@ Invariants the handlers rely on (the node guarantees them):
 - `log_start_offset <= high_watermark <= log_end_offset` whenever `high_watermark` is known, and
   the high watermark handed over never moves backwards within one node process.
 - `epoch_history` lists `(epoch, start_offset)` of the local log in ascending order of both.
-- `read_batches` returns whole batches exactly as stored (CRC intact, never re-encoded), read
-  from the disk log's published state on a thread that may block, never on the trio thread
-  (unless the page cache holds them).
+- `read_batches` returns whole batches exactly as stored (CRC intact, never re-encoded), taken
+  from the page cache at once or read on a thread that may block: it never blocks the trio thread.
 """
 
 from __future__ import annotations
