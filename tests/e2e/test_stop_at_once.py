@@ -19,7 +19,7 @@ from tests.e2e.hanging_disk_node import HANG_FSYNC_ENV, SPARE_THREAD_ENV
 
 pytestmark = pytest.mark.slow
 
-STOP_AT_ONCE_S = 5
+STOP_AT_ONCE_S = 10
 
 
 def test_second_signal_stops_the_node_while_an_fsync_hangs(make_cluster: MakeCluster) -> None:
