@@ -494,9 +494,13 @@ class BaseNodeLoop(Generic[SettingsT]):
         reader thread (abandoned if the caller is cancelled). b"" may also mean "ask again"."""
         log_read = functools.partial(self.disk_log.read, start_offset, max_bytes, end_offset)
         try:
-            return log_read(nowait=True)
+            data = log_read(nowait=True)
         except WouldBlock:
             return await self._reader().run(log_read)
+        # Always a checkpoint: a caller polling in a loop (the observer, while its log is behind
+        # the high watermark) must let the loop that fills the log run.
+        await trio.lowlevel.checkpoint()
+        return data
 
     async def wait_for_change(self, timeout_ms: int) -> None:
         with trio.move_on_after(timeout_ms / 1000):

@@ -210,3 +210,15 @@ async def test_failed_fetch_read_answers_storage_error(
         assert partition.error_code == ErrorCode.KAFKA_STORAGE_ERROR
         assert not partition.records
         nursery.cancel_scope.cancel()
+
+
+async def test_consumer_read_from_the_page_cache_is_still_a_checkpoint(tmp_path: Path) -> None:
+    """A reader polling in a loop (the observer, while its log is behind the high watermark)
+    must let other tasks run even when every read is served at once."""
+    batch = build_data_batch(0, 3, 0, [b"w"])
+    loop = make_loop(tmp_path, FakeNode({}))
+    loop.disk_log.append(batch)
+    with trio.testing.assert_checkpoints():
+        assert await loop.read_batches(0, 1, 1 << 20) == batch
+    with trio.testing.assert_checkpoints():
+        assert await loop.read_batches(5, 6, 1 << 20) == b""
