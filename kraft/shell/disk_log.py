@@ -35,7 +35,7 @@ Invariants: batches are contiguous (each base offset = previous last offset + 1)
 base offset of its first batch; every index entry points at a batch boundary of its file.
 
 One owner, many readers: every method that changes the log (`append`, `flush`, `truncate_to`,
-`reset_to`, `close`) runs on one thread at a time (the shell's disk worker). After each change the
+`reset_to`, `close`) runs on one thread at a time (the node's disk writer). After each change the
 owner publishes a frozen `LogView` (segment files, data ends, sparse index lengths, offsets, epoch
 history) by swapping one attribute, so any thread reads a consistent state without a lock:
 `view` for the facts, `read` for the bytes.
@@ -47,6 +47,7 @@ history) by swapping one attribute, so any thread reads a consistent state witho
   that returns bytes therefore returned bytes that were in the log when its view was current.
 - A deleted segment's file stays open while a view names it (the fd closes when the last
   reference goes, CPython's reference counting), so a racing `pread` never reaches a reused fd.
+  (`close` closes every file at once: a read racing it fails, and so returns b"" by the rule.)
 - The index arrays are shared with views and only appended to; a view reads the first
   `index_count` entries, and truncation replaces the arrays instead of cutting them in place.
   (This relies on the GIL making each array operation atomic, as on every CPython we run on.)
