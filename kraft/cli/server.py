@@ -4,7 +4,8 @@
 gives the node the identity of Kafka's TestRaftServer, so it can be a voter among them; see
 `kraft.shell.identity`. `--replica-directory-id` is Kafka's flag for the node's directory id.
 
-Exit status: 0 after a graceful shutdown (SIGTERM / Ctrl-C), 2 for a problem found at start-up
+Exit status: 0 after a graceful shutdown (SIGTERM / Ctrl-C), 1 when a second signal stopped it at
+once (a disk step may have been left running), 2 for a problem found at start-up
 (bad or missing configuration, log directory unusable or locked, port in use), 3 when the log
 directory fails while the node runs (a full disk, an I/O error: the node stops, as Kafka halts);
 each printed as one line.

@@ -34,13 +34,30 @@ Invariants: batches are contiguous (each base offset = previous last offset + 1)
 `start_offset` to `end_offset`; `flushed_offset <= end_offset`; every segment file's name is the
 base offset of its first batch; every index entry points at a batch boundary of its file.
 
-Not thread-safe: one thread at a time (the shell's single disk worker) uses a `DiskLog`.
+One owner, many readers: every method that changes the log (`append`, `flush`, `truncate_to`,
+`reset_to`, `close`) runs on one thread at a time (the node's disk writer). After each change the
+owner publishes a frozen `LogView` (segment files, data ends, sparse index lengths, offsets, epoch
+history) by swapping one attribute, so any thread reads a consistent state without a lock:
+`view` for the facts, `read` for the bytes.
+- Appends write past the published end only, so a reader of an older view never sees them.
+- Truncation and reset rewrite or delete bytes a reader may be reading. The rule: the owner bumps
+  `generation` before it touches a file, and a read checks the generation after its last `pread`;
+  if it moved, the read returns b"" ("nothing now, ask again", which every caller already handles
+  as at the end of the log), whatever it read or whatever error the changed files caused. A read
+  that returns bytes therefore returned bytes that were in the log when its view was current.
+- A deleted segment's file stays open while a view names it (the fd closes when the last
+  reference goes, CPython's reference counting), so a racing `pread` never reaches a reused fd.
+  (`close` closes every file at once: a read racing it fails, and so returns b"" by the rule.)
+- The index arrays are shared with views and only appended to; a view reads the first
+  `index_count` entries, and truncation replaces the arrays instead of cutting them in place.
+  (This relies on the GIL making each array operation atomic, as on every CPython we run on.)
 """
 
 from __future__ import annotations
 
 import bisect
 import contextlib
+import errno
 import fcntl
 import os
 from array import array
@@ -75,7 +92,12 @@ _ZEROS = bytes(PREALLOCATE_BYTES)
 # index entry to the batch holding an offset.
 INDEX_INTERVAL_BYTES = 4096
 LOCATE_CHUNK_BYTES = 64 * 1024
+# The most a `nowait` read serves (from the page cache, on the caller's thread): larger reads
+# are copies long enough to be worth a hop to a reader thread (an 8 MiB read is ~2 ms of memcpy).
+NOWAIT_READ_BYTES_MAX = 256 * 1024
 NO_EPOCH = -1
+# What a read that raced a truncation or reset returns: nothing now, ask again.
+READ_RETRY = b""
 
 
 class LogDirError(Exception):
@@ -84,6 +106,82 @@ class LogDirError(Exception):
 
 class LogAppendError(Exception):
     """Bytes handed to `append` that are not whole batches continuing the log: a caller bug."""
+
+
+class WouldBlock(Exception):
+    """A `nowait` read would wait for the disk (or is larger than `NOWAIT_READ_BYTES_MAX`):
+    do it on a thread that may block."""
+
+
+class _ShortRead(Exception):
+    """A `pread` inside a view's data end came back short: the file changed under the reader."""
+
+
+class _SegmentFile:
+    """An open segment file. Views share it; the fd is closed by `close` or, for a segment the
+    log dropped, when the last view naming it goes (no racing reader can hit a reused fd)."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError):
+            self.close()
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentView:
+    """One segment as published: bytes [0, size) of `file` hold its batches, and the first
+    `index_count` entries of the (shared, append-only) index arrays point into them."""
+
+    file: _SegmentFile
+    base_offset: int
+    end_offset: int
+    size: int
+    index_bases: array[int]
+    index_positions: array[int]
+    index_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LogView:
+    """The log as published by its owner after its last change (see the module docstring)."""
+
+    generation: int
+    start_offset: int
+    end_offset: int
+    flushed_offset: int
+    epochs: tuple[EpochEntry, ...]
+    segments: tuple[SegmentView, ...]
+    segment_bases: tuple[int, ...]
+
+    @property
+    def last_epoch(self) -> int:
+        """Epoch of the last batch; 0 for an empty log (Kafka's LastFetchedEpoch rule)."""
+        return self.epochs[-1].epoch if self.epochs else 0
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(segment.size for segment in self.segments)
+
+    def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
+        """(largest known epoch <= `epoch`, its end offset): Kafka's `endOffsetForEpoch`."""
+        epochs = self.epochs
+        for number in range(len(epochs) - 1, -1, -1):
+            entry = epochs[number]
+            if entry.epoch <= epoch:
+                end = (
+                    epochs[number + 1].start_offset if number + 1 < len(epochs) else self.end_offset
+                )
+                return entry.epoch, end
+        return NO_EPOCH, NO_EPOCH
 
 
 def segment_file_name(base_offset: int) -> str:
@@ -109,15 +207,15 @@ class EpochEntry:
 
 
 class _Segment:
-    """One `.log` file and its sparse index: (base offset, position) of the first batch and of
-    a batch at least every `INDEX_INTERVAL_BYTES` (Kafka's `index.interval.bytes`), so memory
-    grows with bytes / 4 KiB, not with the number of batches."""
+    """One `.log` file and its sparse index, as the owner keeps it: (base offset, position) of
+    the first batch and of a batch at least every `INDEX_INTERVAL_BYTES` (Kafka's
+    `index.interval.bytes`), so memory grows with bytes / 4 KiB, not with the number of batches."""
 
     __slots__ = (
         "allocated",
         "base_offset",
         "end_offset",
-        "fd",
+        "file",
         "index_bases",
         "index_positions",
         "path",
@@ -128,11 +226,15 @@ class _Segment:
         self.path = path
         self.base_offset = base_offset
         self.end_offset = base_offset  # offset after the last batch of this segment
-        self.fd = fd
+        self.file = _SegmentFile(fd)
         self.size = 0  # bytes of batches (the data end)
         self.allocated = 0  # bytes of the file: data, then zeros (preallocation)
         self.index_bases = array("q")
         self.index_positions = array("q")
+
+    @property
+    def fd(self) -> int:
+        return self.file.fd
 
     @property
     def empty(self) -> bool:
@@ -146,26 +248,23 @@ class _Segment:
         self.end_offset = next_offset
         self.size = position + size
 
-    def locate(self, offset: int) -> tuple[int, BatchHeader] | None:
-        """Position and header of the first batch whose last offset is >= `offset`."""
-        number = bisect.bisect_right(self.index_bases, offset) - 1
-        position = self.index_positions[max(number, 0)] if self.index_positions else 0
-        while position < self.size:
-            chunk = os.pread(self.fd, min(LOCATE_CHUNK_BYTES, self.size - position), position)
-            at = 0
-            while len(chunk) - at >= BATCH_HEADER_BYTES:
-                header = read_batch_header(chunk, at)
-                if header.last_offset >= offset:
-                    return position + at, header
-                at += header.size_bytes
-            position += at
-        return None
+    def view(self) -> SegmentView:
+        return SegmentView(
+            self.file,
+            self.base_offset,
+            self.end_offset,
+            self.size,
+            self.index_bases,
+            self.index_positions,
+            len(self.index_positions),
+        )
 
     def truncate_index(self, position: int) -> None:
-        """Forget index entries at or after `position` (the file is cut there)."""
+        """Forget index entries at or after `position` (the file is cut there). New arrays:
+        views of the old state keep theirs unchanged."""
         cut = bisect.bisect_left(self.index_positions, position)
-        del self.index_bases[cut:]
-        del self.index_positions[cut:]
+        self.index_bases = self.index_bases[:cut]
+        self.index_positions = self.index_positions[:cut]
 
     def iter_headers(self) -> Iterator[BatchHeader]:
         position = 0
@@ -177,6 +276,81 @@ class _Segment:
                 yield header
                 at += header.size_bytes
             position += at
+
+
+def _pread(fd: int, size: int, position: int, nowait: bool) -> bytes:
+    """Exactly `size` bytes at `position` (all inside a view's data end): `_ShortRead` if the file
+    is shorter now; with `nowait`, `WouldBlock` unless the page cache holds them all."""
+    if not nowait:
+        data = os.pread(fd, size, position)
+        if len(data) < size:
+            raise _ShortRead
+        return data
+    if size > NOWAIT_READ_BYTES_MAX:
+        raise WouldBlock
+    buffer = bytearray(size)
+    try:
+        got = os.preadv(fd, [buffer], position, os.RWF_NOWAIT)
+    except BlockingIOError:
+        raise WouldBlock from None
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):
+            raise WouldBlock from None  # the filesystem cannot say: read on a thread
+        raise
+    if got < size:
+        raise WouldBlock  # partly cached (or cut: the blocking read will tell)
+    return bytes(buffer)
+
+
+def _locate(segment: SegmentView, offset: int, nowait: bool) -> tuple[int, BatchHeader] | None:
+    """Position and header of the first batch of `segment` whose last offset is >= `offset`."""
+    count = segment.index_count
+    number = bisect.bisect_right(segment.index_bases, offset, 0, count) - 1
+    position = segment.index_positions[max(number, 0)] if count else 0
+    while position < segment.size:
+        chunk = _pread(
+            segment.file.fd, min(LOCATE_CHUNK_BYTES, segment.size - position), position, nowait
+        )
+        at = 0
+        while len(chunk) - at >= BATCH_HEADER_BYTES:
+            header = read_batch_header(chunk, at)
+            if header.last_offset >= offset:
+                return position + at, header
+            at += header.size_bytes
+        if at == 0:
+            raise _ShortRead  # a header inside the data end that ends past it: changed bytes
+        position += at
+    return None
+
+
+def read_view(
+    view: LogView,
+    start_offset: int,
+    max_bytes: int,
+    end_offset_limit: int | None = None,
+    *,
+    nowait: bool = False,
+) -> bytes:
+    """`DiskLog.read` against `view`, without the race check (see `DiskLog.read`)."""
+    limit = view.end_offset if end_offset_limit is None else end_offset_limit
+    if not view.start_offset <= start_offset < min(view.end_offset, limit):
+        return b""  # below the log start (a reset moved it) or at/after the end
+    number = bisect.bisect_right(view.segment_bases, start_offset) - 1
+    segment = view.segments[number]
+    found = _locate(segment, start_offset, nowait)
+    if found is None:
+        return b""
+    position, first = found
+    if first.last_offset >= limit:
+        return b""
+    want = max(first.size_bytes, min(max_bytes, segment.size - position))
+    data = _pread(segment.file.fd, want, position, nowait)
+    end = first.size_bytes
+    for at, header in iter_batches(data, end):
+        if header.last_offset >= limit or at + header.size_bytes > max_bytes:
+            break
+        end = at + header.size_bytes
+    return data if end == len(data) else data[:end]
 
 
 def lock_log_dir(log_dir: Path) -> int:
@@ -199,13 +373,18 @@ class DiskLog:
         self.directory = directory
         self.segment_bytes = segment_bytes
         self._segments: list[_Segment] = []
-        self._segment_bases: list[int] = []
+        self._sealed_views: tuple[SegmentView, ...] = ()  # all segments but the active one
+        self._segment_bases: tuple[int, ...] = ()
         self._epochs: list[EpochEntry] = []
+        self._epochs_view: tuple[EpochEntry, ...] = ()
         self._epochs_dirty = False
         self._dirty_fds: set[int] = set()
         self._dir_dirty = False
-        self.end_offset = 0
-        self.flushed_offset = 0
+        self._end_offset = 0
+        self._flushed_offset = 0
+        # Bumped before any truncation/reset/close touches a file (see the module docstring).
+        self.generation = 0
+        self.view = LogView(0, 0, 0, 0, (), (), ())
 
     # ----------------------------------------------------------------------------------- open
 
@@ -227,6 +406,7 @@ class DiskLog:
         if not metadata.exists():
             write_file_atomically(metadata, f"version: 0\ntopic_id: {topic_id}\n")
         log._write_epoch_checkpoint()
+        log._publish(segments_changed=True)
         return log, report
 
     def _recover(self) -> RecoveryReport:
@@ -243,9 +423,9 @@ class DiskLog:
         for base in bases:
             path = self.directory / segment_file_name(base)
             if not self._segments:
-                self.end_offset = base
-            if reason is None and base != self.end_offset:
-                reason = f"segment {path.name} does not continue the log at {self.end_offset}"
+                self._end_offset = base
+            if reason is None and base != self._end_offset:
+                reason = f"segment {path.name} does not continue the log at {self._end_offset}"
             if reason is not None:
                 # Everything after the first bad batch is unreachable: drop it, as Kafka does.
                 truncated += path.stat().st_size
@@ -267,16 +447,14 @@ class DiskLog:
             segment.allocated = segment.size
             if count == 0 and self._segments:
                 # An empty segment after the first holds nothing: drop it (a later append rolls).
-                os.close(segment.fd)
+                segment.file.close()
                 path.unlink()
                 self._dir_dirty = True
                 continue
             self._segments.append(segment)
-            self._segment_bases.append(segment.base_offset)
         if not self._segments:
-            self._segments.append(self._open_segment(self.end_offset, create=True))
-            self._segment_bases.append(self.end_offset)
-        self.flushed_offset = self.end_offset
+            self._segments.append(self._open_segment(self._end_offset, create=True))
+        self._flushed_offset = self._end_offset
         if self._dir_dirty:
             fsync_dir(self.directory)
             self._dir_dirty = False
@@ -310,13 +488,13 @@ class DiskLog:
                     break
                 if not crc_ok(chunk, at, header):
                     return count, "CRC32C mismatch"
-                if header.base_offset != self.end_offset:
-                    return count, f"batch offset {header.base_offset}, expected {self.end_offset}"
+                if header.base_offset != self._end_offset:
+                    return count, f"batch offset {header.base_offset}, expected {self._end_offset}"
                 segment.add_batch(
                     header.base_offset, header.next_offset, position + at, header.size_bytes
                 )
                 self._note_epoch(header.partition_leader_epoch, header.base_offset)
-                self.end_offset = header.next_offset
+                self._end_offset = header.next_offset
                 at += header.size_bytes
                 count += 1
         return count, None
@@ -329,83 +507,108 @@ class DiskLog:
             self._dir_dirty = True
         return _Segment(path, base_offset, fd)
 
+    def _publish(self, *, segments_changed: bool = False) -> None:
+        """Swap in a view of the current state (the only way readers learn of a change)."""
+        segments = self._segments
+        if segments_changed:
+            self._sealed_views = tuple(segment.view() for segment in segments[:-1])
+            self._segment_bases = tuple(segment.base_offset for segment in segments)
+        epochs = self._epochs
+        # Epochs only grow at the end or shrink from it: comparing the ends is enough.
+        if len(epochs) != len(self._epochs_view) or (
+            epochs and epochs[-1] != self._epochs_view[-1]
+        ):
+            self._epochs_view = tuple(epochs)
+        active = (segments[-1].view(),) if segments else ()
+        self.view = LogView(
+            self.generation,
+            segments[0].base_offset if segments else self._end_offset,
+            self._end_offset,
+            self._flushed_offset,
+            self._epochs_view,
+            self._sealed_views + active,
+            self._segment_bases,
+        )
+
     # ------------------------------------------------------------------------------ queries
+    # Safe from any thread: they read the published view.
 
     @property
     def start_offset(self) -> int:
-        return self._segments[0].base_offset
+        return self.view.start_offset
+
+    @property
+    def end_offset(self) -> int:
+        return self.view.end_offset
+
+    @property
+    def flushed_offset(self) -> int:
+        return self.view.flushed_offset
 
     @property
     def last_epoch(self) -> int:
         """Epoch of the last batch; 0 for an empty log (Kafka's LastFetchedEpoch rule)."""
-        return self._epochs[-1].epoch if self._epochs else 0
+        return self.view.last_epoch
 
     @property
     def epochs(self) -> tuple[EpochEntry, ...]:
-        return tuple(self._epochs)
+        return self.view.epochs
 
     @property
     def segment_count(self) -> int:
-        return len(self._segments)
+        return len(self.view.segments)
 
     @property
     def size_bytes(self) -> int:
-        return sum(segment.size for segment in self._segments)
+        return self.view.size_bytes
 
     def iter_batch_bounds(self) -> Iterator[tuple[int, int]]:
-        """(base offset, last offset) of every batch, oldest first."""
+        """(base offset, last offset) of every batch, oldest first (owner thread only)."""
         for segment in self._segments:
             for header in segment.iter_headers():
                 yield header.base_offset, header.last_offset
 
-    def read(self, start_offset: int, max_bytes: int, end_offset_limit: int | None = None) -> bytes:
-        """Whole batches from the one holding `start_offset`, from a single segment.
+    def read(
+        self,
+        start_offset: int,
+        max_bytes: int,
+        end_offset_limit: int | None = None,
+        *,
+        nowait: bool = False,
+    ) -> bytes:
+        """Whole batches from the one holding `start_offset`, from a single segment; any thread.
 
         Only batches that end below `end_offset_limit` (default: the log end) are included: at
         least one (even above `max_bytes`), then more while the total stays within `max_bytes`.
-        Empty at or beyond the end (the `LogRead` contract of `kraft.rpc`).
+        Empty below the log start, at or beyond the end (the `LogRead` contract of `kraft.rpc`),
+        and `READ_RETRY`
+        (empty too) when a truncation or reset raced the read. `nowait`: serve it from the page
+        cache without blocking, or raise `WouldBlock`.
         """
-        limit = self.end_offset if end_offset_limit is None else end_offset_limit
-        if start_offset >= self.end_offset or start_offset >= limit or start_offset < 0:
-            return b""
-        number = max(bisect.bisect_right(self._segment_bases, start_offset) - 1, 0)
-        segment = self._segments[number]
-        found = segment.locate(start_offset)
-        if found is None:
-            return b""
-        position, first = found
-        if first.last_offset >= limit:
-            return b""
-        want = max(first.size_bytes, min(max_bytes, segment.size - position))
-        data = os.pread(segment.fd, want, position)
-        end = first.size_bytes
-        for at, header in iter_batches(data, end):
-            if header.last_offset >= limit or at + header.size_bytes > max_bytes:
-                break
-            end = at + header.size_bytes
-        return data if end == len(data) else data[:end]
+        view = self.view
+        try:
+            data = read_view(view, start_offset, max_bytes, end_offset_limit, nowait=nowait)
+        except (OSError, DecodeError, _ShortRead, WouldBlock):
+            if self.generation != view.generation:
+                return READ_RETRY  # whatever went wrong, the files changed under the read
+            raise
+        if self.generation != view.generation:
+            return READ_RETRY
+        return data
 
     def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
         """(largest known epoch <= `epoch`, its end offset): Kafka's `endOffsetForEpoch`."""
-        for number in range(len(self._epochs) - 1, -1, -1):
-            entry = self._epochs[number]
-            if entry.epoch <= epoch:
-                end = (
-                    self._epochs[number + 1].start_offset
-                    if number + 1 < len(self._epochs)
-                    else self.end_offset
-                )
-                return entry.epoch, end
-        return NO_EPOCH, NO_EPOCH
+        return self.view.end_offset_for_epoch(epoch)
 
     # ----------------------------------------------------------------------------- updates
+    # The owner's thread only; each publishes a new view when done.
 
     def append(self, data: bytes) -> int:
         """Write whole batches continuing the log; return the new end offset (not yet durable)."""
         if not data:
-            return self.end_offset
+            return self._end_offset
         entries: list[tuple[int, int, int, int, int]] = []
-        expected = self.end_offset
+        expected = self._end_offset
         consumed = 0
         try:
             for at, header in iter_batches(data):
@@ -430,7 +633,8 @@ class DiskLog:
         if consumed != len(data):
             raise LogAppendError(f"{len(data) - consumed} trailing bytes are not a whole batch")
         segment = self._segments[-1]
-        if segment.size > 0 and segment.size + len(data) > self.segment_bytes:
+        rolled = segment.size > 0 and segment.size + len(data) > self.segment_bytes
+        if rolled:
             segment = self._roll()
         start = segment.size
         if start + len(data) > segment.allocated:
@@ -440,7 +644,8 @@ class DiskLog:
             segment.add_batch(base, next_offset, start + at, size)
             self._note_epoch(epoch, base)
         self._dirty_fds.add(segment.fd)
-        self.end_offset = expected
+        self._end_offset = expected
+        self._publish(segments_changed=rolled)
         return expected
 
     def flush(self) -> int:
@@ -454,22 +659,23 @@ class DiskLog:
             self._dir_dirty = False
         if self._epochs_dirty:
             self._write_epoch_checkpoint()
-        self.flushed_offset = self.end_offset
-        return self.flushed_offset
+        if self._flushed_offset != self._end_offset:
+            self._flushed_offset = self._end_offset
+            self._publish()
+        return self._flushed_offset
 
     def truncate_to(self, offset: int) -> int:
         """Drop every batch whose last offset is >= `offset`; return the new end offset."""
-        if offset >= self.end_offset:
-            return self.end_offset
+        if offset >= self._end_offset:
+            return self._end_offset
+        self.generation += 1  # before any byte moves: racing reads retry
         while len(self._segments) > 1 and self._segments[-1].base_offset >= offset:
             segment = self._segments.pop()
-            self._segment_bases.pop()
             self._dirty_fds.discard(segment.fd)
-            os.close(segment.fd)
-            segment.path.unlink()
+            segment.path.unlink()  # its fd closes with the last view naming it
             self._dir_dirty = True
         segment = self._segments[-1]
-        found = segment.locate(offset)
+        found = _locate(segment.view(), offset, False)
         if found is not None:
             position, header = found
             os.ftruncate(segment.fd, position)
@@ -477,31 +683,32 @@ class DiskLog:
             segment.size = segment.allocated = position
             segment.end_offset = header.base_offset
             self._dirty_fds.add(segment.fd)
-        self.end_offset = segment.end_offset
-        while self._epochs and self._epochs[-1].start_offset >= self.end_offset:
+        self._end_offset = segment.end_offset
+        while self._epochs and self._epochs[-1].start_offset >= self._end_offset:
             self._epochs.pop()
             self._epochs_dirty = True
-        self.flushed_offset = min(self.flushed_offset, self.end_offset)
-        return self.end_offset
+        self._flushed_offset = min(self._flushed_offset, self._end_offset)
+        self._publish(segments_changed=True)
+        return self._end_offset
 
     def reset_to(self, offset: int) -> None:
         """Drop the whole log and start it empty at `offset` (a snapshot was installed there)."""
+        self.generation += 1
         for segment in self._segments:
             self._dirty_fds.discard(segment.fd)
-            os.close(segment.fd)
-            segment.path.unlink()
-        self._segments.clear()
-        self._segment_bases.clear()
+            segment.path.unlink()  # its fd closes with the last view naming it
+        self._segments = []
         self._epochs.clear()
         self._epochs_dirty = True
-        self.end_offset = self.flushed_offset = offset
+        self._end_offset = self._flushed_offset = offset
         self._segments.append(self._open_segment(offset, create=True))
-        self._segment_bases.append(offset)
         fsync_dir(self.directory)
         self._dir_dirty = False
         self._write_epoch_checkpoint()
+        self._publish(segments_changed=True)
 
     def close(self) -> None:
+        self.generation += 1
         if self._segments:
             # Leave Kafka-shaped files: the active segment without its preallocated zeros.
             with contextlib.suppress(OSError):
@@ -509,17 +716,16 @@ class DiskLog:
                 os.fdatasync(self._segments[-1].fd)
         for segment in self._segments:
             with contextlib.suppress(OSError):
-                os.close(segment.fd)
-        self._segments.clear()
-        self._segment_bases.clear()
+                segment.file.close()
+        self._segments = []
+        self._publish(segments_changed=True)
 
     # ----------------------------------------------------------------------------- helpers
 
     def _roll(self) -> _Segment:
         self._trim(self._segments[-1])
-        segment = self._open_segment(self.end_offset, create=True)
+        segment = self._open_segment(self._end_offset, create=True)
         self._segments.append(segment)
-        self._segment_bases.append(segment.base_offset)
         return segment
 
     def _preallocate(self, segment: _Segment, needed: int) -> None:

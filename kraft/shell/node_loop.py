@@ -8,12 +8,14 @@ Theory of operation:
   `Ready` completely, in `kraft.ready.ordered_steps` order, before it takes the next item. The
   feedback events of a Ready (`ElectionStatePersisted`, `Persisted`) are fed next, before any
   inbox item, as the core's contract requires.
-- Disk work runs on ONE worker thread (`kraft.shell.disk_worker.DiskWorker`): each run of
-  consecutive disk steps of a Ready (persist election state → appends/truncations → fsync) is one
-  thread hop with at most one fsync, so the trio thread never blocks on the disk. Reads (Fetch
-  answers: `LogRead`) are served by `pread` on the trio thread while no disk step is running (the
-  loop is the only writer and is not awaiting the worker at that moment); consumer reads take the
-  same `disk_lock` the loop holds around its worker hops.
+- Disk writes run on ONE writer thread (`kraft.shell.disk_worker.DiskWorker`), the owner of the
+  `DiskLog`: each run of consecutive disk steps of a Ready (persist election state →
+  appends/truncations → fsync) is one thread hop with at most one fsync, so the trio thread never
+  blocks on the disk. Reads (Fetch answers: `LogRead`; consumer reads) use the log's published
+  view from any thread (`kraft.shell.disk_log`): a read the page cache holds (and that is small)
+  is served at once on the trio thread (`nowait`), any other goes to the READER thread, so it
+  neither blocks the trio thread nor queues behind an fsync; its answer fills its slot when done
+  (the connection still writes answers in request order). Snapshot chunks are always read there.
 - One disk hop per leader batch: a Ready's Fetch answers (`send_after_append`) leave before its
   appends are written (`ordered_steps(..., answers_first=True)`, contract item 4): reads that start
   at or above the log's written end are served from the Ready's own `LogAppend` bytes
@@ -41,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+import outcome
 import trio
 
 from kraft import rpc
@@ -72,7 +75,7 @@ from kraft.ready import (
 from kraft.shell import translate
 from kraft.shell.config import ServerConfig
 from kraft.shell.connection import InboundConnection, ResponseSlot
-from kraft.shell.disk_log import DiskLog
+from kraft.shell.disk_log import DiskLog, WouldBlock
 from kraft.shell.disk_worker import DiskWorker
 from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from kraft.shell.peers import Peers
@@ -184,6 +187,7 @@ class BaseNodeLoop(Generic[SettingsT]):
         self._inbound_ids = itertools.count(1)
         self.disk_lock = trio.Lock()
         self._disk_worker: DiskWorker | None = None
+        self._disk_reader: DiskWorker | None = None
         self.listeners: list[ReadyListener] = []
         self.source: ProposalSource | None = None
         self.peers: Peers | None = None
@@ -246,11 +250,27 @@ class BaseNodeLoop(Generic[SettingsT]):
             if self._disk_worker is not None:
                 self._disk_worker.stop()
                 self._disk_worker = None
+            if self._disk_reader is not None:
+                self._disk_reader.stop()
+                self._disk_reader = None
 
     def _worker(self) -> DiskWorker:
         if self._disk_worker is None:
             self._disk_worker = DiskWorker()
         return self._disk_worker
+
+    def _reader(self) -> DiskWorker:
+        if self._disk_reader is None:
+            self._disk_reader = DiskWorker(
+                "pykraft-disk-read", exclusive=False, abandon_on_cancel=True
+            )
+        return self._disk_reader
+
+    def abandon_disk(self) -> None:
+        """Stop now (the second Ctrl-C): let the loop be cancelled even while a disk step runs
+        (it may then still be running: nobody may touch the log any more)."""
+        if self._disk_worker is not None:
+            self._disk_worker.abandon()
 
     async def _run(self) -> None:
         await self._execute_with_feedback(self.node.poll(self.clock.now_ms()))
@@ -390,19 +410,36 @@ class BaseNodeLoop(Generic[SettingsT]):
         if ids is not None:
             ids.discard(message.inbound_id)
         response = message.response
-        records = b""
         if isinstance(response, rpc.FetchResponse) and isinstance(response.records, rpc.LogRead):
             read = response.records
             if self._unwritten and read.start_offset >= self.disk_log.end_offset:
-                records = read_unwritten(self._unwritten, read)
-            else:
-                records = self.disk_log.read(
-                    read.start_offset, read.max_bytes, read.end_offset_limit
+                self._answer(entry, response, read_unwritten(self._unwritten, read))
+                return
+            log_read = functools.partial(
+                self.disk_log.read, read.start_offset, read.max_bytes, read.end_offset_limit
+            )
+            try:
+                records = log_read(nowait=True)
+            except OSError as exc:
+                self._answer(entry, storage_error(response, exc), b"")
+                return
+            except WouldBlock:
+                self._reader().submit(
+                    log_read, functools.partial(self._answer_later, entry, response)
                 )
+                return
+            self._answer(entry, response, records)
         elif isinstance(response, rpc.FetchSnapshotResponse) and isinstance(
             response.data, rpc.SnapshotRead
         ):
-            response = self._resolve_snapshot_read(response, response.data)
+            snapshot_read = functools.partial(self._resolve_snapshot_read, response, response.data)
+            self._reader().submit(
+                snapshot_read, functools.partial(self._answer_snapshot, entry, response)
+            )
+        else:
+            self._answer(entry, response, b"")
+
+    def _answer(self, entry: _Inbound, response: Any, records: bytes) -> None:
         body = translate.response_to_wire(
             entry.api_key,
             entry.api_version,
@@ -414,6 +451,34 @@ class BaseNodeLoop(Generic[SettingsT]):
         entry.slot.fill(
             encode_response(entry.api_key, entry.api_version, entry.correlation_id, body)
         )
+
+    def _answer_later(
+        self, entry: _Inbound, response: rpc.FetchResponse, records: outcome.Outcome[bytes]
+    ) -> None:
+        """A Fetch answer whose bytes the reader thread read (on the trio thread; must not
+        raise: a disk error becomes KAFKA_STORAGE_ERROR, as Kafka answers for a failed log)."""
+        if isinstance(records, outcome.Error):
+            self._answer(entry, storage_error(response, records.error), b"")
+        else:
+            self._answer(entry, response, records.unwrap())
+
+    def _answer_snapshot(
+        self,
+        entry: _Inbound,
+        request_answer: rpc.FetchSnapshotResponse,
+        response: outcome.Outcome[rpc.FetchSnapshotResponse],
+    ) -> None:
+        if isinstance(response, outcome.Error):
+            log.error("snapshot read failed: %s", response.error)
+            failed = dataclasses.replace(
+                request_answer,
+                partition_error_code=ErrorCode.KAFKA_STORAGE_ERROR,
+                data=b"",
+                size=0,
+            )
+            self._answer(entry, failed, b"")
+        else:
+            self._answer(entry, response.unwrap(), b"")
 
     def _resolve_snapshot_read(
         self, response: rpc.FetchSnapshotResponse, read: rpc.SnapshotRead
@@ -433,12 +498,29 @@ class BaseNodeLoop(Generic[SettingsT]):
     # ---------------------------------------------------------------- consumer port
 
     async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
-        async with self.disk_lock:
-            return self.disk_log.read(start_offset, max_bytes, end_offset)
+        """Stored batches for a consumer (any task): at once from the page cache, or on the
+        reader thread (abandoned if the caller is cancelled). b"" may also mean "ask again"."""
+        log_read = functools.partial(self.disk_log.read, start_offset, max_bytes, end_offset)
+        try:
+            data = log_read(nowait=True)
+        except WouldBlock:
+            return await self._reader().run(log_read)
+        # Always a checkpoint: a caller polling in a loop (the observer, while its log is behind
+        # the high watermark) must let the loop that fills the log run.
+        await trio.lowlevel.checkpoint()
+        return data
 
     async def wait_for_change(self, timeout_ms: int) -> None:
         with trio.move_on_after(timeout_ms / 1000):
             await self.changed.wait()
+
+
+def storage_error(response: rpc.FetchResponse, error: BaseException) -> rpc.FetchResponse:
+    """The Fetch answer when reading the log failed: no records, KAFKA_STORAGE_ERROR."""
+    log.error("log read failed: %s", error)
+    return dataclasses.replace(
+        response, partition_error_code=ErrorCode.KAFKA_STORAGE_ERROR, records=None
+    )
 
 
 def read_unwritten(appends: list[Records], read: rpc.LogRead) -> bytes:

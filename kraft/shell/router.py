@@ -38,7 +38,10 @@ SERVED_API_KEYS = frozenset(
 
 
 class NodePort:
-    """`kraft.shell.consumer.ConsumerPort` over the node loop (read-only views + batch reads)."""
+    """`kraft.shell.consumer.ConsumerPort` over the node loop (read-only views + batch reads).
+
+    The log facts of a view come from the log's published `LogView` (`kraft.shell.disk_log`),
+    taken once, so they agree with each other even while the disk writer appends or truncates."""
 
     def __init__(self, loop: NodeLoop) -> None:
         self._loop = loop
@@ -63,7 +66,7 @@ class NodePort:
         endpoint = Endpoint(
             config.node_id, own.host if own else listener.host, own.port if own else listener.port
         )
-        disk_log = loop.disk_log
+        log_view = loop.disk_log.view  # one published state: start, end and epochs agree
         leader_id = node.leader_id
         return NodeView(
             # A server always resolves one; a bare loop (tests) has the test server's.
@@ -73,9 +76,9 @@ class NodePort:
             epoch=node.epoch,
             is_leader=node.role == RoleName.LEADER,
             high_watermark=self._high_watermark_seen,
-            log_start_offset=disk_log.start_offset,
-            log_end_offset=disk_log.end_offset,
-            epoch_history=tuple((e.epoch, e.start_offset) for e in disk_log.epochs),
+            log_start_offset=log_view.start_offset,
+            log_end_offset=log_view.end_offset,
+            epoch_history=tuple((e.epoch, e.start_offset) for e in log_view.epochs),
             voters=voters,
             listener=endpoint,
             shutting_down=loop.shutting_down,

@@ -7,7 +7,11 @@ connection), the node loop, the outbound peers, the workload, the stats reporter
 watcher. SIGTERM or Ctrl-C asks the core for a graceful shutdown (a leader resigns and sends
 EndQuorumEpoch so another voter takes over without waiting for an election timeout); when the
 core reports it complete (or after `controller.quorum.request.timeout.ms`) the last stats line is
-written and the process exits 0. A second signal stops at once.
+written and the process exits 0. A second signal stops at once, even while a disk step hangs
+(an fsync on a dying disk): the loop stops waiting for the disk writer (`DiskWorker.abandon`), the
+log is then left as it is (never touched by two threads; recovery checks it at the next start),
+and the process exits 1. Status lines are written by their own thread (`StatusWriter`), so a
+stdout nobody reads (a paused `| less`) never stalls the node.
 
 A disk error while running (a full disk: ENOSPC; EIO) stops the node with `LogDirFailure` (one
 line, exit status 3), as Kafka halts the process when the metadata log dir fails: continuing
@@ -19,6 +23,7 @@ catches up from the leader.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -57,13 +62,17 @@ from kraft.shell.peers import PeerLimits, Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
 from kraft.shell.router import Router
 from kraft.shell.snapshots import SnapshotStore
-from kraft.shell.stats import NodeFigures, Stats, status_line, write_json_line
+from kraft.shell.stats import NodeFigures, Stats, StatusWriter, status_line, write_json_line
 from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT, Workload
 from kraft.types import ZERO_DIRECTORY_ID, Endpoint
 
 log = logging.getLogger("kraft.server")
 
 REPORT_INTERVAL_MS_DEFAULT = 5000
+# Exit status after a second signal stopped the node without its graceful shutdown.
+EXIT_STOPPED_AT_ONCE = 1
+# How long the last status lines may take to write at exit.
+STATUS_DRAIN_TIMEOUT_S = 2.0
 
 
 class StartupError(Exception):
@@ -120,6 +129,8 @@ async def run_server(options: ServerOptions) -> int:
         lock_fd = lock_log_dir(config.metadata_log_dir)
     except (LogDirError, OSError) as exc:
         raise StartupError(str(exc)) from None
+    stopped_at_once = False
+    closing = False  # `_close_log` owns the close from then on
     try:
         if config.is_kafka_test_server:
             # As Kafka's TestRaftServer: a fixed cluster id and no meta.properties.
@@ -193,11 +204,50 @@ async def run_server(options: ServerOptions) -> int:
             disk_log.end_offset,
             seed,
         )
-        await _run_node(options, config, node, disk_log, store, snapshots, clock, rng, listeners)
-        return 0
+        stopped_at_once = await _run_node(
+            options, config, node, disk_log, store, snapshots, clock, rng, listeners
+        )
+        if not stopped_at_once:
+            closing = True
+            stopped_at_once = not await _close_log(disk_log)
+        return EXIT_STOPPED_AT_ONCE if stopped_at_once else 0
     finally:
-        disk_log.close()
+        if stopped_at_once:
+            log.warning("left the log as it is (a disk step may still run); recovery checks it")
+        elif not closing:
+            disk_log.close()
         os.close(lock_fd)
+
+
+async def _close_log(disk_log: DiskLog) -> bool:
+    """Close the log (trim + fdatasync) on a thread; False if a signal stopped the wait first
+    (the close hangs on a dying disk: the process may exit without it)."""
+    closed = trio.Event()
+    token = trio.lowlevel.current_trio_token()
+
+    def close() -> None:
+        try:
+            disk_log.close()
+        finally:
+            with contextlib.suppress(trio.RunFinishedError):
+                token.run_sync_soon(closed.set)
+
+    threading.Thread(target=close, name="pykraft-close", daemon=True).start()
+    if threading.current_thread() is not threading.main_thread():
+        await closed.wait()
+        return True
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
+        async with trio.open_nursery() as nursery:
+
+            async def stop_on_signal() -> None:
+                async for _ in received:
+                    log.warning("signal while closing the log: stopping now")
+                    nursery.cancel_scope.cancel()
+
+            nursery.start_soon(stop_on_signal)
+            await closed.wait()
+            nursery.cancel_scope.cancel()
+    return closed.is_set()
 
 
 async def _run_node(
@@ -210,7 +260,8 @@ async def _run_node(
     clock: Clock,
     rng: random.Random,
     listeners: list[trio.SocketListener],
-) -> None:
+) -> bool:
+    """Run the node's tasks; True when a second signal stopped it at once."""
     loop = NodeLoop(node, disk_log, store, snapshots, config, clock, topic=config.topic)
     stats = Stats(clock.now_ms())
     workload = Workload(
@@ -233,6 +284,8 @@ async def _run_node(
     )
     status_stream = options.status_stream or sys.stdout
     stats_file = _open_stats_file(options.stats_file) if options.stats_file else None
+    writer = StatusWriter()
+    stopped_at_once = False
 
     disk_error: OSError | None = None
 
@@ -260,9 +313,14 @@ async def _run_node(
                 high_watermark=node.high_watermark,
             ),
         )
-        print(status_line(figures), file=status_stream, flush=True)
-        if stats_file is not None:
-            write_json_line(stats_file, figures)
+        line = status_line(figures)
+
+        def write() -> None:
+            print(line, file=status_stream, flush=True)
+            if stats_file is not None:
+                write_json_line(stats_file, figures)
+
+        writer.submit(write)
 
     async def reporter() -> None:
         while True:
@@ -270,10 +328,13 @@ async def _run_node(
             report()
 
     async def signals(cancel_scope: trio.CancelScope) -> None:
+        nonlocal stopped_at_once
         with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
             async for signum in received:
                 if loop.shutting_down:
                     log.warning("second signal: stopping now")
+                    stopped_at_once = True
+                    loop.abandon_disk()
                     cancel_scope.cancel()
                     return
                 log.info("%s: shutting down gracefully", signal.Signals(signum).name)
@@ -301,8 +362,13 @@ async def _run_node(
             else:
                 report()
             nursery.cancel_scope.cancel()
+        if not stopped_at_once:
+            # The last lines out before the process exits (not forever: stdout may be stuck).
+            with trio.move_on_after(STATUS_DRAIN_TIMEOUT_S):
+                await trio.to_thread.run_sync(writer.drain, abandon_on_cancel=True)
     finally:
-        if stats_file is not None:
+        writer.stop()
+        if stats_file is not None and not writer.busy:
             stats_file.close()
     if disk_error is not None:
         reason = disk_error.strerror or str(disk_error)
@@ -310,6 +376,7 @@ async def _run_node(
             f"log dir {config.partition_dir} failed: {reason}; the node stopped (as Kafka halts "
             "on a metadata log dir failure): free space or fix the disk, then restart it"
         )
+    return stopped_at_once
 
 
 def _open_stats_file(path: Path) -> IO[str]:

@@ -6,8 +6,8 @@ from the leader goes to `<name>.part` chunk by chunk (`write_chunk`, each chunk 
 leader served), and `install` fsyncs it and renames it into place atomically. At start-up partial
 (`.part`) and pending-delete (`.deleted`) files are removed and the latest snapshot is reported.
 
-Blocking: used from the node's disk worker thread (and for `read`, from the trio thread while no
-disk step runs, like the log).
+Blocking: used from the node's disk writer thread, and for `read` from its reader thread (an
+installed snapshot file is never changed, only replaced by a rename, so reads need no lock).
 """
 
 from __future__ import annotations

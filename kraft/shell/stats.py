@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import json
 import math
+import queue
+import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -28,6 +31,8 @@ from kraft.ready import LogAppend, LogTruncate, Ready
 # Bounds the append history kept to price committed bytes (one entry per append, not per record).
 # Only the uncommitted tail is kept (see `on_ready`), so this is a safety cap, not the usual size.
 APPEND_MARKS_MAX = 100_000
+# Status writes waiting behind a stuck stdout beyond this many are dropped (counted, not queued).
+STATUS_BACKLOG_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,3 +172,52 @@ def status_line(figures: dict[str, Any]) -> str:
 def write_json_line(stream: IO[str], figures: dict[str, Any]) -> None:
     stream.write(json.dumps(figures, separators=(",", ":")) + "\n")
     stream.flush()
+
+
+class StatusWriter:
+    """Writes status and stats lines on its own thread, in submission order, so that a stdout
+    nobody drains (a paused `| less`, a full pipe) never stalls the trio thread. Behind a stuck
+    stream at most `STATUS_BACKLOG_MAX` writes wait; later ones are dropped and counted."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._pending = 0  # submitted, not finished (a job that hangs stays counted)
+        self._lock = threading.Lock()
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._work, name="pykraft-status", daemon=True)
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._pending > 0
+
+    def submit(self, write: Callable[[], None]) -> None:
+        with self._lock:
+            if self._pending >= STATUS_BACKLOG_MAX:
+                self.dropped += 1
+                return
+            self._pending += 1
+        self._jobs.put(write)
+
+    def drain(self) -> None:
+        """Block until every write submitted so far is done (call it on a thread)."""
+        done = threading.Event()
+        with self._lock:
+            self._pending += 1
+        self._jobs.put(done.set)
+        done.wait()
+
+    def stop(self) -> None:
+        """Let the thread exit after the writes already submitted (a daemon: never joined)."""
+        self._jobs.put(None)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except (OSError, ValueError):
+                pass  # a closed or broken stream: nothing to tell on it (`| head` ended)
+            finally:
+                with self._lock:
+                    self._pending -= 1

@@ -61,7 +61,14 @@ class NodeProcess:
     def log_dir(self) -> Path:
         return self.directory / "logs" / "__cluster_metadata-0"
 
-    def start(self, *, via_script: bool = False) -> None:
+    def start(
+        self,
+        *,
+        via_script: bool = False,
+        module: str = "kraft.cli",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """Run the node (`module` replaces `kraft.cli` for a test wrapper; `env` adds to ours)."""
         assert self.process is None or self.process.poll() is not None
         self.runs += 1
         out = self.directory / f"stdout-{self.runs}.txt"
@@ -70,7 +77,7 @@ class NodeProcess:
         if via_script:
             command = [str(ROOT / "bin" / "test-raft-server-start.sh")]
         else:
-            command = [sys.executable, "-m", "kraft.cli", "server"]
+            command = [sys.executable, "-m", module, "server"]
         command = [*self.command_prefix, *command]
         command += [
             "--config",
@@ -87,7 +94,7 @@ class NodeProcess:
                 cwd=ROOT,
                 stdout=stdout,
                 stderr=stderr,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             )
 
     def stderr_text(self) -> str:

@@ -13,7 +13,9 @@ deleted on close by default, or a given one that is kept (and resumed from on th
 
 The library side only READS: `read_committed` returns whole batches below the high watermark the
 core learned. Below the high watermark the local log never changes (the core refuses a
-truncation below it), so what was read once is final; reads take the loop's `disk_lock`.
+truncation below it), so what was read once is final. Reads use the log's published view
+(`kraft.shell.disk_log`) from the page cache or the loop's reader thread; opening the log (its
+whole-log CRC scan) and closing it run on a worker thread, never on the trio thread.
 
 Invariant: `close()` cancels the tasks, closes the log and releases the lock, and removes a
 temporary log dir; nothing is left behind.
@@ -33,6 +35,7 @@ import trio
 from kraft.config import ConfigError, QuorumConfig
 from kraft.log import LogState
 from kraft.node import RaftNode
+from kraft.ready import ElectionState
 from kraft.shell.client.connection import Address
 from kraft.shell.client.discovery import QuorumInfo
 from kraft.shell.client.state import ObserverError
@@ -43,7 +46,7 @@ from kraft.shell.node_loop import BaseNodeLoop, Clock
 from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
-from kraft.types import ZERO_DIRECTORY_ID, Endpoint
+from kraft.types import ZERO_DIRECTORY_ID, Endpoint, OffsetAndEpoch
 
 # Kafka's raft client defaults (QuorumConfig) suit an observer; the segment is smaller than a
 # node's 1 GiB because an observer's log is often temporary.
@@ -58,6 +61,16 @@ TEMP_DIR_PREFIX = "kraft-observer-"
 class _LoopSettings:
     request_timeout_ms: int
     controller_listener_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenedDisk:
+    """What opening the log dir found (on a worker thread), for building the node."""
+
+    snapshots: SnapshotStore
+    latest_snapshot: OffsetAndEpoch | None
+    store: QuorumStateStore
+    election_state: ElectionState | None
 
 
 def bootstrap_endpoints(bootstrap: list[Address], quorum: QuorumInfo) -> tuple[Endpoint, ...]:
@@ -107,8 +120,13 @@ class LocalFollower:
         assert self.log_dir is not None
         return self.log_dir / METADATA_TOPIC_PARTITION_DIR
 
-    def open(self) -> BaseNodeLoop[_LoopSettings]:
-        """Lock and recover the log dir, build the node and its loop (not running yet)."""
+    async def open(self) -> BaseNodeLoop[_LoopSettings]:
+        """Lock and recover the log dir (on a worker thread: recovery reads and CRC-checks the
+        whole log), build the node and its loop (not running yet)."""
+        opened = await trio.to_thread.run_sync(self._open_disk)
+        return self._build(opened)
+
+    def _open_disk(self) -> _OpenedDisk:
         if self.log_dir is None:
             self.log_dir = Path(tempfile.mkdtemp(prefix=TEMP_DIR_PREFIX))
         try:
@@ -122,7 +140,13 @@ class LocalFollower:
             stored = store.read()
         except (LogDirError, QuorumStateError, OSError) as exc:
             raise ObserverError(str(exc)) from None
+        return _OpenedDisk(snapshots, latest_snapshot, store, stored)
+
+    def _build(self, opened: _OpenedDisk) -> BaseNodeLoop[_LoopSettings]:
         disk_log = self.disk_log
+        assert disk_log is not None
+        latest_snapshot, stored = opened.latest_snapshot, opened.election_state
+        snapshots, store = opened.snapshots, opened.store
         clock = Clock()
         log_state = LogState(
             log_start_offset=disk_log.start_offset,
@@ -185,6 +209,10 @@ class LocalFollower:
     async def wait_for_change(self, timeout_ms: int) -> None:
         assert self.loop is not None
         await self.loop.wait_for_change(timeout_ms)
+
+    async def aclose(self) -> None:
+        """`close` on a worker thread (it trims and fsyncs the active segment)."""
+        await trio.to_thread.run_sync(self.close)
 
     def close(self) -> None:
         if self.disk_log is not None:

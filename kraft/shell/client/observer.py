@@ -157,8 +157,8 @@ class RaftObserver:
             follower = LocalFollower(
                 self.quorum, self.bootstrap, local_id=self.local_id, log_dir=self.log_dir
             )
-            stack.callback(follower.close)
-            follower.open()
+            stack.push_async_callback(follower.aclose)
+            await follower.open()
             nursery = await stack.enter_async_context(trio.open_nursery())
             stack.callback(nursery.cancel_scope.cancel)
             nursery.start_soon(follower.run)

@@ -9,7 +9,8 @@ Invariants the handlers rely on (the node guarantees them):
 - `log_start_offset <= high_watermark <= log_end_offset` whenever `high_watermark` is known, and
   the high watermark handed over never moves backwards within one node process.
 - `epoch_history` lists `(epoch, start_offset)` of the local log in ascending order of both.
-- `read_batches` returns whole batches exactly as stored (CRC intact, never re-encoded).
+- `read_batches` returns whole batches exactly as stored (CRC intact, never re-encoded), taken
+  from the page cache at once or read on a thread that may block: it never blocks the trio thread.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ class ConsumerPort(Protocol):
         """Stored batches: the first contains `start_offset`, none reaches `end_offset`.
 
         At least one whole batch is returned when one fits the range, even above `max_bytes`;
-        further batches only while the total stays within `max_bytes`.
+        further batches only while the total stays within `max_bytes`. Empty when a truncation
+        or a reset of the log raced the read (the log changed under it): ask again.
         """
         ...
 
