@@ -27,7 +27,7 @@ from wire.messages.api_versions import ApiVersionsRequest
 from wire.messages.describe_quorum import DescribeQuorumRequest
 from wire.records import build_data_batch
 from wire.records.batch import with_base_offset
-from wire.registry import API_SPECS, METADATA_TOPIC_ID
+from wire.registry import API_SPECS, METADATA_TOPIC_ID, api_versions_response
 
 pytestmark = pytest.mark.slow
 
@@ -359,6 +359,8 @@ class FakeLeader:
                         response = self._answer_snapshot()
                     elif key == VOTE:  # pre-votes after a fetch timeout: denied
                         response = _vote_denied()
+                    elif key == API_VERSIONS:  # every peer connection opens with it
+                        response = api_versions_response()
                     else:
                         response = API_SPECS[key].response_cls()
                     await stream.send_all(
