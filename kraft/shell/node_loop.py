@@ -4,21 +4,21 @@ Theory of operation:
 - Everything that wants the core's attention (requests from connections, answers from peers,
   shutdown) goes through one bounded inbox (`INBOX_MAX`); the loop takes one item, first lets the
   `ProposalSource` (the workload) propose whatever is due, then calls `handle`/`poll` with
-  `now_ms`, and executes the resulting
-  `Ready` completely, in `kraft.ready.ordered_steps` order, before it takes the next item. The
-  feedback events of a Ready (`ElectionStatePersisted`, `Persisted`) are fed next, before any
-  inbox item, as the core's contract requires.
-- Disk work runs on ONE worker thread (`kraft.shell.disk_worker.DiskWorker`): each run of
-  consecutive disk steps of a Ready (persist election state → appends/truncations → fsync) is one
-  thread hop with at most one fsync, so the trio thread never blocks on the disk. Reads (Fetch
-  answers: `LogRead`) are served by `pread` on the trio thread while no disk step is running (the
-  loop is the only writer and is not awaiting the worker at that moment); consumer reads take the
-  same `disk_lock` the loop holds around its worker hops.
-- One disk hop per leader batch: a Ready's Fetch answers (`send_after_append`) leave before its
-  appends are written (`ordered_steps(..., answers_first=True)`, contract item 4): reads that start
-  at or above the log's written end are served from the Ready's own `LogAppend` bytes
-  (`read_unwritten`), so the write and the fsync then run together in one thread hop, and the
-  followers receive the batch without waiting for the leader's write.
+  `now_ms`, and executes the resulting `Ready` completely, by the core's plan
+  (`kraft.ready.plan_ready`, the one the simulator and the core tests run too), before it takes
+  the next item. The feedback events of a Ready (`ElectionStatePersisted`, `Persisted`) are fed
+  next, before any inbox item, as the core's contract requires.
+- Disk work runs on ONE worker thread (`kraft.shell.disk_worker.DiskWorker`): each `DiskHop` of
+  the plan (persist election state → appends/truncations → fsync) is one thread hop with at most
+  one fsync, so the trio thread never blocks on the disk. Reads (Fetch answers: `LogRead`) are
+  served by `pread` on the trio thread while no disk hop is running (the loop is the only writer
+  and is not awaiting the worker at that moment); consumer reads take the same `disk_lock` the
+  loop holds around its worker hops.
+- One disk hop per leader batch: the plan sends a Ready's Fetch answers before its appends are
+  written (contract item 4), their reads of those appends served from the Ready's own bytes
+  (`kraft.ready.resolve_reads` with the `Send`'s unwritten appends), so the write and the fsync
+  run together in one thread hop, and the followers receive the batch without waiting for the
+  leader's write.
 - Responses are encoded here and put into their connection's `ResponseSlot`; the connection
   writes them in request order. Responses for connections that went away are dropped, and the
   core is told (`ConnectionClosed`) which inbound requests will never be answered.
@@ -32,7 +32,6 @@ Ready is half done; every inbound id is either pending (slot unfilled, connectio
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import itertools
 import logging
@@ -46,28 +45,27 @@ import trio
 from kraft import rpc
 from kraft.events import (
     ConnectionClosed,
-    ElectionStatePersisted,
     Event,
-    Persisted,
     RequestFailed,
     RequestReceived,
 )
 from kraft.node import RaftNode
 from kraft.ready import (
-    FlushStep,
+    ElectionState,
     LogAppend,
-    LogOpStep,
+    LogData,
+    LogOp,
     LogTruncate,
     OutboundRequest,
     OutboundResponse,
-    PersistElectionStateStep,
     Ready,
-    SendStep,
+    Send,
     SnapshotAbort,
     SnapshotChunk,
     SnapshotInstall,
-    Step,
-    ordered_steps,
+    plan_ready,
+    resolve_reads,
+    run_disk_hop,
 )
 from kraft.shell import translate
 from kraft.shell.config import ServerConfig
@@ -78,7 +76,6 @@ from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
 from kraft.types import Records
-from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
 
 log = logging.getLogger(__name__)
@@ -188,8 +185,6 @@ class BaseNodeLoop(Generic[SettingsT]):
         self.stopped = trio.Event()
         self.changed = trio.Event()
         self._deadline_ms = 0
-        # The appends of the Ready being executed that are not written yet (answers_first).
-        self._unwritten: list[Records] = []
 
     # ------------------------------------------------------------------ inputs (other tasks)
 
@@ -322,23 +317,14 @@ class BaseNodeLoop(Generic[SettingsT]):
 
     async def _execute(self, ready: Ready) -> list[Event]:
         feedback: list[Event] = []
-        steps = ordered_steps(ready, answers_first=True)
-        if ready.election_state is None:
-            self._unwritten = [op.records for op in ready.log_ops if isinstance(op, LogAppend)]
-        index = 0
-        while index < len(steps):
-            step = steps[index]
-            if isinstance(step, SendStep):
-                self._send_out(step.message)
-                index += 1
-                continue
-            run: list[Step] = []
-            while index < len(steps) and not isinstance(steps[index], SendStep):
-                run.append(steps[index])
-                index += 1
-            self._unwritten = []  # from here on every read is a disk read
-            async with self.disk_lock:
-                feedback.extend(await self._worker().run(functools.partial(self._disk_work, run)))
+        for action in plan_ready(ready):
+            if isinstance(action, Send):
+                for message in action.messages:
+                    self._send_out(message, action.unwritten)
+            else:
+                async with self.disk_lock:
+                    hop = functools.partial(run_disk_hop, action, self)
+                    feedback.extend(await self._worker().run(hop))
         now_ms = self.clock.now_ms()
         for listener in self.listeners:
             listener(ready, now_ms)
@@ -347,32 +333,41 @@ class BaseNodeLoop(Generic[SettingsT]):
             self.changed = trio.Event()
         return feedback
 
-    def _disk_work(self, steps: list[Step]) -> list[Event]:
-        """Runs on the disk worker thread: election state, log ops, fsync, in order."""
-        out: list[Event] = []
-        for step in steps:
-            if isinstance(step, PersistElectionStateStep):
-                self.store.write(step.state)
-                out.append(ElectionStatePersisted(step.state))
-            elif isinstance(step, LogOpStep):
-                op = step.op
-                if isinstance(op, LogAppend):
-                    self.disk_log.append(op.records.data)
-                elif isinstance(op, LogTruncate):
-                    self.disk_log.truncate_to(op.end_offset)
-                elif isinstance(op, SnapshotChunk):
-                    self.snapshots.write_chunk(op.snapshot_id, op.position, op.data)
-                elif isinstance(op, SnapshotInstall):
-                    self.snapshots.install(op.snapshot_id)
-                    self.disk_log.reset_to(op.snapshot_id.offset)
-                else:
-                    assert isinstance(op, SnapshotAbort)
-                    self.snapshots.abort(op.snapshot_id)
-            elif isinstance(step, FlushStep):
-                out.append(Persisted(self.disk_log.flush()))
-        return out
+    # ----------------------------------------- kraft.ready.DiskPort (on the disk worker thread)
 
-    def _send_out(self, message: OutboundRequest | OutboundResponse) -> None:
+    def persist_election_state(self, state: ElectionState) -> None:
+        self.store.write(state)
+
+    def apply_log_op(self, op: LogOp) -> None:
+        if isinstance(op, LogAppend):
+            self.disk_log.append(op.records.data)
+        elif isinstance(op, LogTruncate):
+            self.disk_log.truncate_to(op.end_offset)
+        elif isinstance(op, SnapshotChunk):
+            self.snapshots.write_chunk(op.snapshot_id, op.position, op.data)
+        elif isinstance(op, SnapshotInstall):
+            self.snapshots.install(op.snapshot_id)
+            self.disk_log.reset_to(op.snapshot_id.offset)
+        else:
+            assert isinstance(op, SnapshotAbort)
+            self.snapshots.abort(op.snapshot_id)
+
+    def flush_log(self) -> int:
+        return self.disk_log.flush()
+
+    # --------------------------------------------- kraft.ready.ReadPort (on the trio thread)
+
+    def read_log(self, read: rpc.LogRead) -> LogData:
+        return self.disk_log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+
+    def read_snapshot(self, read: rpc.SnapshotRead) -> tuple[bytes, int] | None:
+        return self.snapshots.read(read.snapshot_id, read.position, read.max_bytes)
+
+    # ---------------------------------------------------------------------- sending
+
+    def _send_out(
+        self, message: OutboundRequest | OutboundResponse, unwritten: tuple[Records, ...] = ()
+    ) -> None:
         if isinstance(message, OutboundRequest):
             assert self.peers is not None
             if not self.peers.submit(message):
@@ -386,41 +381,14 @@ class BaseNodeLoop(Generic[SettingsT]):
         ids = self._by_connection.get(entry.connection_id)
         if ids is not None:
             ids.discard(message.inbound_id)
-        response = message.response
-        records = b""
-        if isinstance(response, rpc.FetchResponse) and isinstance(response.records, rpc.LogRead):
-            read = response.records
-            if self._unwritten and read.start_offset >= self.disk_log.end_offset:
-                records = read_unwritten(self._unwritten, read)
-            else:
-                records = self.disk_log.read(
-                    read.start_offset, read.max_bytes, read.end_offset_limit
-                )
-        elif isinstance(response, rpc.FetchSnapshotResponse) and isinstance(
-            response.data, rpc.SnapshotRead
-        ):
-            response = self._resolve_snapshot_read(response, response.data)
+        response, data = resolve_reads(message.response, self, unwritten)
+        records = data.data if isinstance(data, Records) else data or b""
         body = translate.response_to_wire(
             entry.api_key, entry.api_version, response, records, listener_name=self.listener_name
         )
         entry.slot.fill(
             encode_response(entry.api_key, entry.api_version, entry.correlation_id, body)
         )
-
-    def _resolve_snapshot_read(
-        self, response: rpc.FetchSnapshotResponse, read: rpc.SnapshotRead
-    ) -> rpc.FetchSnapshotResponse:
-        found = self.snapshots.read(read.snapshot_id, read.position, read.max_bytes)
-        if found is None:
-            return dataclasses.replace(
-                response, partition_error_code=ErrorCode.SNAPSHOT_NOT_FOUND, data=b"", size=0
-            )
-        data, size = found
-        if read.position >= size:
-            return dataclasses.replace(
-                response, partition_error_code=ErrorCode.POSITION_OUT_OF_RANGE, data=b"", size=size
-            )
-        return dataclasses.replace(response, data=data, size=size)
 
     # ---------------------------------------------------------------- consumer port
 
@@ -431,28 +399,6 @@ class BaseNodeLoop(Generic[SettingsT]):
     async def wait_for_change(self, timeout_ms: int) -> None:
         with trio.move_on_after(timeout_ms / 1000):
             await self.changed.wait()
-
-
-def read_unwritten(appends: list[Records], read: rpc.LogRead) -> bytes:
-    """`read` (the `LogRead` contract of `kraft.rpc`) served from appends not written yet: whole
-    batches from the one holding `read.start_offset`, ending below `read.end_offset_limit`, at
-    least one, then more while within `read.max_bytes`."""
-    chunks: list[memoryview] = []
-    size = 0
-    for records in appends:
-        view = memoryview(records.data)
-        at = 0
-        for batch in records.batches:
-            start, at = at, at + batch.size_bytes
-            if batch.last_offset < read.start_offset:
-                continue
-            if batch.last_offset >= read.end_offset_limit:
-                return b"".join(chunks)
-            if chunks and size + batch.size_bytes > read.max_bytes:
-                return b"".join(chunks)
-            chunks.append(view[start:at])
-            size += batch.size_bytes
-    return b"".join(chunks)
 
 
 class NodeLoop(BaseNodeLoop[ServerConfig]):
