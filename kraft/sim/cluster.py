@@ -161,6 +161,8 @@ class SimNode:
         self.timer_generation = 0
         self.timer_deadline_ms: int | None = None
         self.crash_after_steps: int | None = None
+        # Answers that read unwritten appends left and the fsync of the plan has not run yet.
+        self.answered_before_fsync = False
         self.shutting_down = False
         self.next_value: int | None = None
         self.value_epoch = -1
@@ -210,11 +212,13 @@ class SimNode:
 
     def flush_log(self) -> int:
         self._count_step()
+        self.answered_before_fsync = False
         return self.log.flush()
 
     def send(self, message: Outbound, unwritten: tuple[Records, ...]) -> None:
         self._count_step()
         self.cluster.send(self, message, unwritten)
+        self.answered_before_fsync = self.answered_before_fsync or bool(unwritten)
 
     def read_log(self, read: LogRead) -> Records | None:
         return self.log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
@@ -320,9 +324,14 @@ class SimCluster:
         pending: deque[Any] = deque()
         while True:
             try:
+                node.answered_before_fsync = False
                 pending.extend(execute_plan(ready, node))
             except CrashNow:
                 self.faults["crash-mid-ready"] += 1
+                if node.answered_before_fsync:
+                    # Production's order at its most exposed: followers may hold batches that
+                    # this leader never wrote or never fsynced.
+                    self.faults["crash-answered-before-fsync"] += 1
                 self.crash(node, reason="mid-ready")
                 return
             except InvariantViolation:
@@ -476,6 +485,13 @@ class SimCluster:
             assert len(node.inbound) < INBOUND_MAX, f"{node.name}: too many unanswered requests"
             node.inbound[inbound_id] = (envelope.src, envelope.src_incarnation, ident, body)
             self._feed(node, RequestReceived(inbound_id, body))
+            if (
+                self._incarnation_of(envelope.src) != envelope.src_incarnation
+                and node.raft is not None
+                and node.inbound.pop(inbound_id, None) is not None
+            ):
+                # Sent before its sender crashed: the connection it came on is already gone.
+                self._feed(node, ConnectionClosed(frozenset({inbound_id})))
         else:
             self._feed(node, ResponseReceived(ident, body))
 

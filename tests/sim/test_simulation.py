@@ -83,6 +83,8 @@ def test_ci_seed_range_passes_within_budget() -> None:
     for fault in (
         "kill",
         "crash-mid-ready",
+        "crash-answered-before-fsync",
+        "net-sender-crashed",
         "restart",
         "isolate",
         "split",
