@@ -33,9 +33,9 @@ Handlers say when each message may leave (`Leaves`); `kraft.context.Core.finish`
 of one call into the three send lists; `plan_ready` turns the Ready into the ordered actions, with
 the grouping into disk hops in the plan itself. `resolve_reads` is the one place where a response's
 `LogRead`/`SnapshotRead` placeholders become bytes (from the executor's storage, or from this
-Ready's unwritten appends), under one size rule (`take_batches`). `execute_plan` runs a plan against
-a synchronous executor (the simulator, the harness); the node loop runs the same plan and awaits
-each disk hop on its disk thread.
+Ready's unwritten appends), under one size rule (`take_batches`). `walk_plan` walks the plan for
+every executor: `execute_plan` runs each disk hop at once (the simulator, the harness), the node
+loop awaits each on its disk thread.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -294,16 +294,26 @@ class SyncExecutor(DiskPort, Protocol):
         ...
 
 
+def walk_plan(
+    ready: Ready, send: Callable[[Outbound, tuple[Records, ...]], None]
+) -> Iterator[DiskHop]:
+    """Walk `plan_ready(ready)`: hand every message to `send` (with the appends its reads may be
+    served from) and yield each disk hop, which the executor runs (at once or awaited on its disk
+    thread) before it asks for the next action."""
+    for action in plan_ready(ready):
+        if isinstance(action, Send):
+            for message in action.messages:
+                send(message, action.unwritten)
+        else:
+            yield action
+
+
 def execute_plan(ready: Ready, executor: SyncExecutor) -> list[Event]:
     """Run `plan_ready(ready)` against a synchronous executor; return the feedback events to
     feed into the node next, in order."""
     feedback: list[Event] = []
-    for action in plan_ready(ready):
-        if isinstance(action, Send):
-            for message in action.messages:
-                executor.send(message, action.unwritten)
-        else:
-            feedback.extend(run_disk_hop(action, executor))
+    for hop in walk_plan(ready, executor.send):
+        feedback.extend(run_disk_hop(hop, executor))
     return feedback
 
 

@@ -5,9 +5,9 @@ Theory of operation:
   shutdown) goes through one bounded inbox (`INBOX_MAX`); the loop takes one item, first lets the
   `ProposalSource` (the workload) propose whatever is due, then calls `handle`/`poll` with
   `now_ms`, and executes the resulting `Ready` completely, by the core's plan
-  (`kraft.ready.plan_ready`, the one the simulator and the core tests run too), before it takes
-  the next item. The feedback events of a Ready (`ElectionStatePersisted`, `Persisted`) are fed
-  next, before any inbox item, as the core's contract requires.
+  (`kraft.ready.plan_ready`, walked by `walk_plan`, as the simulator and the core tests do),
+  before it takes the next item. The feedback events of a Ready (`ElectionStatePersisted`,
+  `Persisted`) are fed next, before any inbox item, as the core's contract requires.
 - Disk work runs on ONE worker thread (`kraft.shell.disk_worker.DiskWorker`): each `DiskHop` of
   the plan (persist election state → appends/truncations → fsync) is one thread hop with at most
   one fsync, so the trio thread never blocks on the disk. Reads (Fetch answers: `LogRead`) are
@@ -59,13 +59,12 @@ from kraft.ready import (
     OutboundRequest,
     OutboundResponse,
     Ready,
-    Send,
     SnapshotAbort,
     SnapshotChunk,
     SnapshotInstall,
-    plan_ready,
     resolve_reads,
     run_disk_hop,
+    walk_plan,
 )
 from kraft.shell import translate
 from kraft.shell.config import ServerConfig
@@ -317,14 +316,10 @@ class BaseNodeLoop(Generic[SettingsT]):
 
     async def _execute(self, ready: Ready) -> list[Event]:
         feedback: list[Event] = []
-        for action in plan_ready(ready):
-            if isinstance(action, Send):
-                for message in action.messages:
-                    self._send_out(message, action.unwritten)
-            else:
-                async with self.disk_lock:
-                    hop = functools.partial(run_disk_hop, action, self)
-                    feedback.extend(await self._worker().run(hop))
+        for hop in walk_plan(ready, self._send_out):
+            async with self.disk_lock:
+                work = functools.partial(run_disk_hop, hop, self)
+                feedback.extend(await self._worker().run(work))
         now_ms = self.clock.now_ms()
         for listener in self.listeners:
             listener(ready, now_ms)
