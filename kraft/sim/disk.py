@@ -9,7 +9,10 @@ view equal to the volatile one. `crash()` replaces the volatile view by the dura
 the unflushed tail (appends and truncations since the last flush) is lost. `wipe()` loses
 everything. Batches are whole record batch v2 byte strings with their parsed `BatchInfo`; reads
 (`read`, serving the core's `LogRead` under its one size rule) return whole batches only, like a
-Kafka segment read.
+Kafka segment read. Under the production plan (`kraft.ready.plan_ready`) a leader's Fetch answers
+leave before its appends reach this log (served from the Ready's own bytes), and the append and the
+flush follow in one disk hop: a crash between the answers and the flush leaves followers holding
+batches that this log loses (or never had).
 
 Snapshots (KIP-630): a snapshot's content here is the concatenation of every committed batch below
 its end offset (so the invariants can compare it byte for byte with the committed log, and the
