@@ -372,6 +372,20 @@ def batches_of(appends: Iterable[Records]) -> Iterator[tuple[BatchInfo, memoryvi
             at += info.size_bytes
 
 
+def read_unwritten(appends: Sequence[Records], read: LogRead) -> Records | None:
+    """`read` served from appends not written yet (`take_batches`). The common case, a follower
+    fetching from where this one append starts, returns the append itself (no copy)."""
+    if len(appends) == 1:
+        whole = appends[0]
+        if (
+            read.start_offset == whole.base_offset
+            and whole.end_offset <= read.end_offset_limit
+            and (len(whole.data) <= read.max_bytes or len(whole.batches) == 1)
+        ):
+            return whole
+    return take_batches(batches_of(appends), read)
+
+
 def resolve_reads(
     response: Response, storage: ReadPort, unwritten: Sequence[Records] = ()
 ) -> tuple[Response, LogData | None]:
@@ -385,7 +399,7 @@ def resolve_reads(
     if isinstance(response, FetchResponse) and isinstance(response.records, LogRead):
         read = response.records
         if unwritten and read.start_offset >= unwritten[0].base_offset:
-            return response, take_batches(batches_of(unwritten), read)
+            return response, read_unwritten(unwritten, read)
         return response, storage.read_log(read)
     if isinstance(response, FetchSnapshotResponse) and isinstance(response.data, SnapshotRead):
         read_snapshot = response.data
