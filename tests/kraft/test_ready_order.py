@@ -10,7 +10,9 @@ from kraft.ready import (
     DiskHop,
     ElectionState,
     LogAppend,
+    LogOp,
     LogTruncate,
+    Outbound,
     OutboundResponse,
     Ready,
     Send,
@@ -49,7 +51,7 @@ APPEND = LogAppend(Records(b"x" * 70, (BatchInfo(0, 0, 1, 70, False),)))
 STATE = ElectionState(epoch=4, leader_id=1, voters=frozenset({1, 2, 3}))
 
 
-def ready(election_state: ElectionState | None = None, ops: list | None = None) -> Ready:  # type: ignore[type-arg]
+def ready(election_state: ElectionState | None = None, ops: list[LogOp] | None = None) -> Ready:
     return Ready(
         election_state=election_state,
         log_ops=[APPEND] if ops is None else ops,
@@ -75,7 +77,7 @@ def test_answers_never_overtake_an_election_state() -> None:
 
 
 def test_answers_never_overtake_a_truncation() -> None:
-    ops = [LogTruncate(0), APPEND]
+    ops: list[LogOp] = [LogTruncate(0), APPEND]
     assert kinds(plan_ready(ready(ops=ops))) == [
         "send [1]", "disk LogTruncate+LogAppend", "send [2]", "disk fsync", "send [3]",
     ]  # fmt: skip
@@ -108,7 +110,8 @@ def test_execute_plan_runs_the_plan_and_returns_the_feedback() -> None:
             done.append("fsync")
             return 1
 
-        def send(self, message: OutboundResponse, unwritten: tuple[Records, ...]) -> None:  # type: ignore[override]
+        def send(self, message: Outbound, unwritten: tuple[Records, ...]) -> None:
+            assert isinstance(message, OutboundResponse)
             done.append(f"send {message.inbound_id}{'+u' if unwritten else ''}")
 
     assert execute_plan(ready(), Executor()) == [Persisted(1)]
