@@ -1,14 +1,16 @@
 """`Core`: the state of one replica shared by the election logic, the handlers and the façade.
 
-It owns the output being built for the current call: every state change, log operation and message
-goes through `persist_state`, `append`, `truncate`, `send_request` and `respond`, and `finish` turns
-them into a `Ready`, deciding which messages may leave before persistence:
+It owns the `Ready` being built for the current call (`out`): every state change, log operation and
+message goes through `persist_state`, `append`, `truncate`, `send_request` and `respond`. Handlers
+say when each message may leave (`kraft.ready.Leaves`), and `finish` sorts the messages into the
+Ready's send lists:
 
 - with an election state to persist, every message waits for it (send_after_persist);
-- otherwise messages marked `early` (answers that do not depend on our own durability: the leader's
-  Fetch answers, DescribeQuorum) go now, or right after this call's appends when they read the log
-  (send_after_append: the leader serves its followers before its own fsync, as upstream);
-- other messages go now unless this call flushes the log, then after the flush.
+- otherwise a message that reads the log (`AFTER_APPEND`: a leader's Fetch answers) goes after this
+  call's appends when there are any (send_after_append: the leader serves its followers before its
+  own fsync, as upstream), else now; `NOW` goes now;
+- `AFTER_PERSIST` (the default, every request) goes now unless this call flushes the log, then
+  after the flush.
 
 So a granted vote, a candidacy (Vote requests), BeginQuorumEpoch of a new leader, and a voter's next
 Fetch after an append all leave only after the state / data they reveal is durable.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kraft.accumulator import Accumulator
 from kraft.config import InjectedBug, QuorumConfig
@@ -26,6 +28,7 @@ from kraft.epoch_state import EpochState
 from kraft.log import LogView
 from kraft.ready import (
     ElectionState,
+    Leaves,
     LogAppend,
     LogOp,
     LogTruncate,
@@ -36,7 +39,7 @@ from kraft.ready import (
 )
 from kraft.requests import RequestManager
 from kraft.roles import RoleName
-from kraft.rpc import FetchRequest, LogRead, Request, Response
+from kraft.rpc import FetchRequest, Request, Response
 from kraft.types import (
     FIRST_BOOTSTRAP_NODE_ID,
     BatchCodec,
@@ -71,21 +74,6 @@ class SnapshotDownload:
     position: int = 0
 
 
-@dataclass(slots=True)
-class _Pending:
-    message: Outbound
-    early: bool
-
-
-@dataclass(slots=True)
-class Output:
-    election_state: ElectionState | None = None
-    log_ops: list[LogOp] = field(default_factory=list)
-    flush: bool = False
-    messages: list[_Pending] = field(default_factory=list)
-    shutdown_complete: bool = False
-
-
 class Core:
     def __init__(
         self,
@@ -116,7 +104,10 @@ class Core:
         self.persisted: ElectionState | None = None
         self.shutting_down = False
         self.shutdown_deadline_ms: int | None = None
-        self.out = Output()
+        # The Ready of the current call, and its messages with when each may leave (sorted into
+        # the Ready's send lists by `finish`, once the call's persistence is known).
+        self.out = Ready()
+        self.sends: list[tuple[Outbound, Leaves]] = []
         self._reported_leader = LeaderAndEpoch(state.leader_id, state.epoch)
         self._reported_role = state.role
 
@@ -176,46 +167,37 @@ class Core:
         self.out.log_ops.append(op)
         self.out.flush = self.out.flush or flush
 
-    def send_request(
-        self, destination: ReplicaAddress, request: Request, now_ms: int, *, early: bool = False
-    ) -> int:
+    def send_request(self, destination: ReplicaAddress, request: Request, now_ms: int) -> int:
+        """Requests always reveal our state (log end, epoch): they leave `AFTER_PERSIST`."""
         entry = self.requests.start(destination, request, now_ms)
         message = OutboundRequest(
             entry.request_id, destination, request, self.config.request_timeout_ms
         )
-        self.out.messages.append(_Pending(message, early))
+        self.sends.append((message, Leaves.AFTER_PERSIST))
         return entry.request_id
 
-    def respond(self, inbound_id: int, response: Response, *, early: bool = False) -> None:
-        self.out.messages.append(_Pending(OutboundResponse(inbound_id, response), early))
+    def respond(
+        self, inbound_id: int, response: Response, *, leaves: Leaves = Leaves.AFTER_PERSIST
+    ) -> None:
+        self.sends.append((OutboundResponse(inbound_id, response), leaves))
 
     def finish(self, deadline_ms: int) -> Ready:
-        out, self.out = self.out, Output()
-        ready = Ready(
-            election_state=out.election_state,
-            log_ops=out.log_ops,
-            flush=out.flush,
-            shutdown_complete=out.shutdown_complete,
-            deadline_ms=deadline_ms,
-        )
-        for pending in out.messages:
-            message = pending.message
-            reads_log = isinstance(message, OutboundResponse) and isinstance(
-                getattr(message.response, "records", None), LogRead
-            )
-            if out.election_state is not None:
+        ready, self.out = self.out, Ready()
+        sends, self.sends = self.sends, []
+        ready.deadline_ms = deadline_ms
+        for message, leaves in sends:
+            if ready.election_state is not None:
                 # Nothing reveals a new epoch, vote or leadership before it is durable (a leader
                 # that crashed before persisting could otherwise lead the same epoch twice).
                 ready.send_after_persist.append(message)
-            elif pending.early and reads_log and out.log_ops:
+            elif leaves is Leaves.AFTER_APPEND and ready.log_ops:
                 # A leader's log read must see this call's appends, but need not wait for its own
                 # fsync (its end offset counts toward the HW only once flushed): overlap the
                 # followers' fsync with ours.
                 ready.send_after_append.append(message)
-            elif pending.early or not out.flush:
+            elif leaves is not Leaves.AFTER_PERSIST or not ready.flush:
                 ready.send_now.append(message)
             else:
-                # Requests always reveal our state (log end, epoch): never before the flush.
                 ready.send_after_persist.append(message)
         hw = self.high_watermark()
         if hw is not None and (

@@ -4,7 +4,7 @@ optional local id of KAFKA-12161).
 Theory of operation: the node is a deterministic state machine. Time enters only as `now_ms`,
 randomness only through the injected seeded `random.Random`, bytes only as opaque `Records` built
 by the injected `BatchCodec`. Every entry point (`handle`, `poll`, `shutdown`, `resign`) returns a
-`Ready` (kraft/ready.py) that the executor runs with `ordered_steps`; see ready.py for the
+`Ready` (kraft/ready.py) that every executor runs by its plan (`plan_ready`); see ready.py for the
 persistence contract. `propose` only queues (the next poll drains); `describe_quorum` and
 `consumer_fetch` are pure queries. The same inputs in the same order always give the same outputs.
 

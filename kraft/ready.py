@@ -1,5 +1,5 @@
-"""Ready: everything one call into the core asks the outside world to do, and the ONE order in
-which to do it (shared by the trio shell and the simulator, so the simulator tests the real order).
+"""Ready: everything one call into the core asks the outside world to do, and the ONE plan by
+which every executor (the trio node loop, the simulator, the core tests' harness) does it.
 
 Model: etcd-io/raft `rawnode.go` (Ready) with tikv/raft-rs's split between messages that may go at
 once and messages that must wait for persistence.
@@ -16,36 +16,56 @@ Persistence contract (asserted by the core, relied upon by every executor):
    end toward the high watermark only up to the flushed offset it was told about, and a voter
    follower only sends its next Fetch (whose FetchOffset the leader may count toward the HW) after
    the flush.
-4. `send_now` may leave immediately, before any of the above (leader Fetch answers, Fetch requests
-   of a non-flushing observer, DescribeQuorum answers, ...); `send_after_append` leaves after the
-   log ops and before the fsync (a leader's Fetch answers that read this Ready's appends: followers
-   fsync while the leader does). An executor that can serve reads of this Ready's appends from
-   their bytes may send `send_after_append` before applying the log ops instead, when the Ready
-   has no election state (`ordered_steps(ready, answers_first=True)`): the leader's answers then
-   leave before its own write and the write and fsync share one disk step. This is safe because
-   nothing counts the leader's copy before `Persisted`, exactly as when it crashes between its
-   append and its fsync. `OutboundResponse`s whose inbound connection is gone are dropped by the
-   executor.
-5. An executor finishes a Ready (in the order of `ordered_steps`) before it feeds the next event,
-   and feeds the feedback events (`feedback_events`) as the next events.
+4. `send_now` may leave immediately, before any of the above (Fetch requests of a non-flushing
+   observer, DescribeQuorum answers, ...); `send_after_append` (a leader's Fetch answers that read
+   this Ready's appends) need this Ready's appends but not their fsync. When the Ready has no
+   election state and its ops are appends only, the plan sends them BEFORE the appends are
+   written, their reads served from the appends' own bytes (`Send.unwritten`), so that the write
+   and the fsync share one disk hop and the followers fsync while the leader does. This is safe
+   because nothing counts the leader's copy before `Persisted`, exactly as when it crashes between
+   its append and its fsync (the simulator crashes nodes there). `OutboundResponse`s whose inbound
+   connection is gone are dropped by the executor.
+5. An executor runs `plan_ready(ready)` action by action, finishes it before it feeds the next
+   event, and feeds the feedback events of its disk hops (`run_disk_hop`: ElectionStatePersisted,
+   Persisted) as the next events.
 
-`ordered_steps(ready)` returns the steps in the only legal order; `execute_ready` runs them against
-a synchronous executor (the simulator); the trio shell iterates `ordered_steps` and awaits each.
+Handlers say when each message may leave (`Leaves`); `kraft.context.Core.finish` sorts the messages
+of one call into the three send lists; `plan_ready` turns the Ready into the ordered actions, with
+the grouping into disk hops in the plan itself. `resolve_reads` is the one place where a response's
+`LogRead`/`SnapshotRead` placeholders become bytes (from the executor's storage, or from this
+Ready's unwritten appends), under one size rule (`take_batches`). `walk_plan` walks the plan for
+every executor: `execute_plan` runs each disk hop at once (the simulator, the harness), the node
+loop awaits each on its disk thread.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from kraft.rpc import Request, Response
+from kraft.rpc import (
+    FetchResponse,
+    FetchSnapshotResponse,
+    LogRead,
+    Request,
+    Response,
+    SnapshotRead,
+)
 from kraft.types import (
+    BatchInfo,
     LeaderAndEpoch,
     OffsetAndEpoch,
     Records,
     ReplicaAddress,
 )
+from wire.errors import ErrorCode
+
+if TYPE_CHECKING:
+    from kraft.events import Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,55 +191,76 @@ class Ready:
         )
 
 
+class Leaves(enum.Enum):
+    """When a message may leave, as the handler that queues it says (`Core.finish` applies it;
+    whatever it says, nothing leaves before this call's election state is durable)."""
+
+    # Depends on nothing this call persists (DescribeQuorum, FetchSnapshot answers of a leader).
+    NOW = "now"
+    # Reads the log: needs this call's appends, not their fsync (a leader's Fetch answers).
+    AFTER_APPEND = "after-append"
+    # Reveals our state (log end, epoch, vote): after whatever this call persists; the default.
+    AFTER_PERSIST = "after-persist"
+
+
+# ------------------------------------------------------------------------------- the plan
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send `messages`, in order. `unwritten`: this Ready's appends that a later disk hop of the
+    plan writes; a log read starting at or above their base offset is served from their bytes."""
+
+    messages: tuple[Outbound, ...]
+    unwritten: tuple[Records, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DiskHop:
+    """One trip to the disk, run as one unit (one thread hop in the node loop): the election state
+    (write tmp, fsync, rename), then the log ops in order, then, if `flush`, one fsync of the
+    log."""
+
+    election_state: ElectionState | None = None
+    log_ops: tuple[LogOp, ...] = ()
+    flush: bool = False
+
+
+Action = Send | DiskHop
+
+
+def plan_ready(ready: Ready) -> tuple[Action, ...]:
+    """The one order in which every executor runs `ready` (contract items 1-4).
+
+    Answers first (no election state, appends only): send_now + send_after_append (reads served
+    from the unwritten appends) → one disk hop [appends, fsync] → send_after_persist.
+    Otherwise: send_now → disk hop [election state, log ops, fsync] → send_after_persist, except
+    that a send_after_append list (only possible next to a truncation or a snapshot op) leaves
+    between the ops and a second hop for the fsync."""
+    actions: list[Action] = []
+    appends_only = all(isinstance(op, LogAppend) for op in ready.log_ops)
+    if ready.election_state is None and appends_only:
+        early = ready.send_now + ready.send_after_append
+        if early:
+            unwritten = tuple(op.records for op in ready.log_ops if isinstance(op, LogAppend))
+            actions.append(Send(tuple(early), unwritten))
+        if ready.log_ops or ready.flush:
+            actions.append(DiskHop(None, tuple(ready.log_ops), ready.flush))
+    else:
+        if ready.send_now:
+            actions.append(Send(tuple(ready.send_now)))
+        flush_now = ready.flush and not ready.send_after_append
+        actions.append(DiskHop(ready.election_state, tuple(ready.log_ops), flush_now))
+        if ready.send_after_append:
+            actions.append(Send(tuple(ready.send_after_append)))
+            if ready.flush:
+                actions.append(DiskHop(flush=True))
+    if ready.send_after_persist:
+        actions.append(Send(tuple(ready.send_after_persist)))
+    return tuple(actions)
+
+
 # ------------------------------------------------------------------------------- execution
-@dataclass(frozen=True, slots=True)
-class SendStep:
-    message: Outbound
-
-
-@dataclass(frozen=True, slots=True)
-class PersistElectionStateStep:
-    state: ElectionState
-
-
-@dataclass(frozen=True, slots=True)
-class LogOpStep:
-    op: LogOp
-
-
-@dataclass(frozen=True, slots=True)
-class FlushStep:
-    pass
-
-
-Step = SendStep | PersistElectionStateStep | LogOpStep | FlushStep
-
-
-def ordered_steps(ready: Ready, *, answers_first: bool = False) -> list[Step]:
-    """The legal execution order: send_now → election state → log ops → send_after_append →
-    fsync → send_after_persist. With `answers_first` (contract item 4; only without an election
-    state, and only for an executor that reads this Ready's appends from their bytes):
-    send_now → send_after_append → log ops → fsync → send_after_persist."""
-    if answers_first and ready.election_state is None:
-        steps: list[Step] = [SendStep(m) for m in ready.send_now + ready.send_after_append]
-        steps.extend(LogOpStep(op) for op in ready.log_ops)
-        if ready.flush:
-            steps.append(FlushStep())
-        steps.extend(SendStep(m) for m in ready.send_after_persist)
-        return steps
-    steps = [SendStep(m) for m in ready.send_now]
-    if ready.election_state is not None:
-        steps.append(PersistElectionStateStep(ready.election_state))
-    steps.extend(LogOpStep(op) for op in ready.log_ops)
-    steps.extend(SendStep(m) for m in ready.send_after_append)
-    if ready.flush:
-        steps.append(FlushStep())
-    steps.extend(SendStep(m) for m in ready.send_after_persist)
-    return steps
-
-
-class SyncExecutor(Protocol):
-    """What `execute_ready` needs from a synchronous executor (the simulator)."""
+class DiskPort(Protocol):
+    """An executor's durable storage, as a disk hop writes it."""
 
     def persist_election_state(self, state: ElectionState) -> None: ...
 
@@ -229,24 +270,157 @@ class SyncExecutor(Protocol):
         """fsync the log; return the flushed end offset."""
         ...
 
-    def send(self, message: Outbound) -> None: ...
 
-
-def execute_ready(ready: Ready, executor: SyncExecutor) -> list[Any]:
-    """Run `ready` in order against a synchronous executor and return the feedback events
-    (ElectionStatePersisted / Persisted) to feed into the node next, in order."""
+def run_disk_hop(hop: DiskHop, disk: DiskPort) -> list[Event]:
+    """Write `hop` in order; return its feedback events (ElectionStatePersisted / Persisted)."""
     from kraft.events import ElectionStatePersisted, Persisted  # events imports this module
 
-    feedback: list[Any] = []
-    for step in ordered_steps(ready):
-        match step:
-            case SendStep(message):
-                executor.send(message)
-            case PersistElectionStateStep(state):
-                executor.persist_election_state(state)
-                feedback.append(ElectionStatePersisted(state))
-            case LogOpStep(op):
-                executor.apply_log_op(op)
-            case FlushStep():
-                feedback.append(Persisted(executor.flush_log()))
+    feedback: list[Event] = []
+    if hop.election_state is not None:
+        disk.persist_election_state(hop.election_state)
+        feedback.append(ElectionStatePersisted(hop.election_state))
+    for op in hop.log_ops:
+        disk.apply_log_op(op)
+    if hop.flush:
+        feedback.append(Persisted(disk.flush_log()))
     return feedback
+
+
+class SyncExecutor(DiskPort, Protocol):
+    """What `execute_plan` needs from a synchronous executor (the simulator, the harness)."""
+
+    def send(self, message: Outbound, unwritten: tuple[Records, ...]) -> None:
+        """Send `message` now (a response's reads resolved with `resolve_reads`)."""
+        ...
+
+
+def walk_plan(
+    ready: Ready, send: Callable[[Outbound, tuple[Records, ...]], None]
+) -> Iterator[DiskHop]:
+    """Walk `plan_ready(ready)`: hand every message to `send` (with the appends its reads may be
+    served from) and yield each disk hop, which the executor runs (at once or awaited on its disk
+    thread) before it asks for the next action."""
+    for action in plan_ready(ready):
+        if isinstance(action, Send):
+            for message in action.messages:
+                send(message, action.unwritten)
+        else:
+            yield action
+
+
+def execute_plan(ready: Ready, executor: SyncExecutor) -> list[Event]:
+    """Run `plan_ready(ready)` against a synchronous executor; return the feedback events to
+    feed into the node next, in order."""
+    feedback: list[Event] = []
+    for hop in walk_plan(ready, executor.send):
+        feedback.extend(run_disk_hop(hop, executor))
+    return feedback
+
+
+# ------------------------------------------------------------------------------- reads
+# Whole stored batches: with their parsed headers (the simulated logs, unwritten appends) or as
+# stored (the node's disk log, which never parses what it serves).
+LogData = Records | bytes
+
+
+class ReadPort(Protocol):
+    """An executor's written storage, as `resolve_reads` reads it."""
+
+    def read_log(self, read: LogRead) -> LogData | None:
+        """Stored batches under the `take_batches` rule (None or empty: nothing to serve)."""
+        ...
+
+    def read_snapshot(self, read: SnapshotRead) -> tuple[bytes, int] | None:
+        """(bytes [position, position + max_bytes), file size); None: no such snapshot."""
+        ...
+
+
+def take_batches(
+    batches: Iterable[tuple[BatchInfo, bytes | memoryview]], read: LogRead
+) -> Records | None:
+    """THE size rule of a `LogRead` (kraft.rpc), over whole batches in offset order: from the one
+    holding `read.start_offset` (nothing if none holds it), only batches ending below
+    `read.end_offset_limit`: the first whatever its size, then more while the total stays within
+    `read.max_bytes`. None when nothing qualifies."""
+    infos: list[BatchInfo] = []
+    chunks: list[bytes | memoryview] = []
+    size = 0
+    for info, data in batches:
+        if info.last_offset < read.start_offset:
+            continue
+        if not infos and info.base_offset > read.start_offset:
+            return None
+        if info.last_offset >= read.end_offset_limit:
+            break
+        if infos and size + info.size_bytes > read.max_bytes:
+            break
+        infos.append(info)
+        chunks.append(data)
+        size += info.size_bytes
+    if not infos:
+        return None
+    return Records(b"".join(chunks), tuple(infos))
+
+
+def batches_of(appends: Iterable[Records]) -> Iterator[tuple[BatchInfo, memoryview]]:
+    """(header, bytes) of every batch of `appends`, in order (no copies)."""
+    for records in appends:
+        view = memoryview(records.data)
+        at = 0
+        for info in records.batches:
+            yield info, view[at : at + info.size_bytes]
+            at += info.size_bytes
+
+
+def read_unwritten(appends: Sequence[Records], read: LogRead) -> Records | None:
+    """`read` served from appends not written yet (`take_batches`). The common case, a follower
+    fetching from where this one append starts, returns the append itself (no copy)."""
+    if len(appends) == 1:
+        whole = appends[0]
+        if (
+            read.start_offset == whole.base_offset
+            and whole.end_offset <= read.end_offset_limit
+            and (len(whole.data) <= read.max_bytes or len(whole.batches) == 1)
+        ):
+            return whole
+    return take_batches(batches_of(appends), read)
+
+
+def resolve_reads(
+    response: Response, storage: ReadPort, unwritten: Sequence[Records] = ()
+) -> tuple[Response, LogData | None]:
+    """The one resolution of a response's read placeholders, for every executor.
+
+    A Fetch answer's `LogRead` becomes the log data returned next to the response (the response
+    keeps its placeholder: `with_log_data` puts `Records` in, the node loop encodes bytes): read
+    from `unwritten` when it starts at or above their base offset, else from `storage`. A
+    FetchSnapshot answer's `SnapshotRead` is replaced by the bytes and the snapshot size, or by
+    SNAPSHOT_NOT_FOUND / POSITION_OUT_OF_RANGE (size 0 when there is no snapshot)."""
+    if isinstance(response, FetchResponse) and isinstance(response.records, LogRead):
+        read = response.records
+        if unwritten and read.start_offset >= unwritten[0].base_offset:
+            return response, read_unwritten(unwritten, read)
+        return response, storage.read_log(read)
+    if isinstance(response, FetchSnapshotResponse) and isinstance(response.data, SnapshotRead):
+        read_snapshot = response.data
+        found = storage.read_snapshot(read_snapshot)
+        if found is None:
+            return dataclasses.replace(
+                response, partition_error_code=ErrorCode.SNAPSHOT_NOT_FOUND, data=b"", size=0
+            ), None
+        data, size = found
+        if read_snapshot.position >= size:
+            return dataclasses.replace(
+                response, partition_error_code=ErrorCode.POSITION_OUT_OF_RANGE, data=b"", size=size
+            ), None
+        return dataclasses.replace(response, data=data, size=size), None
+    return response, None
+
+
+def with_log_data(response: Response, data: LogData | None) -> Response:
+    """`response` carrying the resolved log data as `Records` (executors that pass core values
+    between nodes: the simulator, the harness; their storage yields `Records`)."""
+    if isinstance(response, FetchResponse) and isinstance(response.records, LogRead):
+        assert not isinstance(data, bytes), "a storage that passes core values yields Records"
+        return dataclasses.replace(response, records=data)
+    return response

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from kraft.context import Core
 from kraft.handlers.common import current_leader, node_endpoints
+from kraft.ready import Leaves
 from kraft.roles import RoleName
 from kraft.rpc import DescribeQuorumRequest, DescribeQuorumResponse
 from wire.errors import ErrorCode
@@ -48,4 +49,4 @@ def handle_describe_quorum_request(
         )
     else:
         response = describe_quorum(core, now_ms)
-    core.respond(inbound_id, response, early=True)
+    core.respond(inbound_id, response, leaves=Leaves.NOW)

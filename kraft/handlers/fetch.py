@@ -37,6 +37,7 @@ from kraft.handlers.common import (
 )
 from kraft.handlers.fetch_snapshot import maybe_send_fetch_snapshot, start_snapshot_download
 from kraft.log import LogView
+from kraft.ready import Leaves
 from kraft.roles import RoleName
 from kraft.rpc import FetchRequest, FetchResponse, FetchSnapshotRequest, LogRead
 from kraft.types import OffsetAndEpoch, Records, ReplicaAddress
@@ -169,10 +170,15 @@ def _try_complete(
     )
 
 
+def _leaves(response: FetchResponse) -> Leaves:
+    """An answer that reads the log needs this call's appends (not their fsync); others go now."""
+    return Leaves.AFTER_APPEND if isinstance(response.records, LogRead) else Leaves.NOW
+
+
 def handle_fetch_request(core: Core, inbound_id: int, request: FetchRequest, now_ms: int) -> None:
     response = _try_complete(core, request, now_ms, expired=False)
     if response is not None:
-        core.respond(inbound_id, response, early=True)
+        core.respond(inbound_id, response, leaves=_leaves(response))
         return
     if len(core.parked) >= core.config.parked_fetches_max:
         oldest = next(iter(core.parked.values()))
@@ -185,7 +191,7 @@ def _complete(core: Core, parked: ParkedFetch, now_ms: int, *, expired: bool) ->
     response = _try_complete(core, parked.request, now_ms, expired=expired)
     if response is None:
         return False
-    core.respond(parked.inbound_id, response, early=True)
+    core.respond(parked.inbound_id, response, leaves=_leaves(response))
     return True
 
 

@@ -24,7 +24,7 @@ from kraft.handlers.common import (
     handle_leader_info,
     node_endpoints,
 )
-from kraft.ready import SnapshotAbort, SnapshotChunk, SnapshotInstall
+from kraft.ready import Leaves, SnapshotAbort, SnapshotChunk, SnapshotInstall
 from kraft.roles import RoleName
 from kraft.rpc import FetchSnapshotRequest, FetchSnapshotResponse, SnapshotRead
 from kraft.types import OffsetAndEpoch, ReplicaAddress
@@ -85,7 +85,7 @@ def handle_fetch_snapshot_request(
         data=SnapshotRead(snapshot, request.position, max(1, request.max_bytes)),
         node_endpoints=node_endpoints(core, [core.local_id]),
     )
-    core.respond(inbound_id, response, early=True)
+    core.respond(inbound_id, response, leaves=Leaves.NOW)
 
 
 # ---------------------------------------------------------------------------- follower side

@@ -4,23 +4,23 @@ Theory of operation:
 - Everything that wants the core's attention (requests from connections, answers from peers,
   shutdown) goes through one bounded inbox (`INBOX_MAX`); the loop takes one item, first lets the
   `ProposalSource` (the workload) propose whatever is due, then calls `handle`/`poll` with
-  `now_ms`, and executes the resulting
-  `Ready` completely, in `kraft.ready.ordered_steps` order, before it takes the next item. The
-  feedback events of a Ready (`ElectionStatePersisted`, `Persisted`) are fed next, before any
-  inbox item, as the core's contract requires.
+  `now_ms`, and executes the resulting `Ready` completely, by the core's plan
+  (`kraft.ready.plan_ready`, walked by `walk_plan`, as the simulator and the core tests do),
+  before it takes the next item. The feedback events of a Ready (`ElectionStatePersisted`,
+  `Persisted`) are fed next, before any inbox item, as the core's contract requires.
 - Disk writes run on ONE writer thread (`kraft.shell.disk_worker.DiskWorker`), the owner of the
-  `DiskLog`: each run of consecutive disk steps of a Ready (persist election state →
-  appends/truncations → fsync) is one thread hop with at most one fsync, so the trio thread never
-  blocks on the disk. Reads (Fetch answers: `LogRead`; consumer reads) use the log's published
-  view from any thread (`kraft.shell.disk_log`): a read the page cache holds (and that is small)
-  is served at once on the trio thread (`nowait`), any other goes to the READER thread, so it
-  neither blocks the trio thread nor queues behind an fsync; its answer fills its slot when done
-  (the connection still writes answers in request order). Snapshot chunks are always read there.
-- One disk hop per leader batch: a Ready's Fetch answers (`send_after_append`) leave before its
-  appends are written (`ordered_steps(..., answers_first=True)`, contract item 4): reads that start
-  at or above the log's written end are served from the Ready's own `LogAppend` bytes
-  (`read_unwritten`), so the write and the fsync then run together in one thread hop, and the
-  followers receive the batch without waiting for the leader's write.
+  `DiskLog`: each `DiskHop` of the plan (persist election state → appends/truncations → fsync)
+  is one thread hop with at most one fsync, so the trio thread never blocks on the disk. Reads
+  (Fetch answers: `LogRead`; consumer reads) use the log's published view from any thread
+  (`kraft.shell.disk_log`): a read the page cache holds (and that is small) is served at once on
+  the trio thread (`nowait`), any other goes to the READER thread, so it neither blocks the trio
+  thread nor queues behind an fsync; its answer fills its slot when done (the connection still
+  writes answers in request order). Snapshot chunks are always read there.
+- One disk hop per leader batch: the plan sends a Ready's Fetch answers before its appends are
+  written (contract item 4), their reads of those appends served from the Ready's own bytes
+  (`kraft.ready.resolve_reads` with the `Send`'s unwritten appends), so the write and the fsync
+  run together in one thread hop, and the followers receive the batch without waiting for the
+  leader's write.
 - Responses are encoded here and put into their connection's `ResponseSlot`; the connection
   writes them in request order. Responses for connections that went away are dropped, and the
   core is told (`ConnectionClosed`) which inbound requests will never be answered.
@@ -49,28 +49,26 @@ import trio
 from kraft import rpc
 from kraft.events import (
     ConnectionClosed,
-    ElectionStatePersisted,
     Event,
-    Persisted,
     RequestFailed,
     RequestReceived,
 )
 from kraft.node import RaftNode
 from kraft.ready import (
-    FlushStep,
+    ElectionState,
     LogAppend,
-    LogOpStep,
+    LogData,
+    LogOp,
     LogTruncate,
     OutboundRequest,
     OutboundResponse,
-    PersistElectionStateStep,
     Ready,
-    SendStep,
     SnapshotAbort,
     SnapshotChunk,
     SnapshotInstall,
-    Step,
-    ordered_steps,
+    resolve_reads,
+    run_disk_hop,
+    walk_plan,
 )
 from kraft.shell import translate
 from kraft.shell.config import ServerConfig
@@ -195,8 +193,6 @@ class BaseNodeLoop(Generic[SettingsT]):
         self.stopped = trio.Event()
         self.changed = trio.Event()
         self._deadline_ms = 0
-        # The appends of the Ready being executed that are not written yet (answers_first).
-        self._unwritten: list[Records] = []
 
     # ------------------------------------------------------------------ inputs (other tasks)
 
@@ -345,23 +341,10 @@ class BaseNodeLoop(Generic[SettingsT]):
 
     async def _execute(self, ready: Ready) -> list[Event]:
         feedback: list[Event] = []
-        steps = ordered_steps(ready, answers_first=True)
-        if ready.election_state is None:
-            self._unwritten = [op.records for op in ready.log_ops if isinstance(op, LogAppend)]
-        index = 0
-        while index < len(steps):
-            step = steps[index]
-            if isinstance(step, SendStep):
-                self._send_out(step.message)
-                index += 1
-                continue
-            run: list[Step] = []
-            while index < len(steps) and not isinstance(steps[index], SendStep):
-                run.append(steps[index])
-                index += 1
-            self._unwritten = []  # from here on every read is a disk read
+        for hop in walk_plan(ready, self._send_out):
             async with self.disk_lock:
-                feedback.extend(await self._worker().run(functools.partial(self._disk_work, run)))
+                work = functools.partial(run_disk_hop, hop, self)
+                feedback.extend(await self._worker().run(work))
         now_ms = self.clock.now_ms()
         for listener in self.listeners:
             listener(ready, now_ms)
@@ -370,32 +353,41 @@ class BaseNodeLoop(Generic[SettingsT]):
             self.changed = trio.Event()
         return feedback
 
-    def _disk_work(self, steps: list[Step]) -> list[Event]:
-        """Runs on the disk worker thread: election state, log ops, fsync, in order."""
-        out: list[Event] = []
-        for step in steps:
-            if isinstance(step, PersistElectionStateStep):
-                self.store.write(step.state)
-                out.append(ElectionStatePersisted(step.state))
-            elif isinstance(step, LogOpStep):
-                op = step.op
-                if isinstance(op, LogAppend):
-                    self.disk_log.append(op.records.data)
-                elif isinstance(op, LogTruncate):
-                    self.disk_log.truncate_to(op.end_offset)
-                elif isinstance(op, SnapshotChunk):
-                    self.snapshots.write_chunk(op.snapshot_id, op.position, op.data)
-                elif isinstance(op, SnapshotInstall):
-                    self.snapshots.install(op.snapshot_id)
-                    self.disk_log.reset_to(op.snapshot_id.offset)
-                else:
-                    assert isinstance(op, SnapshotAbort)
-                    self.snapshots.abort(op.snapshot_id)
-            elif isinstance(step, FlushStep):
-                out.append(Persisted(self.disk_log.flush()))
-        return out
+    # ----------------------------------------- kraft.ready.DiskPort (on the disk worker thread)
 
-    def _send_out(self, message: OutboundRequest | OutboundResponse) -> None:
+    def persist_election_state(self, state: ElectionState) -> None:
+        self.store.write(state)
+
+    def apply_log_op(self, op: LogOp) -> None:
+        if isinstance(op, LogAppend):
+            self.disk_log.append(op.records.data)
+        elif isinstance(op, LogTruncate):
+            self.disk_log.truncate_to(op.end_offset)
+        elif isinstance(op, SnapshotChunk):
+            self.snapshots.write_chunk(op.snapshot_id, op.position, op.data)
+        elif isinstance(op, SnapshotInstall):
+            self.snapshots.install(op.snapshot_id)
+            self.disk_log.reset_to(op.snapshot_id.offset)
+        else:
+            assert isinstance(op, SnapshotAbort)
+            self.snapshots.abort(op.snapshot_id)
+
+    def flush_log(self) -> int:
+        return self.disk_log.flush()
+
+    # --------------------------------------------- kraft.ready.ReadPort (on the trio thread)
+
+    def read_log(self, read: rpc.LogRead) -> LogData:
+        return self.disk_log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+
+    def read_snapshot(self, read: rpc.SnapshotRead) -> tuple[bytes, int] | None:
+        return self.snapshots.read(read.snapshot_id, read.position, read.max_bytes)
+
+    # ---------------------------------------------------------------------- sending
+
+    def _send_out(
+        self, message: OutboundRequest | OutboundResponse, unwritten: tuple[Records, ...] = ()
+    ) -> None:
         if isinstance(message, OutboundRequest):
             assert self.peers is not None
             if not self.peers.submit(message):
@@ -412,8 +404,9 @@ class BaseNodeLoop(Generic[SettingsT]):
         response = message.response
         if isinstance(response, rpc.FetchResponse) and isinstance(response.records, rpc.LogRead):
             read = response.records
-            if self._unwritten and read.start_offset >= self.disk_log.end_offset:
-                self._answer(entry, response, read_unwritten(self._unwritten, read))
+            if unwritten and read.start_offset >= unwritten[0].base_offset:
+                _, data = resolve_reads(response, self, unwritten)
+                self._answer(entry, response, _log_bytes(data))
                 return
             log_read = functools.partial(
                 self.disk_log.read, read.start_offset, read.max_bytes, read.end_offset_limit
@@ -432,7 +425,7 @@ class BaseNodeLoop(Generic[SettingsT]):
         elif isinstance(response, rpc.FetchSnapshotResponse) and isinstance(
             response.data, rpc.SnapshotRead
         ):
-            snapshot_read = functools.partial(self._resolve_snapshot_read, response, response.data)
+            snapshot_read = functools.partial(self._resolve_snapshot_read, response)
             self._reader().submit(
                 snapshot_read, functools.partial(self._answer_snapshot, entry, response)
             )
@@ -481,19 +474,12 @@ class BaseNodeLoop(Generic[SettingsT]):
             self._answer(entry, response.unwrap(), b"")
 
     def _resolve_snapshot_read(
-        self, response: rpc.FetchSnapshotResponse, read: rpc.SnapshotRead
+        self, response: rpc.FetchSnapshotResponse
     ) -> rpc.FetchSnapshotResponse:
-        found = self.snapshots.read(read.snapshot_id, read.position, read.max_bytes)
-        if found is None:
-            return dataclasses.replace(
-                response, partition_error_code=ErrorCode.SNAPSHOT_NOT_FOUND, data=b"", size=0
-            )
-        data, size = found
-        if read.position >= size:
-            return dataclasses.replace(
-                response, partition_error_code=ErrorCode.POSITION_OUT_OF_RANGE, data=b"", size=size
-            )
-        return dataclasses.replace(response, data=data, size=size)
+        """On the reader thread: the one resolution of a `SnapshotRead` (`resolve_reads`)."""
+        resolved, _ = resolve_reads(response, self)
+        assert isinstance(resolved, rpc.FetchSnapshotResponse)
+        return resolved
 
     # ---------------------------------------------------------------- consumer port
 
@@ -518,31 +504,15 @@ class BaseNodeLoop(Generic[SettingsT]):
 def storage_error(response: rpc.FetchResponse, error: BaseException) -> rpc.FetchResponse:
     """The Fetch answer when reading the log failed: no records, KAFKA_STORAGE_ERROR."""
     log.error("log read failed: %s", error)
-    return dataclasses.replace(
+    failed: rpc.FetchResponse = dataclasses.replace(
         response, partition_error_code=ErrorCode.KAFKA_STORAGE_ERROR, records=None
     )
+    return failed
 
 
-def read_unwritten(appends: list[Records], read: rpc.LogRead) -> bytes:
-    """`read` (the `LogRead` contract of `kraft.rpc`) served from appends not written yet: whole
-    batches from the one holding `read.start_offset`, ending below `read.end_offset_limit`, at
-    least one, then more while within `read.max_bytes`."""
-    chunks: list[memoryview] = []
-    size = 0
-    for records in appends:
-        view = memoryview(records.data)
-        at = 0
-        for batch in records.batches:
-            start, at = at, at + batch.size_bytes
-            if batch.last_offset < read.start_offset:
-                continue
-            if batch.last_offset >= read.end_offset_limit:
-                return b"".join(chunks)
-            if chunks and size + batch.size_bytes > read.max_bytes:
-                return b"".join(chunks)
-            chunks.append(view[start:at])
-            size += batch.size_bytes
-    return b"".join(chunks)
+def _log_bytes(data: LogData | None) -> bytes:
+    """The bytes of a resolved log read (`Records` from the unwritten appends, or bytes)."""
+    return data.data if isinstance(data, Records) else data or b""
 
 
 class NodeLoop(BaseNodeLoop[ServerConfig]):

@@ -4,9 +4,11 @@ Theory of operation: every node is addressed by its index (voters first, then ob
 id, then id-less observers). Each node listens on a fake endpoint `sim:<9000 + index>`; outbound
 requests are routed by the destination port, so requests to bootstrap servers work like requests
 to replica ids. Every call into the core returns a `Ready`, which `SimNode` executes with
-`kraft.ready.execute_ready` (the very ordering the trio shell uses); the feedback events it returns
-(`ElectionStatePersisted`, `Persisted`) are fed back at once, before any other event, as the
-contract demands. After each call the invariant checker looks at the node, and the node's next
+`kraft.ready.execute_plan`: the core's one plan, the very one the trio node loop runs (answers
+first: a leader's Fetch answers leave before its appends are written, served from their bytes by
+`kraft.ready.resolve_reads`, then the write and the fsync in one disk hop). The feedback events it
+returns (`ElectionStatePersisted`, `Persisted`) are fed back at once, before any other event, as
+the contract demands. After each call the invariant checker looks at the node, and the node's next
 `poll` is scheduled at `Ready.deadline_ms` plus 0-3 ms (event loops wake up late).
 
 Requests carry (requester index, requester incarnation, request id); the responder keeps them per
@@ -16,13 +18,15 @@ short delay (connection refused); a crash fails the requests in flight to it (co
 and closes the peers' inbound connections from it (`ConnectionClosed`). Everything else (drops,
 partitions) is left to the core's request timeouts.
 
-Faults: `crash` (unflushed data lost; optionally in the middle of executing a Ready, between two
-ordered steps), `start` (a new incarnation recovers from the durable disk and quorum-state),
-`wipe` (disk and quorum-state gone), `shutdown` (graceful, the core resigns first), `resign`
-(the leader steps down and keeps running), `pause` (stop-the-world: events queue up and run in
-arrival order when it ends). With `snapshot_every_offsets`, each node snapshots committed data
-every so many offsets (sometimes deleting the log below it) and reports `SnapshotCreated`; the
-followers' FetchSnapshot downloads run through the disk model.
+Faults: `crash` (unflushed data lost; optionally in the middle of executing a Ready's plan, before
+any one of its sends or disk writes: e.g. after a leader's Fetch answers left and before its write
+or its fsync, so that followers hold batches the leader loses), `start` (a new incarnation recovers
+from the durable disk and quorum-state), `wipe` (disk and quorum-state gone), `shutdown` (graceful,
+the core resigns first), `resign` (the leader steps down and keeps running), `pause`
+(stop-the-world: events queue up and run in arrival order when it ends). With
+`snapshot_every_offsets`, each node snapshots committed data every so many offsets (sometimes
+deleting the log below it) and reports `SnapshotCreated`; the followers' FetchSnapshot downloads run
+through the disk model.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import random
 import traceback
 import uuid
 from collections import Counter, deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from kraft.config import InjectedBug, QuorumConfig
@@ -56,17 +60,18 @@ from kraft.ready import (
     SnapshotAbort,
     SnapshotChunk,
     SnapshotInstall,
-    execute_ready,
+    execute_plan,
+    resolve_reads,
+    with_log_data,
 )
 from kraft.roles import RoleName
-from kraft.rpc import FetchResponse, FetchSnapshotResponse, LogRead, Request, SnapshotRead
+from kraft.rpc import LogRead, Request, SnapshotRead
 from kraft.sim.codec import WireBatchCodec, header_mismatch
 from kraft.sim.disk import SimLog, SimQuorumStore
 from kraft.sim.invariants import InvariantChecker, InvariantViolation
 from kraft.sim.network import Envelope, Network, NetworkProfile
 from kraft.sim.scheduler import Scheduler, Trace
-from kraft.types import Endpoint
-from wire.errors import ErrorCode
+from kraft.types import Endpoint, Records
 
 BASE_PORT = 9000
 # Bound on requests a node has received and not answered yet (parked fetches included).
@@ -156,6 +161,8 @@ class SimNode:
         self.timer_generation = 0
         self.timer_deadline_ms: int | None = None
         self.crash_after_steps: int | None = None
+        # Answers that read unwritten appends left and the fsync of the plan has not run yet.
+        self.answered_before_fsync = False
         self.shutting_down = False
         self.next_value: int | None = None
         self.value_epoch = -1
@@ -167,7 +174,7 @@ class SimNode:
     def up(self) -> bool:
         return self.raft is not None
 
-    # ------------------------------------------------------ kraft.ready.SyncExecutor
+    # ------------------------------------------- kraft.ready.SyncExecutor and ReadPort
     def _count_step(self) -> None:
         if self.crash_after_steps is not None:
             if self.crash_after_steps <= 0:
@@ -205,11 +212,19 @@ class SimNode:
 
     def flush_log(self) -> int:
         self._count_step()
+        self.answered_before_fsync = False
         return self.log.flush()
 
-    def send(self, message: Outbound) -> None:
+    def send(self, message: Outbound, unwritten: tuple[Records, ...]) -> None:
         self._count_step()
-        self.cluster.send(self, message)
+        self.cluster.send(self, message, unwritten)
+        self.answered_before_fsync = self.answered_before_fsync or bool(unwritten)
+
+    def read_log(self, read: LogRead) -> Records | None:
+        return self.log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+
+    def read_snapshot(self, read: SnapshotRead) -> tuple[bytes, int] | None:
+        return self.log.read_snapshot(read.snapshot_id, read.position, read.max_bytes)
 
 
 class SimCluster:
@@ -309,9 +324,14 @@ class SimCluster:
         pending: deque[Any] = deque()
         while True:
             try:
-                pending.extend(execute_ready(ready, node))
+                node.answered_before_fsync = False
+                pending.extend(execute_plan(ready, node))
             except CrashNow:
                 self.faults["crash-mid-ready"] += 1
+                if node.answered_before_fsync:
+                    # Production's order at its most exposed: followers may hold batches that
+                    # this leader never wrote or never fsynced.
+                    self.faults["crash-answered-before-fsync"] += 1
                 self.crash(node, reason="mid-ready")
                 return
             except InvariantViolation:
@@ -404,7 +424,7 @@ class SimCluster:
         self.run_ready(node, self.call(node, lambda r: r.handle(event, now)))
 
     # ------------------------------------------------------------------ messaging
-    def send(self, node: SimNode, message: Outbound) -> None:
+    def send(self, node: SimNode, message: Outbound, unwritten: tuple[Records, ...] = ()) -> None:
         self.checker.on_send(node, message)
         if isinstance(message, OutboundRequest):
             dst = self._route(message)
@@ -426,34 +446,8 @@ class SimCluster:
         self.checker.on_answer(node, request, message.response)
         if self._incarnation_of(src) != src_incarnation:
             return
-        response = message.response
-        if isinstance(response, FetchResponse) and isinstance(response.records, LogRead):
-            read = response.records
-            response = replace(
-                response,
-                records=node.log.read(read.start_offset, read.max_bytes, read.end_offset_limit),
-            )
-        elif isinstance(response, FetchSnapshotResponse) and isinstance(
-            response.data, SnapshotRead
-        ):
-            response = self._read_snapshot(node, response, response.data)
+        response = with_log_data(*resolve_reads(message.response, node, unwritten))
         self.network.send(node.index, src, ("resp", request_id, response))
-
-    def _read_snapshot(
-        self, node: SimNode, response: FetchSnapshotResponse, read: SnapshotRead
-    ) -> FetchSnapshotResponse:
-        found = node.log.read_snapshot(read.snapshot_id, read.position, read.max_bytes)
-        if found is None:
-            return replace(response, data=b"", partition_error_code=ErrorCode.SNAPSHOT_NOT_FOUND)
-        data, size = found
-        if read.position >= size:
-            return replace(
-                response,
-                data=b"",
-                size=size,
-                partition_error_code=ErrorCode.POSITION_OUT_OF_RANGE,
-            )
-        return replace(response, data=data, size=size)
 
     def _route(self, message: OutboundRequest) -> int:
         """Node index of a destination: by port (bootstrap servers too), else by replica id."""
@@ -491,6 +485,13 @@ class SimCluster:
             assert len(node.inbound) < INBOUND_MAX, f"{node.name}: too many unanswered requests"
             node.inbound[inbound_id] = (envelope.src, envelope.src_incarnation, ident, body)
             self._feed(node, RequestReceived(inbound_id, body))
+            if (
+                self._incarnation_of(envelope.src) != envelope.src_incarnation
+                and node.raft is not None
+                and node.inbound.pop(inbound_id, None) is not None
+            ):
+                # Sent before its sender crashed: the connection it came on is already gone.
+                self._feed(node, ConnectionClosed(frozenset({inbound_id})))
         else:
             self._feed(node, ResponseReceived(ident, body))
 
@@ -630,7 +631,8 @@ class SimCluster:
         self._feed(node, SnapshotCreated(snapshot_id, log.log_start_offset))
 
     def arm_mid_ready_crash(self, node: SimNode, steps: int) -> None:
-        """Crash the node after `steps` more ordered Ready steps (0: before the next one)."""
+        """Crash the node after `steps` more sends or disk writes of its plans (0: before the
+        next one)."""
         if node.raft is not None:
             node.crash_after_steps = steps
 

@@ -8,7 +8,11 @@ itself is not durable until the next flush, like an unsynced ftruncate); `flush(
 view equal to the volatile one. `crash()` replaces the volatile view by the durable one, so exactly
 the unflushed tail (appends and truncations since the last flush) is lost. `wipe()` loses
 everything. Batches are whole record batch v2 byte strings with their parsed `BatchInfo`; reads
-(`read`, resolving the core's `LogRead`) return whole batches only, like a Kafka segment read.
+(`read`, serving the core's `LogRead` under its one size rule) return whole batches only, like a
+Kafka segment read. Under the production plan (`kraft.ready.plan_ready`) a leader's Fetch answers
+leave before its appends reach this log (served from the Ready's own bytes), and the append and the
+flush follow in one disk hop: a crash between the answers and the flush leaves followers holding
+batches that this log loses (or never had).
 
 Snapshots (KIP-630): a snapshot's content here is the concatenation of every committed batch below
 its end offset (so the invariants can compare it byte for byte with the committed log, and the
@@ -30,8 +34,11 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
+from kraft.ready import take_batches
+from kraft.rpc import LogRead
 from kraft.types import BatchInfo, OffsetAndEpoch, Records
 
 
@@ -98,28 +105,13 @@ class SimLog:
         return i
 
     def read(self, start_offset: int, max_bytes: int, end_offset_limit: int) -> Records | None:
-        """Whole batches from the one containing `start_offset`, ending below `end_offset_limit`,
-        stopping once `max_bytes` is reached but always returning at least one batch."""
+        """Whole batches under the core's one `LogRead` size rule (`kraft.ready.take_batches`);
+        None when no batch holds `start_offset` or nothing qualifies."""
         i = self.batch_index(start_offset)
         if i is None:
             return None
-        infos: list[BatchInfo] = []
-        chunks: list[bytes] = []
-        size = 0
-        batches = self.batches
-        while i < len(batches):
-            batch = batches[i]
-            if batch.info.last_offset >= end_offset_limit:
-                break
-            if infos and size + batch.info.size_bytes > max_bytes:
-                break
-            infos.append(batch.info)
-            chunks.append(batch.data)
-            size += batch.info.size_bytes
-            i += 1
-        if not infos:
-            return None
-        return Records(b"".join(chunks), tuple(infos))
+        batches = ((batch.info, batch.data) for batch in islice(self.batches, i, None))
+        return take_batches(batches, LogRead(start_offset, max_bytes, end_offset_limit))
 
     # ------------------------------------------------------------------------- writes
     def append(self, data: bytes, info: BatchInfo) -> None:

@@ -13,7 +13,10 @@ every partition and resets the probabilities to the calm profile.
 
 Envelopes remember the incarnation of both ends at send time: a node that crashed in the meantime
 never sees a message addressed to its earlier life, and a reply to a request from an earlier life is
-discarded, as a TCP connection reset would do.
+discarded, as a TCP connection reset would do. A message its *sender* sent before crashing arrives
+with probability `SENT_BEFORE_CRASH_ARRIVES` (the kernel still transmits what the process wrote,
+unless the connection is reset first): so a leader's Fetch answers that left before its crash,
+between them and the fsync of the batch they carry, can reach the followers.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from kraft.sim.scheduler import Scheduler
 
 # Bound on messages in flight; a core that floods the network fails the run instead of eating RAM.
 IN_FLIGHT_MAX = 100_000
+# Chance that a message in flight when its sender crashed still arrives.
+SENT_BEFORE_CRASH_ARRIVES = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,8 @@ class NetworkStats:
     dropped_random: int = 0
     dropped_partition: int = 0
     dropped_dead: int = 0
+    # Arrived although the sender crashed after sending it.
+    sender_crashed: int = 0
     duplicated: int = 0
     slow: int = 0
 
@@ -128,12 +135,14 @@ class Network:
         if (envelope.src, envelope.dst) in self.blocked:
             self.stats.dropped_partition += 1
             return
-        if (
-            self.incarnation_of(envelope.dst) != envelope.dst_incarnation
-            or self.incarnation_of(envelope.src) != envelope.src_incarnation
-        ):
+        if self.incarnation_of(envelope.dst) != envelope.dst_incarnation:
             self.stats.dropped_dead += 1
             return
+        if self.incarnation_of(envelope.src) != envelope.src_incarnation:
+            if self.rng.random() >= SENT_BEFORE_CRASH_ARRIVES:
+                self.stats.dropped_dead += 1
+                return
+            self.stats.sender_crashed += 1
         self.stats.delivered += 1
         self.deliver(envelope)
 

@@ -191,6 +191,7 @@ def run(spec: RunSpec, keep_trace: bool = False) -> RunResult:
             "net-duplicated": cluster.network.stats.duplicated,
             "net-partitioned": cluster.network.stats.dropped_partition,
             "net-slow": cluster.network.stats.slow,
+            "net-sender-crashed": cluster.network.stats.sender_crashed,
             "disk-lost-batches": sum(n.log.stats.lost_batches for n in cluster.nodes),
             "disk-truncations": sum(n.log.stats.truncations for n in cluster.nodes),
         }

@@ -1,6 +1,7 @@
 """A tiny in-test cluster for core tests: in-memory logs, a FIFO network with fixed latency and
 optional blocked links, and one virtual clock. Not the simulator (kraft/sim is); just enough to
-drive a few RaftNodes through readable scenarios with the real Ready ordering (`execute_ready`).
+drive a few RaftNodes through readable scenarios with the core's one plan (`execute_plan`, as the
+node loop and the simulator run it; reads resolved by `resolve_reads`).
 """
 
 from __future__ import annotations
@@ -35,9 +36,12 @@ from kraft.ready import (
     SnapshotAbort,
     SnapshotChunk,
     SnapshotInstall,
-    execute_ready,
+    execute_plan,
+    resolve_reads,
+    take_batches,
+    with_log_data,
 )
-from kraft.rpc import FetchResponse, FetchSnapshotResponse, LogRead, SnapshotRead
+from kraft.rpc import LogRead, SnapshotRead
 from kraft.types import BatchInfo, Endpoint, OffsetAndEpoch, Records
 
 
@@ -115,19 +119,8 @@ class MemLog:
             assert self.end_offset == op.end_offset, "truncation not at a batch boundary"
             self.flushed_end = min(self.flushed_end, op.end_offset)
 
-    def read(self, read: LogRead) -> Records | None:
-        chosen: list[tuple[BatchInfo, bytes]] = []
-        size = 0
-        for info, data in self.batches:
-            if info.last_offset < read.start_offset or info.last_offset >= read.end_offset_limit:
-                continue
-            if chosen and size + info.size_bytes > read.max_bytes:
-                break
-            chosen.append((info, data))
-            size += info.size_bytes
-        if not chosen:
-            return None
-        return Records(b"".join(d for _, d in chosen), tuple(i for i, _ in chosen))
+    def read_log(self, read: LogRead) -> Records | None:
+        return take_batches(((info, data) for info, data in self.batches), read)
 
     def state(self) -> LogState:
         """What survives a crash: the flushed prefix."""
@@ -151,8 +144,9 @@ class MemLog:
         self.start_offset = end_offset
         return snapshot_id
 
-    def read_snapshot(self, read: SnapshotRead) -> tuple[bytes, int]:
-        assert self.snapshot is not None and self.snapshot[0] == read.snapshot_id
+    def read_snapshot(self, read: SnapshotRead) -> tuple[bytes, int] | None:
+        if self.snapshot is None or self.snapshot[0] != read.snapshot_id:
+            return None
         data = self.snapshot[1]
         return data[read.position : read.position + read.max_bytes], len(data)
 
@@ -269,16 +263,16 @@ class Cluster:
                 member.log.flushed_end = member.log.end_offset
                 return member.log.flushed_end
 
-            def send(self, message: Outbound) -> None:
-                cluster._send(member, message)
+            def send(self, message: Outbound, unwritten: tuple[Records, ...]) -> None:
+                cluster._send(member, message, unwritten)
 
-        feedback = execute_ready(ready, Executor())
+        feedback = execute_plan(ready, Executor())
         member.deadline_ms = ready.deadline_ms
         for event in feedback:
             assert isinstance(event, ElectionStatePersisted | Persisted)
             self._execute(member, member.node.handle(event, self.now_ms))
 
-    def _send(self, member: Member, message: Outbound) -> None:
+    def _send(self, member: Member, message: Outbound, unwritten: tuple[Records, ...]) -> None:
         if isinstance(message, OutboundRequest):
             dst = self.key_of(message.destination.node_id)
             payload: Any = ("req", member.key, message.request_id, message.request)
@@ -288,14 +282,7 @@ class Cluster:
             if route is None:
                 return
             dst, request_id = route
-            response = message.response
-            if isinstance(response, FetchResponse) and isinstance(response.records, LogRead):
-                response = dataclasses.replace(response, records=member.log.read(response.records))
-            if isinstance(response, FetchSnapshotResponse) and isinstance(
-                response.data, SnapshotRead
-            ):
-                data, size = member.log.read_snapshot(response.data)
-                response = dataclasses.replace(response, data=data, size=size)
+            response = with_log_data(*resolve_reads(message.response, member.log, unwritten))
             payload = ("resp", request_id, response)
         if (member.key, dst) in self.blocked:
             return

@@ -165,8 +165,8 @@ async def test_fetch_answer_reads_the_log_and_goes_to_its_connection(tmp_path: P
 
 
 async def test_leader_answers_before_its_write_from_the_appended_bytes(tmp_path: Path) -> None:
-    """`answers_first`: the Fetch answer reading this Ready's append leaves before the append is
-    written (served from the Ready's bytes); the write and the fsync then share one disk hop."""
+    """The plan sends the Fetch answer reading this Ready's append before the append is written
+    (served from the Ready's bytes); the write and the fsync then share one disk hop."""
     on_disk = build_data_batch(0, 3, 0, [b"old"])
     appended = build_data_batch(1, 3, 0, [b"new", b"er"])
     records = scan_records(appended)
@@ -188,9 +188,9 @@ async def test_leader_answers_before_its_write_from_the_appended_bytes(tmp_path:
     disk_end_when_answered: list[int] = []
     send_out = loop._send_out
 
-    def recording_send_out(message: Any) -> None:
+    def recording_send_out(message: Any, unwritten: Any = ()) -> None:
         disk_end_when_answered.append(loop.disk_log.end_offset)
-        send_out(message)
+        send_out(message, unwritten)
 
     loop._send_out = recording_send_out  # type: ignore[method-assign]
     async with trio.open_nursery() as nursery:

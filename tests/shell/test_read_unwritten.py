@@ -1,5 +1,6 @@
-"""`read_unwritten` (a leader's Fetch answers served from appends not written yet) must answer
-exactly what `DiskLog.read` answers once the same batches are on disk."""
+"""A leader's Fetch answers served from appends not written yet (`kraft.ready.resolve_reads` with
+the plan's unwritten appends, under the core's one size rule `take_batches`) must answer exactly
+what `DiskLog.read` answers once the same batches are on disk."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kraft import rpc
+from kraft.ready import resolve_reads
 from kraft.shell.disk_log import DiskLog
-from kraft.shell.node_loop import read_unwritten
 from kraft.shell.translate_client import scan_records
 from kraft.types import Records
+from wire.errors import ErrorCode
 from wire.records import build_data_batch
 
 
@@ -30,6 +32,19 @@ def appends_of(batch_counts: list[list[int]], start: int) -> list[Records]:
         assert records is not None
         out.append(records)
     return out
+
+
+class WrittenLog:
+    """The node loop's storage as `resolve_reads` sees it: the written `DiskLog`."""
+
+    def __init__(self, log: DiskLog) -> None:
+        self.log = log
+
+    def read_log(self, read: rpc.LogRead) -> bytes:
+        return self.log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+
+    def read_snapshot(self, read: rpc.SnapshotRead) -> None:
+        return None
 
 
 @settings(max_examples=150, deadline=None)
@@ -57,8 +72,10 @@ def test_matches_the_disk_read(
             max_bytes=max_bytes,
             end_offset_limit=log.end_offset + limit_delta,
         )
-        served = read_unwritten(appends, read)
+        answer = rpc.FetchResponse(ErrorCode.NONE, records=read)
+        _, served = resolve_reads(answer, WrittenLog(log), appends)
         for records in appends:
             log.append(records.data)
-        assert served == log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        expected = log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        assert (served.data if isinstance(served, Records) else b"") == expected
         log.close()

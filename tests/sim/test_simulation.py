@@ -83,6 +83,8 @@ def test_ci_seed_range_passes_within_budget() -> None:
     for fault in (
         "kill",
         "crash-mid-ready",
+        "crash-answered-before-fsync",
+        "net-sender-crashed",
         "restart",
         "isolate",
         "split",
@@ -153,7 +155,7 @@ def _first_failure(seeds: range, **plan_args: object) -> str | None:
 
 
 def test_executor_that_sends_before_persisting_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The simulator runs the real Ready ordering: break it and the invariants notice."""
+    """The simulator runs the core's one plan: break it and the invariants notice."""
     from kraft import ready as ready_module
     from kraft.sim import cluster as cluster_module
 
@@ -162,11 +164,11 @@ def test_executor_that_sends_before_persisting_is_caught(monkeypatch: pytest.Mon
         late = ready_module.Ready(
             election_state=ready.election_state, log_ops=ready.log_ops, flush=ready.flush
         )
-        return ready_module.execute_ready(early, executor) + ready_module.execute_ready(
+        return ready_module.execute_plan(early, executor) + ready_module.execute_plan(
             late, executor
         )
 
-    monkeypatch.setattr(cluster_module, "execute_ready", sends_first)
+    monkeypatch.setattr(cluster_module, "execute_plan", sends_first)
     violation = _first_failure(range(50))
     assert violation in {"VotePersistedBeforeGrant", "MajorityReachedHighWatermark"}, violation
 
