@@ -211,3 +211,26 @@ def java_utf8(data: bytes) -> str:
             parts.append(data[position:start].decode("utf-8"))
             parts.append("\ufffd")
             position = start + _java_malformed_length(data, start)
+
+
+def metadata_json(message: Any, version: int) -> dict[str, Any]:
+    """A metadata record as Kafka's generated JSON converters write it at `version` (what
+    DumpLogSegments `--cluster-metadata-decoder` prints as `data`): like `kafka_json`, but tagged
+    fields are written too when they differ from their default, as the converters do."""
+    out: dict[str, Any] = {}
+    for name, spec, default in specs_of(type(message)):
+        if version not in spec.versions:
+            continue
+        value = getattr(message, name)
+        if version in spec.tagged and value == default:
+            continue
+        out[_kafka_name(name)] = _metadata_json_value(value, version)
+    return out
+
+
+def _metadata_json_value(value: Any, version: int) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return metadata_json(value, version)
+    if isinstance(value, list | tuple):
+        return [_metadata_json_value(v, version) for v in value]
+    return _kafka_json_value(value, version)
