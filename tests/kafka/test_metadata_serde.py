@@ -6,7 +6,8 @@ jars) on a batch of seeded random records, RECORDS_PER_VERSION per (type, versio
   bytes) and prints its JSON (must equal `render.metadata_json`, what `dump-log` prints);
 - encode: Kafka builds the record from pykraft's JSON and frames it (must be pykraft's bytes,
   which pykraft decodes back to the same record).
-Also: the table of (apiKey, name, versions) in Kafka's jar equals `METADATA_RECORD_TYPES`.
+Also: `kraft dump-log --cluster-metadata-decoder` prints what DumpLogSegments prints, and the
+table of (apiKey, name, versions) in Kafka's jar equals `METADATA_RECORD_TYPES`.
 """
 
 from __future__ import annotations
@@ -14,22 +15,25 @@ from __future__ import annotations
 import json
 import random
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from kraft.cli.render import metadata_json
-from tests.kafka.kafka import require_kafka
+from kraft.cli.render import kafka_type_name, metadata_json
+from tests.kafka.kafka import require_kafka, run_tool
 from tests.wire.metadata_samples import random_record
 from wire.fields import Message
 from wire.metadata import decode_metadata_record, encode_metadata_record
 from wire.metadata.records import METADATA_RECORD_TYPES
+from wire.records.builder import build_data_batch
 
 pytestmark = pytest.mark.slow
 
 HARNESS = Path(__file__).with_name("MetadataSerdeHarness.java")
 RECORDS_PER_VERSION = 25
 SEED = 20261203
+DUMP_LOG_SEGMENTS = "org.apache.kafka.tools.DumpLogSegments"
 
 
 def _harness(mode: str, lines: list[str]) -> list[str]:
@@ -92,7 +96,7 @@ def test_kafka_reads_and_rewrites_our_frames_byte_exact() -> None:
         assert status == "OK", (record, answer)
         assert rewritten == frame, record
         expected = {
-            "type": _kafka_enum_name(type(record).__name__),
+            "type": kafka_type_name(type(record).__name__),
             "version": version,
             "data": metadata_json(record, version),
         }
@@ -114,11 +118,43 @@ def test_kafka_writes_our_bytes_from_our_json() -> None:
         assert (decoded.record, decoded.version) == (record, version)
 
 
-def _kafka_enum_name(class_name: str) -> str:
-    """`RegisterBrokerRecord` -> `REGISTER_BROKER_RECORD`, as MetadataRecordType names it."""
-    out = ""
-    for i, ch in enumerate(class_name):
-        if ch.isupper() and i:
-            out += "_"
-        out += ch.upper()
-    return out
+def metadata_segment(path: Path) -> Path:
+    """A segment holding a random record of every (type, version), then an unknown type, a
+    truncated body and a value that is no metadata frame at all."""
+    rng = random.Random(SEED + 1)
+    values = [
+        encode_metadata_record(random_record(rng, cls, version), version)
+        for cls in METADATA_RECORD_TYPES.values()
+        for version in cls.VERSIONS
+    ]
+    values += [b"\x01\x63\x00\xde\xad", b"\x01\x02\x00\x07orders", b"garbage!"]
+    t = 1_700_000_000_000
+    half = len(values) // 2
+    segment = path / "00000000000000000000.log"
+    segment.write_bytes(
+        build_data_batch(0, 1, t, values[:half]) + build_data_batch(half, 1, t, values[half:])
+    )
+    return segment
+
+
+def test_dump_log_metadata_decoder_equals_dump_log_segments(tmp_path: Path) -> None:
+    segment = metadata_segment(tmp_path)
+    theirs = run_tool(DUMP_LOG_SEGMENTS, "--cluster-metadata-decoder", "--files", str(segment))
+    assert theirs.returncode == 0, theirs.stderr
+    ours = subprocess.run(
+        [sys.executable, "-m", "kraft.cli", "dump-log", "--cluster-metadata-decoder", str(segment)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    their_lines = theirs.stdout.splitlines()
+    our_lines = ours.stdout.splitlines()
+    assert len(our_lines) == len(their_lines)
+    skipped = 0
+    for mine, kafkas in zip(our_lines, their_lines, strict=True):
+        if "skipping." in kafkas:  # the reason after it is each side's own wording
+            skipped += 1
+            assert mine.split("skipping.")[0] == kafkas.split("skipping.")[0]
+        else:
+            assert mine == kafkas
+    assert skipped == 3
