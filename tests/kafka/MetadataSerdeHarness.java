@@ -4,6 +4,9 @@
 //        stdout: "OK <re-serialized hex> <json {type,version,data}>" or "ERR <message>" per line
 //   java -cp 'LIBS/*' MetadataSerdeHarness.java encode       -> stdin: "apiKey version <data json>";
 //        stdout: "OK <frame hex>" or "ERR <message>" per line
+//   java -cp 'LIBS/*' MetadataSerdeHarness.java control      -> stdin: "controlType <value hex>";
+//        Kafka's ControlRecordUtils reads the control record value, writes it back at the version
+//        it read: "OK <hex>" or "ERR <message>" per line
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +17,8 @@ import java.util.HexFormat;
 import org.apache.kafka.common.metadata.MetadataJsonConverters;
 import org.apache.kafka.common.metadata.MetadataRecordType;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Message;
+import org.apache.kafka.common.record.internal.ControlRecordUtils;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.metadata.MetadataRecordSerde;
@@ -51,6 +56,30 @@ public class MetadataSerdeHarness {
         return "OK " + frame(new ApiMessageAndVersion(message, version));
     }
 
+    static String control(String line) {
+        String[] parts = line.trim().split(" ", 2);
+        ByteBuffer value = ByteBuffer.wrap(HEX.parseHex(parts.length > 1 ? parts[1] : ""));
+        Message message;
+        short version;
+        switch (Integer.parseInt(parts[0])) {
+            case 2 -> { message = ControlRecordUtils.deserializeLeaderChangeMessage(value);
+                        version = ControlRecordUtils.LEADER_CHANGE_CURRENT_VERSION; }
+            case 3 -> { message = ControlRecordUtils.deserializeSnapshotHeaderRecord(value);
+                        version = ControlRecordUtils.SNAPSHOT_HEADER_CURRENT_VERSION; }
+            case 4 -> { message = ControlRecordUtils.deserializeSnapshotFooterRecord(value);
+                        version = ControlRecordUtils.SNAPSHOT_FOOTER_CURRENT_VERSION; }
+            case 5 -> { message = ControlRecordUtils.deserializeKRaftVersionRecord(value);
+                        version = ControlRecordUtils.KRAFT_VERSION_CURRENT_VERSION; }
+            case 6 -> { message = ControlRecordUtils.deserializeVotersRecord(value);
+                        version = ControlRecordUtils.KRAFT_VOTERS_CURRENT_VERSION; }
+            default -> throw new IllegalArgumentException("control type " + parts[0]);
+        }
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        ByteBuffer out = ByteBuffer.allocate(message.size(cache, version));
+        message.write(new ByteBufferAccessor(out), cache, version);
+        return "OK " + HEX.formatHex(out.array());
+    }
+
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "decode";
         if (mode.equals("types")) {
@@ -65,7 +94,11 @@ public class MetadataSerdeHarness {
         for (String line; (line = in.readLine()) != null; ) {
             if (line.isBlank()) continue;
             try {
-                out.append(mode.equals("encode") ? encode(line) : decode(line));
+                out.append(switch (mode) {
+                    case "encode" -> encode(line);
+                    case "control" -> control(line);
+                    default -> decode(line);
+                });
             } catch (Exception | AssertionError e) {
                 out.append("ERR ").append(String.valueOf(e).replace('\n', ' '));
             }
