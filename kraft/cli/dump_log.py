@@ -42,6 +42,7 @@ from kraft.cli.render import (
     java_json,
     java_utf8,
     kafka_json,
+    metadata_line,
     text_or_hex,
 )
 from wire.errors import DecodeError
@@ -87,6 +88,8 @@ class Options:
     print_data_log: bool = False
     # Kafka's --cluster-metadata-decoder: data record values decoded as metadata records
     metadata_decoder: bool = False
+    # ... printed as one readable line each (`TopicRecord v0 name=...`) instead of Kafka's JSON
+    metadata_lines: bool = False
 
 
 def _kind(path: Path) -> str:
@@ -384,7 +387,7 @@ def _metadata_text(offset: int, metadata: dict[str, Any]) -> str:
     return java_json(shown)
 
 
-def record_line(b: dict[str, Any], r: dict[str, Any]) -> str:
+def record_line(b: dict[str, Any], r: dict[str, Any], options: Options) -> str:
     line = (
         f"| offset: {r['offset']} {b['timestamp_type']}: {r['timestamp']} "
         f"keySize: {r['key_size']} valueSize: {r['value_size']} sequence: {r['sequence']} "
@@ -393,6 +396,8 @@ def record_line(b: dict[str, Any], r: dict[str, Any]) -> str:
     if "control" in r:
         return line + _control_text(r["control"])
     if "metadata" in r:
+        if options.metadata_lines:
+            return line + f" {metadata_line(r['metadata'])}"
         return line + f" payload: {_metadata_text(r['offset'], r['metadata'])}"
     if "_value_utf8" in r:
         if r["_key_utf8"] is not None:
@@ -433,7 +438,7 @@ def write_text(path: Path, options: Options, out: IO[str]) -> None:
         if "records_error" in item:
             out.write(f"| records: <undecodable: {item['records_error']}>\n")
         for r in item.get("records", ()):
-            out.write(record_line(item, r) + "\n")
+            out.write(record_line(item, r, options) + "\n")
 
 
 def _write_summary(path: Path, summary: dict[str, Any], out: IO[str]) -> None:
@@ -484,7 +489,9 @@ def run(args: argparse.Namespace) -> int:
     options = Options(
         deep_iteration=(args.deep_iteration or args.print_data_log) and not args.headers_only,
         print_data_log=args.print_data_log and not args.headers_only,
-        metadata_decoder=args.cluster_metadata_decoder and not args.headers_only,
+        metadata_decoder=(args.cluster_metadata_decoder or args.metadata_lines)
+        and not args.headers_only,
+        metadata_lines=args.metadata_lines,
     )
     try:
         files = expand(paths)
@@ -530,6 +537,12 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="decode data records as metadata records, as Kafka's flag does (implies "
         "--deep-iteration); unknown types and versions are shown as type + hex",
+    )
+    parser.add_argument(
+        "--metadata-lines",
+        action="store_true",
+        help="decode metadata records as --cluster-metadata-decoder does, but print each as one "
+        "readable line (TopicRecord v0 name=... topicId=...)",
     )
     parser.add_argument("--headers-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="one JSON document (a list of files)")

@@ -143,3 +143,15 @@ async def test_tail_prints_metadata_records(served: FakePort) -> None:
     full = [json.loads(line) for line in await run_tail(served, "--json")]
     assert full[1]["metadata"]["data"] == {"name": "orders", "topicId": "AAAAAAAAAAAAAAAAAAAABw"}
     assert full[1]["value"] == TOPIC.hex() and "metadata" not in full[3]
+
+
+def test_dump_log_metadata_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dump-log", "--metadata-lines", str(segment(tmp_path))]) == 0
+    records = [x for x in capsys.readouterr().out.splitlines() if x.startswith("| offset:")]
+    assert records[0].endswith(
+        " headerKeys: [] TopicRecord v0 name=orders topicId=AAAAAAAAAAAAAAAAAAAABw"
+    )
+    assert records[2].endswith(
+        " metadata type 99 v0 (undecodable: unknown metadata record type 99) hex=dead"
+    )
+    assert records[3].endswith(f" hex={b'garbage!'.hex()}")
