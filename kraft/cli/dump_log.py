@@ -36,7 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from kraft.cli.render import describe_header, java_utf8, kafka_json, text_or_hex
+from kraft.cli.render import (
+    describe_header,
+    describe_metadata,
+    java_json,
+    java_utf8,
+    kafka_json,
+    metadata_line,
+    text_or_hex,
+)
 from wire.errors import DecodeError
 from wire.records.batch import (
     BATCH_HEADER_BYTES,
@@ -78,6 +86,10 @@ class NotALogError(Exception):
 class Options:
     deep_iteration: bool = False
     print_data_log: bool = False
+    # Kafka's --cluster-metadata-decoder: data record values decoded as metadata records
+    metadata_decoder: bool = False
+    # ... printed as one readable line each (`TopicRecord v0 name=...`) instead of Kafka's JSON
+    metadata_lines: bool = False
 
 
 def _kind(path: Path) -> str:
@@ -170,6 +182,8 @@ def describe_record(header: BatchHeader, record: Record, options: Options) -> di
     }
     if header.is_control:
         out["control"] = describe_control(record)
+    elif options.metadata_decoder:
+        out["metadata"] = describe_metadata(record.value, framed_only=False)
     elif options.print_data_log:
         key_text, key_encoding = text_or_hex(record.key)
         value_text, value_encoding = text_or_hex(record.value)
@@ -190,7 +204,7 @@ def describe_batch(
     out["last_sequence"] = last_sequence(header)
     out["delete_horizon_ms"] = header.base_timestamp if header.has_delete_horizon else None
     out["timestamp_type"] = _timestamp_type(header)
-    if options.deep_iteration or options.print_data_log:
+    if options.deep_iteration or options.print_data_log or options.metadata_decoder:
         try:
             records = decode_records(data, 0, header, verify_crc=False)
         except DecodeError as exc:
@@ -364,7 +378,16 @@ def _control_text(control: dict[str, Any]) -> str:
     return f" {label} {json.dumps(value, separators=(',', ':'), ensure_ascii=False)}"
 
 
-def record_line(b: dict[str, Any], r: dict[str, Any]) -> str:
+def _metadata_text(offset: int, metadata: dict[str, Any]) -> str:
+    """What DumpLogSegments' metadata decoder prints as the payload: `{"type","version","data"}`
+    compact, or `Error at <offset>, skipping. <reason>` (Kafka's reason text is its own)."""
+    if metadata["type"] is None:
+        return f"Error at {offset}, skipping. {metadata['error']}"
+    shown = {k: metadata[k] for k in ("type", "version", "data")}
+    return java_json(shown)
+
+
+def record_line(b: dict[str, Any], r: dict[str, Any], options: Options) -> str:
     line = (
         f"| offset: {r['offset']} {b['timestamp_type']}: {r['timestamp']} "
         f"keySize: {r['key_size']} valueSize: {r['value_size']} sequence: {r['sequence']} "
@@ -372,6 +395,10 @@ def record_line(b: dict[str, Any], r: dict[str, Any]) -> str:
     )
     if "control" in r:
         return line + _control_text(r["control"])
+    if "metadata" in r:
+        if options.metadata_lines:
+            return line + f" {metadata_line(r['metadata'])}"
+        return line + f" payload: {_metadata_text(r['offset'], r['metadata'])}"
     if "_value_utf8" in r:
         if r["_key_utf8"] is not None:
             line += f" key: {r['_key_utf8']}"
@@ -411,7 +438,7 @@ def write_text(path: Path, options: Options, out: IO[str]) -> None:
         if "records_error" in item:
             out.write(f"| records: <undecodable: {item['records_error']}>\n")
         for r in item.get("records", ()):
-            out.write(record_line(item, r) + "\n")
+            out.write(record_line(item, r, options) + "\n")
 
 
 def _write_summary(path: Path, summary: dict[str, Any], out: IO[str]) -> None:
@@ -462,6 +489,9 @@ def run(args: argparse.Namespace) -> int:
     options = Options(
         deep_iteration=(args.deep_iteration or args.print_data_log) and not args.headers_only,
         print_data_log=args.print_data_log and not args.headers_only,
+        metadata_decoder=(args.cluster_metadata_decoder or args.metadata_lines)
+        and not args.headers_only,
+        metadata_lines=args.metadata_lines,
     )
     try:
         files = expand(paths)
@@ -501,6 +531,18 @@ def register(subparsers: Any) -> None:
         "--print-data-log",
         action="store_true",
         help="also print each record's key and payload (implies --deep-iteration)",
+    )
+    parser.add_argument(
+        "--cluster-metadata-decoder",
+        action="store_true",
+        help="decode data records as metadata records, as Kafka's flag does (implies "
+        "--deep-iteration); unknown types and versions are shown as type + hex",
+    )
+    parser.add_argument(
+        "--metadata-lines",
+        action="store_true",
+        help="decode metadata records as --cluster-metadata-decoder does, but print each as one "
+        "readable line (TopicRecord v0 name=... topicId=...)",
     )
     parser.add_argument("--headers-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="one JSON document (a list of files)")

@@ -12,12 +12,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+import math
 import uuid
 from typing import Any
 
 from wire.errors import DecodeError
 from wire.fields import specs_of
 from wire.messages.quorum_state import uuid_to_base64 as uuid_text
+from wire.metadata import UnknownMetadataRecord, decode_metadata_record_or_unknown
 from wire.records.batch import BatchHeader, ControlRecordType
 from wire.records.control import decode_control_record
 from wire.records.record import Record
@@ -85,7 +87,11 @@ def describe_header(
     return out
 
 
-def describe_record(record: Record, is_control: bool) -> dict[str, Any]:
+def describe_record(
+    record: Record, is_control: bool, decode_metadata: bool = False
+) -> dict[str, Any]:
+    """A record as data; with `decode_metadata`, a value framed as a metadata record also gets
+    `metadata` (`describe_metadata`), its raw `value` kept beside it."""
     out: dict[str, Any] = {"offset": record.offset, "timestamp": record.timestamp}
     if is_control:
         try:
@@ -105,6 +111,10 @@ def describe_record(record: Record, is_control: bool) -> dict[str, Any]:
         value_encoding=value_encoding,
         headers=[[k, text_or_hex(v)[0]] for k, v in record.headers],
     )
+    if decode_metadata:
+        metadata = describe_metadata(record.value)
+        if metadata is not None:
+            out["metadata"] = metadata
     return out
 
 
@@ -115,6 +125,8 @@ def record_line(record: dict[str, Any]) -> str:
         if control.get("error"):
             return f"control: <undecodable: {control['error']}>"
         return f"control {control['type']}: {json.dumps(control['value'])}"
+    if record.get("metadata") is not None:
+        return metadata_line(record["metadata"])
     if record["value_encoding"] == "null":
         return "value: null"
     return f"value ({record['value_encoding']}): {record['value']}"
@@ -211,3 +223,112 @@ def java_utf8(data: bytes) -> str:
             parts.append(data[position:start].decode("utf-8"))
             parts.append("\ufffd")
             position = start + _java_malformed_length(data, start)
+
+
+def metadata_json(message: Any, version: int) -> dict[str, Any]:
+    """A metadata record as Kafka's generated JSON converters write it at `version` (what
+    DumpLogSegments `--cluster-metadata-decoder` prints as `data`): like `kafka_json`, but tagged
+    fields are written too when they differ from their default, as the converters do."""
+    out: dict[str, Any] = {}
+    for name, spec, default in specs_of(type(message)):
+        if version not in spec.versions:
+            continue
+        value = getattr(message, name)
+        if version in spec.tagged and value == default:
+            continue
+        out[_kafka_name(name)] = _metadata_json_value(value, version)
+    return out
+
+
+def _metadata_json_value(value: Any, version: int) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return metadata_json(value, version)
+    if isinstance(value, list | tuple):
+        return [_metadata_json_value(v, version) for v in value]
+    return _kafka_json_value(value, version)
+
+
+def java_double(value: float) -> str:
+    """A double as Java's `Double.toString` (and so Jackson) writes it: `100.0`, `1.0E7`, `-3.5E-4`.
+
+    The digits are Python's shortest round-trip digits; JDK 19+ prints the same (older JDKs may
+    print a longer tail on a few values)."""
+    if math.isnan(value) or math.isinf(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if value == 0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    if 1e-3 <= abs(value) < 1e7:
+        text = repr(value)
+        return text if "." in text else text + ".0"
+    digits_text, exponent_text = f"{abs(value):.16e}".split("e")
+    shortest = repr(abs(value))  # shortest round-trip digits, maybe in e-notation
+    mantissa = shortest.split("e")[0].replace(".", "").lstrip("0").rstrip("0") or "0"
+    exponent = int(exponent_text)
+    del digits_text
+    sign = "-" if value < 0 else ""
+    return f"{sign}{mantissa[0]}.{mantissa[1:] or '0'}E{exponent}"
+
+
+def java_json(value: Any) -> str:
+    """Compact JSON as Jackson writes it: no spaces, non-ASCII kept, doubles as Java prints them."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{java_json(k)}:{java_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(java_json(v) for v in value) + "]"
+    if isinstance(value, float):
+        return java_double(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def describe_metadata(value: bytes | None, framed_only: bool = True) -> dict[str, Any] | None:
+    """A data record's value as a metadata record, or None when it is not framed as one
+    (`framed_only`; else such a value is described as undecodable, `type_id` None).
+
+    Decoded: `{"type", "type_id", "version", "data"}` (`type` as Kafka's MetadataRecordType
+    names it, `data` as its JSON converters write it). A frame of an unknown or newer type or
+    version, or with a bad body: `{"type": None, "type_id", "version", "hex", "error"}`.
+    """
+    try:
+        decoded = decode_metadata_record_or_unknown(value or b"")
+    except DecodeError as exc:
+        if framed_only:
+            return None  # no metadata frame header: not a metadata record at all
+        hex_text = "" if value is None else value.hex()
+        return {"type": None, "type_id": None, "version": None, "hex": hex_text, "error": str(exc)}
+    if isinstance(decoded, UnknownMetadataRecord):
+        return {
+            "type": None,
+            "type_id": decoded.api_key,
+            "version": decoded.version,
+            "hex": decoded.body.hex(),
+            "error": decoded.reason,
+        }
+    return {
+        "type": kafka_type_name(decoded.type_name),
+        "type_id": decoded.api_key,
+        "version": decoded.version,
+        "data": metadata_json(decoded.record, decoded.version),
+    }
+
+
+def kafka_type_name(class_name: str) -> str:
+    """`RegisterBrokerRecord` -> `REGISTER_BROKER_RECORD`, as MetadataRecordType names it."""
+    return "".join(
+        f"_{ch}" if ch.isupper() and i else ch.upper() for i, ch in enumerate(class_name)
+    )
+
+
+def metadata_line(metadata: dict[str, Any]) -> str:
+    """One readable line: `TopicRecord v0 name=orders topicId=...`, or type + hex when unknown."""
+    if metadata["type_id"] is None:
+        return f"metadata record (undecodable: {metadata['error']}) hex={metadata['hex']}"
+    if metadata["type"] is None:
+        return (
+            f"metadata type {metadata['type_id']} v{metadata['version']} (undecodable: "
+            f"{metadata['error']}) hex={metadata['hex']}"
+        )
+    name = "".join(part.capitalize() for part in metadata["type"].split("_"))
+    fields = " ".join(
+        f"{k}={v if isinstance(v, str) else java_json(v)}" for k, v in metadata["data"].items()
+    )
+    return f"{name} v{metadata['version']} {fields}".rstrip()

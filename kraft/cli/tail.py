@@ -1,9 +1,12 @@
 """`kraft tail`: follow the committed metadata log as an id-less observer (or with `--id`).
 
 Prints one line per record: offset, epoch, timestamp, then the record: control records by type
-with their decoded value, data as text (printable UTF-8) or hex. `--json` prints one JSON object
-per record instead. Only committed records are ever printed, each once, in offset order, across
-leader changes and node restarts (see `kraft.shell.client.observer`).
+with their decoded value; a value framed as a metadata record decoded on one line
+(`TopicRecord v0 name=orders topicId=...`; an unknown or newer type or version as type + hex);
+any other value as text (printable UTF-8) or hex. `--raw` skips the metadata decoding. `--json`
+prints one JSON object per record instead (`metadata` holds the decoded record, as Kafka's JSON
+converters write it, beside the raw `value`). Only committed records are ever printed, each
+once, in offset order, across leader changes and node restarts (see `kraft.shell.client.observer`).
 
 Starting point: `--from-beginning` (the log start), `--offset N`, or by default the current high
 watermark (new records only). An offset past the high watermark is said so on stderr; the tail
@@ -108,7 +111,7 @@ async def _print_records(
     printed = 0
     async for batch in observer.batches():
         for record in batch.records():
-            described = describe_record(record, batch.is_control)
+            described = describe_record(record, batch.is_control, decode_metadata=not args.raw)
             described["epoch"] = batch.epoch
             if args.json:
                 print(json.dumps(described), file=out, flush=True)
@@ -168,6 +171,11 @@ def register(subparsers: Any) -> None:
         help="fetch like a Kafka consumer (node-side HW cap) instead of as a Raft observer",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per record")
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="print record values as text/hex, without decoding them as metadata records",
+    )
     parser.add_argument(
         "--log-dir",
         help="keep the fetched log and quorum-state here (default: a temporary directory, "
