@@ -109,6 +109,9 @@ class KafkaControllerQuorum:
     directory: Path
     dynamic: bool = False
     with_broker: bool = True
+    # False: Kafka's default snapshot thresholds (20 MiB, one hour), so the log from offset 0
+    # stays fetchable (no redirection to a snapshot) for the length of a test.
+    frequent_snapshots: bool = True
     cluster_id: str = field(default_factory=random_uuid)
     controllers: dict[int, KafkaProcess] = field(default_factory=dict)
     broker: KafkaProcess | None = None
@@ -133,8 +136,14 @@ class KafkaControllerQuorum:
             **quorum,
             # Snapshots and segment deletion, forced: a snapshot every few KiB of records,
             # small segments, and a retention that deletes what a snapshot covers.
-            "metadata.log.max.record.bytes.between.snapshots": str(SNAPSHOT_EVERY_BYTES),
-            "metadata.log.max.snapshot.interval.ms": "2000",
+            **(
+                {
+                    "metadata.log.max.record.bytes.between.snapshots": str(SNAPSHOT_EVERY_BYTES),
+                    "metadata.log.max.snapshot.interval.ms": "2000",
+                }
+                if self.frequent_snapshots
+                else {}
+            ),
             "metadata.log.segment.bytes": str(8 * 1024 * 1024),
             "metadata.max.retention.bytes": str(1024 * 1024),
             "metadata.max.retention.ms": "1000",
@@ -201,7 +210,9 @@ class KafkaControllerQuorum:
     def format(self) -> None:
         for process in self.processes:
             process.write_config()
-            args = ["format", "-t", self.cluster_id, "-c", str(process.config_path)]
+            # `--cluster-id=ID` in one word: a base64 id may start with "-", which argparse
+            # would take for an option.
+            args = ["format", f"--cluster-id={self.cluster_id}", "-c", str(process.config_path)]
             if self.dynamic and process.roles == "controller":
                 initial = ",".join(
                     f"{i}@{c.address}:{self.directory_ids[i]}" for i, c in self.controllers.items()
@@ -217,12 +228,20 @@ class KafkaControllerQuorum:
                 meta = (process.log_dirs / "meta.properties").read_text()
                 assert f"directory.id={self.directory_ids[process.node_id]}" in meta, meta
 
-    def start(self, timeout_s: float = 120) -> None:
+    def start_controllers(self) -> None:
+        """Format and launch the controllers; no waiting (see `start`)."""
         require_kafka()
         try:
             self.format()
             for controller in self.controllers.values():
                 controller.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def start(self, timeout_s: float = 120) -> None:
+        self.start_controllers()
+        try:
             if self.broker is not None:
                 self.broker.start()
             self.wait_for_leader(timeout_s)
