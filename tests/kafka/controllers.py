@@ -140,6 +140,8 @@ class KafkaControllerQuorum:
                 {
                     "metadata.log.max.record.bytes.between.snapshots": str(SNAPSHOT_EVERY_BYTES),
                     "metadata.log.max.snapshot.interval.ms": "2000",
+                    # Roll segments often so retention can delete those a snapshot covers.
+                    "metadata.log.segment.ms": "3000",
                 }
                 if self.frequent_snapshots
                 else {}
