@@ -5,6 +5,12 @@ epoch, the cluster id and the voters as brokers (id and endpoint). That is all a
 started from bootstrap servers alone needs to build its `QuorumConfig` (kraft.version 0: the
 core needs the static voter set), and all a consumer-mode observer needs to find the leader.
 Newly learned endpoints are added to `known` so later rediscoveries can use them.
+
+Kafka's controllers do not serve Metadata on their controller listener (it is absent from their
+ApiVersions answer); they serve DescribeCluster, which with endpoint type 2 (controllers,
+KIP-919) names the cluster id, the active controller (the Raft leader) and every controller's
+endpoint. A node that does not advertise Metadata is asked that instead; the leader epoch is then
+unknown (-1) and the Raft core learns it from its first Fetch answer.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from kraft.shell.client.connection import (
 from kraft.shell.client.state import ObserverError
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
+from wire.messages.describe_cluster import DescribeClusterRequest, DescribeClusterResponse
+from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
 from wire.messages.list_offsets import ListOffsetsRequest, ListOffsetsResponse
 from wire.messages.metadata import MetadataRequest, MetadataResponse
 
@@ -30,6 +38,8 @@ LATEST_TIMESTAMP = -1
 EARLIEST_TIMESTAMP = -2
 CONSUMER_REPLICA_ID = -1
 NO_LEADER = -1
+UNKNOWN_EPOCH = -1
+ENDPOINT_TYPE_CONTROLLERS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,8 @@ async def ask_metadata(
 async def _metadata(address: Address, timeout_ms: int) -> object:
     conn = await Connection.open(address, timeout_ms)
     try:
+        if MetadataRequest.API_KEY not in conn.api_versions:
+            return await _ask_controllers(conn, expected_cluster_id)
         topic = MetadataRequest.MetadataRequestTopic(name=METADATA_TOPIC_NAME)
         version = conn.version_for(MetadataRequest.API_KEY)
         response: object = await conn.request(MetadataRequest(topics=[topic]), version)
@@ -72,14 +84,7 @@ async def _metadata(address: Address, timeout_ms: int) -> object:
 def _quorum_info(address: Address, expected_cluster_id: str | None, response: object) -> QuorumInfo:
     if not isinstance(response, MetadataResponse):
         raise ConnectionFailed(f"{address}: unexpected answer to Metadata")
-    if (
-        expected_cluster_id is not None
-        and response.cluster_id is not None
-        and response.cluster_id != expected_cluster_id
-    ):
-        raise ObserverError(
-            f"{address}: cluster id {response.cluster_id!r}, expected {expected_cluster_id!r}"
-        )
+    _check_cluster_id(address, response.cluster_id, expected_cluster_id)
     voters = {b.node_id: Address(b.host, b.port) for b in response.brokers}
     leader_id, leader_epoch = NO_LEADER, -1
     for topic_info in response.topics:
@@ -89,6 +94,27 @@ def _quorum_info(address: Address, expected_cluster_id: str | None, response: ob
             if partition.partition_index == METADATA_PARTITION:
                 leader_id, leader_epoch = partition.leader_id, partition.leader_epoch
     return QuorumInfo(voters, response.cluster_id, leader_id, leader_epoch)
+
+
+def _check_cluster_id(address: Address, found: str | None, expected: str | None) -> None:
+    if expected is not None and found is not None and found != expected:
+        raise ObserverError(f"{address}: cluster id {found!r}, expected {expected!r}")
+
+
+async def _ask_controllers(conn: Connection, expected_cluster_id: str | None) -> QuorumInfo:
+    """A Kafka controller's view through DescribeCluster (endpoint type 2: the controllers)."""
+    version = conn.version_for(DescribeClusterRequest.API_KEY)
+    if version < 1:
+        raise ConnectionFailed(f"{conn.address}: serves neither Metadata nor DescribeCluster v1+")
+    request = DescribeClusterRequest(endpoint_type=ENDPOINT_TYPE_CONTROLLERS)
+    response = await conn.request(request, version)
+    if not isinstance(response, DescribeClusterResponse):
+        raise ConnectionFailed(f"{conn.address}: unexpected answer to DescribeCluster")
+    if response.error_code != ErrorCode.NONE:
+        raise ConnectionFailed(f"{conn.address}: DescribeCluster error {response.error_code}")
+    _check_cluster_id(conn.address, response.cluster_id, expected_cluster_id)
+    voters = {b.broker_id: Address(b.host, b.port) for b in response.brokers}
+    return QuorumInfo(voters, response.cluster_id, response.controller_id, UNKNOWN_EPOCH)
 
 
 async def discover(
@@ -146,7 +172,13 @@ def _every(addresses: list[Address], problem: str) -> str:
 
 
 async def list_offset(conn: Connection, timestamp: int) -> int:
-    """ListOffsets for `__cluster_metadata`-0 (-1: latest = the high watermark, -2: earliest)."""
+    """ListOffsets for `__cluster_metadata`-0 (-1: latest = the high watermark, -2: earliest).
+
+    A Kafka controller does not serve ListOffsets; its latest offset is the high watermark its
+    DescribeQuorum answer gives (only the leader answers it).
+    """
+    if ListOffsetsRequest.API_KEY not in conn.api_versions and timestamp == LATEST_TIMESTAMP:
+        return await _quorum_high_watermark(conn)
     T = ListOffsetsRequest.ListOffsetsTopic
     partition = T.ListOffsetsPartition(partition_index=METADATA_PARTITION, timestamp=timestamp)
     request = ListOffsetsRequest(
@@ -159,3 +191,20 @@ async def list_offset(conn: Connection, timestamp: int) -> int:
     if answer.error_code != ErrorCode.NONE:
         raise ConnectionFailed(f"{conn.address}: ListOffsets error {answer.error_code}")
     return answer.offset
+
+
+async def _quorum_high_watermark(conn: Connection) -> int:
+    T = DescribeQuorumRequest.TopicData
+    partitions = [T.PartitionData(partition_index=METADATA_PARTITION)]
+    request = DescribeQuorumRequest(
+        topics=[T(topic_name=METADATA_TOPIC_NAME, partitions=partitions)]
+    )
+    response = await conn.request(request)
+    if not isinstance(response, DescribeQuorumResponse):
+        raise ConnectionFailed(f"{conn.address}: unexpected answer to DescribeQuorum")
+    if response.error_code != ErrorCode.NONE:
+        raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {response.error_code}")
+    answer = response.topics[0].partitions[0]
+    if answer.error_code != ErrorCode.NONE or answer.high_watermark < 0:
+        raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {answer.error_code}")
+    return answer.high_watermark
