@@ -62,13 +62,18 @@ async def ask_metadata(
     """Metadata for `__cluster_metadata` from `address` within `timeout_ms` (connecting
     included); `ObserverError` on a cluster mismatch."""
     with trio.move_on_after(timeout_ms / 1000):
-        return _quorum_info(address, expected_cluster_id, await _metadata(address, timeout_ms))
+        answer = await _metadata(address, expected_cluster_id, timeout_ms)
+        if isinstance(answer, QuorumInfo):  # a Kafka controller, asked DescribeCluster
+            return answer
+        return _quorum_info(address, expected_cluster_id, answer)
     raise ConnectionFailed(
         f"{address}: no Kafka answer in {timeout_ms} ms (is a pykraft or Kafka node listening?)"
     )
 
 
-async def _metadata(address: Address, timeout_ms: int) -> object:
+async def _metadata(address: Address, expected_cluster_id: str | None, timeout_ms: int) -> object:
+    """The node's Metadata answer, or, from a node that serves no Metadata (Kafka's controllers
+    advertise neither Metadata nor ListOffsets), its `QuorumInfo` from DescribeCluster."""
     conn = await Connection.open(address, timeout_ms)
     try:
         if MetadataRequest.API_KEY not in conn.api_versions:
