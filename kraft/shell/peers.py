@@ -237,7 +237,9 @@ class Peer:
         if chosen is None:
             answer = negotiation.unsupported_version_answer(request.request)
             await self._deliver(ResponseReceived(request.request_id, answer))
-            return True
+            # Close, so the next request negotiates anew: the versions this connection learned
+            # may be a peer's mistake (or a restart into another version) that must not stick.
+            return False
         try:
             api_key, version, body = translate_client.request_to_wire(
                 request.request,

@@ -75,7 +75,8 @@ from wire.records.batch import iter_batches
 from wire.registry import METADATA_TOPIC_ID, METADATA_TOPIC_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
-CLUSTER_ID = "AAAAAAAAAAAAAAAAAAAAAA"
+# The node is configured with it (`cluster.id`): a Raft request with another id is refused.
+CLUSTER_ID = "MkU3OEVBNTcwNTJENDM2Qg"
 NODE_ID = 1
 FAKE_IDS = (2, 3)
 FETCH, VOTE, BEGIN, END, DESCRIBE_QUORUM, FETCH_SNAPSHOT = 1, 52, 53, 54, 55, 59
@@ -254,6 +255,7 @@ class Node:
             "controller.listener.names": "PLAINTEXT",
             "controller.quorum.voters": ",".join(voters),
             "log.dirs": str(self.log_dirs),
+            "cluster.id": CLUSTER_ID,
             **NODE_PROPERTIES,
         }
         self.config_path = directory / "server.properties"

@@ -151,8 +151,15 @@ async def test_an_older_peer_gets_older_versions_and_what_it_cannot_carry_fails_
         4,
     )
     # The pre-vote and the Fetch never left: the core sees UNSUPPORTED_VERSION (pre-vote: "stand
-    # for election now", KIP-996); the real vote went out at v1 and BeginQuorumEpoch at v0.
-    assert peer.received == [(API_VERSIONS_KEY, 4), (VOTE, 1), (BEGIN, 0)]
+    # for election now", KIP-996); the real vote went out at v1 and BeginQuorumEpoch at v0. Each
+    # local refusal closes the connection, so the next request negotiates anew.
+    assert peer.received == [
+        (API_VERSIONS_KEY, 4),
+        (API_VERSIONS_KEY, 4),
+        (VOTE, 1),
+        (API_VERSIONS_KEY, 4),
+        (BEGIN, 0),
+    ]
     assert answer(events, 1).error_code is ErrorCode.UNSUPPORTED_VERSION
     assert isinstance(answer(events, 1), rpc.VoteResponse)
     assert answer(events, 2).error_code is ErrorCode.BROKER_NOT_AVAILABLE
