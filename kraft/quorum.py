@@ -135,7 +135,9 @@ class LeaderState:
                     return False  # served, but not tracked
                 self.observer_states[replica_id] = ReplicaState(replica_id)
             state = self.observer_states[replica_id]
-        if directory_id is not None:
+        # Static voters (kraft.version 0) are known by id alone: as Kafka, the voter set keeps no
+        # directory id for them, so DescribeQuorum shows the zero Uuid; observers keep theirs.
+        if directory_id is not None and not is_voter:
             state.directory_id = directory_id
         # Caught-up times, as Kafka's ReplicaState.updateFollowerState.
         if fetch_offset >= leader_end_offset:

@@ -83,6 +83,7 @@ async def tail(args: argparse.Namespace, out: Any = None) -> int:
         cluster_id=args.cluster_id,
         give_up_after_ms=args.timeout_ms,
         log_dir=args.log_dir,
+        fail_if_refused=True,  # nothing listening at any address: a typo, say so at once
     )
     async with observer:
         return await _print_records(args, observer, start, out)

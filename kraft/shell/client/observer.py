@@ -103,7 +103,11 @@ class RaftObserver:
         cluster_id: str | None = None,
         give_up_after_ms: int | None = None,
         log_dir: str | Path | None = None,
+        fail_if_refused: bool = False,
     ) -> None:
+        """`fail_if_refused`: give up at once when, before the quorum was first reached, every
+        bootstrap address refuses the connection (a tool's typo); else retry until
+        `give_up_after_ms` (a library user may start before the quorum)."""
         if not bootstrap:
             raise ValueError("no bootstrap servers")
         if isinstance(start, int) and start < 0:
@@ -114,6 +118,7 @@ class RaftObserver:
         self.mode = mode
         self.expected_cluster_id = cluster_id
         self.give_up_after_ms = give_up_after_ms
+        self.fail_if_refused = fail_if_refused
         self.log_dir = None if log_dir is None else Path(log_dir)
         self.known: list[Address] = list(bootstrap)
         self.quorum: QuorumInfo | None = None
@@ -148,7 +153,7 @@ class RaftObserver:
                 expected_cluster_id=self.expected_cluster_id,
                 give_up_after_ms=self.give_up_after_ms,
                 need_leader=self.start == LATEST,
-                fail_if_refused=True,
+                fail_if_refused=self.fail_if_refused,
             )
             self._reached = True
             if self.start == LATEST:
@@ -261,7 +266,7 @@ class RaftObserver:
                 expected_cluster_id=self.expected_cluster_id,
                 give_up_after_ms=self.give_up_after_ms,
                 need_leader=True,
-                fail_if_refused=not self._reached,
+                fail_if_refused=self.fail_if_refused and not self._reached,
             )
             self._reached = True
             assert info.leader_address is not None
