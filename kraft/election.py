@@ -181,7 +181,7 @@ def transition_to_leader(core: Core, now_ms: int) -> None:
         frozenset(old.granted),
         now_ms,
     )
-    leader.voter_states[core.local_id].directory_id = core.local_directory_id
+    # No directory id on its own voter state either: static voters are known by id (quorum.py).
     new = EpochState(RoleName.LEADER, old.epoch, voted_key=old.voted_key, leader=leader)
     _enter(core, new, now_ms, persist=True)
     # The LeaderChange control batch opens the epoch; the HW can pass it only once a majority has
