@@ -254,6 +254,8 @@ class Node:
             "controller.listener.names": "PLAINTEXT",
             "controller.quorum.voters": ",".join(voters),
             "log.dirs": str(self.log_dirs),
+            # The fakes' cluster id (the node's default is derived from the voters since integ).
+            "cluster.id": CLUSTER_ID,
             **NODE_PROPERTIES,
         }
         self.config_path = directory / "server.properties"
