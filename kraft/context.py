@@ -205,6 +205,7 @@ class Core:
         ):
             self.reported_high_watermark = hw
             ready.high_watermark = hw
+            self.log.forget_boundaries_below(hw)
         leader = LeaderAndEpoch(
             self.local_id if self.state.role is RoleName.LEADER else self.state.leader_id,
             self.state.epoch,

@@ -12,10 +12,17 @@ Invariants (asserted):
   [start_e, start_{e+1}).
 - last_batch_epoch is the epoch of the last batch, or the latest snapshot's epoch for an empty log
   (0 without a snapshot): what a follower sends as LastFetchedEpoch.
+- batch boundaries: the disk logs cut whole batches only (Kafka's truncation too), so the core
+  must only truncate at a batch boundary. The view keeps, sorted, the boundaries from
+  `bases_known_from` (the recovered end, or a snapshot's end) up: every batch base and end it
+  appends; those below the high watermark are forgotten (`forget_boundaries_below`). Recovered
+  batches' bases are not in LogState: there a target is trusted as before (honest leaders only
+  send the end of an epoch, a boundary of the replicated batches).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from kraft.types import OffsetAndEpoch, Records
@@ -41,6 +48,8 @@ class LogView:
         self.flushed_end_offset = state.end_offset
         self.epoch_history: list[tuple[int, int]] = list(state.epoch_history)
         self.latest_snapshot_id = state.latest_snapshot_id
+        self.bases_known_from = self.end_offset
+        self._boundaries: list[int] = [self.end_offset]
         self._check()
 
     def _check(self) -> None:
@@ -92,6 +101,20 @@ class LogView:
             return OffsetAndEpoch(self.epoch_history[index + 1][1], e)
         return OffsetAndEpoch(self.end_offset, e)
 
+    def batch_boundary_at_or_below(self, offset: int) -> int:
+        """The highest batch boundary <= `offset` (Kafka's truncation drops the whole batch holding
+        `offset`); `offset` itself below `bases_known_from` (recovered batches: bases unknown)."""
+        if offset < self.bases_known_from:
+            return offset
+        index = bisect_right(self._boundaries, offset)
+        return self._boundaries[index - 1] if index > 0 else self.log_start_offset
+
+    def forget_boundaries_below(self, offset: int) -> None:
+        """Nothing is truncated below the high watermark: drop what only such a cut would need."""
+        index = bisect_right(self._boundaries, offset) - 1
+        if index > 0:
+            del self._boundaries[:index]
+
     def has_epoch(self, epoch: int) -> bool:
         return any(e == epoch for e, _ in self.epoch_history)
 
@@ -110,7 +133,10 @@ class LogView:
             assert latest is None or batch.epoch >= latest, (batch, self.epoch_history)
             if latest is None or batch.epoch > latest:
                 self.epoch_history.append((batch.epoch, batch.base_offset))
+            if not self._boundaries or self._boundaries[-1] < batch.base_offset:
+                self._boundaries.append(batch.base_offset)
         self.end_offset = records.end_offset
+        self._boundaries.append(self.end_offset)
         self._check()
 
     def truncate_to(self, end_offset: int) -> None:
@@ -120,6 +146,9 @@ class LogView:
         self.flushed_end_offset = min(self.flushed_end_offset, end_offset)
         # An epoch starting at the new end has no batches left (Kafka's truncateFromEnd).
         self.epoch_history = [(e, s) for e, s in self.epoch_history if s < end_offset]
+        del self._boundaries[bisect_left(self._boundaries, end_offset) :]
+        self._boundaries.append(end_offset)
+        self.bases_known_from = min(self.bases_known_from, end_offset)
         self._check()
 
     def mark_flushed(self, flushed_end_offset: int) -> None:
@@ -142,6 +171,11 @@ class LogView:
             self.epoch_history = ([(covering[-1][0], log_start_offset)] if covering else []) + rest
             self.log_start_offset = log_start_offset
             self.flushed_end_offset = max(self.flushed_end_offset, log_start_offset)
+            if self.bases_known_from <= log_start_offset:
+                del self._boundaries[: bisect_left(self._boundaries, log_start_offset)]
+                if not self._boundaries or self._boundaries[0] != log_start_offset:
+                    self._boundaries.insert(0, log_start_offset)
+                self.bases_known_from = log_start_offset
         self._check()
 
     def install_snapshot(self, snapshot_id: OffsetAndEpoch) -> None:
@@ -149,6 +183,8 @@ class LogView:
         self.latest_snapshot_id = snapshot_id
         self.log_start_offset = self.end_offset = self.flushed_end_offset = snapshot_id.offset
         self.epoch_history = []
+        self._boundaries = [snapshot_id.offset]
+        self.bases_known_from = snapshot_id.offset
         self._check()
 
     def truncate_to_end_offset_of(self, diverging: OffsetAndEpoch) -> int:

@@ -311,7 +311,11 @@ def handle_fetch_response(
     state.fetch_deadline_ms = now_ms + core.config.fetch_timeout_ms
     log = core.log
     if response.diverging_epoch is not None:
-        target = log.truncate_to_end_offset_of(response.diverging_epoch)
+        # Kafka's truncation drops the whole batch holding the end offset (disks cut whole
+        # batches): the log then ends at that batch's base and the leader re-sends it.
+        target = log.batch_boundary_at_or_below(
+            log.truncate_to_end_offset_of(response.diverging_epoch)
+        )
         known = core.known_high_watermark
         if target < log.log_start_offset or (known is not None and target < known):
             # Below our snapshot or our HW: committed data cannot diverge, so the answer is the

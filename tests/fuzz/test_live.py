@@ -24,12 +24,9 @@ RESTART_EVERY = 700
 UNFIXED_MUTATIONS = 120
 SEED_DEFAULT = 20261203
 # Mutation kinds left out until the crash they find is fixed: kind -> the crash.
-KNOWN_UNFIXED: dict[str, str] = {
-    # Found by this harness (not in issue #12's list): the core truncates its view to the exact
-    # DivergingEpoch end offset, the disk log to the start of the batch holding it; the next
-    # append dies with LogAppendError. `python -m tests.fuzz.live --kinds <this kind>` shows it.
-    "answer-diverging-inside-batch": "DivergingEpoch end offset inside a batch: LogAppendError",
-}
+# (`answer-diverging-inside-batch`, found by this harness, is fixed: the core truncates to the base
+# of the batch holding a DivergingEpoch end offset, as the disk log does.)
+KNOWN_UNFIXED: dict[str, str] = {}
 
 
 def test_node_survives_live_fuzzing(tmp_path: Path) -> None:

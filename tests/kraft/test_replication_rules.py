@@ -13,7 +13,7 @@ from kraft.ready import ElectionState, LogAppend, LogTruncate, OutboundResponse
 from kraft.roles import RoleName
 from kraft.rpc import FetchRequest, FetchResponse, LogRead
 from kraft.types import Endpoint, LeaderAndEpoch, OffsetAndEpoch
-from tests.kraft.harness import make_records
+from tests.kraft.harness import MemLog, make_records
 from tests.kraft.helpers import Driver, fetch
 from tests.kraft.test_vote_rules import become_leader
 from wire.errors import ErrorCode
@@ -254,6 +254,54 @@ def test_follower_truncates_on_a_diverging_epoch_then_refetches() -> None:
     nxt = driver.sent(FetchRequest)[-1].request
     assert (nxt.fetch_offset, nxt.last_fetched_epoch) == (6, 3)  # type: ignore[union-attr]
     assert driver.node.high_watermark == 3
+
+
+def test_a_diverging_end_offset_inside_a_batch_truncates_to_that_batchs_base() -> None:
+    # Disks (and Kafka) cut whole batches: the core must truncate to the base of the batch holding
+    # the diverging end offset, or its view and the disk disagree and the next append fails.
+    driver = follower(log=LogState())
+    mem = MemLog()
+    answers = [
+        FetchResponse(
+            ErrorCode.NONE,
+            high_watermark=0,
+            current_leader=LeaderAndEpoch(2, 4),
+            records=make_records(0, 3, [b"a", b"b", b"c"]),
+        ),
+        FetchResponse(
+            ErrorCode.NONE,
+            high_watermark=0,
+            current_leader=LeaderAndEpoch(2, 4),
+            records=make_records(3, 3, [b"d", b"e", b"f"]),
+        ),
+        # End offset 4 lies inside the uncommitted batch [3, 6).
+        FetchResponse(
+            ErrorCode.NONE,
+            high_watermark=0,
+            current_leader=LeaderAndEpoch(2, 4),
+            diverging_epoch=OffsetAndEpoch(4, 3),
+        ),
+    ]
+    ops = []
+    for answer in answers:
+        ready = driver.respond(driver.sent(FetchRequest)[-1].request_id, answer)
+        ops.extend(ready.log_ops)
+    assert ops[-1] == LogTruncate(3)
+    nxt = driver.sent(FetchRequest)[-1]
+    assert (nxt.request.fetch_offset, nxt.request.last_fetched_epoch) == (3, 3)  # type: ignore[union-attr]
+    ready = driver.respond(
+        nxt.request_id,
+        FetchResponse(
+            ErrorCode.NONE,
+            high_watermark=0,
+            current_leader=LeaderAndEpoch(2, 4),
+            records=make_records(3, 4, [b"x"]),
+        ),
+    )
+    ops.extend(ready.log_ops)
+    for op in ops:  # the harness log cuts whole batches too and checks every append continues
+        mem.apply(op)
+    assert mem.end_offset == driver.node.log_end_offset == 4
 
 
 def test_skip_truncation_switch_ignores_divergence() -> None:
