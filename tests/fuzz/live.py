@@ -45,7 +45,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -58,6 +57,7 @@ from typing import Any
 
 import trio
 
+from tests.e2e.cluster import free_ports
 from tests.fuzz import mutate
 from tests.fuzz.mutate import BAD_HOSTS, BAD_PORTS_INT32, INT32, INT64
 from wire.errors import WireError
@@ -221,19 +221,6 @@ class Report:
             "duration_s": round(self.duration_s, 1),
             "findings": [dataclasses.asdict(f) for f in self.findings],
         }
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 # ---------------------------------------------------------------------------- the real node
