@@ -23,11 +23,17 @@ from collections.abc import Iterable
 from typing import Any
 
 import wire.records as records
+from wire.catalog import (
+    CATALOG,
+    CATALOG_KEYS_BY_NAME,
+    decode_request,
+    decode_response,
+    request_header_version,
+)
 from wire.errors import DecodeError, UnsupportedRequestError, UnsupportedVersionError
 from wire.fields import Struct, specs_of
-from wire.headers import RequestHeader, decode_request, decode_response
+from wire.headers import RequestHeader
 from wire.messages.quorum_state import uuid_to_base64
-from wire.registry import API_KEYS_BY_NAME, API_SPECS
 
 
 def register(subparsers: Any) -> None:
@@ -90,8 +96,8 @@ def _parse_api_key(text: str) -> int | None:
     try:
         key = int(text)
     except ValueError:
-        return API_KEYS_BY_NAME.get(text)
-    return key if key in API_SPECS else None
+        return CATALOG_KEYS_BY_NAME.get(text)
+    return key if key in CATALOG else None
 
 
 def _describe(e: Exception) -> str:
@@ -122,7 +128,7 @@ def strip_prefix(raw: bytes, framed: str) -> tuple[bytes, int]:
         # looks like a size prefix (a frame < 64 KiB) followed by a known request api key: a
         # truncated or padded frame is more likely than Produce v0 (long gone from Kafka)
         size = int.from_bytes(raw[:4], "big")
-        spec = API_SPECS.get(int.from_bytes(raw[4:6], "big", signed=True))
+        spec = CATALOG.get(int.from_bytes(raw[4:6], "big", signed=True))
         version = int.from_bytes(raw[6:8], "big", signed=True) if len(raw) >= 8 else -1
         if size >= 8 and spec is not None and version in spec.versions:
             raise DecodeError(
@@ -139,7 +145,7 @@ def decode_frame(
         if api_key is None:
             header, body = decode_request(payload)
             version = header.request_api_version
-            name = API_SPECS[header.request_api_key].name
+            name = CATALOG[header.request_api_key].name
             return {
                 "api": name,
                 "header": to_jsonable(header, _request_header_version(header)),
@@ -152,15 +158,13 @@ def decode_frame(
             raise DecodeError(e.reason, offset=e.offset + skipped, field=e.field) from None
         raise
     return {
-        "api": API_SPECS[api_key].name,
+        "api": CATALOG[api_key].name,
         "header": {"correlation_id": correlation_id},
         "body": to_jsonable(body, api_version),
     }
 
 
 def _request_header_version(header: RequestHeader) -> int:
-    from wire.registry import request_header_version
-
     return request_header_version(header.request_api_key, header.request_api_version)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import json
 from typing import Any
 
 import pytest
@@ -191,3 +192,28 @@ def test_nullable_struct_marker() -> None:
     with pytest.raises(DecodeError) as cut:
         wire.decode(R, null[:-2], 0)
     assert cut.value.field == "assignment"
+
+
+def test_kraft_decode_reads_every_api(capsys: pytest.CaptureFixture[str]) -> None:
+    """`kraft decode` looks APIs up in the catalog: a KIP-848 heartbeat (key 68, past where
+    Wireshark's dissector stops) as a request, and a ShareFetch response named by its API."""
+    from kraft.cli import main
+    from wire.messages.consumer_group_heartbeat import ConsumerGroupHeartbeatRequest
+    from wire.messages.share_fetch import ShareFetchResponse
+
+    heartbeat = ConsumerGroupHeartbeatRequest(group_id="g", member_epoch=3, rack_id="r1")
+    request = _request_frame(68, 1, heartbeat)
+    response = wire.encode(wire.headers.ResponseHeader(correlation_id=5), 1)
+    response += wire.encode(ShareFetchResponse(acquisition_lock_timeout_ms=30000), 2)
+    assert main(["decode", request.hex()]) == 0
+    argv = ["decode", "--response", "--api-key", "ShareFetch", "--api-version", "2"]
+    assert main([*argv, response.hex()]) == 0
+    out, err = capsys.readouterr()
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert err == ""
+    assert first["api"] == "ConsumerGroupHeartbeat"
+    assert first["header"]["request_api_key"] == 68
+    assert first["body"]["group_id"] == "g" and first["body"]["rack_id"] == "r1"
+    assert first["body"]["subscribed_topic_regex"] is None  # v1 field, shown at v1
+    assert second["api"] == "ShareFetch" and second["header"] == {"correlation_id": 5}
+    assert second["body"]["acquisition_lock_timeout_ms"] == 30000
