@@ -25,7 +25,7 @@ import wire
 from kraft.cli.render import metadata_json
 from tests.kafka.kafka import require_kafka
 from tests.wire.metadata_samples import random_struct
-from tests.wire.test_catalog import NOT_YET_IN_CATALOG
+from tests.wire.support import NOT_YET_IN_CATALOG
 from wire import catalog
 from wire.catalog import CATALOG
 from wire.fields import Message, Struct, specs_of

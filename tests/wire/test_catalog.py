@@ -30,7 +30,12 @@ from tests.wire.kio_bridge import (
     struct_map,
     to_kio,
 )
-from tests.wire.support import case_id, message_strategy
+from tests.wire.support import (
+    KAFKA_API_KEYS,
+    NOT_YET_IN_CATALOG,
+    case_id,
+    message_strategy,
+)
 from tests.wire.test_totality import mutated
 from wire import catalog
 from wire.catalog import CATALOG, spec_for
@@ -40,11 +45,6 @@ from wire.registry import API_SPECS
 
 kio_serial = pytest.importorskip("kio.serial")
 
-# Kafka 4.3.1's api keys: 0-92 less the four retired before 4.0 (LeaderAndIsr, StopReplica,
-# UpdateMetadata, ControlledShutdown have no valid version in 4.x).
-KAFKA_API_KEYS = set(range(93)) - {4, 5, 6, 7}
-# declared by the security layer on its own branch; they join the catalog at the merge
-NOT_YET_IN_CATALOG = {17, 36}
 
 # (API, version, direction) of the APIs the registry lacks
 CASES = [
