@@ -32,8 +32,14 @@ from wire.registry import API_SPECS, api_versions_response
 
 API_VERSIONS_KEY = 18
 
+# SaslHandshake (17) and SaslAuthenticate (36) are answered by the connection itself
+# (kraft.shell.connection), on every listener as Kafka does.
+SASL_API_KEYS = frozenset({17, 36})
 SERVED_API_KEYS = frozenset(
-    translate.RAFT_API_KEYS | consumer.CONSUMER_APIS | {API_VERSIONS_KEY, translate.FETCH_KEY}
+    translate.RAFT_API_KEYS
+    | consumer.CONSUMER_APIS
+    | SASL_API_KEYS
+    | {API_VERSIONS_KEY, translate.FETCH_KEY}
 )
 
 
