@@ -385,10 +385,11 @@ class Peers:
         listener_name: str,
         limits: PeerLimits | None = None,
         topic: TopicIdentity = METADATA_LOG,
-        security_: security.ClientSecurity = security.PLAINTEXT_CLIENT,
+        security_: security.ClientSecurity | None = None,
     ) -> None:
         self._nursery = nursery
-        self._security = security_
+        # None: the context's (a tool's `--command-config`, for the observer library's follower).
+        self._security = security_ if security_ is not None else security.CLIENT_SECURITY.get()
         self._topic = topic
         self._deliver = deliver
         self._client_id = client_id
