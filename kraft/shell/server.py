@@ -67,6 +67,7 @@ from kraft.shell.connection import (
 from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
 from kraft.shell.identity import KAFKA_TEST_SERVER_CLUSTER_ID
 from kraft.shell.meta_properties import MetaPropertiesError, resolve_identity
+from kraft.shell.metrics import MetricsServer, NodeFacts, RaftMetrics, publish_forever
 from kraft.shell.node_loop import Clock, NodeLoop, ReadyListener
 from kraft.shell.peers import PeerLimits, Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
@@ -282,7 +283,9 @@ async def _run_node(
         rng=rng,
         batch_bytes_max=quorum_config_from(config).batch_size_max_bytes,
     )
-    loop.listeners.extend([stats.on_ready, workload.on_ready, _log_changes(node)])
+    metrics = RaftMetrics(clock.now_ms())
+    loop.listeners.extend([stats.on_ready, workload.on_ready, _log_changes(node), metrics.on_ready])
+    metrics_server = _start_metrics(config, metrics)
     loop.source = workload
     router = Router(loop)
     limits = ConnectionLimits(
@@ -346,6 +349,7 @@ async def _run_node(
             ),
         )
         line = status_line(figures)
+        metrics.last_interval = figures
 
         def write() -> None:
             print(line, file=status_stream, flush=True)
@@ -392,6 +396,28 @@ async def _run_node(
                     served_listener.sockets,
                 )
             nursery.start_soon(reporter)
+            if metrics_server is not None:
+
+                def facts() -> NodeFacts:
+                    epochs = disk_log.view.epochs
+                    return NodeFacts(
+                        role=str(node.role),
+                        leader_id=node.leader_id,
+                        epoch=node.epoch,
+                        log_end_offset=node.log_end_offset,
+                        log_end_epoch=epochs[-1].epoch if epochs else 0,
+                        high_watermark=node.high_watermark,
+                    )
+
+                def extra() -> dict[str, float]:
+                    return {
+                        "peer_connections": peers.connected_count(),
+                        "refused_connections": failures.count,
+                    }
+
+                nursery.start_soon(
+                    publish_forever, metrics, clock.now_ms, facts, lambda: loop.idle_s, extra
+                )
             if threading.current_thread() is threading.main_thread():
                 nursery.start_soon(signals, nursery.cancel_scope)
             try:
@@ -407,6 +433,8 @@ async def _run_node(
             with trio.move_on_after(STATUS_DRAIN_TIMEOUT_S):
                 await trio.to_thread.run_sync(writer.drain, abandon_on_cancel=True)
     finally:
+        if metrics_server is not None:
+            metrics_server.stop()
         writer.stop()
         if stats_file is not None and not writer.busy:
             stats_file.close()
@@ -477,6 +505,22 @@ async def _tls_handshake(
             return False
     failures.record(peer, f"no TLS handshake within {limits.authentication_timeout_ms} ms")
     return False
+
+
+def _start_metrics(config: ServerConfig, metrics: RaftMetrics) -> MetricsServer | None:
+    """The Prometheus endpoint when `metrics.port` is set (StartupError: one line)."""
+    if config.metrics_port is None:
+        return None
+    server = MetricsServer(metrics)
+    try:
+        server.start(config.metrics_host, config.metrics_port)
+    except OSError as exc:
+        address = f"{config.metrics_host}:{config.metrics_port}"
+        raise StartupError(
+            f"metrics.port: cannot listen on {address}: {exc.strerror or exc}"
+        ) from None
+    log.info("metrics at http://%s:%d/metrics", config.metrics_host, server.port)
+    return server
 
 
 def _open_stats_file(path: Path) -> IO[str]:
