@@ -63,6 +63,9 @@ SERVED_SECURITY_PROTOCOL = "PLAINTEXT"  # of a listener whose protocol is not na
 # Kafka's `connection.failed.authentication.delay.ms` default: a failed client waits this long
 # for its answer, so retrying in a loop costs it time and the node nothing but a sleeping task.
 FAILED_AUTHENTICATION_DELAY_MS_DEFAULT = 100
+# How long a client may take for its TLS handshake and SASL exchange (pykraft's own key,
+# `pykraft.authentication.timeout.ms`: Kafka bounds this only by `connections.max.idle.ms`).
+AUTHENTICATION_TIMEOUT_MS_DEFAULT = 10_000
 METRICS_PORT_NONE = -1
 METRICS_HOST_DEFAULT = "127.0.0.1"
 
@@ -186,6 +189,7 @@ class ServerConfig:
     listener_security: Mapping[str, ListenerSecurity] = field(default_factory=dict)
     controller_client: security.ClientSecurity = security.PLAINTEXT_CLIENT
     failed_authentication_delay_ms: int = FAILED_AUTHENTICATION_DELAY_MS_DEFAULT
+    authentication_timeout_ms: int = AUTHENTICATION_TIMEOUT_MS_DEFAULT
     metrics_port: int | None = None
     metrics_host: str = METRICS_HOST_DEFAULT
 
@@ -320,6 +324,9 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
         FAILED_AUTHENTICATION_DELAY_MS_DEFAULT,
         minimum=0,
     )
+    authentication_timeout_ms = p.int_value(
+        "pykraft.authentication.timeout.ms", AUTHENTICATION_TIMEOUT_MS_DEFAULT, minimum=1
+    )
     metrics_port = p.int_value("metrics.port", METRICS_PORT_NONE, minimum=0)
     if metrics_port > PORT_MAX:
         raise p.error("metrics.port", f"port {metrics_port} is out of range")
@@ -342,6 +349,7 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
         listener_security=listener_security,
         controller_client=controller_client,
         failed_authentication_delay_ms=delay_ms,
+        authentication_timeout_ms=authentication_timeout_ms,
         metrics_port=None if metrics_port == METRICS_PORT_NONE else metrics_port,
         metrics_host=values.get("metrics.host") or METRICS_HOST_DEFAULT,
         **timings,
@@ -373,6 +381,7 @@ _KNOWN_PREFIXES = ("ssl.", "sasl.", "listener.name.")
 _EXTRA_KNOWN_KEYS = frozenset(
     {
         "connection.failed.authentication.delay.ms",
+        "pykraft.authentication.timeout.ms",
         "metrics.port",
         "metrics.host",
         "security.inter.broker.protocol",

@@ -302,7 +302,9 @@ async def _run_node(
 
     disk_error: OSError | None = None
     limits = dataclasses.replace(
-        limits, failed_authentication_delay_ms=config.failed_authentication_delay_ms
+        limits,
+        failed_authentication_delay_ms=config.failed_authentication_delay_ms,
+        authentication_timeout_ms=config.authentication_timeout_ms,
     )
     failures = FailureLog()
 
