@@ -18,7 +18,6 @@ from pathlib import Path
 import trustme
 from cryptography.hazmat.primitives import serialization
 
-
 HOSTS = ("localhost", "127.0.0.1")
 
 
@@ -37,7 +36,7 @@ def write_certs(directory: Path) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     ca = trustme.CA()
     rogue_ca = trustme.CA()
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     files = {
         "ca": ca.cert_pem.bytes(),
         "node": _keystore(ca.issue_cert(*HOSTS)),
