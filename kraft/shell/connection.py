@@ -134,6 +134,8 @@ class InboundConnection:
         self.authenticator = authenticator
         self.failures = failures or FailureLog()
         self.peer = ""  # the client's address, for log lines
+        # The listener it arrived on (kraft.shell.config.Listener); None in tests.
+        self.listener: Any = None
         self._authentication_deadline = (
             trio.current_time() + limits.authentication_timeout_ms / 1000
         )

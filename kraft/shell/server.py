@@ -323,6 +323,7 @@ async def _run_node(
             )
             connection = InboundConnection(stream, router, limits, authenticator, failures)
             connection.peer = f"{address} on {served_listener.listener.name}"
+            connection.listener = served_listener.listener
             if not tracker.admit(address, connection):
                 await trio.aclose_forcefully(stream)
                 return
@@ -338,6 +339,23 @@ async def _run_node(
 
         return serve_connection
 
+    def facts() -> NodeFacts:
+        epochs = disk_log.view.epochs
+        return NodeFacts(
+            role=str(node.role),
+            leader_id=node.leader_id,
+            epoch=node.epoch,
+            log_end_offset=node.log_end_offset,
+            log_end_epoch=epochs[-1].epoch if epochs else 0,
+            high_watermark=node.high_watermark,
+        )
+
+    def extra() -> dict[str, float]:
+        return {
+            "peer_connections": loop.peers.connected_count() if loop.peers else 0,
+            "refused_connections": failures.count,
+        }
+
     def report() -> None:
         figures = stats.take_interval(
             clock.now_ms(),
@@ -352,6 +370,7 @@ async def _run_node(
         )
         line = status_line(figures)
         metrics.last_interval = figures
+        metrics.publish(clock.now_ms(), facts(), extra())  # a scrape now agrees with this line
 
         def write() -> None:
             print(line, file=status_stream, flush=True)
@@ -399,24 +418,6 @@ async def _run_node(
                 )
             nursery.start_soon(reporter)
             if metrics_server is not None:
-
-                def facts() -> NodeFacts:
-                    epochs = disk_log.view.epochs
-                    return NodeFacts(
-                        role=str(node.role),
-                        leader_id=node.leader_id,
-                        epoch=node.epoch,
-                        log_end_offset=node.log_end_offset,
-                        log_end_epoch=epochs[-1].epoch if epochs else 0,
-                        high_watermark=node.high_watermark,
-                    )
-
-                def extra() -> dict[str, float]:
-                    return {
-                        "peer_connections": peers.connected_count(),
-                        "refused_connections": failures.count,
-                    }
-
                 nursery.start_soon(
                     publish_forever, metrics, clock.now_ms, facts, lambda: loop.idle_s, extra
                 )
