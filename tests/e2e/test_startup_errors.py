@@ -134,8 +134,8 @@ def test_unknown_keys_warned_and_throughput_0_appends_nothing(tmp_path: Path) ->
     assert {s["log_end_offset"] for s in node.stats() if s["role"] == "leader"} == {1}
     warnings = [line for line in node.stderr_text().splitlines() if " WARNING " in line]
     assert len(warnings) == 2, warnings
-    assert "unknown configuration key num.network.threads" in warnings[0]
-    assert "unknown configuration key num.io.threads" in warnings[1]
+    assert "unknown configuration key num.io.threads" in warnings[0]
+    assert "unknown configuration key num.network.threads" in warnings[1]
 
 
 def test_throughput_must_not_be_negative(tmp_path: Path) -> None:
