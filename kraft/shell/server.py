@@ -2,12 +2,15 @@
 
 Start-up is ordered so every user error is found before anything runs, and reported as ONE line
 (`StartupError`, exit status 2): configuration, log directory lock and recovery, quorum-state,
-listening socket, core construction. Then one nursery runs: the listener (one task per
-connection), the node loop, the outbound peers, the workload, the stats reporter and the signal
-watcher. SIGTERM or Ctrl-C asks the core for a graceful shutdown (a leader resigns and sends
-EndQuorumEpoch so another voter takes over without waiting for an election timeout); when the
-core reports it complete (or after `controller.quorum.request.timeout.ms`) the last stats line is
-written and the process exits 0. A second signal stops at once, even while a disk step hangs
+listening sockets (every listener, with its TLS context and SASL users), the metrics endpoint,
+core construction. Then one nursery runs: the listeners (one task per connection: TLS handshake,
+then the connection with its SASL gate, `kraft.shell.connection`), the node loop, the outbound
+peers (with the controller listener's security), the workload, the stats reporter, the metrics
+publisher and the signal watcher. SIGTERM or Ctrl-C asks the core for a graceful shutdown (a
+leader resigns and sends EndQuorumEpoch so another voter takes over without waiting for an
+election timeout); when the core reports it complete (or after
+`controller.quorum.request.timeout.ms`) the last stats line is written and the process exits 0.
+A second signal stops at once, even while a disk step hangs
 (an fsync on a dying disk): the loop stops waiting for the disk writer (`DiskWorker.abandon`), the
 log is then left as it is (never touched by two threads; recovery checks it at the next start),
 and the process exits 1. Status lines are written by their own thread (`StatusWriter`), so a

@@ -75,3 +75,32 @@ def test_the_collector_names_and_unknowns() -> None:
     assert samples[(prefix + "high_watermark", ())] == -1
     assert samples[(prefix + "number_unknown_voter_connections", ())] == 0
     assert samples[("pykraft_refused_connections_total", ())] == 3
+
+
+def test_a_metrics_port_in_use_is_a_startup_error() -> None:
+    import dataclasses
+    import socket
+
+    import pytest
+
+    from kraft.shell.config import parse_config
+    from kraft.shell.server import StartupError, _start_metrics
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = parse_config(
+            {
+                "node.id": "1",
+                "listeners": "PLAINTEXT://127.0.0.1:9092",
+                "controller.quorum.voters": "1@127.0.0.1:9092",
+                "log.dirs": "/tmp/unused",
+                "metrics.port": str(port),
+            }
+        )
+        with pytest.raises(StartupError, match=rf"metrics.port: cannot listen on 127.0.0.1:{port}"):
+            _start_metrics(config, RaftMetrics(0))
+    free = _start_metrics(dataclasses.replace(config, metrics_port=0), RaftMetrics(0))
+    assert free is not None and free.port > 0
+    free.stop()
