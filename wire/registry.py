@@ -36,6 +36,8 @@ from wire.messages import (
     offset_for_leader_epoch,
     produce,
     remove_raft_voter,
+    sasl_authenticate,
+    sasl_handshake,
     update_raft_voter,
     vote,
 )
@@ -95,6 +97,11 @@ _ALL = (
         find_coordinator.FindCoordinatorResponse,
         advertised=False,
     ),
+    _spec(
+        "SaslHandshake",
+        sasl_handshake.SaslHandshakeRequest,
+        sasl_handshake.SaslHandshakeResponse,
+    ),
     _spec("ApiVersions", api_versions.ApiVersionsRequest, api_versions.ApiVersionsResponse),
     _spec(
         "OffsetForLeaderEpoch",
@@ -111,6 +118,11 @@ _ALL = (
         "EndQuorumEpoch",
         end_quorum_epoch.EndQuorumEpochRequest,
         end_quorum_epoch.EndQuorumEpochResponse,
+    ),
+    _spec(
+        "SaslAuthenticate",
+        sasl_authenticate.SaslAuthenticateRequest,
+        sasl_authenticate.SaslAuthenticateResponse,
     ),
     _spec(
         "DescribeQuorum",

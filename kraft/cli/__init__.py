@@ -105,6 +105,21 @@ def _silence_stdout() -> None:
         pass
 
 
+def _use_command_config(path: str) -> bool:
+    """`--command-config FILE`: the security of every connection the tool opens (one line on
+    stderr and False when the file cannot be used)."""
+    from pathlib import Path
+
+    from kraft.shell.security import CLIENT_SECURITY, SecurityConfigError, load_command_config
+
+    try:
+        CLIENT_SECURITY.set(load_command_config(Path(path)))
+    except SecurityConfigError as exc:
+        print(f"kraft: --command-config: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     interrupted_exit: int | None = None
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
@@ -120,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if run is None:
             parser.print_help()
             return 2 if args.tool is None else 1
+        command_config = getattr(args, "command_config", None)
+        if command_config is not None and not _use_command_config(command_config):
+            return 1
         code: int = run(args)
         sys.stdout.flush()  # an EPIPE on the last buffered output is raised here, not at exit
         return code

@@ -51,6 +51,12 @@ def add_bootstrap_argument(parser: argparse.ArgumentParser) -> None:
         metavar="HOST:PORT[,HOST:PORT...]",
         help="one or more nodes of the quorum",
     )
+    parser.add_argument(
+        "--command-config",
+        metavar="FILE",
+        help="Kafka client properties for a secured listener (security.protocol, ssl.truststore."
+        "location, ssl.keystore.location, sasl.mechanism, sasl.jaas.config), as Kafka's tools",
+    )
 
 
 def _offset(text: str) -> int:

@@ -8,9 +8,13 @@ then and is accepted and ignored now) and today's (`node.id`, `controller.quorum
 one wins. Unknown keys are ignored (Kafka logs them as unknown configs); `ServerConfig.ignored_keys`
 lists them so the server warns about each one.
 
-Listeners are served as plaintext only: a listener whose security protocol (its name, or its entry
-in `listener.security.protocol.map`) is SSL, SASL_PLAINTEXT or SASL_SSL is refused here, so a
-configuration that asks for encryption or authentication never runs without it.
+Every listener of `listeners` is served, each with its security protocol (its entry in
+`listener.security.protocol.map`, else its name when that is a protocol's): PLAINTEXT, SSL,
+SASL_PLAINTEXT or SASL_SSL. Their TLS and SASL settings are Kafka's keys, each first looked up
+with the listener's prefix (`listener.name.<listener>.ssl.keystore.location`) and then bare; see
+"Security settings" below. A listener whose TLS or SASL material cannot be loaded stops the
+start with one line, so a configuration that asks for encryption or authentication never runs
+without it.
 
 `cluster.id` (Kafka's name; a Kafka Uuid such as `kafka-storage random-uuid` prints) names the
 cluster; without it the log dir's `meta.properties` or a default derived from the voter set applies
@@ -25,13 +29,14 @@ line continuations and `:`/`=` separators behave as in Java.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jproperties  # type: ignore[import-untyped,unused-ignore]
 
+from kraft.shell import sasl, security, tls
 from kraft.shell.identity import (
     KAFKA_TEST_SERVER_CLUSTER_ID,
     KAFKA_TEST_SERVER_LOG,
@@ -54,7 +59,15 @@ SEGMENT_BYTES_DEFAULT = 1024 * 1024 * 1024
 SEGMENT_MIN_BYTES_DEFAULT = 8 * 1024 * 1024
 REQUEST_BYTES_MAX_DEFAULT = 104857600
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-SERVED_SECURITY_PROTOCOL = "PLAINTEXT"
+SERVED_SECURITY_PROTOCOL = "PLAINTEXT"  # of a listener whose protocol is not named
+# Kafka's `connection.failed.authentication.delay.ms` default: a failed client waits this long
+# for its answer, so retrying in a loop costs it time and the node nothing but a sleeping task.
+FAILED_AUTHENTICATION_DELAY_MS_DEFAULT = 100
+# How long a client may take for its TLS handshake and SASL exchange (pykraft's own key,
+# `pykraft.authentication.timeout.ms`: Kafka bounds this only by `connections.max.idle.ms`).
+AUTHENTICATION_TIMEOUT_MS_DEFAULT = 10_000
+METRICS_PORT_NONE = -1
+METRICS_HOST_DEFAULT = "127.0.0.1"
 
 # (new key, SEED-era key) for each integer timing setting, in ServerConfig field order.
 _TIMING_KEYS: tuple[tuple[str, str, str, int], ...] = (
@@ -144,6 +157,7 @@ class Listener:
     name: str
     host: str
     port: int
+    protocol: str = SERVED_SECURITY_PROTOCOL
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +184,14 @@ class ServerConfig:
     # `cluster.id` as configured (None: from meta.properties or the default, decided at start).
     cluster_id: str | None = None
     topic: TopicIdentity = METADATA_LOG
+    # Security and metrics (issue #14): what each listener demands, what this node presents to
+    # the other voters, where Prometheus scrapes.
+    listener_security: Mapping[str, ListenerSecurity] = field(default_factory=dict)
+    controller_client: security.ClientSecurity = security.PLAINTEXT_CLIENT
+    failed_authentication_delay_ms: int = FAILED_AUTHENTICATION_DELAY_MS_DEFAULT
+    authentication_timeout_ms: int = AUTHENTICATION_TIMEOUT_MS_DEFAULT
+    metrics_port: int | None = None
+    metrics_host: str = METRICS_HOST_DEFAULT
 
     @property
     def partition_dir(self) -> Path:
@@ -234,7 +256,7 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
         raise p.error(
             "controller.listener.names", f"{controller_name!r} is not one of the `listeners`"
         )
-    _check_plaintext(p, listeners)
+    listeners = _with_protocols(p, listeners)
 
     voters_key = "controller.quorum.voters" if "controller.quorum.voters" in values else None
     if voters_key is None and "quorum.voters" in values:
@@ -296,7 +318,20 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
             hint = "e.g. `kafka-storage random-uuid` prints one"
             raise p.error("cluster.id", f"{exc}; {hint}") from None
 
-    ignored = tuple(sorted(key for key in values if key not in KNOWN_KEYS))
+    listener_security, controller_client = _security(p, listeners, controller_name)
+    delay_ms = p.int_value(
+        "connection.failed.authentication.delay.ms",
+        FAILED_AUTHENTICATION_DELAY_MS_DEFAULT,
+        minimum=0,
+    )
+    authentication_timeout_ms = p.int_value(
+        "pykraft.authentication.timeout.ms", AUTHENTICATION_TIMEOUT_MS_DEFAULT, minimum=1
+    )
+    metrics_port = p.int_value("metrics.port", METRICS_PORT_NONE, minimum=0)
+    if metrics_port > PORT_MAX:
+        raise p.error("metrics.port", f"port {metrics_port} is out of range")
+
+    ignored = tuple(sorted(key for key in values if not _known(key)))
     return ServerConfig(
         node_id=node_id,
         listeners=tuple(listeners),
@@ -311,6 +346,12 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
         connections_idle_ms=idle_ms,
         ignored_keys=ignored,
         cluster_id=cluster_id,
+        listener_security=listener_security,
+        controller_client=controller_client,
+        failed_authentication_delay_ms=delay_ms,
+        authentication_timeout_ms=authentication_timeout_ms,
+        metrics_port=None if metrics_port == METRICS_PORT_NONE else metrics_port,
+        metrics_host=values.get("metrics.host") or METRICS_HOST_DEFAULT,
         **timings,
     )
 
@@ -328,8 +369,44 @@ def for_kafka_test_server(config: ServerConfig, *, source: str = "config") -> Se
     )
 
 
-def _check_plaintext(p: _Parser, listeners: list[Listener]) -> None:
-    """ConfigError for any listener that is not PLAINTEXT (see the module docstring)."""
+# ---- Security settings (issue #14) -------------------------------------------------------------
+# Kafka's keys, each looked up first with the listener's prefix `listener.name.<name>.` (Kafka
+# lower-cases the listener name there), then bare. SASL users: `user_<name>="<password>"` options
+# of the mechanism's JAAS line (`listener.name.<name>.<mechanism>.sasl.jaas.config`, or
+# `sasl.jaas.config`); enabled mechanisms: `sasl.enabled.mechanisms`, else every mechanism with a
+# JAAS line. A voter connects to the others with the controller listener's protocol, TLS keys and
+# `sasl.mechanism.controller.protocol`, presenting the `username`/`password` of that JAAS line.
+
+_KNOWN_PREFIXES = ("ssl.", "sasl.", "listener.name.")
+_EXTRA_KNOWN_KEYS = frozenset(
+    {
+        "connection.failed.authentication.delay.ms",
+        "pykraft.authentication.timeout.ms",
+        "metrics.port",
+        "metrics.host",
+        "security.inter.broker.protocol",
+        "inter.broker.listener.name",
+    }
+)
+
+
+def _known(key: str) -> bool:
+    return key in KNOWN_KEYS or key in _EXTRA_KNOWN_KEYS or key.startswith(_KNOWN_PREFIXES)
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerSecurity:
+    """What one listener demands: a TLS context (SSL, SASL_SSL) and SASL users (SASL_*)."""
+
+    protocol: str
+    tls_settings: tls.TlsSettings | None = None
+    # mechanism -> {user name: password}; the mechanisms enabled are its keys.
+    sasl_users: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def _with_protocols(p: _Parser, listeners: list[Listener]) -> list[Listener]:
+    """Each listener with its security protocol (`listener.security.protocol.map`, else its
+    name when that names a protocol, else PLAINTEXT as Kafka's controller listeners)."""
     map_key = "listener.security.protocol.map"
     protocols: dict[str, str] = {}
     for item in p.items(map_key):
@@ -339,18 +416,101 @@ def _check_plaintext(p: _Parser, listeners: list[Listener]) -> None:
                 map_key, f"{item!r} is not NAME:PROTOCOL ({', '.join(SECURITY_PROTOCOLS)})"
             )
         protocols[name] = protocol.upper()
+    out = []
     for listener in listeners:
-        # Kafka: a listener named after a protocol speaks it; other names default to PLAINTEXT
-        # (for controller listeners) unless the map says otherwise.
         default = listener.name if listener.name in SECURITY_PROTOCOLS else SERVED_SECURITY_PROTOCOL
-        protocol = protocols.get(listener.name, default)
-        if protocol != SERVED_SECURITY_PROTOCOL:
-            key = map_key if listener.name in protocols else "listeners"
+        out.append(dataclasses.replace(listener, protocol=protocols.get(listener.name, default)))
+    return out
+
+
+def _getter(values: Mapping[str, str], listener: str) -> Callable[[str], str | None]:
+    prefix = f"listener.name.{listener.lower()}."
+
+    def get(key: str) -> str | None:
+        for candidate in (prefix + key, key):
+            value = values.get(candidate)
+            if value is not None and value != "":
+                return value
+        return None
+
+    return get
+
+
+def _jaas_keys(listener: str, mechanism: str) -> tuple[str, ...]:
+    return (
+        f"listener.name.{listener.lower()}.{mechanism.lower()}.sasl.jaas.config",
+        "sasl.jaas.config",
+    )
+
+
+def _security(
+    p: _Parser, listeners: list[Listener], controller_name: str
+) -> tuple[dict[str, ListenerSecurity], security.ClientSecurity]:
+    by_listener: dict[str, ListenerSecurity] = {}
+    for listener in listeners:
+        get = _getter(p.values, listener.name)
+        settings = None
+        if security.uses_tls(listener.protocol):
+            try:
+                settings = tls.tls_settings(get)
+                tls.server_context(settings, listener.name)  # fail at start, with one line
+            except tls.TlsConfigError as exc:
+                raise p.error(f"listener {listener.name}", str(exc)) from None
+        users: dict[str, dict[str, str]] = {}
+        if security.uses_sasl(listener.protocol):
+            users = _sasl_users(p, listener.name, get)
+        by_listener[listener.name] = ListenerSecurity(listener.protocol, settings, users)
+
+    controller = next(lst for lst in listeners if lst.name == controller_name)
+    try:
+        client = security.client_security(
+            _getter(p.values, controller_name),
+            protocol=controller.protocol,
+            mechanism_key="sasl.mechanism.controller.protocol",
+            jaas_keys=lambda mechanism: _jaas_keys(controller_name, mechanism),
+        )
+    except security.SecurityConfigError as exc:
+        raise p.error(f"listener {controller_name} (to other voters)", str(exc)) from None
+    return by_listener, client
+
+
+def _sasl_users(
+    p: _Parser, listener: str, get: Callable[[str], str | None]
+) -> dict[str, dict[str, str]]:
+    enabled_text = get("sasl.enabled.mechanisms")
+    enabled = [m.strip().upper() for m in (enabled_text or "").split(",") if m.strip()]
+    for mechanism in enabled:
+        if mechanism not in sasl.MECHANISMS:
             raise p.error(
-                key,
-                f"listener {listener.name} is {protocol}, which this node does not serve (it "
-                "would be plaintext): use a PLAINTEXT listener",
+                f"listener.name.{listener.lower()}.sasl.enabled.mechanisms",
+                f"{mechanism} is not supported ({', '.join(sasl.MECHANISMS)})",
             )
+    users: dict[str, dict[str, str]] = {}
+    for mechanism in enabled or sasl.MECHANISMS:
+        keys = _jaas_keys(listener, mechanism)
+        text, key = next(((p.values[k], k) for k in keys if p.values.get(k)), (None, keys[0]))
+        if text is None:
+            if enabled:
+                raise p.error(keys[0], f"missing: the users of {mechanism} on {listener}")
+            continue
+        try:
+            entry = sasl.parse_jaas(text, key)
+        except sasl.SaslConfigError as exc:
+            raise p.error(key, str(exc)) from None
+        found = {k[len("user_") :]: v for k, v in entry.options.items() if k.startswith("user_")}
+        if not found and enabled:
+            raise p.error(
+                key, f'no user_<name>="<password>" option: nobody could log in to {listener}'
+            )
+        if found:
+            users[mechanism] = found
+    if not users:
+        raise p.error(
+            _jaas_keys(listener, sasl.PLAIN)[0],
+            f"listener {listener} is SASL but no mechanism has users "
+            '(e.g. ...PlainLoginModule required user_alice="secret";)',
+        )
+    return users
 
 
 class _Parser:

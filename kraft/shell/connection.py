@@ -23,12 +23,23 @@ Theory of operation (model: hypercorn's trio `TCPServer`, a thin shell over a sa
   *idle* connection is closed to make room, so a client holding thousands of idle connections
   cannot lock a new one out; only when none is idle is the new connection refused.
 
+- Authentication (SASL listeners, `kraft.shell.sasl`): until the client has authenticated, the
+  connection itself answers ApiVersions (through the dispatcher), SaslHandshake and
+  SaslAuthenticate, accepts frames of at most 512 KiB (Kafka's `sasl.server.max.receive.size`),
+  and closes on anything else (ILLEGAL_SASL_STATE) or on a failed authentication
+  (SASL_AUTHENTICATION_FAILED, answered after `failed_authentication_delay_ms`, so a client
+  retrying in a loop pays the time, the node only a sleeping task). A client that has not
+  authenticated within `authentication_timeout_ms` (a stalled handshake) is closed. Nothing it
+  sends before that reaches the dispatcher, so it can neither vote, fetch nor describe.
+  Failures are logged rate-limited (`FailureLog`): one line, then a count, never a flood.
+
 `Dispatcher` decides what a request means (ApiVersions, Raft APIs, ...). It is awaited in the
 reader task, so it may apply backpressure; long work must fill the slot later instead of blocking.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from collections import deque
@@ -37,9 +48,18 @@ from typing import Any, Protocol
 
 import trio
 
+from kraft.shell import sasl
 from wire.errors import DecodeError, FrameTooLargeError, UnsupportedRequestError, WireError
 from wire.framing import FrameDecoder
-from wire.headers import RequestHeader, api_versions_unsupported_response, decode_request
+from wire.headers import (
+    RequestHeader,
+    api_versions_unsupported_response,
+    decode_request,
+    encode_response,
+)
+from wire.messages.sasl_authenticate import SaslAuthenticateResponse
+from wire.messages.sasl_handshake import SaslHandshakeResponse
+from wire.registry import API_SPECS
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +79,9 @@ class ConnectionLimits:
     pending_responses_max: int = 64
     send_timeout_ms: int = 10_000
     idle_timeout_ms: int = IDLE_TIMEOUT_MS_DEFAULT
+    # TLS handshake and SASL exchange together, from accept (a stalled client is closed).
+    authentication_timeout_ms: int = 10_000
+    failed_authentication_delay_ms: int = 100
 
 
 class ResponseSlot:
@@ -100,9 +123,22 @@ class CloseConnection(Exception):
 
 class InboundConnection:
     def __init__(
-        self, stream: trio.abc.Stream, dispatcher: Dispatcher, limits: ConnectionLimits
+        self,
+        stream: trio.abc.Stream,
+        dispatcher: Dispatcher,
+        limits: ConnectionLimits,
+        authenticator: sasl.SaslServer | None = None,
+        failures: FailureLog | None = None,
     ) -> None:
         self.connection_id = next(_connection_ids)
+        self.authenticator = authenticator
+        self.failures = failures or FailureLog()
+        self.peer = ""  # the client's address, for log lines
+        # The listener it arrived on (kraft.shell.config.Listener); None in tests.
+        self.listener: Any = None
+        self._authentication_deadline = (
+            trio.current_time() + limits.authentication_timeout_ms / 1000
+        )
         self.stream = stream
         self.dispatcher = dispatcher
         self.limits = limits
@@ -153,13 +189,30 @@ class InboundConnection:
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(self.stream)
 
+    @property
+    def authenticated(self) -> bool:
+        return self.authenticator is None or self.authenticator.complete
+
     async def _reader(self) -> None:
         decoder = FrameDecoder(self.limits.frame_bytes_max)
+        if not self.authenticated:
+            decoder.frame_bytes_max = min(
+                self.limits.frame_bytes_max, sasl.UNAUTHENTICATED_FRAME_BYTES_MAX
+            )
         idle_timeout_s = self.limits.idle_timeout_ms / 1000
         while True:
-            with trio.move_on_after(idle_timeout_s) as waiting:
+            deadline = trio.current_time() + idle_timeout_s
+            if not self.authenticated:
+                deadline = min(deadline, self._authentication_deadline)
+            with trio.move_on_at(deadline) as waiting:
                 data = await self.stream.receive_some(RECEIVE_BYTES_MAX)
             if waiting.cancelled_caught:
+                if not self.authenticated:
+                    self.failures.record(
+                        self.peer,
+                        f"no authentication within {self.limits.authentication_timeout_ms} ms",
+                    )
+                    return
                 if self._pending:
                     continue  # waiting for our own answers (a parked Fetch) is not idle
                 log.info("%r: closing: idle for %d ms", self, self.limits.idle_timeout_ms)
@@ -170,11 +223,20 @@ class InboundConnection:
             try:
                 frames = decoder.feed(data)
             except (FrameTooLargeError, DecodeError) as exc:
-                log.info("%r: closing: %s", self, exc)
+                if not self.authenticated:
+                    self.failures.record(self.peer, f"before authentication: {exc}")
+                else:
+                    log.info("%r: closing: %s", self, exc)
                 raise trio.BrokenResourceError(str(exc)) from None
             for payload in frames:
                 while len(self._pending) >= self.limits.pending_responses_max:
                     await self._drained.park()
+                if not self.authenticated:
+                    if not await self._authenticate(payload):
+                        return
+                    if self.authenticated:
+                        decoder.frame_bytes_max = self.limits.frame_bytes_max
+                    continue
                 if not await self._dispatch_one(payload):
                     return
 
@@ -192,6 +254,10 @@ class InboundConnection:
         except WireError as exc:
             log.info("%r: closing: undecodable request: %s", self, exc)
             return False
+        if header.request_api_key in SASL_API_KEYS:
+            # Already authenticated, or a listener without SASL: Kafka answers, and goes on.
+            self._answer(header, _error_response(header, sasl.ILLEGAL_SASL_STATE))
+            return True
         slot = self._reserve()
         try:
             await self.dispatcher.dispatch(self, header, body, slot)
@@ -200,6 +266,96 @@ class InboundConnection:
             self._pending.remove(slot)
             return False
         return True
+
+    async def _authenticate(self, payload: bytes) -> bool:
+        """One frame before authentication (module docstring); False: close the connection."""
+        auth = self.authenticator
+        assert auth is not None
+        if auth.raw_tokens:  # after SaslHandshake v0: a bare token, answered bare
+            step = auth.authenticate(payload)
+            if step.failed:
+                return await self._failed(step.error_message or "authentication failed")
+            self._reserve().fill(len(step.token).to_bytes(4, "big") + step.token)
+            self._log_success(auth)
+            return True
+        try:
+            header, body = decode_request(payload)
+        except UnsupportedRequestError as exc:
+            if exc.api_key == API_VERSIONS_KEY and exc.correlation_id is not None:
+                self._reserve().fill(api_versions_unsupported_response(exc.correlation_id))
+                return True
+            self.failures.record(self.peer, f"before authentication: {exc}")
+            return False
+        except WireError as exc:
+            self.failures.record(self.peer, f"undecodable request before authentication: {exc}")
+            return False
+        api_key = header.request_api_key
+        if api_key == API_VERSIONS_KEY:
+            slot = self._reserve()
+            await self.dispatcher.dispatch(self, header, body, slot)
+            return True
+        if api_key == SASL_HANDSHAKE_KEY:
+            error_code = auth.handshake(body.mechanism, header.request_api_version)
+            response = SaslHandshakeResponse(
+                error_code=error_code, mechanisms=list(auth.mechanisms)
+            )
+            if error_code != 0:
+                problem = (
+                    f"SASL mechanism {body.mechanism!r} is not enabled"
+                    if error_code == (sasl.UNSUPPORTED_SASL_MECHANISM)
+                    else "a second SaslHandshake"
+                )
+                return await self._failed(problem, header, response, delay=False)
+            self._answer(header, response)
+            return True
+        if api_key == SASL_AUTHENTICATE_KEY:
+            step = auth.authenticate(body.auth_bytes)
+            answer = SaslAuthenticateResponse(
+                error_code=step.error_code, error_message=step.error_message, auth_bytes=step.token
+            )
+            if step.failed:
+                return await self._failed(step.error_message or "", header, answer)
+            self._answer(header, answer)
+            self._log_success(auth)
+            return True
+        # Anything else before authentication: Kafka's ILLEGAL_SASL_STATE, then closed.
+        name = API_SPECS[api_key].name if api_key in API_SPECS else f"api key {api_key}"
+        return await self._failed(
+            f"{name} before authentication (ILLEGAL_SASL_STATE)",
+            header,
+            _error_response(header, sasl.ILLEGAL_SASL_STATE),
+            delay=False,
+        )
+
+    async def _failed(
+        self,
+        problem: str,
+        header: RequestHeader | None = None,
+        response: Any = None,
+        *,
+        delay: bool = True,
+    ) -> bool:
+        """Log (rate-limited), answer after the failure delay when there is an answer; False."""
+        self.failures.record(self.peer, problem)
+        if delay:
+            await trio.sleep(self.limits.failed_authentication_delay_ms / 1000)
+        if header is not None and response is not None:
+            self._answer(header, response)
+        return False
+
+    def _log_success(self, auth: sasl.SaslServer) -> None:
+        if auth.complete:
+            log.debug("%r: %s authenticated as %s", self, auth.mechanism, auth.principal)
+
+    def _answer(self, header: RequestHeader, response: Any) -> None:
+        self._reserve().fill(
+            encode_response(
+                header.request_api_key,
+                header.request_api_version,
+                header.correlation_id,
+                response,
+            )
+        )
 
     def _reserve(self) -> ResponseSlot:
         slot = ResponseSlot(self)
@@ -237,6 +393,43 @@ class InboundConnection:
 
 
 API_VERSIONS_KEY = 18
+SASL_HANDSHAKE_KEY = 17
+SASL_AUTHENTICATE_KEY = 36
+SASL_API_KEYS = frozenset({SASL_HANDSHAKE_KEY, SASL_AUTHENTICATE_KEY})
+
+
+def _error_response(header: RequestHeader, error_code: int) -> Any:
+    """The request's response with `error_code` at the top level (None when it has no such
+    field: the connection then closes without an answer, as Kafka's does for some APIs)."""
+    spec = API_SPECS.get(header.request_api_key)
+    if spec is None:
+        return None
+    names = {f.name for f in dataclasses.fields(spec.response_cls)}
+    if "error_code" not in names:
+        return None
+    response_cls: Any = spec.response_cls
+    return response_cls(error_code=error_code)
+
+
+class FailureLog:
+    """Rate-limited log of refused connections (TLS or SASL failures): the first of each
+    `LOG_INTERVAL_S` is one WARNING line, the rest are counted into the next one."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._unlogged = 0
+        self._last_log_s: float | None = None
+
+    def record(self, peer: str, problem: str) -> None:
+        self.count += 1
+        now_s = trio.current_time()
+        if self._last_log_s is not None and now_s - self._last_log_s < LOG_INTERVAL_S:
+            self._unlogged += 1
+            return
+        more = f" ({self._unlogged} more since the last such line)" if self._unlogged else ""
+        log.warning("refused connection from %s: %s%s", peer or "?", problem, more)
+        self._last_log_s = now_s
+        self._unlogged = 0
 
 
 # Kafka's default `max.connections` is unlimited; pykraft keeps a bound on file descriptors.

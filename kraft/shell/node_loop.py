@@ -193,6 +193,8 @@ class BaseNodeLoop(Generic[SettingsT]):
         self.stopped = trio.Event()
         self.changed = trio.Event()
         self._deadline_ms = 0
+        # Seconds spent waiting for work (Kafka's poll-idle-ratio; kraft.shell.metrics reads it).
+        self.idle_s = 0.0
 
     # ------------------------------------------------------------------ inputs (other tasks)
 
@@ -302,8 +304,10 @@ class BaseNodeLoop(Generic[SettingsT]):
             if due_ms is not None:
                 wake_ms = min(wake_ms, due_ms)
             if wake_ms > now_ms:
+                idle_from_s = trio.current_time()
                 with trio.move_on_at(self.clock.to_trio_time(wake_ms)):
                     item = await self._receive_channel.receive()
+                self.idle_s += trio.current_time() - idle_from_s
             else:
                 try:
                     item = self._receive_channel.receive_nowait()

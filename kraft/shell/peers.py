@@ -19,6 +19,10 @@ Theory of operation (Kafka's `RaftManager` network client, RAFT-BRIEF §1.6):
   to send for `idle_timeout_ms` closes its connection and ends its task (recreated on demand).
   At the cap, the least recently used idle destination makes room; when every destination is
   busy the new request fails at once (the core retries it later), a busy one is never evicted.
+- Security (issue #14): connections use the controller listener's protocol
+  (`kraft.shell.security.ClientSecurity`): TLS with the node's keys, then, on SASL, SaslHandshake
+  v1 and SaslAuthenticate before ApiVersions, as Kafka's SaslClientAuthenticator. A TLS or SASL
+  refusal is logged (WARNING) and backed off like a refused version negotiation.
 - A destination that cannot be reached for any reason (refused, unresolvable, a host name the
   resolver cannot even encode) fails its requests; nothing about one destination ends the node.
 """
@@ -30,22 +34,30 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import trio
 
 from kraft.events import Event, RequestFailed, ResponseReceived
 from kraft.ready import OutboundRequest
-from kraft.shell import negotiation, translate_client
+from kraft.shell import negotiation, sasl, security, translate_client
 from kraft.shell.connection import STREAM_ERRORS
 from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from kraft.types import ReplicaAddress
 from wire.errors import WireError
 from wire.framing import FrameDecoder
 from wire.headers import decode_response, encode_request
+from wire.messages.sasl_authenticate import SaslAuthenticateRequest
+from wire.messages.sasl_handshake import SaslHandshakeRequest
 
 log = logging.getLogger(__name__)
 
 SOCKET_SLACK_MS = 1000
+# SaslHandshake v1 (tokens in SaslAuthenticate) and SaslAuthenticate v1: what every Kafka since
+# 1.0 speaks, pykraft included.
+SASL_HANDSHAKE_VERSION = 1
+SASL_AUTHENTICATE_VERSION = 1
+Stream = trio.SocketStream | trio.SSLStream[trio.SocketStream]
 RECEIVE_BYTES_MAX = 1024 * 1024
 
 Deliver = Callable[[Event], Awaitable[None]]
@@ -77,8 +89,11 @@ class Peer:
         listener_name: str,
         limits: PeerLimits,
         topic: TopicIdentity = METADATA_LOG,
+        security_: security.ClientSecurity = security.PLAINTEXT_CLIENT,
     ) -> None:
         self.address = address
+        self._security = security_
+        self._tls_warned = False
         self._topic = topic
         self._deliver = deliver
         self._client_id = client_id
@@ -136,19 +151,28 @@ class Peer:
             if not await self._wait_for_request():
                 log.debug("destination %s idle: closing", self.address)
                 return
-            stream: trio.SocketStream | None = None
+            stream: Stream | None = None
             try:
                 with trio.fail_after(self._limits.connect_timeout_ms / 1000):
-                    stream = await trio.open_tcp_stream(self.address.host, self.address.port)
+                    stream = await security.open_stream(
+                        self.address.host, self.address.port, self._security
+                    )
             # ValueError: trio raises UnicodeError (IDNA) for a host it cannot encode. Hosts
             # from peers are validated on entry (translate); this covers every other source.
-            except (OSError, trio.TooSlowError, ValueError) as exc:
+            # BrokenResourceError: the TLS handshake failed (an untrusted or expired certificate).
+            except (OSError, trio.TooSlowError, trio.BrokenResourceError, ValueError) as exc:
+                if isinstance(exc, trio.BrokenResourceError) and not self._tls_warned:
+                    self._tls_warned = True  # once per destination until a handshake succeeds
+                    log.warning(
+                        "TLS handshake with %s failed: %s", self.address, exc.__cause__ or exc
+                    )
                 log.debug("connect to %s failed: %s", self.address, exc)
                 await self._fail_all(f"connect failed: {exc}")
                 await trio.sleep(backoff_ms / 1000)
                 backoff_ms = min(backoff_ms * 2, self._limits.reconnect_backoff_max_ms)
                 continue
             backoff_ms = self._limits.reconnect_backoff_ms
+            self._tls_warned = False
             self.connected = True
             refused: negotiation.NegotiationError | None = None
             try:
@@ -164,13 +188,13 @@ class Peer:
             if refused is not None:
                 # Kafka disconnects; back off so a peer that refuses us is not hammered.
                 level = logging.WARNING if refused.refused else logging.DEBUG
-                log.log(level, "version negotiation with %s failed: %s", self.address, refused)
+                log.log(level, "connection set-up with %s failed: %s", self.address, refused)
                 await self._fail_all(f"version negotiation failed: {refused}")
                 await trio.sleep(self._limits.reconnect_backoff_max_ms / 1000)
 
     async def _round_trip(
         self,
-        stream: trio.SocketStream,
+        stream: Stream,
         decoder: FrameDecoder,
         frames: deque[bytes],
         frame: bytes,
@@ -186,8 +210,71 @@ class Peer:
                 frames.extend(decoder.feed(data))
         return frames.popleft()
 
+    async def _authenticate(
+        self, stream: Stream, decoder: FrameDecoder, frames: deque[bytes]
+    ) -> None:
+        """SASL before anything else (on a SASL protocol); NegotiationError when refused."""
+        credentials = self._security.sasl
+        if credentials is None:
+            return
+        timeout_ms = self._limits.connect_timeout_ms
+        try:
+            handshake = await self._call(
+                stream,
+                decoder,
+                frames,
+                SaslHandshakeRequest(mechanism=credentials.mechanism),
+                SASL_HANDSHAKE_VERSION,
+                timeout_ms,
+            )
+            if handshake.error_code != 0:
+                raise negotiation.NegotiationError(
+                    f"SASL mechanism {credentials.mechanism} refused (error "
+                    f"{handshake.error_code}; enabled: {', '.join(handshake.mechanisms) or 'none'})"
+                )
+            client = sasl.SaslClient(credentials)
+            token: bytes | None = client.first()
+            while token is not None:
+                answer = await self._call(
+                    stream,
+                    decoder,
+                    frames,
+                    SaslAuthenticateRequest(auth_bytes=token),
+                    SASL_AUTHENTICATE_VERSION,
+                    timeout_ms,
+                )
+                if answer.error_code != 0:
+                    raise negotiation.NegotiationError(
+                        f"SASL authentication as {credentials.username!r} failed (error "
+                        f"{answer.error_code}): {answer.error_message}"
+                    )
+                token = client.respond(answer.auth_bytes)
+        except sasl.SaslClientError as exc:
+            raise negotiation.NegotiationError(str(exc)) from None
+        except (*STREAM_ERRORS, WireError) as exc:
+            message = f"no SASL answer: {exc or type(exc).__name__}"
+            raise negotiation.NegotiationError(message, refused=False) from None
+
+    async def _call(
+        self,
+        stream: Stream,
+        decoder: FrameDecoder,
+        frames: deque[bytes],
+        body: SaslHandshakeRequest | SaslAuthenticateRequest,
+        version: int,
+        timeout_ms: int,
+    ) -> Any:
+        correlation_id = next(self._correlation_ids) & 0x7FFFFFFF
+        api_key = body.API_KEY
+        frame = encode_request(api_key, version, correlation_id, self._client_id, body)
+        payload = await self._round_trip(stream, decoder, frames, frame, timeout_ms)
+        got_id, answer = decode_response(api_key, version, payload)
+        if got_id != correlation_id:
+            raise trio.BrokenResourceError(f"correlation id {got_id}, expected {correlation_id}")
+        return answer
+
     async def _negotiate(
-        self, stream: trio.SocketStream, decoder: FrameDecoder, frames: deque[bytes]
+        self, stream: Stream, decoder: FrameDecoder, frames: deque[bytes]
     ) -> negotiation.PeerVersions:
         """ApiVersions first, retried once lower if the peer asks for it."""
         version = negotiation.newest_api_versions_version()
@@ -206,11 +293,12 @@ class Peer:
                 return answer
             version = answer
 
-    async def _serve(self, stream: trio.SocketStream) -> bool:
-        """Negotiate, then send queued requests one at a time; False when idle, True when the
-        stream broke."""
+    async def _serve(self, stream: Stream) -> bool:
+        """Authenticate and negotiate, then send queued requests one at a time; False when idle,
+        True when the stream broke."""
         decoder = FrameDecoder(self._limits.frame_bytes_max)
         frames: deque[bytes] = deque()
+        await self._authenticate(stream, decoder, frames)
         peer_versions = await self._negotiate(stream, decoder, frames)
         while True:
             if not await self._wait_for_request():
@@ -226,7 +314,7 @@ class Peer:
 
     async def _exchange(
         self,
-        stream: trio.SocketStream,
+        stream: Stream,
         decoder: FrameDecoder,
         frames: deque[bytes],
         request: OutboundRequest,
@@ -297,8 +385,11 @@ class Peers:
         listener_name: str,
         limits: PeerLimits | None = None,
         topic: TopicIdentity = METADATA_LOG,
+        security_: security.ClientSecurity | None = None,
     ) -> None:
         self._nursery = nursery
+        # None: the context's (a tool's `--command-config`, for the observer library's follower).
+        self._security = security_ if security_ is not None else security.CLIENT_SECURITY.get()
         self._topic = topic
         self._deliver = deliver
         self._client_id = client_id
@@ -322,6 +413,7 @@ class Peers:
                 listener_name=self._listener_name,
                 limits=self._limits,
                 topic=self._topic,
+                security_=self._security,
             )
             self._peers[request.destination] = peer
             self._nursery.start_soon(peer.run, self._forget)

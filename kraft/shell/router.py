@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from kraft.roles import RoleName
@@ -32,8 +33,14 @@ from wire.registry import API_SPECS, api_versions_response
 
 API_VERSIONS_KEY = 18
 
+# SaslHandshake (17) and SaslAuthenticate (36) are answered by the connection itself
+# (kraft.shell.connection), on every listener as Kafka does.
+SASL_API_KEYS = frozenset({17, 36})
 SERVED_API_KEYS = frozenset(
-    translate.RAFT_API_KEYS | consumer.CONSUMER_APIS | {API_VERSIONS_KEY, translate.FETCH_KEY}
+    translate.RAFT_API_KEYS
+    | consumer.CONSUMER_APIS
+    | SASL_API_KEYS
+    | {API_VERSIONS_KEY, translate.FETCH_KEY}
 )
 
 
@@ -91,6 +98,31 @@ class NodePort:
         await self._loop.wait_for_change(timeout_ms)
 
 
+class ListenerPort:
+    """The node port as seen through one secondary listener (issue #14): this node's own entry
+    among the voters (Metadata, DescribeCluster, leader endpoints) is its address on that
+    listener, so a client of that listener that talks to this node stays on it; the other
+    voters are only known by their controller listener addresses."""
+
+    def __init__(self, base: NodePort, node_id: int, host: str, port: int) -> None:
+        self._base = base
+        self._endpoint = Endpoint(node_id, host, port)
+
+    def view(self) -> NodeView:
+        view = self._base.view()
+        voters = tuple(
+            self._endpoint if voter.node_id == self._endpoint.node_id else voter
+            for voter in view.voters
+        )
+        return dataclasses.replace(view, voters=voters, listener=self._endpoint)
+
+    async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
+        return await self._base.read_batches(start_offset, end_offset, max_bytes)
+
+    async def wait_for_change(self, timeout_ms: int) -> None:
+        await self._base.wait_for_change(timeout_ms)
+
+
 class Router:
     """The listener's `Dispatcher`."""
 
@@ -101,6 +133,21 @@ class Router:
         for key, versions in consumer.CONSUMER_API_VERSIONS.items():
             assert versions == (API_SPECS[key].min_version, API_SPECS[key].max_version), key
         self._api_versions_body = api_versions_response(api_keys=sorted(SERVED_API_KEYS))
+        self._listener_ports: dict[str, ListenerPort] = {}
+
+    def _port_for(self, connection: InboundConnection) -> NodePort | ListenerPort:
+        """The port of the listener `connection` arrived on (see `ListenerPort`)."""
+        listener = connection.listener
+        config = self._loop.config
+        if listener is None or listener.name == config.controller_listener_name:
+            return self._port
+        port = self._listener_ports.get(listener.name)
+        if port is None:
+            own = config.voters.get(config.node_id)
+            host = listener.host or (own.host if own else "localhost")
+            port = ListenerPort(self._port, config.node_id, host, listener.port)
+            self._listener_ports[listener.name] = port
+        return port
 
     async def dispatch(
         self, connection: InboundConnection, header: RequestHeader, body: Any, slot: ResponseSlot
@@ -116,12 +163,14 @@ class Router:
             connection.nursery.start_soon(self._forward, connection, header, body, slot)
         elif api_key == translate.FETCH_KEY and consumer.is_consumer_fetch(body, version):
             assert connection.nursery is not None
-            connection.nursery.start_soon(self._consumer_fetch, header, body, slot)
+            port = self._port_for(connection)
+            connection.nursery.start_soon(self._consumer_fetch, header, body, slot, port)
         elif api_key in translate.RAFT_API_KEYS:
             await self._loop.submit_request(connection, header, body, slot)
         elif api_key in consumer.CONSUMER_APIS:
             assert connection.nursery is not None
-            connection.nursery.start_soon(self._consumer_api, header, body, slot)
+            port = self._port_for(connection)
+            connection.nursery.start_soon(self._consumer_api, header, body, slot, port)
         else:
             raise CloseConnection(f"api key {api_key} is not served on this listener")
 
@@ -152,17 +201,21 @@ class Router:
             )
         )
 
-    async def _consumer_fetch(self, header: RequestHeader, body: Any, slot: ResponseSlot) -> None:
-        response = await consumer.serve_fetch(body, header.request_api_version, self._port)
+    async def _consumer_fetch(
+        self, header: RequestHeader, body: Any, slot: ResponseSlot, port: NodePort | ListenerPort
+    ) -> None:
+        response = await consumer.serve_fetch(body, header.request_api_version, port)
         slot.fill(
             encode_response(
                 header.request_api_key, header.request_api_version, header.correlation_id, response
             )
         )
 
-    async def _consumer_api(self, header: RequestHeader, body: Any, slot: ResponseSlot) -> None:
+    async def _consumer_api(
+        self, header: RequestHeader, body: Any, slot: ResponseSlot, port: NodePort | ListenerPort
+    ) -> None:
         response = await consumer.dispatch(
-            header.request_api_key, header.request_api_version, body, self._port
+            header.request_api_key, header.request_api_version, body, port
         )
         if response is None:
             slot.fill(b"")  # Kafka sends nothing (Produce with acks=0); keep the order moving

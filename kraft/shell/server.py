@@ -2,12 +2,15 @@
 
 Start-up is ordered so every user error is found before anything runs, and reported as ONE line
 (`StartupError`, exit status 2): configuration, log directory lock and recovery, quorum-state,
-listening socket, core construction. Then one nursery runs: the listener (one task per
-connection), the node loop, the outbound peers, the workload, the stats reporter and the signal
-watcher. SIGTERM or Ctrl-C asks the core for a graceful shutdown (a leader resigns and sends
-EndQuorumEpoch so another voter takes over without waiting for an election timeout); when the
-core reports it complete (or after `controller.quorum.request.timeout.ms`) the last stats line is
-written and the process exits 0. A second signal stops at once, even while a disk step hangs
+listening sockets (every listener, with its TLS context and SASL users), the metrics endpoint,
+core construction. Then one nursery runs: the listeners (one task per connection: TLS handshake,
+then the connection with its SASL gate, `kraft.shell.connection`), the node loop, the outbound
+peers (with the controller listener's security), the workload, the stats reporter, the metrics
+publisher and the signal watcher. SIGTERM or Ctrl-C asks the core for a graceful shutdown (a
+leader resigns and sends EndQuorumEpoch so another voter takes over without waiting for an
+election timeout); when the core reports it complete (or after
+`controller.quorum.request.timeout.ms`) the last stats line is written and the process exits 0.
+A second signal stops at once, even while a disk step hangs
 (an fsync on a dying disk): the loop stops waiting for the disk writer (`DiskWorker.abandon`), the
 log is then left as it is (never touched by two threads; recovery checks it at the next start),
 and the process exits 1. Status lines are written by their own thread (`StatusWriter`), so a
@@ -29,9 +32,11 @@ import logging
 import os
 import random
 import signal
+import ssl
 import sys
 import threading
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -43,24 +48,35 @@ from kraft.config import QuorumConfig
 from kraft.log import LogState
 from kraft.node import RaftNode
 from kraft.ready import Ready
+from kraft.shell import tls
 from kraft.shell.codec import WireBatchCodec
-from kraft.shell.config import ConfigError, ServerConfig, for_kafka_test_server, load_config
+from kraft.shell.config import (
+    ConfigError,
+    Listener,
+    ServerConfig,
+    for_kafka_test_server,
+    load_config,
+)
 from kraft.shell.connection import (
     CONNECTIONS_MAX_DEFAULT,
     CONNECTIONS_PER_IP_MAX_DEFAULT,
     IDLE_TIMEOUT_MS_DEFAULT,
     ConnectionLimits,
     ConnectionTracker,
+    FailureLog,
     InboundConnection,
     peer_address,
 )
 from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
 from kraft.shell.identity import KAFKA_TEST_SERVER_CLUSTER_ID
 from kraft.shell.meta_properties import MetaPropertiesError, resolve_identity
+from kraft.shell.metrics import MetricsServer, NodeFacts, RaftMetrics, publish_forever
 from kraft.shell.node_loop import Clock, NodeLoop, ReadyListener
 from kraft.shell.peers import PeerLimits, Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
 from kraft.shell.router import Router
+from kraft.shell.sasl import SaslServer, SaslServerConfig
+from kraft.shell.security import CLIENT_SECURITY
 from kraft.shell.snapshots import SnapshotStore
 from kraft.shell.stats import NodeFigures, Stats, StatusWriter, status_line, write_json_line
 from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT, Workload
@@ -163,12 +179,7 @@ async def run_server(options: ServerOptions) -> int:
             election_state = store.read()
         except QuorumStateError as exc:
             raise StartupError(str(exc)) from None
-        listener = config.controller_listener
-        try:
-            listeners = await trio.open_tcp_listeners(listener.port, host=listener.host or None)
-        except OSError as exc:
-            address = f"{listener.host or '*'}:{listener.port}"
-            raise StartupError(f"cannot listen on {address}: {exc.strerror or exc}") from None
+        served = await _open_listeners(config)
         if options.stats_file is not None:
             _open_stats_file(options.stats_file).close()  # fail now, with one line, not later
         clock = Clock()
@@ -195,17 +206,20 @@ async def run_server(options: ServerOptions) -> int:
         except CoreConfigError as exc:
             raise StartupError(f"{options.config_path}: {exc}") from None
         log.info(
-            "node %d starting: cluster %s, listening on %s:%d, log %s (end offset %d), seed %d",
+            "node %d starting: cluster %s, listening on %s, log %s (end offset %d), seed %d",
             config.node_id,
             cluster_id,
-            listener.host or "*",
-            listener.port,
+            ", ".join(
+                f"{s.listener.name}://{s.listener.host or '*'}:{s.listener.port}"
+                f" ({s.listener.protocol})"
+                for s in served
+            ),
             config.partition_dir,
             disk_log.end_offset,
             seed,
         )
         stopped_at_once = await _run_node(
-            options, config, node, disk_log, store, snapshots, clock, rng, listeners
+            options, config, node, disk_log, store, snapshots, clock, rng, served
         )
         if not stopped_at_once:
             closing = True
@@ -259,7 +273,7 @@ async def _run_node(
     snapshots: SnapshotStore,
     clock: Clock,
     rng: random.Random,
-    listeners: list[trio.SocketListener],
+    served: list[ServedListener],
 ) -> bool:
     """Run the node's tasks; True when a second signal stopped it at once."""
     loop = NodeLoop(node, disk_log, store, snapshots, config, clock, topic=config.topic)
@@ -272,7 +286,9 @@ async def _run_node(
         rng=rng,
         batch_bytes_max=quorum_config_from(config).batch_size_max_bytes,
     )
-    loop.listeners.extend([stats.on_ready, workload.on_ready, _log_changes(node)])
+    metrics = RaftMetrics(clock.now_ms())
+    loop.listeners.extend([stats.on_ready, workload.on_ready, _log_changes(node), metrics.on_ready])
+    metrics_server = _start_metrics(config, metrics)
     loop.source = workload
     router = Router(loop)
     limits = ConnectionLimits(
@@ -288,18 +304,60 @@ async def _run_node(
     stopped_at_once = False
 
     disk_error: OSError | None = None
+    limits = dataclasses.replace(
+        limits,
+        failed_authentication_delay_ms=config.failed_authentication_delay_ms,
+        authentication_timeout_ms=config.authentication_timeout_ms,
+    )
+    failures = FailureLog()
 
-    async def serve_connection(stream: trio.SocketStream) -> None:
-        # Caps per client address and in all; idle connections make room (kraft.shell.connection).
-        address = peer_address(stream)
-        connection = InboundConnection(stream, router, limits)
-        if not tracker.admit(address, connection):
-            await trio.aclose_forcefully(stream)
-            return
-        try:
-            await connection.run()
-        finally:
-            tracker.release(address, connection)
+    def connection_server(
+        served_listener: ServedListener,
+    ) -> Callable[[trio.SocketStream], Awaitable[None]]:
+        async def serve_connection(tcp: trio.SocketStream) -> None:
+            # Caps per client address and in all; idle connections make room
+            # (kraft.shell.connection).
+            address = peer_address(tcp)
+            stream: trio.abc.Stream = tcp
+            if served_listener.tls_context is not None:
+                stream = trio.SSLStream(tcp, served_listener.tls_context, server_side=True)
+            authenticator = (
+                SaslServer(served_listener.sasl) if served_listener.sasl is not None else None
+            )
+            connection = InboundConnection(stream, router, limits, authenticator, failures)
+            connection.peer = f"{address} on {served_listener.listener.name}"
+            connection.listener = served_listener.listener
+            if not tracker.admit(address, connection):
+                await trio.aclose_forcefully(stream)
+                return
+            try:
+                if isinstance(stream, trio.SSLStream) and not await _tls_handshake(
+                    stream, limits, failures, connection.peer
+                ):
+                    await trio.aclose_forcefully(stream)
+                    return
+                await connection.run()
+            finally:
+                tracker.release(address, connection)
+
+        return serve_connection
+
+    def facts() -> NodeFacts:
+        epochs = disk_log.view.epochs
+        return NodeFacts(
+            role=str(node.role),
+            leader_id=node.leader_id,
+            epoch=node.epoch,
+            log_end_offset=node.log_end_offset,
+            log_end_epoch=epochs[-1].epoch if epochs else 0,
+            high_watermark=node.high_watermark,
+        )
+
+    def extra() -> dict[str, float]:
+        return {
+            "peer_connections": loop.peers.connected_count() if loop.peers else 0,
+            "refused_connections": failures.count,
+        }
 
     def report() -> None:
         figures = stats.take_interval(
@@ -314,6 +372,8 @@ async def _run_node(
             ),
         )
         line = status_line(figures)
+        metrics.last_interval = figures
+        metrics.publish(clock.now_ms(), facts(), extra())  # a scrape now agrees with this line
 
         def write() -> None:
             print(line, file=status_stream, flush=True)
@@ -349,9 +409,21 @@ async def _run_node(
                 listener_name=config.controller_listener_name,
                 limits=PeerLimits(frame_bytes_max=config.request_bytes_max),
                 topic=config.topic,
+                security_=config.controller_client,
             )
-            nursery.start_soon(trio.serve_listeners, serve_connection, listeners)
+            # Forwarded DescribeQuorum requests go to the leader as a voter would.
+            CLIENT_SECURITY.set(config.controller_client)
+            for served_listener in served:
+                nursery.start_soon(
+                    trio.serve_listeners,
+                    connection_server(served_listener),
+                    served_listener.sockets,
+                )
             nursery.start_soon(reporter)
+            if metrics_server is not None:
+                nursery.start_soon(
+                    publish_forever, metrics, clock.now_ms, facts, lambda: loop.idle_s, extra
+                )
             if threading.current_thread() is threading.main_thread():
                 nursery.start_soon(signals, nursery.cancel_scope)
             try:
@@ -367,6 +439,8 @@ async def _run_node(
             with trio.move_on_after(STATUS_DRAIN_TIMEOUT_S):
                 await trio.to_thread.run_sync(writer.drain, abandon_on_cancel=True)
     finally:
+        if metrics_server is not None:
+            metrics_server.stop()
         writer.stop()
         if stats_file is not None and not writer.busy:
             stats_file.close()
@@ -377,6 +451,82 @@ async def _run_node(
             "on a metadata log dir failure): free space or fix the disk, then restart it"
         )
     return stopped_at_once
+
+
+@dataclass(slots=True)
+class ServedListener:
+    """One configured listener, open: its sockets, TLS context and SASL users."""
+
+    listener: Listener
+    sockets: list[trio.SocketListener]
+    tls_context: ssl.SSLContext | None
+    sasl: SaslServerConfig | None
+
+
+async def _open_listeners(config: ServerConfig) -> list[ServedListener]:
+    """Bind every listener, with its TLS context and SASL users (StartupError: one line)."""
+    served: list[ServedListener] = []
+    try:
+        for listener in config.listeners:
+            settings = config.listener_security.get(listener.name)
+            tls_context = None
+            users = None
+            if settings is not None and settings.tls_settings is not None:
+                try:
+                    tls_context = tls.server_context(settings.tls_settings, listener.name)
+                except tls.TlsConfigError as exc:
+                    raise StartupError(f"listener {listener.name}: {exc}") from None
+            if settings is not None and settings.sasl_users:
+                users = SaslServerConfig(settings.sasl_users)
+            try:
+                sockets = await trio.open_tcp_listeners(listener.port, host=listener.host or None)
+            except OSError as exc:
+                address = f"{listener.host or '*'}:{listener.port}"
+                raise StartupError(f"cannot listen on {address}: {exc.strerror or exc}") from None
+            served.append(ServedListener(listener, sockets, tls_context, users))
+    except BaseException:
+        for done in served:
+            for sock in done.sockets:
+                await trio.aclose_forcefully(sock)
+        raise
+    return served
+
+
+async def _tls_handshake(
+    stream: trio.SSLStream[trio.SocketStream],
+    limits: ConnectionLimits,
+    failures: FailureLog,
+    peer: str,
+) -> bool:
+    """The server side of a TLS handshake, within the authentication timeout; False (logged,
+    rate-limited) when it fails: a plaintext client, an untrusted or expired certificate, a
+    client that stalls."""
+    with trio.move_on_after(limits.authentication_timeout_ms / 1000):
+        try:
+            await stream.do_handshake()
+            return True
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            reason = exc.__cause__ if exc.__cause__ is not None else exc
+            failures.record(peer, f"TLS handshake failed: {reason}")
+            return False
+    failures.record(peer, f"no TLS handshake within {limits.authentication_timeout_ms} ms")
+    return False
+
+
+def _start_metrics(config: ServerConfig, metrics: RaftMetrics) -> MetricsServer | None:
+    """The Prometheus endpoint when `metrics.port` is set (StartupError: one line)."""
+    if config.metrics_port is None:
+        return None
+    server = MetricsServer(metrics)
+    try:
+        server.start(config.metrics_host, config.metrics_port)
+    except OSError as exc:
+        address = f"{config.metrics_host}:{config.metrics_port}"
+        raise StartupError(
+            f"metrics.port: cannot listen on {address}: {exc.strerror or exc}"
+        ) from None
+    log.info("metrics at http://%s:%d/metrics", config.metrics_host, server.port)
+    return server
 
 
 def _open_stats_file(path: Path) -> IO[str]:

@@ -10,6 +10,12 @@ callers move on to another node or report it. `open` is bounded as a whole (TCP 
 ApiVersions answer), so a peer that accepts connections but never speaks Kafka costs at most
 `timeout_ms`, not a request timeout; a refused connection is marked (`refused`) so a tool can
 stop at once when nothing listens at any address it was given.
+
+Security: the connection speaks the protocol of `kraft.shell.security.CLIENT_SECURITY` (set by a
+tool from its `--command-config`, or by a node for its forwarded requests): TLS right after TCP,
+SASL (SaslHandshake v1, SaslAuthenticate) before ApiVersions. A failed TLS handshake or a refused
+SASL login is a `ConnectionFailed` naming the reason (`refused`: there is no point trying the
+other nodes with the same credentials either; the caller decides).
 """
 
 from __future__ import annotations
@@ -20,11 +26,15 @@ from typing import Any
 
 import trio
 
+from kraft.shell import sasl
+from kraft.shell.security import CLIENT_SECURITY, ClientSecurity, open_stream
 from wire.errors import ErrorCode, WireError
 from wire.fields import Message
 from wire.framing import FrameDecoder
 from wire.headers import decode_response, encode_request
 from wire.messages.api_versions import ApiVersionsRequest, ApiVersionsResponse
+from wire.messages.sasl_authenticate import SaslAuthenticateRequest
+from wire.messages.sasl_handshake import SaslHandshakeRequest
 from wire.registry import API_SPECS
 
 CLIENT_ID = "pykraft-client"
@@ -38,6 +48,8 @@ RECEIVE_CHUNK_BYTES = 1 << 16
 API_VERSIONS_KEY = ApiVersionsRequest.API_KEY
 API_VERSIONS_PREFERRED = 3
 API_VERSIONS_FALLBACK = 0
+SASL_HANDSHAKE_VERSION = 1
+SASL_AUTHENTICATE_VERSION = 1
 
 
 class ConnectionFailed(Exception):
@@ -76,8 +88,13 @@ class Connection:
     """A negotiated connection; use `await Connection.open(address)` and `aclose()`."""
 
     def __init__(
-        self, address: Address, stream: trio.SocketStream, client_id: str = CLIENT_ID
+        self,
+        address: Address,
+        stream: trio.abc.Stream,
+        client_id: str = CLIENT_ID,
+        security: ClientSecurity | None = None,
     ) -> None:
+        self.security = security if security is not None else CLIENT_SECURITY.get()
         self.address = address
         self.client_id = client_id
         self._stream = stream
@@ -95,9 +112,13 @@ class Connection:
     ) -> Connection:
         """Connect and negotiate versions, both within `connect_timeout_ms`."""
         deadline = trio.current_time() + connect_timeout_ms / 1000
+        security = CLIENT_SECURITY.get()
         try:
             with trio.fail_at(deadline):
-                stream = await trio.open_tcp_stream(address.host, address.port)
+                stream = await open_stream(address.host, address.port, security)
+        except trio.BrokenResourceError as exc:
+            cause = exc.__cause__ if exc.__cause__ is not None else exc
+            raise ConnectionFailed(f"{address}: TLS handshake failed: {cause}") from None
         except trio.TooSlowError:
             raise ConnectionFailed(
                 f"{address}: cannot connect: no answer in {connect_timeout_ms} ms"
@@ -109,7 +130,7 @@ class Connection:
             raise ConnectionFailed(
                 f"{address}: cannot connect: {reason}", refused=refused
             ) from None
-        conn = cls(address, stream, client_id)
+        conn = cls(address, stream, client_id, security)
         try:
             with trio.fail_at(deadline):
                 await conn._negotiate()
@@ -128,7 +149,42 @@ class Connection:
         with trio.CancelScope(shield=True):
             await self._stream.aclose()
 
+    async def _authenticate(self) -> None:
+        credentials = self.security.sasl
+        if credentials is None:
+            return
+        handshake = await self._call(
+            SaslHandshakeRequest.API_KEY,
+            SASL_HANDSHAKE_VERSION,
+            SaslHandshakeRequest(mechanism=credentials.mechanism),
+        )
+        if handshake.error_code != ErrorCode.NONE:
+            enabled = ", ".join(handshake.mechanisms) or "none"
+            raise ConnectionFailed(
+                f"{self.address}: SASL mechanism {credentials.mechanism} is not enabled there "
+                f"(enabled: {enabled})",
+            )
+        client = sasl.SaslClient(credentials)
+        token: bytes | None = client.first()
+        while token is not None:
+            answer = await self._call(
+                SaslAuthenticateRequest.API_KEY,
+                SASL_AUTHENTICATE_VERSION,
+                SaslAuthenticateRequest(auth_bytes=token),
+            )
+            if answer.error_code != ErrorCode.NONE:
+                raise ConnectionFailed(
+                    f"{self.address}: SASL authentication as {credentials.username!r} failed: "
+                    f"{answer.error_message}",
+                    refused=True,
+                )
+            try:
+                token = client.respond(answer.auth_bytes)
+            except sasl.SaslClientError as exc:
+                raise ConnectionFailed(f"{self.address}: {exc}") from None
+
     async def _negotiate(self) -> None:
+        await self._authenticate()
         request = ApiVersionsRequest(
             client_software_name=CLIENT_SOFTWARE_NAME,
             client_software_version=CLIENT_SOFTWARE_VERSION,
