@@ -27,7 +27,6 @@ from kraft.config import InjectedBug, QuorumConfig
 from kraft.epoch_state import EpochState
 from kraft.log import LogView
 from kraft.ready import (
-    ElectionState,
     Leaves,
     LogAppend,
     LogOp,
@@ -43,6 +42,7 @@ from kraft.rpc import FetchRequest, Request, Response
 from kraft.types import (
     FIRST_BOOTSTRAP_NODE_ID,
     BatchCodec,
+    ElectionState,
     Endpoint,
     LeaderAndEpoch,
     OffsetAndEpoch,
@@ -99,7 +99,7 @@ class Core:
         # Largest HW ever reported in a Ready (monotonic commit point for listeners).
         self.reported_high_watermark: int | None = None
         self.parked: dict[int, ParkedFetch] = {}
-        self.accumulator = Accumulator()
+        self.accumulator = Accumulator(config)
         self.snapshot_download: SnapshotDownload | None = None
         self.persisted: ElectionState | None = None
         self.shutting_down = False

@@ -26,9 +26,9 @@ is, re-arming its timer, so nothing above `EPOCH_MAX` is ever entered or persist
 
 from __future__ import annotations
 
-from kraft.accumulator import drop_pending
 from kraft.context import Core
 from kraft.epoch_state import EpochState
+from kraft.handlers.fetch import complete_parked_fetches
 from kraft.quorum import LeaderState, majority_of
 from kraft.ready import SnapshotAbort
 from kraft.roles import RoleName, check_transition
@@ -71,9 +71,7 @@ def _enter(core: Core, new: EpochState, now_ms: int, *, persist: bool) -> None:
         hw = old.leader.high_watermark
         if hw is not None and (core.known_high_watermark or 0) < hw:
             core.known_high_watermark = hw
-        from kraft.handlers.fetch import complete_parked_fetches  # handlers import this module
-
-        drop_pending(core)
+        core.accumulator.drop_pending()
         core.state = new
         complete_parked_fetches(core, now_ms, force=True)
     core.state = new
@@ -214,11 +212,9 @@ def transition_to_resigned(core: Core, now_ms: int) -> None:
         preferred_successors=successors,
     )
     # Resigned is memory-only: the stored state keeps saying we lead this epoch, so a restart
-    # comes back Resigned and can neither vote again nor reuse offsets in this epoch.
+    # comes back Resigned and can neither vote again nor reuse offsets in this epoch. The caller
+    # sends EndQuorumEpoch (kraft/handlers/end_quorum_epoch.py), as it owes every Resigned poll.
     _enter(core, new, now_ms, persist=False)
-    from kraft.handlers.end_quorum_epoch import send_end_quorum_epoch
-
-    send_end_quorum_epoch(core, now_ms)
 
 
 # ---------------------------------------------------------------------------- elections
@@ -368,6 +364,7 @@ def poll_election_timers(core: Core, now_ms: int) -> None:
     elif role is RoleName.LEADER:
         assert state.leader is not None
         if state.leader.poll_check_quorum(now_ms):
+            # EndQuorumEpoch leaves from the node's Resigned duties right after the timers.
             transition_to_resigned(core, now_ms)
 
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kraft.quorum import LeaderState
-from kraft.ready import ElectionState
 from kraft.roles import RoleName
-from kraft.types import ReplicaKey
+from kraft.types import ElectionState, ReplicaKey
 
 
 @dataclass(slots=True)

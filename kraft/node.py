@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kraft import accumulator
+from kraft.accumulator import Refusal
 from kraft.config import ConfigError, QuorumConfig
 from kraft.context import Core, is_voter
 from kraft.election import (
@@ -71,17 +71,16 @@ from kraft.handlers.fetch import (
     complete_parked_fetches,
     drop_parked,
     handle_fetch_request,
-    handle_fetch_response,
-    maybe_send_fetch,
     parked_deadline,
 )
+from kraft.handlers.fetch_follower import handle_fetch_response, maybe_send_fetch
 from kraft.handlers.fetch_snapshot import (
     handle_fetch_snapshot_request,
     handle_fetch_snapshot_response,
 )
 from kraft.handlers.vote import handle_vote_request, handle_vote_response
 from kraft.log import LogState, LogView
-from kraft.ready import ElectionState, Ready
+from kraft.ready import Ready
 from kraft.roles import PERSISTED_ROLES, RoleName
 from kraft.rpc import (
     BeginQuorumEpochRequest,
@@ -97,7 +96,7 @@ from kraft.rpc import (
     VoteRequest,
     VoteResponse,
 )
-from kraft.types import BatchCodec, ReplicaKey
+from kraft.types import BatchCodec, BatchInfo, ElectionState, Records, ReplicaKey
 
 
 class ProposeError(enum.Enum):
@@ -272,14 +271,14 @@ class RaftNode:
         core = self._core
         if core.state.role is not RoleName.LEADER or core.shutting_down:
             return ProposeResult(ProposeError.NOT_LEADER, epoch=core.state.epoch)
-        outcome = accumulator.add(core, values, now_ms)
-        if outcome == "too-large":
+        outcome = core.accumulator.add(values, core.log.end_offset, now_ms)
+        if outcome is Refusal.TOO_LARGE:
             return ProposeResult(ProposeError.TOO_LARGE, epoch=core.state.epoch)
-        if outcome == "backpressure":
+        if outcome is Refusal.BACKPRESSURE:
             return ProposeResult(ProposeError.BACKPRESSURE, epoch=core.state.epoch)
         assert isinstance(outcome, tuple)
         base, last = outcome
-        poll_by = accumulator.drain_deadline_ms(core)
+        poll_by = core.accumulator.drain_deadline_ms()
         return ProposeResult(
             ProposeError.NONE,
             epoch=core.state.epoch,
@@ -301,6 +300,7 @@ class RaftNode:
             core.shutdown_deadline_ms = now_ms + wait_ms
             if core.state.role is RoleName.LEADER:
                 transition_to_resigned(core, now_ms)
+                send_end_quorum_epoch(core, now_ms)
         return self._run(now_ms)
 
     def resign(self, epoch: int, now_ms: int) -> Ready:
@@ -309,6 +309,7 @@ class RaftNode:
         self._start(now_ms)
         if core.state.role is RoleName.LEADER and core.state.epoch == epoch:
             transition_to_resigned(core, now_ms)
+            send_end_quorum_epoch(core, now_ms)
         return self._run(now_ms)
 
     # ----------------------------------------------------------------------------- queries
@@ -438,7 +439,7 @@ class RaftNode:
         poll_election_timers(core, now_ms)
         role = core.state.role
         if role is RoleName.LEADER:
-            accumulator.maybe_drain(core, now_ms)
+            self._append_drained(now_ms)
             send_begin_quorum_epoch(core, now_ms)
             complete_parked_fetches(core, now_ms)
         elif role in (RoleName.PROSPECTIVE, RoleName.CANDIDATE):
@@ -451,6 +452,16 @@ class RaftNode:
             complete_parked_fetches(core, now_ms, force=True)
         self._check_shutdown(now_ms)
         return core.finish(self._deadline(now_ms))
+
+    def _append_drained(self, now_ms: int) -> None:
+        """Leader: append what the accumulator has due, one data batch per group, each flushed."""
+        core = self._core
+        epoch = core.state.epoch
+        for values in core.accumulator.drain(now_ms):
+            base = core.log.end_offset
+            data = core.codec.build_data_batch(base, epoch, now_ms, values)
+            info = BatchInfo(base, base + len(values) - 1, epoch, len(data), False)
+            core.append(Records(data, (info,)), flush=True)
 
     def _check_shutdown(self, now_ms: int) -> None:
         core = self._core
@@ -477,7 +488,7 @@ class RaftNode:
         state = core.state
         if state.role is RoleName.LEADER:
             assert state.leader is not None
-            candidates.append(accumulator.drain_deadline_ms(core))
+            candidates.append(core.accumulator.drain_deadline_ms())
             if len(core.voters) > 1:
                 candidates.append(state.leader.begin_quorum_deadline_ms)
         # Idle: wake up anyway now and then (cheap, and keeps executors honest about polling).

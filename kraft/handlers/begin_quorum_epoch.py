@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from kraft.context import Core
 from kraft.election import maybe_transition
-from kraft.handlers.common import (
-    epoch_answer,
-    handle_common_response,
-    learn_endpoints,
-    validate_request,
-)
+from kraft.handlers.common import epoch_answer, learn_endpoints, validate_request
+from kraft.handlers.responses import handle_common_response
 from kraft.roles import RoleName
 from kraft.rpc import BeginQuorumEpochRequest, BeginQuorumEpochResponse
 from kraft.types import ReplicaAddress, ReplicaKey

@@ -19,11 +19,8 @@ mismatch abort the download (`SnapshotAbort`) and fetching resumes. Any role cha
 from __future__ import annotations
 
 from kraft.context import Core, SnapshotDownload
-from kraft.handlers.common import (
-    current_leader,
-    handle_leader_info,
-    node_endpoints,
-)
+from kraft.handlers.common import current_leader, node_endpoints
+from kraft.handlers.responses import handle_leader_info
 from kraft.ready import Leaves, SnapshotAbort, SnapshotChunk, SnapshotInstall
 from kraft.roles import RoleName
 from kraft.rpc import FetchSnapshotRequest, FetchSnapshotResponse, SnapshotRead
