@@ -5,7 +5,7 @@ Records of one `propose` call always land in one batch. A drain happens on a pol
 the pending records fill a batch (`batch_size_max_bytes`). Offsets are promised at propose time:
 the leader's log only grows through its own drains, so `log end + records already pending` is the
 next offset. Pending records are dropped when the node stops leading (their offsets were never
-written), and the total pending size is bounded by `accumulator_bytes_max`.
+written), and the total pending size is bounded by `accumulator_max_bytes`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class Refusal(enum.Enum):
     """Why `Accumulator.add` did not queue a call."""
 
     TOO_LARGE = "too-large"  # one call's records exceed batch_size_max_bytes
-    BACKPRESSURE = "backpressure"  # accumulator_bytes_max reached
+    BACKPRESSURE = "backpressure"  # accumulator_max_bytes reached
 
 
 @dataclass(slots=True)
@@ -56,7 +56,7 @@ class Accumulator:
         size = estimate_size_bytes(values)
         if size > self.config.batch_size_max_bytes:
             return Refusal.TOO_LARGE
-        if self.size_bytes + size > self.config.accumulator_bytes_max:
+        if self.size_bytes + size > self.config.accumulator_max_bytes:
             return Refusal.BACKPRESSURE
         base = log_end_offset + self.record_count
         self.calls.append(PendingCall(list(values), size))

@@ -60,6 +60,3 @@ class EpochState:
             voted_directory_id=None if voted is None else voted.directory_id,
             voters=voters,
         )
-
-    def leader_known(self) -> bool:
-        return self.leader_id is not None

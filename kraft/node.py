@@ -103,7 +103,7 @@ class ProposeError(enum.Enum):
     NONE = "none"
     NOT_LEADER = "not-leader"  # not the leader, or resigning: retry on the new leader
     TOO_LARGE = "too-large"  # one call's records exceed batch_size_max_bytes
-    BACKPRESSURE = "backpressure"  # accumulator_bytes_max reached: retry after the next poll
+    BACKPRESSURE = "backpressure"  # accumulator_max_bytes reached: retry after the next poll
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,16 +159,6 @@ class Ready:
         """Every message of this Ready, in sending order (for inspection, not for execution)."""
         return self.send_now + self.send_after_append + self.send_after_persist
 
-    def is_empty(self) -> bool:
-        return (
-            self.election_state is None
-            and not self.log_ops
-            and not self.flush
-            and not self.send_now
-            and not self.send_after_append
-            and not self.send_after_persist
-        )
-
 
 class Leaves(enum.Enum):
     """When a message may leave, as the handler that queues it says (`Core.finish` applies it;

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kraft.node import RaftNode
+from kraft.quorum import majority_of
 from kraft.ready import Outbound, OutboundRequest
 from kraft.roles import OBSERVER_ROLES, RoleName
 from kraft.rpc import (
@@ -151,7 +152,7 @@ class NodeCursor:
 class InvariantChecker:
     def __init__(self, voter_ids: frozenset[int], disabled: frozenset[str] = frozenset()) -> None:
         self.voter_ids = voter_ids
-        self.majority = len(voter_ids) // 2 + 1
+        self.majority = majority_of(len(voter_ids))
         self.disabled = disabled
         self.committed: list[CommittedBatch] = []
         self.committed_end_offset = 0
