@@ -22,7 +22,7 @@ Where things live: roles and the transition table kraft/roles.py; transitions, t
 kraft/election.py; leader bookkeeping, high watermark, check-quorum kraft/quorum.py; write path
 kraft/accumulator.py; outbound request ids, timeouts, backoff kraft/requests.py; per-API handlers
 kraft/handlers/ (vote, begin/end_quorum_epoch, fetch, fetch_snapshot, describe_quorum,
-consumer_fetch); shared state and the Ready builder kraft/context.py.
+consumer); shared state and the Ready builder kraft/context.py.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ from kraft.handlers.begin_quorum_epoch import (
     handle_begin_quorum_epoch_response,
     send_begin_quorum_epoch,
 )
-from kraft.handlers.consumer_fetch import ConsumerFetchResult, consumer_fetch
+from kraft.handlers.consumer import ConsumerFetchResult, consumer_fetch
 from kraft.handlers.describe_quorum import describe_quorum, handle_describe_quorum_request
 from kraft.handlers.end_quorum_epoch import (
     handle_end_quorum_epoch_request,
@@ -320,9 +320,11 @@ class RaftNode:
     def consumer_fetch(
         self, fetch_offset: int, current_leader_epoch: int | None, max_bytes: int
     ) -> ConsumerFetchResult:
-        """A committed-only read for an ordinary Kafka consumer (kraft/handlers/consumer_fetch.py):
+        """A committed-only read for an ordinary Kafka consumer (kraft/handlers/consumer.py):
         records capped at the HW, OFFSET_OUT_OF_RANGE outside [log start, log end], no state kept.
-        Pure query: changes nothing, so it needs no Ready."""
+        Pure query: changes nothing, so it needs no Ready. A negative epoch is unknown, as None."""
+        if current_leader_epoch is not None and current_leader_epoch < 0:
+            current_leader_epoch = None
         return consumer_fetch(self._core, fetch_offset, current_leader_epoch, max_bytes)
 
     @property

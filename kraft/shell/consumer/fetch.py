@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import trio
 
+from kraft.handlers.consumer import offset_error
 from kraft.shell.consumer.checks import check_partition, is_metadata_topic, is_metadata_topic_id
 from kraft.shell.consumer.view import (
     CONSUMER_REPLICA_ID,
@@ -193,17 +194,13 @@ async def _read_partition(
 ) -> tuple[_Partition, int]:
     high_watermark = view.committed_offset
     offset = wanted.fetch_offset
-    if offset < view.log_start_offset or offset > view.log_end_offset:
-        error = ErrorCode.OFFSET_OUT_OF_RANGE
-        records = NO_RECORDS
-    else:
-        error = ErrorCode.NONE
-        records = NO_RECORDS
-        if offset < high_watermark:
-            partition_budget = min(max(wanted.partition_max_bytes, 0), budget_bytes)
-            # KIP-74: the first partition with data returns at least one whole batch.
-            if partition_budget > 0 or not have_records:
-                records = await port.read_batches(offset, high_watermark, partition_budget)
+    error = offset_error(offset, view.log_start_offset, view.log_end_offset)
+    records = NO_RECORDS
+    if error == ErrorCode.NONE and offset < high_watermark:
+        partition_budget = min(max(wanted.partition_max_bytes, 0), budget_bytes)
+        # KIP-74: the first partition with data returns at least one whole batch.
+        if partition_budget > 0 or not have_records:
+            records = await port.read_batches(offset, high_watermark, partition_budget)
     partition = _Partition(
         partition_index=wanted.partition,
         error_code=error,
