@@ -94,7 +94,7 @@ class Core:
         self.state = state
         self.requests = RequestManager(config.request_timeout_ms, config.retry_backoff_ms)
         self.endpoints: dict[int, Endpoint | None] = dict(config.voters)
-        # The follower-side / known high watermark (leaders use state.leader.high_watermark).
+        # The follower-side / known high watermark (leaders use state.leading().high_watermark).
         self.known_high_watermark: int | None = None
         # Largest HW ever reported in a Ready (monotonic commit point for listeners).
         self.reported_high_watermark: int | None = None
@@ -142,8 +142,7 @@ class Core:
 
     def high_watermark(self) -> int | None:
         if self.state.role is RoleName.LEADER:
-            assert self.state.leader is not None
-            return self.state.leader.high_watermark
+            return self.state.leading().high_watermark
         return self.known_high_watermark
 
     # ------------------------------------------------------------------ outputs

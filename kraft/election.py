@@ -67,8 +67,7 @@ def _enter(core: Core, new: EpochState, now_ms: int, *, persist: bool) -> None:
     assert new.epoch >= old.epoch, f"epoch went back {old.epoch} -> {new.epoch}"
     if old.role is RoleName.LEADER:
         # What we committed as leader stays committed: the next role starts from it.
-        assert old.leader is not None
-        hw = old.leader.high_watermark
+        hw = old.leading().high_watermark
         if hw is not None and (core.known_high_watermark or 0) < hw:
             core.known_high_watermark = hw
         core.accumulator.drop_pending()
@@ -199,9 +198,8 @@ def transition_to_leader(core: Core, now_ms: int) -> None:
 
 def transition_to_resigned(core: Core, now_ms: int) -> None:
     old = core.state
-    assert old.role is RoleName.LEADER and old.leader is not None
     successors = tuple(
-        ReplicaKey(s.replica_id, s.directory_id) for s in old.leader.preferred_successors()
+        ReplicaKey(s.replica_id, s.directory_id) for s in old.leading().preferred_successors()
     )
     new = EpochState(
         RoleName.RESIGNED,
@@ -361,11 +359,9 @@ def poll_election_timers(core: Core, now_ms: int) -> None:
                 transition_to_unattached(core, state.epoch + 1, now_ms)
             else:
                 transition_to_candidate(core, now_ms)
-    elif role is RoleName.LEADER:
-        assert state.leader is not None
-        if state.leader.poll_check_quorum(now_ms):
-            # EndQuorumEpoch leaves from the node's Resigned duties right after the timers.
-            transition_to_resigned(core, now_ms)
+    elif role is RoleName.LEADER and state.leading().poll_check_quorum(now_ms):
+        # EndQuorumEpoch leaves from the node's Resigned duties right after the timers.
+        transition_to_resigned(core, now_ms)
 
 
 def election_deadline(core: Core) -> int | None:
@@ -375,8 +371,7 @@ def election_deadline(core: Core) -> int | None:
     if state.role is RoleName.FOLLOWER:
         return state.fetch_deadline_ms if core.is_voter else None
     if state.role is RoleName.LEADER:
-        assert state.leader is not None
-        return state.leader.check_quorum_deadline()
+        return state.leading().check_quorum_deadline()
     if state.role in (RoleName.UNATTACHED, RoleName.VOTED) and not core.is_voter:
         return None
     return state.election_deadline_ms

@@ -46,7 +46,11 @@ class EpochState:
     # Resigned: voters that have not acknowledged EndQuorumEpoch yet, and whom to recommend.
     unacknowledged: set[int] = field(default_factory=set)
     preferred_successors: tuple[ReplicaKey, ...] = ()
-    resign_deadline_ms: int | None = None
+
+    def leading(self) -> LeaderState:
+        """The leader's bookkeeping: only a Leader has it (the one place that says so)."""
+        assert self.role is RoleName.LEADER and self.leader is not None, self.role
+        return self.leader
 
     def election_state(self, voters: frozenset[int], local_id: int | None) -> ElectionState:
         leader = self.leader_id

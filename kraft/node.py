@@ -246,8 +246,7 @@ class RaftNode:
                 core.log.mark_flushed(flushed_end_offset)
                 state = core.state
                 if state.role is RoleName.LEADER:
-                    assert state.leader is not None
-                    state.leader.update_local_end_offset(core.log.flushed_end_offset, now_ms)
+                    state.leading().update_local_end_offset(core.log.flushed_end_offset, now_ms)
             case SnapshotCreated(snapshot_id, log_start_offset):
                 core.log.add_snapshot(snapshot_id, log_start_offset)
             case ElectionStatePersisted(state):
@@ -489,10 +488,9 @@ class RaftNode:
         ]
         state = core.state
         if state.role is RoleName.LEADER:
-            assert state.leader is not None
             candidates.append(core.accumulator.drain_deadline_ms())
             if len(core.voters) > 1:
-                candidates.append(state.leader.begin_quorum_deadline_ms)
+                candidates.append(state.leading().begin_quorum_deadline_ms)
         # Idle: wake up anyway now and then (cheap, and keeps executors honest about polling).
         candidates.append(now_ms + max(1, core.config.fetch_timeout_ms))
         return max(now_ms + 1, min(c for c in candidates if c is not None))

@@ -109,8 +109,7 @@ def _try_complete(
     error = _epoch_error(core, request)
     if error is not None:
         return _error_response(core, error)
-    leader = core.state.leader
-    assert leader is not None
+    leader = core.state.leading()
     log = core.log
     position = validate_fetch_position(log, request.fetch_offset, request.last_fetched_epoch)
     base = FetchResponse(

@@ -63,8 +63,7 @@ def handle_fetch_snapshot_request(
     if error is not None:
         core.respond(inbound_id, _error(core, error))
         return
-    leader = state.leader
-    assert leader is not None
+    leader = state.leading()
     if request.replica_id >= 0 and request.replica_id in leader.voter_states:
         leader.fetched_in_window.add(request.replica_id)
     snapshot = core.log.latest_snapshot_id
