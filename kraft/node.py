@@ -21,8 +21,15 @@ DescribeQuorum lists. Voters vote, stand for election (pre-vote first) and lead.
 Where things live: roles and the transition table kraft/roles.py; transitions, timers, elections
 kraft/election.py; leader bookkeeping, high watermark, check-quorum kraft/quorum.py; write path
 kraft/accumulator.py; outbound request ids, timeouts, backoff kraft/requests.py; per-API handlers
-kraft/handlers/ (vote, begin/end_quorum_epoch, fetch, fetch_snapshot, describe_quorum,
-consumer); shared state and the Ready builder kraft/context.py.
+kraft/handlers/ (vote, begin/end_quorum_epoch, fetch = the leader's answers, fetch_follower,
+fetch_snapshot, describe_quorum, consumer = every consumer-facing rule); shared state and the
+Ready builder kraft/context.py.
+
+Layers (imports only go down; tests/test_import_rules.py fails on any cycle): types, rpc, events,
+ready, log, config, roles, quorum, requests, accumulator -> epoch_state -> context ->
+handlers/common, handlers/fetch (answers only, no transitions) -> election -> handlers/responses
+-> the other handlers -> node. Transitions change the epoch state and queue its persistence;
+they send no request (the node sends what each role owes on every poll).
 """
 
 from __future__ import annotations
