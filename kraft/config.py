@@ -59,7 +59,7 @@ class QuorumConfig:
     # Largest batch the leader's accumulator builds (Kafka's MAX_BATCH_SIZE_BYTES).
     batch_size_max_bytes: int = 8 * MIB
     # Bound on records proposed but not yet drained into the log (propose() answers BACKPRESSURE).
-    accumulator_bytes_max: int = 64 * MIB
+    accumulator_max_bytes: int = 64 * MIB
     # Bound on long-poll Fetch requests parked on the leader at once (oldest are answered early).
     parked_fetches_max: int = 1024
     # Observers with an id are forgotten after this long without a Fetch
@@ -86,7 +86,7 @@ class QuorumConfig:
         for name in (
             "fetch_max_bytes",
             "batch_size_max_bytes",
-            "accumulator_bytes_max",
+            "accumulator_max_bytes",
             "parked_fetches_max",
         ):
             if getattr(self, name) <= 0:
@@ -100,10 +100,6 @@ class QuorumConfig:
     @property
     def voter_ids(self) -> frozenset[int]:
         return frozenset(self.voters)
-
-    @property
-    def majority(self) -> int:
-        return len(self.voters) // 2 + 1
 
     def has_bug(self, bug: InjectedBug) -> bool:
         return bug in self.injected_bugs

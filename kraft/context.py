@@ -27,7 +27,6 @@ from kraft.config import InjectedBug, QuorumConfig
 from kraft.epoch_state import EpochState
 from kraft.log import LogView
 from kraft.ready import (
-    ElectionState,
     Leaves,
     LogAppend,
     LogOp,
@@ -43,6 +42,7 @@ from kraft.rpc import FetchRequest, Request, Response
 from kraft.types import (
     FIRST_BOOTSTRAP_NODE_ID,
     BatchCodec,
+    ElectionState,
     Endpoint,
     LeaderAndEpoch,
     OffsetAndEpoch,
@@ -94,12 +94,12 @@ class Core:
         self.state = state
         self.requests = RequestManager(config.request_timeout_ms, config.retry_backoff_ms)
         self.endpoints: dict[int, Endpoint | None] = dict(config.voters)
-        # The follower-side / known high watermark (leaders use state.leader.high_watermark).
+        # The follower-side / known high watermark (leaders use state.leading().high_watermark).
         self.known_high_watermark: int | None = None
         # Largest HW ever reported in a Ready (monotonic commit point for listeners).
         self.reported_high_watermark: int | None = None
         self.parked: dict[int, ParkedFetch] = {}
-        self.accumulator = Accumulator()
+        self.accumulator = Accumulator(config)
         self.snapshot_download: SnapshotDownload | None = None
         self.persisted: ElectionState | None = None
         self.shutting_down = False
@@ -142,8 +142,7 @@ class Core:
 
     def high_watermark(self) -> int | None:
         if self.state.role is RoleName.LEADER:
-            assert self.state.leader is not None
-            return self.state.leader.high_watermark
+            return self.state.leading().high_watermark
         return self.known_high_watermark
 
     # ------------------------------------------------------------------ outputs

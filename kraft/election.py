@@ -1,8 +1,11 @@
 """Epoch-state transitions, election timers and the voting side of elections.
 
-Transitions (`transition_to_<role>`) build a fresh `EpochState`, assert the move against the table
-in kraft/roles.py, forget every in-flight request (responses to them are then ignored, as upstream
-`resetConnections`), and queue the new election state for persistence when the role is durable.
+Transitions: `<role>_state(core, ...)` returns the next state from the current one and changes
+nothing; `enter(core, new)` makes it current, asserting the move against the table in
+kraft/roles.py, and is the one place a role change has effects (in-flight requests forgotten, a
+leader's parked fetches answered, the election state queued for persistence when the role is
+durable). `transition_to_<role>` is the two together; no transition sends a request: what each
+role owes (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch) is sent by the node on every poll.
 
 Timers (Kafka's `QuorumState.randomElectionTimeoutMs`):
 - election timeout = T + random[0, T) (0 stays 0), drawn for a new Prospective/Candidate/Resigned,
@@ -26,12 +29,12 @@ is, re-arming its timer, so nothing above `EPOCH_MAX` is ever entered or persist
 
 from __future__ import annotations
 
-from kraft.accumulator import drop_pending
 from kraft.context import Core
 from kraft.epoch_state import EpochState
+from kraft.handlers.fetch import complete_parked_fetches
 from kraft.quorum import LeaderState, majority_of
 from kraft.ready import SnapshotAbort
-from kraft.roles import RoleName, check_transition
+from kraft.roles import PERSISTED_ROLES, RoleName, check_transition
 from kraft.rpc import VoteRequest
 from kraft.types import BatchInfo, Records, ReplicaKey
 
@@ -61,19 +64,21 @@ def local_key(core: Core) -> ReplicaKey:
     return ReplicaKey(local_id, core.local_directory_id)
 
 
-def _enter(core: Core, new: EpochState, now_ms: int, *, persist: bool) -> None:
+def enter(core: Core, new: EpochState, now_ms: int) -> None:
+    """Make `new` (built by one of the `*_state` functions below) the current state: the one place
+    a role change has effects. A leader stepping down keeps its HW as known, drops its pending
+    records and answers its parked fetches (as the new role); every in-flight request is forgotten
+    (responses to them are ignored, as upstream `resetConnections`); a snapshot download ends; a
+    durable role's election state is queued for persistence. No request is sent here."""
     old = core.state
     check_transition(old.role, new.role, is_voter=core.is_voter)
     assert new.epoch >= old.epoch, f"epoch went back {old.epoch} -> {new.epoch}"
     if old.role is RoleName.LEADER:
         # What we committed as leader stays committed: the next role starts from it.
-        assert old.leader is not None
-        hw = old.leader.high_watermark
+        hw = old.leading().high_watermark
         if hw is not None and (core.known_high_watermark or 0) < hw:
             core.known_high_watermark = hw
-        from kraft.handlers.fetch import complete_parked_fetches  # handlers import this module
-
-        drop_pending(core)
+        core.accumulator.drop_pending()
         core.state = new
         complete_parked_fetches(core, now_ms, force=True)
     core.state = new
@@ -82,12 +87,14 @@ def _enter(core: Core, new: EpochState, now_ms: int, *, persist: bool) -> None:
         # A download belongs to one leader's epoch (upstream keeps it in FollowerState).
         core.log_op(SnapshotAbort(core.snapshot_download.snapshot_id))
         core.snapshot_download = None
-    if persist:
+    if new.role in PERSISTED_ROLES:
         core.persist_state()
 
 
-# ---------------------------------------------------------------------------- transitions
-def transition_to_unattached(core: Core, epoch: int, now_ms: int) -> None:
+# ---------------------------------------------------------------------------- next states
+# Each returns the state to enter from the current one; it changes nothing (it only draws the
+# election timeout from the injected RNG).
+def unattached_state(core: Core, epoch: int, now_ms: int) -> EpochState:
     """Higher epoch with no known leader (or a lost pre-vote that knew no leader)."""
     old = core.state
     assert epoch >= old.epoch
@@ -105,41 +112,36 @@ def transition_to_unattached(core: Core, epoch: int, now_ms: int) -> None:
     # Same epoch only for a lost pre-vote that knew no leader: the vote cast in it stays.
     voted = old.voted_key if epoch == old.epoch else None
     role = RoleName.VOTED if voted is not None else RoleName.UNATTACHED
-    new = EpochState(role, epoch, voted_key=voted, election_deadline_ms=deadline)
-    _enter(core, new, now_ms, persist=True)
+    return EpochState(role, epoch, voted_key=voted, election_deadline_ms=deadline)
 
 
-def transition_to_voted(core: Core, candidate: ReplicaKey, now_ms: int) -> None:
-    """Grant a standard vote in the current epoch; durable before the response leaves."""
-    old = core.state
+def voted_state(core: Core, candidate: ReplicaKey, now_ms: int) -> EpochState:
+    """A standard vote granted in the current epoch (durable before the response leaves)."""
     assert core.is_voter
-    new = EpochState(
+    return EpochState(
         RoleName.VOTED,
-        old.epoch,
+        core.state.epoch,
         voted_key=candidate,
         election_deadline_ms=now_ms + random_election_timeout_ms(core),
     )
-    _enter(core, new, now_ms, persist=True)
 
 
-def transition_to_follower(core: Core, epoch: int, leader_id: int, now_ms: int) -> None:
+def follower_state(core: Core, epoch: int, leader_id: int, now_ms: int) -> EpochState:
     old = core.state
     assert leader_id != core.local_id, "cannot follow itself"
-    voted = old.voted_key if epoch == old.epoch else None
-    new = EpochState(
+    return EpochState(
         RoleName.FOLLOWER,
         epoch,
         leader_id=leader_id,
-        voted_key=voted,
+        voted_key=old.voted_key if epoch == old.epoch else None,
         fetch_deadline_ms=now_ms + core.config.fetch_timeout_ms,
     )
-    _enter(core, new, now_ms, persist=True)
 
 
-def transition_to_prospective(core: Core, now_ms: int) -> None:
+def prospective_state(core: Core, now_ms: int) -> EpochState:
     old = core.state
     assert core.is_voter
-    new = EpochState(
+    return EpochState(
         RoleName.PROSPECTIVE,
         old.epoch,
         leader_id=old.leader_id,
@@ -148,16 +150,14 @@ def transition_to_prospective(core: Core, now_ms: int) -> None:
         granted={core.local_id_or_sentinel()},
         retries=old.retries if old.role is RoleName.CANDIDATE else 0,
     )
-    _enter(core, new, now_ms, persist=False)
-    maybe_win_or_lose(core, now_ms)
 
 
-def transition_to_candidate(core: Core, now_ms: int) -> None:
+def candidate_state(core: Core, now_ms: int) -> EpochState:
     old = core.state
     assert core.is_voter
     retries = old.retries + 1 if old.role in (RoleName.PROSPECTIVE, RoleName.CANDIDATE) else 1
     assert old.epoch < EPOCH_MAX, f"no epoch above {old.epoch} to stand in"
-    new = EpochState(
+    return EpochState(
         RoleName.CANDIDATE,
         old.epoch + 1,
         voted_key=local_key(core),
@@ -165,47 +165,30 @@ def transition_to_candidate(core: Core, now_ms: int) -> None:
         granted={core.local_id_or_sentinel()},
         retries=retries,
     )
-    _enter(core, new, now_ms, persist=True)
-    maybe_win_or_lose(core, now_ms)
 
 
-def transition_to_leader(core: Core, now_ms: int) -> None:
+def leader_state(core: Core, now_ms: int) -> EpochState:
+    """Won the election: the epoch starts at the log end, where its LeaderChange batch goes."""
     old = core.state
     assert core.local_id is not None and old.role is RoleName.CANDIDATE
-    epoch_start_offset = core.log.end_offset
     leader = LeaderState.start(
         core.local_id,
         old.epoch,
-        epoch_start_offset,
+        core.log.end_offset,
         core.config,
         frozenset(old.granted),
         now_ms,
     )
     # No directory id on its own voter state either: static voters are known by id (quorum.py).
-    new = EpochState(RoleName.LEADER, old.epoch, voted_key=old.voted_key, leader=leader)
-    _enter(core, new, now_ms, persist=True)
-    # The LeaderChange control batch opens the epoch; the HW can pass it only once a majority has
-    # it (quorum.py), which proves the epoch to every later leader.
-    data = core.codec.build_leader_change_batch(
-        epoch_start_offset,
-        old.epoch,
-        now_ms,
-        core.local_id,
-        sorted(core.voters),
-        sorted(leader.granting_voters),
-    )
-    batch = BatchInfo(epoch_start_offset, epoch_start_offset, old.epoch, len(data), True)
-    core.append(Records(data, (batch,)), flush=True)
-    leader.update_local_end_offset(core.log.flushed_end_offset, now_ms)
+    return EpochState(RoleName.LEADER, old.epoch, voted_key=old.voted_key, leader=leader)
 
 
-def transition_to_resigned(core: Core, now_ms: int) -> None:
+def resigned_state(core: Core, now_ms: int) -> EpochState:
     old = core.state
-    assert old.role is RoleName.LEADER and old.leader is not None
     successors = tuple(
-        ReplicaKey(s.replica_id, s.directory_id) for s in old.leader.preferred_successors()
+        ReplicaKey(s.replica_id, s.directory_id) for s in old.leading().preferred_successors()
     )
-    new = EpochState(
+    return EpochState(
         RoleName.RESIGNED,
         old.epoch,
         voted_key=old.voted_key,
@@ -213,12 +196,56 @@ def transition_to_resigned(core: Core, now_ms: int) -> None:
         unacknowledged={k.id for k in successors},
         preferred_successors=successors,
     )
-    # Resigned is memory-only: the stored state keeps saying we lead this epoch, so a restart
-    # comes back Resigned and can neither vote again nor reuse offsets in this epoch.
-    _enter(core, new, now_ms, persist=False)
-    from kraft.handlers.end_quorum_epoch import send_end_quorum_epoch
 
-    send_end_quorum_epoch(core, now_ms)
+
+# ---------------------------------------------------------------------------- transitions
+def transition_to_unattached(core: Core, epoch: int, now_ms: int) -> None:
+    enter(core, unattached_state(core, epoch, now_ms), now_ms)
+
+
+def transition_to_voted(core: Core, candidate: ReplicaKey, now_ms: int) -> None:
+    enter(core, voted_state(core, candidate, now_ms), now_ms)
+
+
+def transition_to_follower(core: Core, epoch: int, leader_id: int, now_ms: int) -> None:
+    enter(core, follower_state(core, epoch, leader_id, now_ms), now_ms)
+
+
+def transition_to_prospective(core: Core, now_ms: int) -> None:
+    enter(core, prospective_state(core, now_ms), now_ms)
+    maybe_win_or_lose(core, now_ms)
+
+
+def transition_to_candidate(core: Core, now_ms: int) -> None:
+    enter(core, candidate_state(core, now_ms), now_ms)
+    maybe_win_or_lose(core, now_ms)
+
+
+def transition_to_leader(core: Core, now_ms: int) -> None:
+    new = leader_state(core, now_ms)
+    enter(core, new, now_ms)
+    leader = new.leading()
+    epoch_start_offset = leader.epoch_start_offset
+    # The LeaderChange control batch opens the epoch; the HW can pass it only once a majority has
+    # it (quorum.py), which proves the epoch to every later leader.
+    data = core.codec.build_leader_change_batch(
+        epoch_start_offset,
+        new.epoch,
+        now_ms,
+        leader.local_id,
+        sorted(core.voters),
+        sorted(leader.granting_voters),
+    )
+    batch = BatchInfo(epoch_start_offset, epoch_start_offset, new.epoch, len(data), True)
+    core.append(Records(data, (batch,)), flush=True)
+    leader.update_local_end_offset(core.log.flushed_end_offset, now_ms)
+
+
+def transition_to_resigned(core: Core, now_ms: int) -> None:
+    """Resigned is memory-only: the stored state keeps saying we lead this epoch, so a restart
+    comes back Resigned and can neither vote again nor reuse offsets in this epoch. The caller
+    sends EndQuorumEpoch (kraft/handlers/end_quorum_epoch.py), as it owes every Resigned poll."""
+    enter(core, resigned_state(core, now_ms), now_ms)
 
 
 # ---------------------------------------------------------------------------- elections
@@ -365,10 +392,9 @@ def poll_election_timers(core: Core, now_ms: int) -> None:
                 transition_to_unattached(core, state.epoch + 1, now_ms)
             else:
                 transition_to_candidate(core, now_ms)
-    elif role is RoleName.LEADER:
-        assert state.leader is not None
-        if state.leader.poll_check_quorum(now_ms):
-            transition_to_resigned(core, now_ms)
+    elif role is RoleName.LEADER and state.leading().poll_check_quorum(now_ms):
+        # EndQuorumEpoch leaves from the node's Resigned duties right after the timers.
+        transition_to_resigned(core, now_ms)
 
 
 def election_deadline(core: Core) -> int | None:
@@ -378,8 +404,7 @@ def election_deadline(core: Core) -> int | None:
     if state.role is RoleName.FOLLOWER:
         return state.fetch_deadline_ms if core.is_voter else None
     if state.role is RoleName.LEADER:
-        assert state.leader is not None
-        return state.leader.check_quorum_deadline()
+        return state.leading().check_quorum_deadline()
     if state.role in (RoleName.UNATTACHED, RoleName.VOTED) and not core.is_voter:
         return None
     return state.election_deadline_ms

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kraft.quorum import LeaderState
-from kraft.ready import ElectionState
 from kraft.roles import RoleName
-from kraft.types import ReplicaKey
+from kraft.types import ElectionState, ReplicaKey
 
 
 @dataclass(slots=True)
@@ -47,7 +46,11 @@ class EpochState:
     # Resigned: voters that have not acknowledged EndQuorumEpoch yet, and whom to recommend.
     unacknowledged: set[int] = field(default_factory=set)
     preferred_successors: tuple[ReplicaKey, ...] = ()
-    resign_deadline_ms: int | None = None
+
+    def leading(self) -> LeaderState:
+        """The leader's bookkeeping: only a Leader has it (the one place that says so)."""
+        assert self.role is RoleName.LEADER and self.leader is not None, self.role
+        return self.leader
 
     def election_state(self, voters: frozenset[int], local_id: int | None) -> ElectionState:
         leader = self.leader_id
@@ -61,6 +64,3 @@ class EpochState:
             voted_directory_id=None if voted is None else voted.directory_id,
             voters=voters,
         )
-
-    def leader_known(self) -> bool:
-        return self.leader_id is not None

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kraft.ready import ElectionState
 from kraft.rpc import Request, Response
-from kraft.types import OffsetAndEpoch
+from kraft.types import ElectionState, OffsetAndEpoch
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,9 +115,6 @@ class LogView:
         if index > 0:
             del self._boundaries[:index]
 
-    def has_epoch(self, epoch: int) -> bool:
-        return any(e == epoch for e, _ in self.epoch_history)
-
     def epoch_start_offset(self, epoch: int) -> int | None:
         for e, start in self.epoch_history:
             if e == epoch:

@@ -21,8 +21,15 @@ DescribeQuorum lists. Voters vote, stand for election (pre-vote first) and lead.
 Where things live: roles and the transition table kraft/roles.py; transitions, timers, elections
 kraft/election.py; leader bookkeeping, high watermark, check-quorum kraft/quorum.py; write path
 kraft/accumulator.py; outbound request ids, timeouts, backoff kraft/requests.py; per-API handlers
-kraft/handlers/ (vote, begin/end_quorum_epoch, fetch, fetch_snapshot, describe_quorum,
-consumer_fetch); shared state and the Ready builder kraft/context.py.
+kraft/handlers/ (vote, begin/end_quorum_epoch, fetch = the leader's answers, fetch_follower,
+fetch_snapshot, describe_quorum, consumer = every consumer-facing rule); shared state and the
+Ready builder kraft/context.py.
+
+Layers (imports only go down; tests/test_import_rules.py fails on any cycle): types, rpc, events,
+ready, log, config, roles, quorum, requests, accumulator -> epoch_state -> context ->
+handlers/common, handlers/fetch (answers only, no transitions) -> election -> handlers/responses
+-> the other handlers -> node. Transitions change the epoch state and queue its persistence;
+they send no request (the node sends what each role owes on every poll).
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kraft import accumulator
+from kraft.accumulator import Refusal
 from kraft.config import ConfigError, QuorumConfig
 from kraft.context import Core, is_voter
 from kraft.election import (
@@ -60,7 +67,7 @@ from kraft.handlers.begin_quorum_epoch import (
     handle_begin_quorum_epoch_response,
     send_begin_quorum_epoch,
 )
-from kraft.handlers.consumer_fetch import ConsumerFetchResult, consumer_fetch
+from kraft.handlers.consumer import ConsumerFetchResult, consumer_fetch
 from kraft.handlers.describe_quorum import describe_quorum, handle_describe_quorum_request
 from kraft.handlers.end_quorum_epoch import (
     handle_end_quorum_epoch_request,
@@ -71,17 +78,16 @@ from kraft.handlers.fetch import (
     complete_parked_fetches,
     drop_parked,
     handle_fetch_request,
-    handle_fetch_response,
-    maybe_send_fetch,
     parked_deadline,
 )
+from kraft.handlers.fetch_follower import handle_fetch_response, maybe_send_fetch
 from kraft.handlers.fetch_snapshot import (
     handle_fetch_snapshot_request,
     handle_fetch_snapshot_response,
 )
 from kraft.handlers.vote import handle_vote_request, handle_vote_response
 from kraft.log import LogState, LogView
-from kraft.ready import ElectionState, Ready
+from kraft.ready import Ready
 from kraft.roles import PERSISTED_ROLES, RoleName
 from kraft.rpc import (
     BeginQuorumEpochRequest,
@@ -97,14 +103,14 @@ from kraft.rpc import (
     VoteRequest,
     VoteResponse,
 )
-from kraft.types import BatchCodec, ReplicaKey
+from kraft.types import BatchCodec, BatchInfo, ElectionState, Records, ReplicaKey
 
 
 class ProposeError(enum.Enum):
     NONE = "none"
     NOT_LEADER = "not-leader"  # not the leader, or resigning: retry on the new leader
     TOO_LARGE = "too-large"  # one call's records exceed batch_size_max_bytes
-    BACKPRESSURE = "backpressure"  # accumulator_bytes_max reached: retry after the next poll
+    BACKPRESSURE = "backpressure"  # accumulator_max_bytes reached: retry after the next poll
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,8 +253,7 @@ class RaftNode:
                 core.log.mark_flushed(flushed_end_offset)
                 state = core.state
                 if state.role is RoleName.LEADER:
-                    assert state.leader is not None
-                    state.leader.update_local_end_offset(core.log.flushed_end_offset, now_ms)
+                    state.leading().update_local_end_offset(core.log.flushed_end_offset, now_ms)
             case SnapshotCreated(snapshot_id, log_start_offset):
                 core.log.add_snapshot(snapshot_id, log_start_offset)
             case ElectionStatePersisted(state):
@@ -272,14 +277,14 @@ class RaftNode:
         core = self._core
         if core.state.role is not RoleName.LEADER or core.shutting_down:
             return ProposeResult(ProposeError.NOT_LEADER, epoch=core.state.epoch)
-        outcome = accumulator.add(core, values, now_ms)
-        if outcome == "too-large":
+        outcome = core.accumulator.add(values, core.log.end_offset, now_ms)
+        if outcome is Refusal.TOO_LARGE:
             return ProposeResult(ProposeError.TOO_LARGE, epoch=core.state.epoch)
-        if outcome == "backpressure":
+        if outcome is Refusal.BACKPRESSURE:
             return ProposeResult(ProposeError.BACKPRESSURE, epoch=core.state.epoch)
         assert isinstance(outcome, tuple)
         base, last = outcome
-        poll_by = accumulator.drain_deadline_ms(core)
+        poll_by = core.accumulator.drain_deadline_ms()
         return ProposeResult(
             ProposeError.NONE,
             epoch=core.state.epoch,
@@ -301,6 +306,7 @@ class RaftNode:
             core.shutdown_deadline_ms = now_ms + wait_ms
             if core.state.role is RoleName.LEADER:
                 transition_to_resigned(core, now_ms)
+                send_end_quorum_epoch(core, now_ms)
         return self._run(now_ms)
 
     def resign(self, epoch: int, now_ms: int) -> Ready:
@@ -309,6 +315,7 @@ class RaftNode:
         self._start(now_ms)
         if core.state.role is RoleName.LEADER and core.state.epoch == epoch:
             transition_to_resigned(core, now_ms)
+            send_end_quorum_epoch(core, now_ms)
         return self._run(now_ms)
 
     # ----------------------------------------------------------------------------- queries
@@ -319,9 +326,11 @@ class RaftNode:
     def consumer_fetch(
         self, fetch_offset: int, current_leader_epoch: int | None, max_bytes: int
     ) -> ConsumerFetchResult:
-        """A committed-only read for an ordinary Kafka consumer (kraft/handlers/consumer_fetch.py):
+        """A committed-only read for an ordinary Kafka consumer (kraft/handlers/consumer.py):
         records capped at the HW, OFFSET_OUT_OF_RANGE outside [log start, log end], no state kept.
-        Pure query: changes nothing, so it needs no Ready."""
+        Pure query: changes nothing, so it needs no Ready. A negative epoch is unknown, as None."""
+        if current_leader_epoch is not None and current_leader_epoch < 0:
+            current_leader_epoch = None
         return consumer_fetch(self._core, fetch_offset, current_leader_epoch, max_bytes)
 
     @property
@@ -438,7 +447,7 @@ class RaftNode:
         poll_election_timers(core, now_ms)
         role = core.state.role
         if role is RoleName.LEADER:
-            accumulator.maybe_drain(core, now_ms)
+            self._append_drained(now_ms)
             send_begin_quorum_epoch(core, now_ms)
             complete_parked_fetches(core, now_ms)
         elif role in (RoleName.PROSPECTIVE, RoleName.CANDIDATE):
@@ -451,6 +460,16 @@ class RaftNode:
             complete_parked_fetches(core, now_ms, force=True)
         self._check_shutdown(now_ms)
         return core.finish(self._deadline(now_ms))
+
+    def _append_drained(self, now_ms: int) -> None:
+        """Leader: append what the accumulator has due, one data batch per group, each flushed."""
+        core = self._core
+        epoch = core.state.epoch
+        for values in core.accumulator.drain(now_ms):
+            base = core.log.end_offset
+            data = core.codec.build_data_batch(base, epoch, now_ms, values)
+            info = BatchInfo(base, base + len(values) - 1, epoch, len(data), False)
+            core.append(Records(data, (info,)), flush=True)
 
     def _check_shutdown(self, now_ms: int) -> None:
         core = self._core
@@ -476,10 +495,9 @@ class RaftNode:
         ]
         state = core.state
         if state.role is RoleName.LEADER:
-            assert state.leader is not None
-            candidates.append(accumulator.drain_deadline_ms(core))
+            candidates.append(core.accumulator.drain_deadline_ms())
             if len(core.voters) > 1:
-                candidates.append(state.leader.begin_quorum_deadline_ms)
+                candidates.append(state.leading().begin_quorum_deadline_ms)
         # Idle: wake up anyway now and then (cheap, and keeps executors honest about polling).
         candidates.append(now_ms + max(1, core.config.fetch_timeout_ms))
         return max(now_ms + 1, min(c for c in candidates if c is not None))

@@ -28,6 +28,7 @@ OBSERVERS_MAX = 4096
 
 
 def majority_of(voter_count: int) -> int:
+    """THE majority formula: more than half of the voters."""
     return voter_count // 2 + 1
 
 
@@ -164,7 +165,8 @@ class LeaderState:
             (s.end_offset for s in self.voter_states.values() if s.end_offset is not None),
             reverse=True,
         )
-        index = len(self.voters) // 2
+        # The largest offset a majority has reached: the majority-th highest.
+        index = majority_of(len(self.voters)) - 1
         if index >= len(offsets):
             return False
         candidate = offsets[index]
@@ -202,15 +204,12 @@ class LeaderState:
             if state.last_fetch_ms is None or now_ms - state.last_fetch_ms >= timeout_ms:
                 del self.observer_states[replica_id]
 
-    def non_acknowledging_voters(self) -> list[int]:
-        return sorted(v for v, s in self.voter_states.items() if not s.acknowledged)
-
     def preferred_successors(self) -> list[ReplicaState]:
         """Other voters, most caught up first (unknown end offsets last; ties by id)."""
         others = [s for v, s in self.voter_states.items() if v != self.local_id]
         return sorted(
             others,
-            key=lambda s: (-(s.end_offset if s.end_offset is not None else -1), s.replica_id),
+            key=lambda s: (s.end_offset is None, -(s.end_offset or 0), s.replica_id),
         )
 
     def describe(self, now_ms: int) -> tuple[tuple[ReplicaDescription, ...], ...]:

@@ -42,11 +42,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from kraft.events import ElectionStatePersisted, Event, Persisted
 from kraft.rpc import (
     FetchResponse,
     FetchSnapshotResponse,
@@ -57,34 +57,13 @@ from kraft.rpc import (
 )
 from kraft.types import (
     BatchInfo,
+    ElectionState,
     LeaderAndEpoch,
     OffsetAndEpoch,
     Records,
     ReplicaAddress,
 )
 from wire.errors import ErrorCode
-
-if TYPE_CHECKING:
-    from kraft.events import Event
-
-
-@dataclass(frozen=True, slots=True)
-class ElectionState:
-    """The durable part of a replica's epoch state (Kafka's `ElectionState` / quorum-state file).
-
-    `leader_id` and `voted_id` may both be set in one epoch (pre-vote era: a replica that voted and
-    then learned the leader of that same epoch).
-    """
-
-    epoch: int
-    leader_id: int | None = None
-    voted_id: int | None = None
-    voted_directory_id: uuid.UUID | None = None
-    voters: frozenset[int] = frozenset()
-
-    def __post_init__(self) -> None:
-        assert self.epoch >= 0, self
-        assert self.voted_directory_id is None or self.voted_id is not None, self
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,16 +159,6 @@ class Ready:
         """Every message of this Ready, in sending order (for inspection, not for execution)."""
         return self.send_now + self.send_after_append + self.send_after_persist
 
-    def is_empty(self) -> bool:
-        return (
-            self.election_state is None
-            and not self.log_ops
-            and not self.flush
-            and not self.send_now
-            and not self.send_after_append
-            and not self.send_after_persist
-        )
-
 
 class Leaves(enum.Enum):
     """When a message may leave, as the handler that queues it says (`Core.finish` applies it;
@@ -273,8 +242,6 @@ class DiskPort(Protocol):
 
 def run_disk_hop(hop: DiskHop, disk: DiskPort) -> list[Event]:
     """Write `hop` in order; return its feedback events (ElectionStatePersisted / Persisted)."""
-    from kraft.events import ElectionStatePersisted, Persisted  # events imports this module
-
     feedback: list[Event] = []
     if hop.election_state is not None:
         disk.persist_election_state(hop.election_state)

@@ -39,15 +39,8 @@ class RequestManager:
             return False
         return self._backoff_until_ms.get(node_id, 0) <= now_ms
 
-    def has_in_flight(self, node_id: int) -> bool:
-        return node_id in self._in_flight
-
     def any_in_flight(self, request_type: type) -> bool:
         return any(isinstance(e.request, request_type) for e in self._in_flight.values())
-
-    def in_flight_request(self, node_id: int) -> Request | None:
-        entry = self._in_flight.get(node_id)
-        return None if entry is None else entry.request
 
     def start(self, destination: ReplicaAddress, request: Request, now_ms: int) -> InFlight:
         assert destination.node_id not in self._in_flight, "one request in flight per destination"

@@ -86,6 +86,25 @@ class LeaderAndEpoch:
 
 
 @dataclass(frozen=True, slots=True)
+class ElectionState:
+    """The durable part of a replica's epoch state (Kafka's `ElectionState` / quorum-state file).
+
+    `leader_id` and `voted_id` may both be set in one epoch (pre-vote era: a replica that voted and
+    then learned the leader of that same epoch).
+    """
+
+    epoch: int
+    leader_id: int | None = None
+    voted_id: int | None = None
+    voted_directory_id: uuid.UUID | None = None
+    voters: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        assert self.epoch >= 0, self
+        assert self.voted_directory_id is None or self.voted_id is not None, self
+
+
+@dataclass(frozen=True, slots=True)
 class BatchInfo:
     """What the core needs to know about one stored record batch v2 (filled by the executor from
     the 61-byte batch header; the core never parses bytes)."""

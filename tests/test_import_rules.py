@@ -72,3 +72,91 @@ def test_construct_only_in_wire() -> None:
             continue
         text = path.read_text()
         assert "import construct" not in text and "from construct" not in text, rel
+
+
+# ------------------------------------------------------------------------- no import cycles
+# Every import counts: module level, inside functions (a "lazy" import only hides a cycle) and
+# under `if TYPE_CHECKING:` (a cycle of types is a cycle of concepts). A package's `__init__` is
+# not implied by importing one of its modules: a package that re-exports its modules is fine.
+CYCLE_FREE = ("kraft", "wire")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(source: str, package: str, known: set[str]) -> set[str]:
+    """The modules of `known` that `source` (a module of `package`) imports, anywhere in it."""
+    imported: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            for alias in node.names:
+                # `from package import module` imports that module; else the names' module.
+                submodule = f"{module}.{alias.name}"
+                imported.add(submodule if submodule in known else module)
+    return {m for m in imported if m in known}
+
+
+def import_graph(packages: tuple[str, ...] = CYCLE_FREE) -> dict[str, set[str]]:
+    """module -> the modules of `packages` it imports."""
+    paths = {module_name(p): p for top in packages for p in sorted((ROOT / top).rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        graph[name] = imports_of(path.read_text(), package, set(paths)) - {name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle (its first module repeated at the end), or None (depth-first search)."""
+    done: set[str] = set()
+    for root in sorted(graph):
+        if root in done:
+            continue
+        path = [root]
+        children = [iter(sorted(graph[root]))]
+        while children:
+            child = next(children[-1], None)
+            if child is None:
+                children.pop()
+                done.add(path.pop())
+            elif child in path:
+                return [*path[path.index(child) :], child]
+            elif child not in done:
+                path.append(child)
+                children.append(iter(sorted(graph[child])))
+    return None
+
+
+def test_no_import_cycles_in_kraft_and_wire() -> None:
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_cycle_finder_sees_every_kind_of_import() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+    known = {"p", "p.a", "p.b", "p.c", "p.d", "p.e"}
+    source = """
+from typing import TYPE_CHECKING
+from p import a
+from p.b import thing
+from . import c
+if TYPE_CHECKING:
+    from p.d import Type
+def later():
+    import p.e
+"""
+    assert imports_of(source, "p", known) == {"p.a", "p.b", "p.c", "p.d", "p.e"}
+    assert "kraft.types" in import_graph()["kraft.node"]

@@ -37,6 +37,7 @@ from construct import Struct as CStruct
 
 from wire import primitives as p
 from wire.errors import DecodeError, EncodeError, UnsupportedVersionError
+from wire.failures import annotate, describe, path_separator
 from wire.fields import FieldSpec, Message, Struct, specs_of
 from wire.tagged import TAGGED_LABEL, TaggedSection
 
@@ -63,30 +64,6 @@ BUILD_FAILURES = (
     ValueError,
     OverflowError,
 )
-
-
-def describe(e: BaseException) -> str:
-    if isinstance(e, DecodeError):
-        return e.reason
-    if isinstance(e, UnicodeDecodeError):
-        return "invalid UTF-8 in string"
-    if isinstance(e, struct.error | IndexError | ConstructError):
-        return "truncated input"
-    return f"{type(e).__name__}: {e}"
-
-
-def annotate(e: BaseException, label: str, start: int, sep: str) -> DecodeError:
-    """The `DecodeError` for a failure inside the member `label` that started at byte `start`."""
-    if isinstance(e, DecodeError):
-        offset = start if e.offset is None else e.offset
-        field = label if e.field is None else label + sep + e.field
-        return DecodeError(e.reason, offset=offset, field=field)
-    return DecodeError(describe(e), offset=start, field=label)
-
-
-def path_separator(codec: Construct) -> str:
-    """How a member's name joins the path of a failure inside it: `a.b`, or `a[].b` in arrays."""
-    return "[]." if isinstance(codec, p.KafkaArray) else "."
 
 
 class Field(Renamed):  # type: ignore[misc]

@@ -27,6 +27,7 @@ from typing import Any
 from construct import Construct
 
 from wire.errors import DecodeError
+from wire.failures import annotate, path_separator
 from wire.primitives import encode_uvarint, read_uvarint, remaining
 
 # tag -> (attribute name, parse(io, this)); [(tag, attribute name, default, build(obj, io, this))]
@@ -125,8 +126,6 @@ def _annotated(
     name: str, codec: Construct, parse: Callable[[Any, Any], Any]
 ) -> Callable[[Any, Any], Any]:
     """Interpreted form: attribute a failure inside a known tagged field to that field."""
-    from wire.compiler import annotate, path_separator
-
     sep = path_separator(codec)
 
     def run(stream: Any, this: Any) -> Any:

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from kraft.context import Core
 from kraft.election import maybe_transition
-from kraft.handlers.common import (
-    epoch_answer,
-    handle_common_response,
-    learn_endpoints,
-    validate_request,
-)
+from kraft.handlers.common import epoch_answer, learn_endpoints, validate_request
+from kraft.handlers.responses import handle_common_response
 from kraft.roles import RoleName
 from kraft.rpc import BeginQuorumEpochRequest, BeginQuorumEpochResponse
 from kraft.types import ReplicaAddress, ReplicaKey
@@ -56,8 +52,7 @@ def send_begin_quorum_epoch(core: Core, now_ms: int) -> None:
     """Leader: every fetch_timeout_ms / 2, tell every other voter (ready to take a request) that we
     lead this epoch; a heartbeat for voters that do not fetch (Unattached/Voted), as upstream."""
     state = core.state
-    assert state.role is RoleName.LEADER and state.leader is not None
-    leader = state.leader
+    leader = state.leading()
     if now_ms < leader.begin_quorum_deadline_ms:
         return
     assert core.local_id is not None
@@ -88,9 +83,8 @@ def handle_begin_quorum_epoch_response(
     state = core.state
     if (
         state.role is RoleName.LEADER
-        and state.leader is not None
         and response.partition_error_code is ErrorCode.NONE
         and response.leader_epoch == state.epoch
-        and source.node_id in state.leader.voter_states
+        and source.node_id in state.leading().voter_states
     ):
-        state.leader.voter_states[source.node_id].acknowledged = True
+        state.leading().voter_states[source.node_id].acknowledged = True

@@ -1,24 +1,23 @@
-"""Validation and leader-discovery rules shared by every handler.
+"""Request-side rules and answer helpers shared by every handler.
 
 Request side (Kafka's `handle*Request` preamble): a cluster id that is present and differs from
 ours -> INCONSISTENT_CLUSTER_ID; a request not for our single topic-partition -> INVALID_REQUEST.
+Every answer names the leader this replica knows in its epoch, with that leader's endpoint.
 
-Response side (Kafka's `maybeHandleCommonResponse`): leader information in an answer is processed
-before anything else. An older epoch or UNKNOWN_LEADER_EPOCH -> stale, ignore. A newer epoch,
-FENCED_LEADER_EPOCH or NOT_LEADER_OR_FOLLOWER -> adopt (leader, epoch) and stop. The same epoch with
-a leader we did not know -> adopt it and keep handling the answer.
+Nothing here changes the epoch state, so the leader's own answers (kraft/handlers/fetch.py) can
+be built while the election logic (kraft/election.py) steps down; response-side rules that adopt a
+leader live in kraft/handlers/responses.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from kraft.context import Core
-from kraft.election import maybe_transition
 from kraft.roles import RoleName
 from kraft.rpc import BeginQuorumEpochResponse, EndQuorumEpochResponse
-from kraft.types import Endpoint, LeaderAndEpoch, ReplicaAddress
+from kraft.types import Endpoint, LeaderAndEpoch
 from wire.errors import ErrorCode
 
 
@@ -57,35 +56,6 @@ def learn_endpoints(core: Core, endpoints: Mapping[int, Endpoint]) -> None:
             core.endpoints[node_id] = endpoint
 
 
-def handle_common_response(
-    core: Core,
-    partition_error: ErrorCode,
-    leader_id: int | None,
-    epoch: int | None,
-    now_ms: int,
-) -> bool:
-    """True when the response was fully handled here (stale, or it moved us to another epoch or
-    leader); False when the caller should go on handling it."""
-    if epoch is None:
-        return partition_error is not ErrorCode.NONE
-    local_epoch = core.state.epoch
-    if epoch < local_epoch or partition_error is ErrorCode.UNKNOWN_LEADER_EPOCH:
-        return True
-    if epoch > local_epoch or partition_error in (
-        ErrorCode.FENCED_LEADER_EPOCH,
-        ErrorCode.NOT_LEADER_OR_FOLLOWER,
-    ):
-        maybe_transition(core, leader_id, epoch, now_ms)
-        return True
-    if leader_id is not None and core.state.leader_id is None:
-        if core.state.role in (RoleName.LEADER, RoleName.RESIGNED):
-            return False
-        maybe_transition(core, leader_id, epoch, now_ms)
-        # Go on only without an error (an observer discovers the leader and appends in one go).
-        return partition_error is not ErrorCode.NONE
-    return False
-
-
 EpochAnswerT = TypeVar("EpochAnswerT", BeginQuorumEpochResponse, EndQuorumEpochResponse)
 
 
@@ -99,37 +69,4 @@ def epoch_answer(core: Core, answer_type: type[EpochAnswerT], error: ErrorCode) 
         leader_id=leader.leader_id,
         leader_epoch=leader.epoch,
         node_endpoints=node_endpoints(core, [leader.leader_id]),
-    )
-
-
-class LeaderInfoResponse(Protocol):
-    """What Fetch and FetchSnapshot responses carry about the leader (read-only fields)."""
-
-    @property
-    def error_code(self) -> ErrorCode: ...
-    @property
-    def partition_error_code(self) -> ErrorCode: ...
-    @property
-    def current_leader(self) -> LeaderAndEpoch | None: ...
-    @property
-    def node_endpoints(self) -> Mapping[int, Endpoint]: ...
-
-
-def handle_leader_info(
-    core: Core, source: ReplicaAddress, response: LeaderInfoResponse, now_ms: int
-) -> bool:
-    """The first steps of every Fetch/FetchSnapshot response: a top-level error backs the
-    destination off; endpoints are learned; the leader and epoch it names are acted upon first.
-    True when the response was fully handled here."""
-    if response.error_code is not ErrorCode.NONE:
-        core.requests.back_off(source.node_id, now_ms)
-        return True
-    learn_endpoints(core, response.node_endpoints)
-    leader = response.current_leader
-    return handle_common_response(
-        core,
-        response.partition_error_code,
-        None if leader is None else leader.leader_id,
-        None if leader is None else leader.epoch,
-        now_ms,
     )

@@ -26,13 +26,13 @@ def describe_quorum(core: Core, now_ms: int) -> DescribeQuorumResponse:
             leader_id=leader.leader_id,
             leader_epoch=leader.epoch,
         )
-    assert state.leader is not None
-    voters, observers = state.leader.describe(now_ms)
+    leading = state.leading()
+    voters, observers = leading.describe(now_ms)
     return DescribeQuorumResponse(
         error_code=ErrorCode.NONE,
         leader_id=core.local_id,
         leader_epoch=state.epoch,
-        high_watermark=state.leader.high_watermark,
+        high_watermark=leading.high_watermark,
         voters=voters,
         observers=observers,
         nodes=node_endpoints(core, sorted(core.voters)),

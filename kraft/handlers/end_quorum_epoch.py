@@ -15,11 +15,8 @@ from __future__ import annotations
 
 from kraft.context import Core
 from kraft.election import maybe_transition
-from kraft.handlers.common import (
-    epoch_answer,
-    handle_common_response,
-    validate_request,
-)
+from kraft.handlers.common import epoch_answer, validate_request
+from kraft.handlers.responses import handle_common_response
 from kraft.roles import RoleName
 from kraft.rpc import EndQuorumEpochRequest, EndQuorumEpochResponse
 from kraft.types import ReplicaAddress, ReplicaKey

@@ -1,7 +1,8 @@
-"""Fetch: pull replication, both sides (Kafka's `handleFetchRequest`/`tryCompleteFetchRequest`,
-`buildFetchRequest`/`handleFetchResponse`).
+"""Fetch, leader side: pull replication answered (Kafka's `handleFetchRequest`/
+`tryCompleteFetchRequest`); the follower side is kraft/handlers/fetch_follower.py.
 
-Leader side, in order:
+Nothing here changes the epoch state: a leader stepping down (kraft/election.py) answers its parked
+fetches with these rules. In order:
 1. cluster id / topic-partition -> top-level error.
 2. MaxWaitMs < 0, FetchOffset < 0, LastFetchedEpoch < 0 or > CurrentLeaderEpoch -> INVALID_REQUEST.
 3. CurrentLeaderEpoch below ours -> FENCED_LEADER_EPOCH, above -> UNKNOWN_LEADER_EPOCH, not the
@@ -15,32 +16,19 @@ Leader side, in order:
 6. Answer at once on error, records, DivergingEpoch/SnapshotId, MaxWaitMs 0, or a fetcher whose
    reported HW is behind ours; otherwise park until the log end passes FetchOffset, our HW passes
    the fetcher's, or MaxWaitMs expires. At most `parked_fetches_max` are parked.
-
-Follower side: one Fetch in flight, to the leader (or, while no leader is known or an observer's
-leader stopped answering, to a bootstrap server chosen from a random start); voters flush every
-append before their next Fetch leaves (kraft/context.py); HW := min(leader HW, local log end),
-never backwards; DivergingEpoch truncates (never below the HW or the log start: such an answer
-is the leader's fault and is retried after a backoff, as committed data cannot diverge).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kraft.config import InjectedBug
 from kraft.context import Core, ParkedFetch
-from kraft.handlers.common import (
-    current_leader,
-    handle_leader_info,
-    node_endpoints,
-    validate_request,
-)
-from kraft.handlers.fetch_snapshot import maybe_send_fetch_snapshot, start_snapshot_download
+from kraft.handlers.common import current_leader, node_endpoints, validate_request
 from kraft.log import LogView
 from kraft.ready import Leaves
 from kraft.roles import RoleName
-from kraft.rpc import FetchRequest, FetchResponse, FetchSnapshotRequest, LogRead
-from kraft.types import OffsetAndEpoch, Records, ReplicaAddress
+from kraft.rpc import FetchRequest, FetchResponse, LogRead
+from kraft.types import OffsetAndEpoch
 from wire.errors import ErrorCode
 
 
@@ -121,8 +109,7 @@ def _try_complete(
     error = _epoch_error(core, request)
     if error is not None:
         return _error_response(core, error)
-    leader = core.state.leader
-    assert leader is not None
+    leader = core.state.leading()
     log = core.log
     position = validate_fetch_position(log, request.fetch_offset, request.last_fetched_epoch)
     base = FetchResponse(
@@ -226,119 +213,3 @@ def parked_deadline(core: Core) -> int | None:
 def drop_parked(core: Core, inbound_ids: frozenset[int]) -> None:
     for inbound_id in inbound_ids:
         core.parked.pop(inbound_id, None)
-
-
-# ---------------------------------------------------------------------------- follower side
-def fetch_destination(core: Core, now_ms: int) -> ReplicaAddress | None:
-    """Where the next Fetch goes, or None when this replica should not fetch now."""
-    state = core.state
-    if state.role is RoleName.FOLLOWER:
-        assert state.leader_id is not None
-        leader_lost = state.fetch_deadline_ms is not None and now_ms >= state.fetch_deadline_ms
-        # An observer whose leader stopped answering (fetch timeout, or backing off after a
-        # failure) asks any bootstrap server, to discover a leader change (upstream).
-        leader_unready = not core.requests.is_ready(state.leader_id, now_ms)
-        if core.is_voter or not (leader_lost or leader_unready):
-            return core.address_of(state.leader_id)
-    elif core.is_voter or state.role not in (RoleName.UNATTACHED, RoleName.VOTED):
-        return None
-    # Observer without a (reachable) leader: any bootstrap server, random start, first ready.
-    servers = core.bootstrap_addresses()
-    start = core.rng.randrange(len(servers))
-    for i in range(len(servers)):
-        address = servers[(start + i) % len(servers)]
-        if core.requests.is_ready(address.node_id, now_ms):
-            return address
-    return None
-
-
-def maybe_send_fetch(core: Core, now_ms: int) -> None:
-    if core.requests.any_in_flight(FetchRequest) or core.requests.any_in_flight(
-        FetchSnapshotRequest
-    ):
-        return
-    destination = fetch_destination(core, now_ms)
-    if destination is None or not core.requests.is_ready(destination.node_id, now_ms):
-        return
-    if core.snapshot_download is not None:
-        maybe_send_fetch_snapshot(core, destination, now_ms)
-        return
-    log = core.log
-    request = FetchRequest(
-        cluster_id=core.config.cluster_id,
-        topic_partition_valid=True,
-        replica_id=core.local_id_or_sentinel(),
-        max_wait_ms=core.config.fetch_max_wait_ms,
-        fetch_offset=log.end_offset,
-        last_fetched_epoch=log.last_batch_epoch,
-        current_leader_epoch=core.state.epoch,
-        max_bytes=core.config.fetch_max_bytes,
-        replica_directory_id=core.local_directory_id,
-        # Unknown counts as 0: the leader answers at once when its HW is ahead of ours.
-        high_watermark=core.known_high_watermark or 0,
-    )
-    core.send_request(destination, request, now_ms)
-
-
-def update_follower_high_watermark(core: Core, leader_high_watermark: int | None) -> None:
-    if leader_high_watermark is None:
-        return
-    candidate = min(leader_high_watermark, core.log.end_offset)
-    known = core.known_high_watermark
-    if known is None or candidate > known:
-        core.known_high_watermark = candidate
-
-
-def handle_fetch_response(
-    core: Core, source: ReplicaAddress, response: FetchResponse, now_ms: int
-) -> None:
-    if handle_leader_info(core, source, response, now_ms):
-        return
-    leader = response.current_leader
-    if response.partition_error_code is not ErrorCode.NONE:
-        core.requests.back_off(source.node_id, now_ms)
-        return
-    state = core.state
-    from_leader = (
-        state.role is RoleName.FOLLOWER
-        and leader is not None
-        and leader.leader_id == state.leader_id
-        and leader.epoch == state.epoch
-    )
-    if not from_leader:
-        return
-    state.has_fetched_in_epoch = True
-    state.fetch_deadline_ms = now_ms + core.config.fetch_timeout_ms
-    log = core.log
-    if response.diverging_epoch is not None:
-        # Kafka's truncation drops the whole batch holding the end offset (disks cut whole
-        # batches): the log then ends at that batch's base and the leader re-sends it.
-        target = log.batch_boundary_at_or_below(
-            log.truncate_to_end_offset_of(response.diverging_epoch)
-        )
-        known = core.known_high_watermark
-        if target < log.log_start_offset or (known is not None and target < known):
-            # Below our snapshot or our HW: committed data cannot diverge, so the answer is the
-            # leader's fault (Kafka: an error, not a truncation). Never lose committed data.
-            core.requests.back_off(source.node_id, now_ms)
-            return
-        # Injected bug SKIP_TRUNCATION: the only place divergence is (not) repaired.
-        if not core.config.has_bug(InjectedBug.SKIP_TRUNCATION):
-            core.truncate(target)
-    elif response.snapshot_id is not None:
-        # Our position is below the leader's log start: download its snapshot (FetchSnapshot)
-        # before fetching again (kraft/handlers/fetch_snapshot.py).
-        start_snapshot_download(core, response.snapshot_id)
-        return
-    elif isinstance(response.records, Records) and response.records.batches:
-        records = response.records
-        # Anything else answers an older position (a stale or duplicated response), or carries
-        # epochs the leader of this epoch cannot have written: ignore it.
-        epochs_ok = all(
-            log.last_batch_epoch <= b.epoch <= state.epoch for b in records.batches
-        ) and all(
-            a.epoch <= b.epoch for a, b in zip(records.batches, records.batches[1:], strict=False)
-        )
-        if records.base_offset == log.end_offset and epochs_ok:
-            core.append(records, flush=core.is_voter)
-    update_follower_high_watermark(core, response.high_watermark)

@@ -19,11 +19,8 @@ mismatch abort the download (`SnapshotAbort`) and fetching resumes. Any role cha
 from __future__ import annotations
 
 from kraft.context import Core, SnapshotDownload
-from kraft.handlers.common import (
-    current_leader,
-    handle_leader_info,
-    node_endpoints,
-)
+from kraft.handlers.common import current_leader, node_endpoints
+from kraft.handlers.responses import handle_leader_info
 from kraft.ready import Leaves, SnapshotAbort, SnapshotChunk, SnapshotInstall
 from kraft.roles import RoleName
 from kraft.rpc import FetchSnapshotRequest, FetchSnapshotResponse, SnapshotRead
@@ -66,8 +63,7 @@ def handle_fetch_snapshot_request(
     if error is not None:
         core.respond(inbound_id, _error(core, error))
         return
-    leader = state.leader
-    assert leader is not None
+    leader = state.leading()
     if request.replica_id >= 0 and request.replica_id in leader.voter_states:
         leader.fetched_in_window.add(request.replica_id)
     snapshot = core.log.latest_snapshot_id

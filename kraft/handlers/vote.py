@@ -29,12 +29,8 @@ from kraft.election import (
     transition_to_unattached,
     transition_to_voted,
 )
-from kraft.handlers.common import (
-    current_leader,
-    handle_common_response,
-    node_endpoints,
-    validate_request,
-)
+from kraft.handlers.common import current_leader, node_endpoints, validate_request
+from kraft.handlers.responses import handle_common_response
 from kraft.roles import RoleName
 from kraft.rpc import VoteRequest, VoteResponse
 from kraft.types import ReplicaAddress, ReplicaKey

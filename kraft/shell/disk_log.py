@@ -36,8 +36,8 @@ base offset of its first batch; every index entry points at a batch boundary of 
 
 One owner, many readers: every method that changes the log (`append`, `flush`, `truncate_to`,
 `reset_to`, `close`) runs on one thread at a time (the node's disk writer). After each change the
-owner publishes a frozen `LogView` (segment files, data ends, sparse index lengths, offsets, epoch
-history) by swapping one attribute, so any thread reads a consistent state without a lock:
+owner publishes a frozen `DiskLogView` (segment files, data ends, sparse index lengths, offsets,
+epoch history) by swapping one attribute, so any thread reads a consistent state without a lock:
 `view` for the facts, `read` for the bytes.
 - Appends write past the published end only, so a reader of an older view never sees them.
 - Truncation and reset rewrite or delete bytes a reader may be reading. The rule: the owner bumps
@@ -95,7 +95,6 @@ LOCATE_CHUNK_BYTES = 64 * 1024
 # The most a `nowait` read serves (from the page cache, on the caller's thread): larger reads
 # are copies long enough to be worth a hop to a reader thread (an 8 MiB read is ~2 ms of memcpy).
 NOWAIT_READ_BYTES_MAX = 256 * 1024
-NO_EPOCH = -1
 # What a read that raced a truncation or reset returns: nothing now, ask again.
 READ_RETRY = b""
 
@@ -151,7 +150,7 @@ class SegmentView:
 
 
 @dataclass(frozen=True, slots=True)
-class LogView:
+class DiskLogView:
     """The log as published by its owner after its last change (see the module docstring)."""
 
     generation: int
@@ -170,18 +169,6 @@ class LogView:
     @property
     def size_bytes(self) -> int:
         return sum(segment.size for segment in self.segments)
-
-    def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
-        """(largest known epoch <= `epoch`, its end offset): Kafka's `endOffsetForEpoch`."""
-        epochs = self.epochs
-        for number in range(len(epochs) - 1, -1, -1):
-            entry = epochs[number]
-            if entry.epoch <= epoch:
-                end = (
-                    epochs[number + 1].start_offset if number + 1 < len(epochs) else self.end_offset
-                )
-                return entry.epoch, end
-        return NO_EPOCH, NO_EPOCH
 
 
 def segment_file_name(base_offset: int) -> str:
@@ -324,7 +311,7 @@ def _locate(segment: SegmentView, offset: int, nowait: bool) -> tuple[int, Batch
 
 
 def read_view(
-    view: LogView,
+    view: DiskLogView,
     start_offset: int,
     max_bytes: int,
     end_offset_limit: int | None = None,
@@ -384,7 +371,7 @@ class DiskLog:
         self._flushed_offset = 0
         # Bumped before any truncation/reset/close touches a file (see the module docstring).
         self.generation = 0
-        self.view = LogView(0, 0, 0, 0, (), (), ())
+        self.view = DiskLogView(0, 0, 0, 0, (), (), ())
 
     # ----------------------------------------------------------------------------------- open
 
@@ -520,7 +507,7 @@ class DiskLog:
         ):
             self._epochs_view = tuple(epochs)
         active = (segments[-1].view(),) if segments else ()
-        self.view = LogView(
+        self.view = DiskLogView(
             self.generation,
             segments[0].base_offset if segments else self._end_offset,
             self._end_offset,
@@ -595,10 +582,6 @@ class DiskLog:
         if self.generation != view.generation:
             return READ_RETRY
         return data
-
-    def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
-        """(largest known epoch <= `epoch`, its end offset): Kafka's `endOffsetForEpoch`."""
-        return self.view.end_offset_for_epoch(epoch)
 
     # ----------------------------------------------------------------------------- updates
     # The owner's thread only; each publishes a new view when done.

@@ -55,7 +55,6 @@ from kraft.events import (
 )
 from kraft.node import RaftNode
 from kraft.ready import (
-    ElectionState,
     LogAppend,
     LogData,
     LogOp,
@@ -79,7 +78,7 @@ from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
-from kraft.types import Records
+from kraft.types import ElectionState, Records
 from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
 

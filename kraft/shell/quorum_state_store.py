@@ -19,9 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kraft.election import EPOCH_MAX
-from kraft.ready import ElectionState
 from kraft.shell.disk_log import write_file_atomically
-from kraft.types import NO_LEADER, ZERO_DIRECTORY_ID
+from kraft.types import NO_LEADER, ZERO_DIRECTORY_ID, ElectionState
 from wire.errors import DecodeError
 from wire.messages.quorum_state import QuorumStateData, from_json, to_json
 

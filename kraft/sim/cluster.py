@@ -50,7 +50,6 @@ from kraft.events import (
 from kraft.log import LogState
 from kraft.node import RaftNode
 from kraft.ready import (
-    ElectionState,
     LogAppend,
     LogOp,
     LogTruncate,
@@ -71,7 +70,7 @@ from kraft.sim.disk import SimLog, SimQuorumStore
 from kraft.sim.invariants import InvariantChecker, InvariantViolation
 from kraft.sim.network import Envelope, Network, NetworkProfile
 from kraft.sim.scheduler import Scheduler, Trace
-from kraft.types import Endpoint, Records
+from kraft.types import ElectionState, Endpoint, Records
 
 BASE_PORT = 9000
 # Bound on requests a node has received and not answered yet (parked fetches included).

@@ -123,13 +123,6 @@ class SimLog:
         self.base_offsets.append(info.base_offset)
         self.stats.appended_batches += 1
 
-    def append_records(self, records: Records) -> None:
-        pos = 0
-        data = records.data
-        for info in records.batches:
-            self.append(data[pos : pos + info.size_bytes], info)
-            pos += info.size_bytes
-
     def truncate_to(self, end_offset: int) -> int:
         """Drop every batch holding an offset >= `end_offset`; returns the new end offset."""
         i = bisect_right(self.base_offsets, end_offset - 1)

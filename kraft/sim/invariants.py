@@ -46,10 +46,13 @@ Invariants (names are what a failure reports):
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from kraft.ready import ElectionState, Outbound, OutboundRequest
+from kraft.node import RaftNode
+from kraft.quorum import majority_of
+from kraft.ready import Outbound, OutboundRequest
 from kraft.roles import OBSERVER_ROLES, RoleName
 from kraft.rpc import (
     BeginQuorumEpochRequest,
@@ -60,11 +63,30 @@ from kraft.rpc import (
     VoteResponse,
 )
 from kraft.sim.codec import counter_values
-from kraft.sim.disk import StoredBatch
-from kraft.types import OffsetAndEpoch
+from kraft.sim.disk import SimLog, SimQuorumStore, StoredBatch
+from kraft.types import ElectionState, OffsetAndEpoch
 
-if TYPE_CHECKING:
-    from kraft.sim.cluster import SimNode
+
+class CheckedNode(Protocol):
+    """What the checker reads of a simulated replica (`kraft.sim.cluster.SimNode` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def replica_id(self) -> int | None: ...
+    @property
+    def is_voter(self) -> bool: ...
+    @property
+    def log(self) -> SimLog: ...
+    @property
+    def store(self) -> SimQuorumStore: ...
+    @property
+    def raft(self) -> RaftNode | None: ...
+    @property
+    def cluster_nodes(self) -> Sequence[CheckedNode]: ...
+
 
 ALL_INVARIANTS = (
     "SingleLeader",
@@ -130,7 +152,7 @@ class NodeCursor:
 class InvariantChecker:
     def __init__(self, voter_ids: frozenset[int], disabled: frozenset[str] = frozenset()) -> None:
         self.voter_ids = voter_ids
-        self.majority = len(voter_ids) // 2 + 1
+        self.majority = majority_of(len(voter_ids))
         self.disabled = disabled
         self.committed: list[CommittedBatch] = []
         self.committed_end_offset = 0
@@ -146,14 +168,14 @@ class InvariantChecker:
         if name not in self.disabled:
             raise InvariantViolation(name, detail)
 
-    def cursor(self, node: SimNode) -> NodeCursor:
+    def cursor(self, node: CheckedNode) -> NodeCursor:
         c = self.cursors.get(node.index)
         if c is None:
             c = self.cursors[node.index] = NodeCursor()
         return c
 
     # --------------------------------------------------------------------- life cycle
-    def on_restart(self, node: SimNode) -> None:
+    def on_restart(self, node: CheckedNode) -> None:
         c = self.cursor(node)
         c.high_watermark = None
         c.epoch = 0
@@ -161,11 +183,11 @@ class InvariantChecker:
         c.leader_epoch = None
         c.completeness_checked = 0
 
-    def on_wipe(self, node: SimNode) -> None:
+    def on_wipe(self, node: CheckedNode) -> None:
         self.cursors[node.index] = NodeCursor()
 
     # --------------------------------------------------------------------- hooks
-    def on_persist(self, node: SimNode, state: ElectionState) -> None:
+    def on_persist(self, node: CheckedNode, state: ElectionState) -> None:
         c = self.cursor(node)
         if state.epoch < c.persisted_epoch:
             self.fail(
@@ -192,7 +214,7 @@ class InvariantChecker:
                     f"but {known} was leader",
                 )
 
-    def on_send(self, node: SimNode, message: Outbound) -> None:
+    def on_send(self, node: CheckedNode, message: Outbound) -> None:
         if node.replica_id is None and isinstance(message, OutboundRequest):
             request = message.request
             if isinstance(request, VoteRequest | BeginQuorumEpochRequest | EndQuorumEpochRequest):
@@ -201,7 +223,7 @@ class InvariantChecker:
                     f"{node.name} sent {type(request).__name__} to {message.destination.node_id}",
                 )
 
-    def on_answer(self, node: SimNode, request: Request, response: Response) -> None:
+    def on_answer(self, node: CheckedNode, request: Request, response: Response) -> None:
         """A granted standard vote: one candidate per epoch, and durable before it is sent."""
         if not (
             isinstance(request, VoteRequest)
@@ -226,7 +248,7 @@ class InvariantChecker:
                 f"{node.name} granted epoch {epoch} vote to {candidate}, quorum-state is {stored}",
             )
 
-    def on_truncate(self, node: SimNode, end_offset: int) -> None:
+    def on_truncate(self, node: CheckedNode, end_offset: int) -> None:
         raft = node.raft
         if raft is None or end_offset >= node.log.end_offset:
             return
@@ -239,12 +261,12 @@ class InvariantChecker:
                 f"{node.name} truncates to {end_offset} below its high watermark {hw}",
             )
 
-    def on_append(self, node: SimNode, detail: str | None) -> None:
+    def on_append(self, node: CheckedNode, detail: str | None) -> None:
         if detail is not None:
             self.fail("BatchHeaderMatchesInfo", f"{node.name}: {detail}")
 
     # --------------------------------------------------------------------- per step
-    def after_step(self, node: SimNode, now_ms: int) -> None:
+    def after_step(self, node: CheckedNode, now_ms: int) -> None:
         raft = node.raft
         if raft is None:
             return
@@ -294,7 +316,7 @@ class InvariantChecker:
         else:
             c.leader_epoch = None
 
-    def _check_leader_hw(self, node: SimNode, c: NodeCursor, epoch: int, hw: int) -> None:
+    def _check_leader_hw(self, node: CheckedNode, c: NodeCursor, epoch: int, hw: int) -> None:
         if c.leader_epoch != epoch:
             c.leader_epoch = epoch
             c.completeness_checked = 0
@@ -318,7 +340,7 @@ class InvariantChecker:
                 f"{node.name} leader HW {hw} but only {durable} voters have it durably",
             )
 
-    def _check_committed(self, node: SimNode, c: NodeCursor, hw: int, epoch: int) -> None:
+    def _check_committed(self, node: CheckedNode, c: NodeCursor, hw: int, epoch: int) -> None:
         """Compare the node's batches below its HW with the committed log, by offset (a log that
         starts at a snapshot has no batches below its log start: the snapshot was checked)."""
         name = "CommittedPrefixIdentical" if node.is_voter else "ObserverCommittedPrefix"
@@ -352,7 +374,7 @@ class InvariantChecker:
             c.checked_offset = mine.info.last_offset + 1
             i += 1
 
-    def _extend_committed(self, node: SimNode, batch: StoredBatch, epoch: int) -> None:
+    def _extend_committed(self, node: CheckedNode, batch: StoredBatch, epoch: int) -> None:
         assert batch.info.base_offset == self.committed_end_offset
         self.committed_index[batch.info.base_offset] = len(self.committed)
         self.committed.append(CommittedBatch(batch, epoch))
@@ -368,7 +390,7 @@ class InvariantChecker:
                 )
             self.last_counter = value
 
-    def _check_completeness(self, node: SimNode, c: NodeCursor, epoch: int) -> None:
+    def _check_completeness(self, node: CheckedNode, c: NodeCursor, epoch: int) -> None:
         if c.leader_epoch != epoch:
             c.leader_epoch = epoch
             c.completeness_checked = 0
@@ -392,7 +414,7 @@ class InvariantChecker:
         c.completeness_checked = len(committed)
 
     def on_snapshot(
-        self, node: SimNode, snapshot_id: OffsetAndEpoch, content: bytes, installed: bool
+        self, node: CheckedNode, snapshot_id: OffsetAndEpoch, content: bytes, installed: bool
     ) -> None:
         """A snapshot holds exactly the committed batches below its end offset; leaders never
         install one (Kafka's LeaderNeverLoadSnapshot)."""
@@ -416,7 +438,7 @@ class InvariantChecker:
 
     # --------------------------------------------------------------------- periodic
     def check_describe_quorum(
-        self, node: SimNode, observer_ids: frozenset[int], now_ms: int, complete: bool = False
+        self, node: CheckedNode, observer_ids: frozenset[int], now_ms: int, complete: bool = False
     ) -> None:
         """Voters exactly; observers only with an id, and (`complete`) all of them."""
         raft = node.raft
@@ -441,7 +463,7 @@ class InvariantChecker:
             )
 
 
-def epoch_start_offset(node: SimNode, epoch: int) -> int | None:
+def epoch_start_offset(node: CheckedNode, epoch: int) -> int | None:
     """Base offset of the first batch of `epoch` in the node's log (its LeaderChange batch)."""
     start = None
     for batch in reversed(node.log.batches):

@@ -147,9 +147,6 @@ class Network:
         self.deliver(envelope)
 
     # ------------------------------------------------------------------------- partitions
-    def is_blocked(self, src: int, dst: int) -> bool:
-        return (src, dst) in self.blocked
-
     def block(self, src: int, dst: int) -> None:
         """One-way: messages from `src` to `dst` are lost."""
         if src != dst:

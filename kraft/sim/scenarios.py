@@ -23,6 +23,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kraft.quorum import majority_of
 from kraft.sim.cluster import SimCluster, SimNode
 from kraft.sim.network import LOSSY, STALE, NetworkProfile
 
@@ -259,7 +260,7 @@ def scenario_all_kill(chaos: Chaos) -> None:
             c.crash(node)
         voters = list(c.voters)
         rng.shuffle(voters)
-        first = voters[: len(voters) // 2 + 1]
+        first = voters[: majority_of(len(voters))]
         rest = voters[len(first) :] + [n for n in c.nodes if not n.is_voter]
         for node in first:
             chaos.after(rng.randint(50, 500), functools.partial(chaos.restart, node))

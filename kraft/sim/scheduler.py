@@ -53,9 +53,6 @@ class Scheduler:
     def __len__(self) -> int:
         return len(self._heap)
 
-    def next_time_ms(self) -> int | None:
-        return self._heap[0][0] if self._heap else None
-
     def step(self) -> bool:
         """Run the earliest action. False when the heap is empty."""
         if not self._heap:

@@ -13,8 +13,8 @@ from typing import Any
 
 import trio
 
+from kraft.handlers.consumer import epoch_end_offset
 from kraft.shell.consumer import CONSUMER_API_VERSIONS, dispatch, is_consumer_fetch, serve_fetch
-from kraft.shell.consumer.checks import end_offset_for_epoch
 from tests.consumer.fakes import FakePort
 from wire.errors import UnsupportedRequestError, WireError
 from wire.framing import FrameDecoder
@@ -96,11 +96,14 @@ class FakeServer:
                 diverging = P.EpochEndOffset()
                 records = b""
                 if wanted.fetch_offset > 0:
-                    epoch, end = end_offset_for_epoch(
+                    end = epoch_end_offset(
                         view.epoch_history, wanted.last_fetched_epoch, view.log_end_offset
                     )
-                    if epoch != wanted.last_fetched_epoch or end < wanted.fetch_offset:
-                        diverging = P.EpochEndOffset(epoch=epoch, end_offset=end)
+                    # Unknown (None) answers as Kafka's -1s, which are no divergence.
+                    if end is not None and (
+                        end.epoch != wanted.last_fetched_epoch or end.offset < wanted.fetch_offset
+                    ):
+                        diverging = P.EpochEndOffset(epoch=end.epoch, end_offset=end.offset)
                 if diverging.epoch < 0 and wanted.fetch_offset < view.log_end_offset:
                     records = await self.port.read_batches(
                         wanted.fetch_offset, view.log_end_offset, 1 << 20

@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 from kraft.shell.consumer import CONSUMER_API_VERSIONS, dispatch
-from kraft.shell.consumer.checks import end_offset_for_epoch, epoch_for_offset
 from kraft.shell.consumer.view import METADATA_TOPIC_ID, METADATA_TOPIC_NAME
 from tests.consumer.fakes import FakePort
 from wire.errors import ErrorCode
@@ -173,21 +172,6 @@ async def test_list_offsets_errors(port: FakePort) -> None:
     port.set(is_leader=False, leader_id=2)
     answer = await one_offset(port, list_offsets(-1))
     assert answer.error_code == ErrorCode.NOT_LEADER_OR_FOLLOWER
-
-
-def test_end_offset_for_epoch() -> None:
-    history = ((1, 0), (3, 3), (5, 10))
-    assert end_offset_for_epoch(history, 5, 12) == (5, 12)
-    assert end_offset_for_epoch(history, 3, 12) == (3, 10)
-    assert end_offset_for_epoch(history, 4, 12) == (3, 10)  # 4 never had a leader: floor is 3
-    assert end_offset_for_epoch(history, 1, 12) == (1, 3)
-    assert end_offset_for_epoch(history, 0, 12) == (0, 0)  # before the history
-    assert end_offset_for_epoch(history, 6, 12) == (-1, -1)
-    assert end_offset_for_epoch((), 1, 0) == (-1, -1)
-    assert end_offset_for_epoch(history, -1, 12) == (-1, -1)
-    assert epoch_for_offset(history, 0) == 1
-    assert epoch_for_offset(history, 9) == 3
-    assert epoch_for_offset(history, 12) == 5
 
 
 async def test_offset_for_leader_epoch(port: FakePort) -> None:

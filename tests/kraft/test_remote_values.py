@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from kraft.events import RequestFailed
 from kraft.log import LogState
-from kraft.ready import ElectionState, LogTruncate
+from kraft.ready import LogTruncate
 from kraft.roles import RoleName
 from kraft.rpc import FetchRequest, FetchResponse, VoteRequest, VoteResponse
-from kraft.types import Endpoint, LeaderAndEpoch, OffsetAndEpoch
+from kraft.types import ElectionState, Endpoint, LeaderAndEpoch, OffsetAndEpoch
 from tests.kraft.helpers import Driver, vote
 from wire.errors import ErrorCode
 

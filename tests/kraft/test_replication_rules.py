@@ -9,10 +9,10 @@ import pytest
 from kraft.config import QuorumConfig
 from kraft.log import LogState, LogView
 from kraft.quorum import LeaderState
-from kraft.ready import ElectionState, LogAppend, LogTruncate, OutboundResponse
+from kraft.ready import LogAppend, LogTruncate, OutboundResponse
 from kraft.roles import RoleName
 from kraft.rpc import FetchRequest, FetchResponse, LogRead
-from kraft.types import Endpoint, LeaderAndEpoch, OffsetAndEpoch
+from kraft.types import ElectionState, Endpoint, LeaderAndEpoch, OffsetAndEpoch
 from tests.kraft.harness import MemLog, make_records
 from tests.kraft.helpers import Driver, fetch
 from tests.kraft.test_vote_rules import become_leader

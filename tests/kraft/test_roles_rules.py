@@ -6,7 +6,6 @@ import pytest
 
 from kraft.config import ConfigError, InjectedBug, QuorumConfig
 from kraft.log import LogState
-from kraft.ready import ElectionState
 from kraft.roles import ALLOWED_TRANSITIONS, OBSERVER_ROLES, RoleName, check_transition
 from kraft.rpc import (
     BeginQuorumEpochRequest,
@@ -16,7 +15,7 @@ from kraft.rpc import (
     FetchResponse,
     VoteRequest,
 )
-from kraft.types import FIRST_BOOTSTRAP_NODE_ID, Endpoint, LeaderAndEpoch, ReplicaKey
+from kraft.types import FIRST_BOOTSTRAP_NODE_ID, ElectionState, Endpoint, LeaderAndEpoch, ReplicaKey
 from tests.kraft.helpers import Driver, fetch
 from tests.kraft.test_vote_rules import become_leader
 from wire.errors import ErrorCode

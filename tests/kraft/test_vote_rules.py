@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kraft.log import LogState
-from kraft.ready import ElectionState
 from kraft.roles import RoleName
 from kraft.rpc import VoteRequest, VoteResponse
+from kraft.types import ElectionState
 from tests.kraft.helpers import Driver, dir_id, vote
 from wire.errors import ErrorCode
 

@@ -116,9 +116,6 @@ def test_epochs_and_checkpoint(tmp_path: Path) -> None:
     fill(log, 2, epoch=4)
     assert log.epochs == (EpochEntry(1, 0), EpochEntry(3, 6), EpochEntry(4, 9))
     assert log.last_epoch == 4
-    assert log.end_offset_for_epoch(2) == (1, 6)
-    assert log.end_offset_for_epoch(3) == (3, 9)
-    assert log.end_offset_for_epoch(9) == (4, 15)
     log.flush()
     assert (tmp_path / LEADER_EPOCH_CHECKPOINT).read_text() == "0\n3\n1 0\n3 6\n4 9\n"
     log.truncate_to(9)

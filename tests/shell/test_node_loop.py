@@ -18,7 +18,7 @@ from kraft.events import (
     RequestFailed,
     RequestReceived,
 )
-from kraft.ready import ElectionState, LogAppend, OutboundRequest, OutboundResponse, Ready
+from kraft.ready import LogAppend, OutboundRequest, OutboundResponse, Ready
 from kraft.shell.config import parse_config
 from kraft.shell.connection import ConnectionLimits, InboundConnection
 from kraft.shell.disk_log import DiskLog
@@ -26,7 +26,7 @@ from kraft.shell.node_loop import Clock, NodeLoop
 from kraft.shell.quorum_state_store import QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
 from kraft.shell.translate_client import scan_records
-from kraft.types import ReplicaAddress
+from kraft.types import ElectionState, ReplicaAddress
 from wire.errors import ErrorCode
 from wire.framing import FrameDecoder
 from wire.headers import decode_response, encode_request

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from kraft.ready import ElectionState
 from kraft.shell.quorum_state_store import (
     QuorumStateError,
     QuorumStateStore,
     decode_quorum_state,
     encode_quorum_state,
 )
+from kraft.types import ElectionState
 
 KAFKA_V0 = (
     b'{"clusterId":"","leaderId":1,"leaderEpoch":5,"votedId":-1,"appliedOffset":0,'

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from kraft.ready import ElectionState, OutboundRequest
+from kraft.ready import OutboundRequest
 from kraft.roles import RoleName
 from kraft.rpc import DescribeQuorumResponse, ReplicaDescription, VoteRequest
 from kraft.sim.codec import WireBatchCodec, encode_counter
 from kraft.sim.disk import SimLog, SimQuorumStore
 from kraft.sim.invariants import InvariantChecker, InvariantViolation
-from kraft.types import BatchInfo, ReplicaAddress, ReplicaKey
+from kraft.types import BatchInfo, ElectionState, ReplicaAddress, ReplicaKey
 from wire.errors import ErrorCode
 
 CODEC = WireBatchCodec()

@@ -35,7 +35,6 @@ import trio
 from kraft.config import ConfigError, QuorumConfig
 from kraft.log import LogState
 from kraft.node import RaftNode
-from kraft.ready import ElectionState
 from kraft.shell.client.connection import Address
 from kraft.shell.client.discovery import QuorumInfo
 from kraft.shell.client.state import ObserverError
@@ -46,7 +45,7 @@ from kraft.shell.node_loop import BaseNodeLoop, Clock
 from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
-from kraft.types import ZERO_DIRECTORY_ID, Endpoint, OffsetAndEpoch
+from kraft.types import ZERO_DIRECTORY_ID, ElectionState, Endpoint, OffsetAndEpoch
 
 # Kafka's raft client defaults (QuorumConfig) suit an observer; the segment is smaller than a
 # node's 1 GiB because an observer's log is often temporary.

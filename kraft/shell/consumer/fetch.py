@@ -31,11 +31,13 @@ from dataclasses import dataclass
 
 import trio
 
+from kraft.handlers.consumer import offset_error
 from kraft.shell.consumer.checks import check_partition, is_metadata_topic, is_metadata_topic_id
 from kraft.shell.consumer.view import (
     CONSUMER_REPLICA_ID,
     METADATA_TOPIC_ID,
     NO_LEADER,
+    NO_OFFSET,
     ConsumerPort,
     NodeView,
 )
@@ -45,9 +47,9 @@ from wire.messages.produce import ProduceRequest, ProduceResponse
 
 # One consumer answer carries at most this much record data, whatever MaxBytes says (a client
 # asking for 2 GiB gets a normal answer, and still at least one whole batch).
-FETCH_RESPONSE_BYTES_MAX = 8 * 1024 * 1024
+FETCH_RESPONSE_MAX_BYTES = 8 * 1024 * 1024
 # Upper bound on a parked fetch, whatever MaxWaitMs says (clients send 500).
-FETCH_WAIT_MS_MAX = 30_000
+FETCH_WAIT_MAX_MS = 30_000
 FETCH_SESSION_NONE = 0
 FETCH_SESSION_EPOCH_INITIAL = 0
 FETCH_SESSION_EPOCH_FINAL = -1
@@ -113,7 +115,7 @@ async def plan_fetch(
         response = FetchResponse(error_code=session_error, session_id=FETCH_SESSION_NONE)
         return FetchPlan(response, parkable=False)
     by_id = version >= FETCH_TOPIC_ID_VERSION_MIN
-    budget_bytes = min(max(request.max_bytes, 0), FETCH_RESPONSE_BYTES_MAX)
+    budget_bytes = min(max(request.max_bytes, 0), FETCH_RESPONSE_MAX_BYTES)
     any_records = False
     any_error = False
     leader_hint = False
@@ -140,7 +142,7 @@ async def plan_fetch(
                     _Partition(
                         partition_index=wanted.partition,
                         error_code=error,
-                        high_watermark=-1,
+                        high_watermark=NO_OFFSET,
                         current_leader=_current_leader(view)
                         if hint and version >= FETCH_CURRENT_LEADER_VERSION_MIN
                         else _Partition.LeaderIdAndEpoch(),
@@ -192,17 +194,13 @@ async def _read_partition(
 ) -> tuple[_Partition, int]:
     high_watermark = view.committed_offset
     offset = wanted.fetch_offset
-    if offset < view.log_start_offset or offset > view.log_end_offset:
-        error = ErrorCode.OFFSET_OUT_OF_RANGE
-        records = NO_RECORDS
-    else:
-        error = ErrorCode.NONE
-        records = NO_RECORDS
-        if offset < high_watermark:
-            partition_budget = min(max(wanted.partition_max_bytes, 0), budget_bytes)
-            # KIP-74: the first partition with data returns at least one whole batch.
-            if partition_budget > 0 or not have_records:
-                records = await port.read_batches(offset, high_watermark, partition_budget)
+    error = offset_error(offset, view.log_start_offset, view.log_end_offset)
+    records = NO_RECORDS
+    if error == ErrorCode.NONE and offset < high_watermark:
+        partition_budget = min(max(wanted.partition_max_bytes, 0), budget_bytes)
+        # KIP-74: the first partition with data returns at least one whole batch.
+        if partition_budget > 0 or not have_records:
+            records = await port.read_batches(offset, high_watermark, partition_budget)
     partition = _Partition(
         partition_index=wanted.partition,
         error_code=error,
@@ -217,7 +215,7 @@ async def _read_partition(
 
 async def serve_fetch(request: FetchRequest, version: int, port: ConsumerPort) -> FetchResponse:
     """Answer a consumer Fetch, parking it while there is nothing to return (long poll)."""
-    wait_ms = min(max(request.max_wait_ms, 0), FETCH_WAIT_MS_MAX)
+    wait_ms = min(max(request.max_wait_ms, 0), FETCH_WAIT_MAX_MS)
     deadline = trio.current_time() + wait_ms / 1000
     while True:
         plan = await plan_fetch(request, version, port.view(), port)
@@ -252,7 +250,7 @@ def handle_produce(request: ProduceRequest, version: int, view: NodeView) -> Pro
                 error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
                 if known and p.index != 0
                 else error,
-                base_offset=-1,
+                base_offset=NO_OFFSET,
             )
             for p in topic.partition_data
         ]

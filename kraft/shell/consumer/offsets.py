@@ -13,12 +13,8 @@ history, so a consumer can detect that its position lies past a truncation point
 
 from __future__ import annotations
 
-from kraft.shell.consumer.checks import (
-    check_partition,
-    end_offset_for_epoch,
-    epoch_for_offset,
-    is_metadata_topic,
-)
+from kraft.handlers.consumer import epoch_end_offset, epoch_of_offset
+from kraft.shell.consumer.checks import check_partition, is_metadata_topic
 from kraft.shell.consumer.view import NO_EPOCH, NO_OFFSET, NO_TIMESTAMP, ConsumerPort, NodeView
 from wire.errors import DecodeError, ErrorCode
 from wire.messages.list_offsets import ListOffsetsRequest, ListOffsetsResponse
@@ -102,9 +98,10 @@ async def handle_list_offsets(
                 )
                 continue
             found_timestamp, offset = await _list_offset(port, view, wanted.timestamp)
-            epoch = (
-                NO_EPOCH if offset == NO_OFFSET else epoch_for_offset(view.epoch_history, offset)
+            found_epoch = (
+                None if offset == NO_OFFSET else epoch_of_offset(view.epoch_history, offset)
             )
+            epoch = NO_EPOCH if found_epoch is None else found_epoch
             partitions.append(
                 _PartitionResponse(
                     partition_index=wanted.partition_index,
@@ -145,15 +142,13 @@ def handle_offset_for_leader_epoch(
                     )
                 )
                 continue
-            epoch, end_offset = end_offset_for_epoch(
-                view.epoch_history, wanted.leader_epoch, view.log_end_offset
-            )
+            end = epoch_end_offset(view.epoch_history, wanted.leader_epoch, view.log_end_offset)
             partitions.append(
                 _EpochEndOffset(
                     error_code=ErrorCode.NONE,
                     partition=wanted.partition,
-                    leader_epoch=epoch,
-                    end_offset=end_offset,
+                    leader_epoch=NO_EPOCH if end is None else end.epoch,
+                    end_offset=NO_OFFSET if end is None else end.offset,
                 )
             )
         topics.append(

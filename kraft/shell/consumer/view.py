@@ -19,14 +19,18 @@ from dataclasses import dataclass
 from typing import Protocol
 
 # Kafka's fixed identity of the metadata log (`Topic.CLUSTER_METADATA_TOPIC_*`, KAFKA-12457).
+from kraft.handlers.consumer import committed_offset
+from kraft.types import CONSUMER_REPLICA_ID, NO_LEADER
 from wire import METADATA_PARTITION, METADATA_TOPIC_ID, METADATA_TOPIC_NAME
 
-__all__ = ["METADATA_PARTITION", "METADATA_TOPIC_ID", "METADATA_TOPIC_NAME"]
+__all__ = [
+    "CONSUMER_REPLICA_ID",
+    "METADATA_PARTITION",
+    "METADATA_TOPIC_ID",
+    "METADATA_TOPIC_NAME",
+    "NO_LEADER",
+]
 
-NO_LEADER = -1
-CONSUMER_REPLICA_ID = -1
-# OffsetForLeaderEpoch v3+ says "consumer" with -2 (Kafka's `CONSUMER_REPLICA_ID` there).
-OFFSET_FOR_LEADER_EPOCH_CONSUMER_REPLICA_ID = -2
 NO_EPOCH = -1
 NO_OFFSET = -1
 NO_TIMESTAMP = -1
@@ -66,9 +70,7 @@ class NodeView:
     @property
     def committed_offset(self) -> int:
         """The offset consumers may read up to (exclusive): the high watermark, or the log start."""
-        if self.high_watermark is None:
-            return self.log_start_offset
-        return max(self.high_watermark, self.log_start_offset)
+        return committed_offset(self.high_watermark, self.log_start_offset)
 
     @property
     def voter_ids(self) -> list[int]:
