@@ -189,8 +189,9 @@ def _value_codec(spec: FieldSpec, version: int, flexible: bool) -> tuple[Constru
     nullable = version in spec.nullable
     kt = spec.kafka_type
     if spec.is_struct:
-        assert not nullable, "nullable structs are not used by any declared message"
         nested = struct_for(kt, version, flexible)
+        if nullable:
+            return p.NullableStruct(nested), 1
         return nested, nested.bytes_min
     if spec.is_array:
         elem = spec.element

@@ -8,7 +8,8 @@ gives what the wire needs and nothing else:
   records`), an array of primitives (`"[]int32"`), a nested `Struct` subclass, or a one-element
   list `[Cls]` for an array of structs.
 - `versions`: the versions the field exists in (`"0+"`, `"1-3"`, `"none"`).
-- `nullable`: versions in which null (`None`) is allowed.
+- `nullable`: versions in which null (`None`) is allowed (strings, bytes, arrays and structs:
+  a nullable struct travels behind an int8 marker, -1 null, 1 present).
 - `tagged` + `tag`: versions in which the field travels in the tagged section, and its tag.
 - `ignorable`: encoding a non-default value at a version without the field silently drops it (else
   `EncodeError`, as in Kafka's generator).
@@ -172,6 +173,8 @@ def field_spec(
         assert default is dataclasses.MISSING, "array defaults are empty or None"
         return dataclasses.field(default_factory=list, metadata=metadata)
     if isinstance(kafka_type, type):
+        if default is None:  # a nullable struct whose schema default is null
+            return dataclasses.field(default=None, metadata=metadata)
         assert default is dataclasses.MISSING
         return dataclasses.field(default_factory=kafka_type, metadata=metadata)
     if default is dataclasses.MISSING:

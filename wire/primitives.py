@@ -256,6 +256,30 @@ def write_bytes(stream: Any, value: Any, compact: bool, nullable: bool) -> Any:
     return value
 
 
+NULL_MARKER = b"\xff"  # int8 -1: a null nullable struct
+PRESENT_MARKER = b"\x01"  # int8 1: the struct follows
+
+
+def read_presence(stream: Any) -> bool:
+    """The int8 before a nullable struct: -1 null, 1 present (what Kafka writes; anything else is
+    refused, so a decoded message always re-encodes to the bytes it came from)."""
+    marker: bytes = stream.read(1)
+    if marker == PRESENT_MARKER:
+        return True
+    if marker == NULL_MARKER:
+        return False
+    if not marker:
+        raise DecodeError("truncated nullable struct marker", offset=stream.tell())
+    raise DecodeError(
+        f"nullable struct marker {marker[0]:#04x} is neither -1 nor 1", offset=stream.tell() - 1
+    )
+
+
+def write_presence(stream: Any, value: Any) -> Any:
+    stream.write(NULL_MARKER if value is None else PRESENT_MARKER)
+    return value
+
+
 def read_uuid(stream: Any) -> uuid.UUID:
     data = stream.read(16)
     if len(data) != 16:
@@ -275,7 +299,8 @@ _HELPERS_IMPORT = (
     " read_length as _read_length, write_length as _write_length,"
     " read_string as _read_string, write_string as _write_string,"
     " read_bytes as _read_bytes, write_bytes as _write_bytes,"
-    " read_uuid as _read_uuid, write_uuid as _write_uuid"
+    " read_uuid as _read_uuid, write_uuid as _write_uuid,"
+    " read_presence as _read_presence, write_presence as _write_presence"
 )
 
 
@@ -429,6 +454,42 @@ class KafkaArray(Subconstruct):  # type: ignore[misc]
                 return items
         """)
         code.append("from wire.errors import EncodeError")
+        return f"{fname}(obj, io, this)"
+
+
+class NullableStruct(Subconstruct):  # type: ignore[misc]
+    """A nullable struct: int8 marker (-1 null, 1 present), then the struct when present."""
+
+    def __init__(self, subcon: Construct) -> None:
+        super().__init__(subcon)
+        self.flagbuildnone = True
+
+    def _parse(self, stream: Any, context: Any, path: str) -> Any:
+        if not read_presence(stream):
+            return None
+        return self.subcon._parsereport(stream, context, path)
+
+    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> Any:
+        write_presence(stream, obj)
+        if obj is not None:
+            self.subcon._build(obj, stream, context, path)
+        return obj
+
+    def _emitparse(self, code: Any) -> str:
+        code.append(_HELPERS_IMPORT)
+        return f"({self.subcon._compileparse(code)} if _read_presence(io) else None)"
+
+    def _emitbuild(self, code: Any) -> str:
+        code.append(_HELPERS_IMPORT)
+        fname = f"build_nullable_struct_{code.allocateId()}"
+        struct = self.subcon._compilebuild(code)
+        code.append(f"""
+            def {fname}(obj, io, this):
+                _write_presence(io, obj)
+                if obj is not None:
+                    {struct}
+                return obj
+        """)
         return f"{fname}(obj, io, this)"
 
 

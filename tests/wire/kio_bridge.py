@@ -62,6 +62,8 @@ def _kio_field_for(kio_cls: Any, name: str) -> Any:
         return by_name[name]
     if name.endswith("_ms") and name[:-3] in by_name:
         return by_name[name[:-3]]
+    if name + "_" in by_name:  # kio's spelling of names that shadow a builtin (`id` -> `id_`)
+        return by_name[name + "_"]
     raise AssertionError(f"kio {kio_cls.__qualname__} has no field for {name}")
 
 
@@ -171,6 +173,8 @@ def _from(value: Any, spec: FieldSpec, kf: Any) -> Any:
     if spec.is_struct_array:
         return [from_kio(v, spec.element) for v in value]
     if spec.is_array:
+        if spec.element == "uuid":  # kio reads the zero uuid as None inside arrays too
+            return [ZERO if v is None else v for v in value]
         return [_plain(v) for v in value]
     if kt in ("timedelta_i32", "timedelta_i64"):
         return round(value.total_seconds() * 1000)

@@ -1,0 +1,52 @@
+"""BrokerRegistration (key 62), v0-4, flexible from v0."""
+
+# ruff: noqa: RUF009  (field specs are dataclasses.field() calls, evaluated once at class creation)
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import ClassVar
+
+from wire.fields import Message, Struct, Versions, f
+
+
+@dataclass(frozen=True)
+class BrokerRegistrationRequest(Message):
+    API_KEY: ClassVar[int] = 62
+    VERSIONS: ClassVar[Versions] = Versions(0, 4)
+    FLEXIBLE: ClassVar[Versions] = Versions(0)
+
+    @dataclass(frozen=True)
+    class Listener(Struct):
+        name: str = f("string", "0+")
+        host: str = f("string", "0+")
+        port: int = f("uint16", "0+")
+        security_protocol: int = f("int16", "0+")
+
+    @dataclass(frozen=True)
+    class Feature(Struct):
+        name: str = f("string", "0+")
+        min_supported_version: int = f("int16", "0+")
+        max_supported_version: int = f("int16", "0+")
+
+    broker_id: int = f("int32", "0+")
+    cluster_id: str = f("string", "0+")
+    incarnation_id: uuid.UUID = f("uuid", "0+")
+    listeners: list[Listener] = f([Listener], "0+")
+    features: list[Feature] = f([Feature], "0+")
+    rack: str | None = f("string", "0+", nullable="0+")
+    is_migrating_zk_broker: bool = f("bool", "1+")
+    log_dirs: list[uuid.UUID] = f("[]uuid", "2+", ignorable=True)
+    previous_broker_epoch: int = f("int64", "3+", default=-1, ignorable=True)
+
+
+@dataclass(frozen=True)
+class BrokerRegistrationResponse(Message):
+    API_KEY: ClassVar[int] = 62
+    VERSIONS: ClassVar[Versions] = Versions(0, 4)
+    FLEXIBLE: ClassVar[Versions] = Versions(0)
+
+    throttle_time_ms: int = f("int32", "0+")
+    error_code: int = f("int16", "0+")
+    broker_epoch: int = f("int64", "0+", default=-1)
