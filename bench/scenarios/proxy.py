@@ -2,9 +2,9 @@
 
 A figure, not a test: `python -m bench.scenarios.proxy [--fill-s 8] [--passes 3]`.
 
-One pykraft node (a single voter) fills its log with 1 KiB records at saturation for `fill_s`,
-keeps writing at that rate (the readers compete with the writer for the CPU). The raw Fetch v4 client (`bench.fetch_client`: no record decoding)
-reads [0, high watermark) `passes` times directly and `passes` times through a `kraft proxy`
+One pykraft node (a single voter) fills its log with 1 KiB records at saturation for `fill_s`
+and keeps writing at that rate (the readers compete with the writer for the CPU). The raw Fetch
+v4 client (`bench.fetch_client`: no record decoding) reads [0, high watermark) `passes` times directly and `passes` times through a `kraft proxy`
 process (default one-line output, sent to /dev/null; the proxy decodes every exchange, batch
 headers included). Reported: MB/s of batch bytes (median pass) and the p99 of per-Fetch
 latency over all passes, for each path, and the ratio.
