@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from kraft.shell.proxy.frames import (
     decode_response,
     encode_request_payload,
     encode_response_payload,
+    error_name,
     peek_correlation,
     rewrite_endpoints,
 )
@@ -181,3 +183,13 @@ def test_an_unknown_api_is_reported_with_its_hex() -> None:
     assert exchange.undecoded and "not in the catalog" in exchange.undecoded[0]
     assert "undecoded request" in summary_line(exchange, TopicNames())
     assert ExchangeFilter.parse(["error=UNDECODED"]).matches(exchange)
+
+
+def test_error_names_are_kafkas() -> None:
+    pytest.importorskip("kio")
+    from kio.schema.errors import ErrorCode as KioErrorCode
+
+    from kraft.shell.proxy.error_names import ERROR_NAMES
+
+    assert {e.value: e.name.upper() for e in KioErrorCode if e.value} == dict(ERROR_NAMES)
+    assert error_name(79) == "MEMBER_ID_REQUIRED" and error_name(30000) == "error 30000"

@@ -282,7 +282,10 @@ def gist(exchange: Exchange, topics: TopicNames) -> str:
         return f"{left} → offset {_partitions(offsets)}"
     if key == METADATA_KEY and req is not None:
         wanted = req.topics  # type: ignore[attr-defined]
-        left = "all topics" if wanted is None else _partitions([topics.name(t) for t in wanted])
+        if wanted is None:
+            left = "all topics"
+        else:
+            left = _partitions([topics.name(t) for t in wanted]) or "no topics"
         if resp is None:
             return left
         return f"{left} → {len(resp.brokers)} brokers, {len(resp.topics)} topics"  # type: ignore[attr-defined]
@@ -311,7 +314,7 @@ def summary_line(exchange: Exchange, topics: TopicNames) -> str:
     if exchange.note:
         parts.append(exchange.note)
     line = ", ".join(parts[2:])
-    line = f"{parts[0]:<24} {parts[1]:<22} {line}"
+    line = f"{parts[0]:<28} {parts[1]:<26} {line}"
     for problem in exchange.undecoded:
         side = exchange.request if problem.startswith("request") else exchange.response
         assert side is not None

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kraft.shell.proxy.error_names import ERROR_NAMES
 from wire.catalog import spec_for
 from wire.compiler import build_into, decode_stream, encode_into, message_codec, parse_from
 from wire.errors import DecodeError, EncodeError, ErrorCode
@@ -49,6 +50,9 @@ def api_name(api_key: int) -> str:
 
 
 def error_name(code: int) -> str:
+    name = ERROR_NAMES.get(code)
+    if name is not None:
+        return name
     try:
         return ErrorCode(code).name
     except ValueError:
