@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 from typing import Any, TextIO
@@ -135,8 +136,19 @@ def run(args: argparse.Namespace) -> int:
         on_frame if save is not None else None,
         on_note,
     )
+
+    async def serve() -> None:
+        # SIGTERM ends the proxy here, inside trio: main's SIGTERM-to-interrupt bridge raises in
+        # the middle of trio's loop when SIGINT is ignored (a `kraft proxy ... &` in a script)
+        with trio.open_signal_receiver(signal.SIGTERM) as signals:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(proxy.serve)
+                async for _ in signals:
+                    nursery.cancel_scope.cancel()
+                    break
+
     try:
-        trio.run(proxy.serve)
+        trio.run(serve)
     except OSError as e:
         print(f"kraft proxy: cannot listen on {args.listen}: {e.strerror or e}", file=sys.stderr)
         return 1

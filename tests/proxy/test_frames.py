@@ -193,3 +193,38 @@ def test_error_names_are_kafkas() -> None:
 
     assert {e.value: e.name.upper() for e in KioErrorCode if e.value} == dict(ERROR_NAMES)
     assert error_name(79) == "MEMBER_ID_REQUIRED" and error_name(30000) == "error 30000"
+
+
+def test_the_proxy_stops_quietly_on_sigterm_even_with_sigint_ignored() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.e2e.cluster import ROOT, free_ports
+
+    (port,) = free_ports(1)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kraft.cli",
+            "proxy",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--upstream",
+            "127.0.0.1:1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `cmd &` in a script
+    )
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    assert "listening on" in line, line
+    time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert (process.returncode, out, err) == (0, "", "")
