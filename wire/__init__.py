@@ -28,13 +28,19 @@ Public API (stable; the node, sim and tools code against it):
 - `wire.registry`: `API_SPECS[api_key] -> ApiSpec(name, api_key, request_cls, response_cls,
   min_version, max_version, flexible_min_version, advertised)`, `request_header_version`,
   `response_header_version`, `api_versions_response(api_keys=None, ...)`.
+- `wire.catalog`: every Kafka 4.3.1 API (the decoder's and the proxy's view), `CATALOG[api_key]
+  -> ApiSpec` (the registry's own specs for the APIs a node speaks), `spec_for(api_key)`,
+  `CATALOG_KEYS_BY_NAME`, `request_header_version`/`response_header_version` and
+  `decode_request`/`decode_response` for any API. Its messages are `wire.messages.<api>` too
+  (`consumer_group_heartbeat`, `share_fetch`, ...), declared in the same style.
 - `wire.messages.api_versions.is_valid_request(request, version)`: Kafka's client-software rule.
 - Constants (here and in `wire.registry`): `METADATA_TOPIC_NAME`, `METADATA_TOPIC_ID`,
   `METADATA_PARTITION`.
 
 Proof (tests/wire): Hypothesis round trip of every (message, version), byte-exact re-encode;
-differential against kio (every version kio has), kafka-python 3.x and aiokafka; golden bytes for
-the corners; totality fuzz. Figures: `python -m bench.codec`.
+differential against kio (every version kio has, every catalog API), kafka-python 3.x and aiokafka;
+Kafka 4.3.1's own serializers for every catalog (API, version, direction) (tests/kafka); golden
+bytes for the corners; totality fuzz. Figures: `python -m bench.codec`.
 
 Layering: `fields` (declarations) → `primitives` (the one type dispatch) + `tagged` → `compiler`
 (cached codec per class and version) → `headers`/`registry`/`framing`. This package's `__init__`

@@ -24,7 +24,7 @@ from typing import Any
 
 from wire.compiler import decode_stream, message_codec, parse_from
 from wire.errors import DecodeError, UnsupportedRequestError, UnsupportedVersionError
-from wire.fields import VERSION_MAX, Message
+from wire.fields import VERSION_MAX, Message, Versions
 from wire.headers import (
     KEY_VERSION_BYTES,
     KEY_VERSION_CORRELATION_BYTES,
@@ -120,10 +120,10 @@ def _spec(name: str, request: type[Message], response: type[Message]) -> ApiSpec
         response_cls=response,
         min_version=request.VERSIONS.lo,
         max_version=request.VERSIONS.hi,
-        # never-flexible APIs (OffsetDelete): Versions.NONE's lo is 1, not "never"
-        flexible_min_version=request.FLEXIBLE.lo
-        if request.FLEXIBLE.lo <= request.FLEXIBLE.hi
-        else VERSION_MAX,
+        # a never-flexible API (OffsetDelete: Versions.NONE, whose lo is 1) is never flexible
+        flexible_min_version=(
+            request.FLEXIBLE.lo if request.FLEXIBLE != Versions.NONE else VERSION_MAX
+        ),
     )
 
 

@@ -7,7 +7,9 @@ Every encoding rule for a single value lives here (tagged sections: `wire.tagged
 - classic (non-flexible) lengths: string int16, bytes/records int32, arrays int32; -1 = null;
 - compact (flexible) lengths: unsigned varint (`UVarInt`) of length + 1; 0 = null;
 - null is accepted only in nullable versions, on both encode and decode;
-- `records` are bytes kept as bytes: one slice in, one write out, never decoded here.
+- `records` are bytes kept as bytes: one slice in, one write out, never decoded here;
+- a nullable struct (`NullableStruct`) is an int8 marker, -1 null or 1 present, then the struct;
+  other markers are refused (Kafka reads any negative as null, but writes only -1 and 1).
 
 `codec_for(kafka_type, flexible, nullable, element=None)` is the dispatch; `KafkaString`,
 `KafkaBytes` and `KafkaArray` are custom constructs around one `Length` rule.

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
-from wire.fields import Message, Versions
+from wire.fields import VERSION_MAX, Message, Versions
 from wire.messages import (
     add_raft_voter,
     api_versions,
@@ -76,7 +76,10 @@ def _spec(name: str, request: type[Message], response: type[Message], **kw: Any)
         response_cls=response,
         min_version=request.VERSIONS.lo,
         max_version=request.VERSIONS.hi,
-        flexible_min_version=request.FLEXIBLE.lo,
+        # a never-flexible API (Versions.NONE, whose lo is 1) must not look flexible from v1
+        flexible_min_version=(
+            request.FLEXIBLE.lo if request.FLEXIBLE != Versions.NONE else VERSION_MAX
+        ),
         **kw,
     )
 

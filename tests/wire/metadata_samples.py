@@ -1,4 +1,5 @@
-"""Random metadata records for every (type, version), from the declarations themselves.
+"""Random metadata records (and any other message) for every (type, version), from the
+declarations themselves.
 
 Every field present at the version gets a random value of its Kafka type (nullable ones are
 sometimes None); fields absent at the version keep their defaults, so `encode` accepts them.
@@ -36,7 +37,7 @@ def _primitive(rng: random.Random, kafka_type: str) -> Any:
         return uuid.UUID(int=rng.getrandbits(128))
     if kafka_type == "string":
         return "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 12)))
-    if kafka_type == "bytes":
+    if kafka_type in ("bytes", "records"):  # records: opaque bytes to the message codec
         return rng.randbytes(rng.randint(0, 20))
     raise AssertionError(kafka_type)
 
