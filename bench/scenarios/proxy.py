@@ -4,16 +4,18 @@ A figure, not a test: `python -m bench.scenarios.proxy [--fill-s 8] [--passes 3]
 
 One pykraft node (a single voter) fills its log with 1 KiB records at saturation for `fill_s`
 and keeps writing at that rate (the readers compete with the writer for the CPU). The raw Fetch
-v4 client (`bench.fetch_client`: no record decoding) reads [0, high watermark) `passes` times directly and `passes` times through a `kraft proxy`
-process (default one-line output, sent to /dev/null; the proxy decodes every exchange, batch
-headers included). Reported: MB/s of batch bytes (median pass) and the p99 of per-Fetch
-latency over all passes, for each path, and the ratio.
+v4 client (`bench.fetch_client`: no record decoding) reads [0, high watermark) `passes` times
+directly and `passes` times through a `kraft proxy` process (default one-line output, sent to
+/dev/null; the proxy decodes every exchange, batch headers included). Reported: MB/s of batch
+bytes (median pass) and the p99 of per-Fetch latency over all passes, for each path, and the
+ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
 import statistics
 import subprocess
 import sys
@@ -22,10 +24,21 @@ import time
 from pathlib import Path
 
 from bench.fetch_client import NO_ERROR, RawFetchClient
-from tests.e2e.cluster import ROOT, free_ports
 
+ROOT = Path(__file__).resolve().parents[2]
 FETCH_MAX_BYTES = 512 * 1024  # RawFetchClient's buffer holds 1 MiB frames
 RECORD_SIZE_BYTES = 1024
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def _wait_port_log(path: Path, needle: str, timeout_s: float) -> None:
