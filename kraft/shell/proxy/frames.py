@@ -25,7 +25,7 @@ from typing import Any
 from kraft.shell.proxy.error_names import ERROR_NAMES
 from wire.catalog import spec_for
 from wire.compiler import build_into, decode_stream, encode_into, message_codec, parse_from
-from wire.errors import DecodeError, EncodeError, ErrorCode
+from wire.errors import DecodeError, ErrorCode
 from wire.fields import Message, Struct, specs_of
 from wire.headers import RequestHeader, ResponseHeader
 from wire.primitives import Buffer
@@ -282,8 +282,10 @@ class FrameTap:
             if self.transform is not None:
                 try:
                     payload = self.transform(captured.data)
-                except (DecodeError, EncodeError):
-                    payload = captured.data  # forwarded unchanged, reported as undecodable
+                except Exception:
+                    # a response the rewrite cannot handle (bad bytes, an encoder refusal) is
+                    # forwarded unchanged and reported by the decoder: never a dropped connection
+                    payload = captured.data
             if payload is not captured.data:
                 captured.rewritten = payload
             out += _SIZE.pack(len(payload))
