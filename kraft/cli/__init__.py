@@ -28,6 +28,7 @@ from types import FrameType
 # (subcommand, module, one-line help). The module is imported only when its subcommand runs.
 TOOLS: tuple[tuple[str, str, str], ...] = (
     ("decode", "kraft.cli.decode", "decode Kafka request/response frames given as hex into JSON"),
+    ("proxy", "kraft.cli.proxy", "forward a Kafka connection and decode every exchange on the way"),
     ("sim", "kraft.cli.sim", "run seeded deterministic Raft simulations and check invariants"),
     ("server", "kraft.cli.server", "run one node of the test raft server"),
     ("bench", "kraft.cli.bench", "run the benchmarks in bench/ and write bench/results/"),

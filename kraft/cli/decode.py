@@ -1,16 +1,22 @@
-"""`kraft decode`: Kafka frames given as hex → one JSON object per frame, for wire-level debugging.
+"""`kraft decode`: Kafka frames from hex, hex dumps, proxy captures or pcap files, decoded.
 
-Input: hex frames as arguments, or one per line on stdin (blank lines and `#` comments skipped;
-whitespace and `:` inside a frame ignored). Each frame may carry its 4-byte size prefix or not
-(`--framed auto` strips a prefix equal to the length that follows). Request frames by default;
-`--response --api-key K --api-version V` for responses.
+Input (`kraft.cli.capture`): hex frames as arguments, or lines on stdin: plain hex (one frame per
+line; `0x` prefixes, `,`, `:` and whitespace ignored; blank lines and `#` comments skipped),
+`xxd` / `hexdump -C` dumps, `tcpdump -X` output, `kraft proxy --save` lines; or `--pcap FILE`.
+Each frame may carry its 4-byte size prefix or not (`--framed auto` takes a prefix equal to the
+length that follows, and otherwise decodes the frame as unframed before calling it a truncated
+one). Loose frames are requests by default; `--response --api-key K --api-version V` for
+responses. Streams (tcpdump, pcap, proxy captures) are cut into frames and each response is
+decoded at the version of the request with its correlation id.
 
-Output: `{"api": ..., "header": {...}, "body": {...}}` per frame on stdout. Field names are the
-upstream names in snake_case, only the fields the decoded version has. uuids print as
-`{"base64": Kafka's form, "hex": ...}`; bytes as hex; `records` fields are expanded into batches
-(header fields, CRC check, records; control records decoded by type).
-A frame that cannot be decoded gives one line on stderr naming its index, the byte offset and the
-field; the other frames are still decoded and the exit status is 1.
+Output: one readable line per frame or exchange (API and error names next to the numbers), or
+with `--json` one JSON object each: `{"api": ..., "header": {...}, "body": {...}}` for a frame
+(plus `errors`, the names of its non-zero error codes), the proxy's exchange objects for streams.
+Field names are the upstream names in snake_case, only the fields the decoded version has; uuids
+print as `{"base64": Kafka's form, "hex": ...}`; bytes as hex; `records` fields are expanded into
+batches (header fields, CRC check, records; control records decoded by type).
+A frame that cannot be decoded gives one line on stderr naming it, the byte offset and the field;
+the others are still decoded and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -18,33 +24,43 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-import wire.records as records
-from wire.catalog import (
-    CATALOG,
-    CATALOG_KEYS_BY_NAME,
-    decode_request,
-    decode_response,
+from kraft.cli.capture import Blob, Flow, SavedFrame, TextError, parse_text, read_pcap
+from kraft.shell.proxy.exchange import (
+    ConnectionDecoder,
+    Exchange,
+    TopicNames,
+    summary_line,
+    to_json,
+)
+from kraft.shell.proxy.frames import (
+    CapturedFrame,
+    FrameTap,
+    error_name,
     request_header_version,
 )
+from kraft.shell.proxy.frames import decode_request as decode_request_payload
+from kraft.shell.proxy.frames import decode_response as decode_response_payload
+from kraft.shell.proxy.jsonable import describe_error, expand_records, to_jsonable
+from wire.catalog import CATALOG, spec_for
 from wire.errors import DecodeError, UnsupportedRequestError, UnsupportedVersionError
-from wire.fields import Struct, specs_of
-from wire.headers import RequestHeader
-from wire.messages.quorum_state import uuid_to_base64
+
+__all__ = ["decode_frame", "expand_records", "strip_prefix", "to_jsonable"]
+STREAM_CAPTURE_BYTES_MAX = 1 << 31
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "decode",
-        help="decode Kafka request/response frames given as hex into JSON",
+        help="decode Kafka frames (hex, hex dumps, tcpdump -X, pcap) into text or JSON",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("frames", nargs="*", help="hex frames (default: one per line on stdin)")
-    parser.add_argument("--response", action="store_true", help="frames are responses")
+    parser.add_argument("frames", nargs="*", help="hex frames (default: lines on stdin)")
+    parser.add_argument("--pcap", metavar="FILE", help="a pcap/pcapng capture of Kafka traffic")
+    parser.add_argument("--response", action="store_true", help="loose frames are responses")
     parser.add_argument("--api-key", help="api key (number or name, e.g. 1 or Fetch) of responses")
     parser.add_argument("--api-version", type=int, help="api version of responses")
     parser.add_argument(
@@ -53,6 +69,7 @@ def register(subparsers: Any) -> None:
         default="auto",
         help="whether frames start with the int32 size prefix (default: auto-detect)",
     )
+    parser.add_argument("--json", action="store_true", help="one JSON object per frame/exchange")
     parser.add_argument("--indent", type=int, default=None, help="pretty-print JSON")
     parser.set_defaults(run=run)
 
@@ -67,51 +84,161 @@ def run(args: argparse.Namespace) -> int:
         if api_key is None:
             print(f"kraft decode: unknown api key {args.api_key!r}", file=sys.stderr)
             return 2
+    printer = _Printer(args)
+    if args.pcap:
+        try:
+            flows = read_pcap(args.pcap)
+        except (OSError, ValueError) as e:
+            print(f"kraft decode: cannot read {args.pcap}: {e}", file=sys.stderr)
+            return 1
+        for flow in flows:
+            printer.flow(flow)
+        return printer.status
     lines: Iterable[str] = args.frames if args.frames else sys.stdin
-    status = 0
     index = 0
-    for line in lines:
-        text = line.split("#", 1)[0].strip()
-        if not text:
-            continue
-        index += 1
-        try:
-            raw = bytes.fromhex("".join(text.replace(":", " ").split()))
-        except ValueError as e:
-            print(f"frame {index}: not hex: {e}", file=sys.stderr)
-            status = 1
-            continue
-        try:
-            result = decode_frame(raw, args.framed, api_key, args.api_version)
-        except (DecodeError, UnsupportedVersionError) as e:
-            print(f"frame {index}: {_describe(e)}", file=sys.stderr)
-            status = 1
-            continue
+    saved: dict[int, ConnectionDecoder] = {}
+    for item in parse_text(lines):
+        if isinstance(item, TextError):
+            index += 1
+            printer.error(f"frame {index}: {item}")
+        elif isinstance(item, Blob):
+            index += 1
+            try:
+                result = decode_frame(item.data, args.framed, api_key, args.api_version)
+            except (DecodeError, UnsupportedVersionError) as e:
+                printer.error(f"frame {index}: {_describe(e)}")
+                continue
+            printer.frame(result)
+        elif isinstance(item, SavedFrame):
+            decoder = saved.setdefault(
+                item.connection, ConnectionDecoder(item.connection, "", printer.topics)
+            )
+            frame = CapturedFrame(len(item.data) - 4, item.data[4:])
+            if item.request:
+                printer.exchange(decoder.request(frame, 0.0))
+            else:
+                printer.exchange(decoder.response(frame, 0.0))
+        else:
+            for flow in item:
+                printer.flow(flow)
+    for decoder in saved.values():
+        for exchange in decoder.close():
+            printer.exchange(exchange)
+    return printer.status
+
+
+class _Printer:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.json = args.json
+        self.indent = args.indent
+        self.status = 0
+        self.topics = TopicNames()
+        self.connections = 0
+
+    def error(self, text: str) -> None:
+        print(text, file=sys.stderr)
+        self.status = 1
+
+    def frame(self, result: dict[str, Any]) -> None:
         # `| head` closing the pipe is kraft.cli.main's (quiet, 141).
-        print(json.dumps(result, indent=args.indent), flush=True)
-    return status
+        if self.json:
+            print(json.dumps(result, indent=self.indent), flush=True)
+            return
+        header = result["header"]
+        what = "request" if "request_api_key" in header else "response"
+        version = header.get("request_api_version", result.get("api_version"))
+        client = f" client {header['client_id']}" if header.get("client_id") else ""
+        body = json.dumps(_named_errors(result["body"]), separators=(",", ":"))
+        print(
+            f"{result['api']} v{version} {what} correlation {header['correlation_id']}{client}: "
+            f"{body}",
+            flush=True,
+        )
+
+    def exchange(self, exchange: Exchange | None) -> None:
+        if exchange is None:
+            return
+        if exchange.undecoded:
+            self.error(
+                f"#{exchange.connection} {exchange.api} correlation {exchange.correlation_id}: "
+                + "; ".join(exchange.undecoded)
+            )
+        if self.json:
+            print(json.dumps(to_json(exchange, expand_records=True), indent=self.indent))
+        else:
+            exchange.latency_ms = None  # a capture's timing is not the wire's
+            print(summary_line(exchange, self.topics), flush=True)
+
+    def flow(self, flow: Flow) -> None:
+        self.connections += 1
+        decoder = ConnectionDecoder(self.connections, flow.client, self.topics)
+        for gap in flow.gaps:
+            self.error(f"#{self.connections} {flow.client} ↔ {flow.server}: {gap}")
+        for data, request in ((flow.to_server, True), (flow.to_client, False)):
+            tap = FrameTap(STREAM_CAPTURE_BYTES_MAX)
+            _, frames = tap.feed(bytes(data))
+            if tap.broken is not None:
+                self.error(f"#{self.connections} {flow.client} ↔ {flow.server}: {tap.broken}")
+            if tap.buffered_bytes or tap._size is not None:
+                self.error(f"#{self.connections}: the capture ends inside a frame")
+            for frame in frames:
+                if request:
+                    self.exchange(decoder.request(frame, 0.0))
+                else:
+                    self.exchange(decoder.response(frame, 0.0))
+        for exchange in decoder.close():
+            self.exchange(exchange)
+
+
+def _named_errors(value: Any) -> Any:
+    """JSON data with every non-zero `*error_code` shown as "3 UNKNOWN_TOPIC_OR_PARTITION"."""
+    if isinstance(value, dict):
+        return {
+            k: f"{v} {error_name(v)}"
+            if k.endswith("error_code") and isinstance(v, int) and v
+            else _named_errors(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_named_errors(v) for v in value]
+    return value
+
+
+def _error_names(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k.endswith("error_code") and isinstance(v, int) and v:
+                yield error_name(v)
+            else:
+                yield from _error_names(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _error_names(v)
 
 
 def _parse_api_key(text: str) -> int | None:
     try:
         key = int(text)
     except ValueError:
-        return CATALOG_KEYS_BY_NAME.get(text)
-    return key if key in CATALOG else None
+        by_name = {spec.name.lower(): k for k, spec in CATALOG.items()}
+        return by_name.get(text.lower())
+    return key if spec_for(key) is not None else None
 
 
 def _describe(e: Exception) -> str:
     if isinstance(e, DecodeError):
-        where = f"at byte {e.offset}" if e.offset is not None else "at an unknown byte"
-        field = f" in field {e.field}" if e.field else ""
-        return f"cannot decode {where}{field}: {e.reason}"
+        return describe_error(e)
     if isinstance(e, UnsupportedRequestError):
         return f"unsupported api key {e.api_key} version {e.api_version}"
     return str(e)
 
 
 def strip_prefix(raw: bytes, framed: str) -> tuple[bytes, int]:
-    """(payload, prefix bytes removed). Offsets printed are payload offsets + the prefix."""
+    """(payload, prefix bytes removed) by the `--framed` rule, before any decoding.
+
+    Under `auto` this takes a prefix only when it equals the length that follows; `decode_frame`
+    then tries the other reading when the first fails.
+    """
     has = len(raw) >= 4 and int.from_bytes(raw[:4], "big", signed=True) == len(raw) - 4
     if framed == "yes":
         if len(raw) < 4:
@@ -124,17 +251,17 @@ def strip_prefix(raw: bytes, framed: str) -> tuple[bytes, int]:
         return raw[4:], 4
     if framed == "auto" and has:
         return raw[4:], 4
-    if framed == "auto" and len(raw) >= 6 and raw[:2] == b"\0\0":
-        # looks like a size prefix (a frame < 64 KiB) followed by a known request api key: a
-        # truncated or padded frame is more likely than Produce v0 (long gone from Kafka)
-        size = int.from_bytes(raw[:4], "big")
-        spec = CATALOG.get(int.from_bytes(raw[4:6], "big", signed=True))
-        version = int.from_bytes(raw[6:8], "big", signed=True) if len(raw) >= 8 else -1
-        if size >= 8 and spec is not None and version in spec.versions:
-            raise DecodeError(
-                f"size prefix {size} but {len(raw) - 4} bytes follow", offset=0, field="size"
-            )
     return raw, 0
+
+
+def _looks_prefixed(raw: bytes) -> bool:
+    """A size prefix (a frame < 64 KiB) followed by a known request api key and version."""
+    if len(raw) < 8 or raw[:2] != b"\0\0":
+        return False
+    spec = spec_for(int.from_bytes(raw[4:6], "big", signed=True))
+    version = int.from_bytes(raw[6:8], "big", signed=True)
+    size = int.from_bytes(raw[:4], "big")
+    return size >= 8 and spec is not None and spec.min_version <= version <= spec.max_version
 
 
 def decode_frame(
@@ -142,125 +269,50 @@ def decode_frame(
 ) -> dict[str, Any]:
     payload, skipped = strip_prefix(raw, framed)
     try:
+        return _decode_payload(payload, skipped, api_key, api_version)
+    except (DecodeError, UnsupportedVersionError) as first:
+        if framed != "auto":
+            raise
+        # the other reading: an unframed frame whose first bytes equal its length, or (below)
+        # a frame that is not a whole framed one
+        if skipped:
+            try:
+                return _decode_payload(raw, 0, api_key, api_version)
+            except (DecodeError, UnsupportedVersionError):
+                raise first from None
+        if api_key is None and _looks_prefixed(raw):
+            # unframed decoding failed and the bytes look like a cut or padded framed frame:
+            # that is the likelier story to tell
+            size = int.from_bytes(raw[:4], "big")
+            raise DecodeError(
+                f"size prefix {size} but {len(raw) - 4} bytes follow", offset=0, field="size"
+            ) from None
+        raise
+
+
+def _decode_payload(
+    payload: bytes, skipped: int, api_key: int | None, api_version: int | None
+) -> dict[str, Any]:
+    try:
         if api_key is None:
-            header, body = decode_request(payload)
+            header, body, spec = decode_request_payload(payload)
             version = header.request_api_version
-            name = CATALOG[header.request_api_key].name
             return {
-                "api": name,
-                "header": to_jsonable(header, _request_header_version(header)),
+                "api": spec.name,
+                "header": to_jsonable(header, request_header_version(spec, version)),
                 "body": to_jsonable(body, version),
             }
         assert api_version is not None
-        correlation_id, body = decode_response(api_key, api_version, payload)
+        correlation_id, body, spec = decode_response_payload(api_key, api_version, payload)
     except DecodeError as e:
         if skipped and e.offset is not None:
             raise DecodeError(e.reason, offset=e.offset + skipped, field=e.field) from None
         raise
+    data = to_jsonable(body, api_version)
     return {
-        "api": CATALOG[api_key].name,
+        "api": spec.name,
+        "api_version": api_version,
         "header": {"correlation_id": correlation_id},
-        "body": to_jsonable(body, api_version),
+        "body": data,
+        "errors": sorted(set(_error_names(data))),
     }
-
-
-def _request_header_version(header: RequestHeader) -> int:
-    return request_header_version(header.request_api_key, header.request_api_version)
-
-
-def to_jsonable(obj: Struct, version: int) -> dict[str, Any]:
-    """A decoded struct as JSON-ready data: only the fields `version` has."""
-    out: dict[str, Any] = {}
-    for name, spec, _ in specs_of(type(obj)):
-        if version not in spec.versions:
-            continue
-        value = getattr(obj, name)
-        if spec.kafka_type == "records":
-            out[name] = None if value is None else expand_records(value)
-        else:
-            out[name] = _value(value, version)
-    if obj.unknown_tagged_fields:
-        out["unknown_tagged_fields"] = [
-            {"tag": tag, "data": data.hex()} for tag, data in obj.unknown_tagged_fields
-        ]
-    return out
-
-
-def _value(value: Any, version: int) -> Any:
-    if isinstance(value, Struct):
-        return to_jsonable(value, version)
-    if isinstance(value, list):
-        return [_value(v, version) for v in value]
-    if isinstance(value, uuid.UUID):
-        return {"base64": uuid_to_base64(value), "hex": value.hex}
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
-
-
-def expand_records(data: bytes) -> dict[str, Any]:
-    """Record batches as JSON: each batch's header, CRC verdict and records."""
-    out: dict[str, Any] = {"size_bytes": len(data)}
-    try:
-        scan = records.scan_batches(data)
-    except DecodeError as e:
-        out["error"] = _describe(e)
-        return out
-    batches = []
-    for pos, header in zip(scan.positions, scan.headers, strict=True):
-        batch: dict[str, Any] = {"position": pos}
-        batch.update(
-            {
-                "base_offset": header.base_offset,
-                "batch_length": header.batch_length,
-                "partition_leader_epoch": header.partition_leader_epoch,
-                "magic": header.magic,
-                "crc": header.crc,
-                "crc_ok": records.crc_ok(data, pos, header),
-                "attributes": header.attributes,
-                "compression": header.compression.name
-                if hasattr(header.compression, "name")
-                else header.compression,
-                "is_control": header.is_control,
-                "is_transactional": header.is_transactional,
-                "last_offset_delta": header.last_offset_delta,
-                "base_timestamp": header.base_timestamp,
-                "max_timestamp": header.max_timestamp,
-                "producer_id": header.producer_id,
-                "producer_epoch": header.producer_epoch,
-                "base_sequence": header.base_sequence,
-                "records_count": header.records_count,
-            }
-        )
-        try:
-            batch["records"] = [
-                _record(r, header.is_control)
-                for r in records.decode_records(data, pos, header, verify_crc=False)
-            ]
-        except DecodeError as e:
-            batch["error"] = _describe(e)
-        batches.append(batch)
-    out["batches"] = batches
-    if scan.trailing_partial:
-        out["trailing_partial_bytes"] = len(data) - scan.valid_bytes
-    return out
-
-
-def _record(record: Any, is_control: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "offset": record.offset,
-        "timestamp": record.timestamp,
-        "key": None if record.key is None else record.key.hex(),
-        "value": None if record.value is None else record.value.hex(),
-        "headers": [{"key": k, "value": None if v is None else v.hex()} for k, v in record.headers],
-    }
-    if is_control:
-        try:
-            kind, value = records.decode_control_record(record)
-        except DecodeError as e:
-            out["control_error"] = _describe(e)
-            return out
-        out["control_type"] = kind.name if hasattr(kind, "name") else kind
-        if value is not None:
-            out["control_value"] = to_jsonable(value, getattr(value, "version", 0))
-    return out

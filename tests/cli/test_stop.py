@@ -134,7 +134,7 @@ def test_describe_quorum_interrupted_while_waiting(
 
 
 def test_decode_interrupted_while_reading_stdin() -> None:
-    process = kraft("decode", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    process = kraft("decode", "--json", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write(f"{FRAME}\n".encode())
     process.stdin.flush()

@@ -204,8 +204,8 @@ def test_kraft_decode_reads_every_api(capsys: pytest.CaptureFixture[str]) -> Non
     request = _request_frame(68, 1, heartbeat)
     response = wire.encode(wire.headers.ResponseHeader(correlation_id=5), 1)
     response += wire.encode(ShareFetchResponse(acquisition_lock_timeout_ms=30000), 2)
-    assert main(["decode", request.hex()]) == 0
-    argv = ["decode", "--response", "--api-key", "ShareFetch", "--api-version", "2"]
+    assert main(["decode", "--json", request.hex()]) == 0
+    argv = ["decode", "--json", "--response", "--api-key", "ShareFetch", "--api-version", "2"]
     assert main([*argv, response.hex()]) == 0
     out, err = capsys.readouterr()
     first, second = (json.loads(line) for line in out.splitlines())

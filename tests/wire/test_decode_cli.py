@@ -33,7 +33,7 @@ VOTE = VoteRequest(
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict], str]:
-    code = main(["decode", *argv])
+    code = main(["decode", "--json", *argv])
     out, err = capsys.readouterr()
     return code, [json.loads(line) for line in out.splitlines()], err
 
