@@ -108,7 +108,7 @@ class Workload:
             while pending and pending[0][0] < high_watermark:
                 _, proposed_ms, count = pending.popleft()
                 self._pending_records -= count
-                self._stats.record_latency(now_ms - proposed_ms, count)
+                self._stats.record_latency(now_ms - proposed_ms, count, count * self.record_size)
 
     # -------------------------------------------------------------------- the source
 
