@@ -93,6 +93,17 @@ def markdown(result: dict[str, Any]) -> str:
     for row in table_rows(result):
         cells = (row.scenario, row.figure, row.value, row.target, row.note)
         lines.append("| " + " | ".join(cells) + " |")
+    kafka = result["scenarios"].get("kafka")
+    if kafka and "unavailable" not in kafka:
+        from bench.scenarios.kafka import side_by_side
+
+        lines += [
+            "",
+            "Side by side with Kafka's own raft (Kafka 4.3.1 TestRaftServer, 3 voters on the same "
+            "machine, same run, same settings; issue #16):",
+            "",
+            *side_by_side(kafka),
+        ]
     lines.append("")
     lines.append("Targets (issue #6): " + "; ".join(f"{k}: {v}" for k, v in TARGETS.items()) + ".")
     return "\n".join(lines) + "\n"

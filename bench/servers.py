@@ -223,6 +223,7 @@ class PykraftRaftServer:
     runs: int = 0
     exit_codes: list[int] = field(default_factory=list)
     started_ms: int = 0
+    report_interval_ms: int = 200
 
     @property
     def config_path(self) -> Path:
@@ -263,7 +264,10 @@ class PykraftRaftServer:
             "--stats-file",
             str(self.stats_path),
             "--report-interval-ms",
-            "200",
+            str(self.report_interval_ms),
+            # Kafka's own status line on stdout, so both kinds of voter print the same figures.
+            "--status-format",
+            "kafka",
         ]
         with (
             (self.directory / f"stdout-{self.runs}.txt").open("wb") as out,
