@@ -93,13 +93,71 @@ def markdown(result: dict[str, Any]) -> str:
     for row in table_rows(result):
         cells = (row.scenario, row.figure, row.value, row.target, row.note)
         lines.append("| " + " | ".join(cells) + " |")
+    kafka = result["scenarios"].get("kafka")
+    if kafka and "unavailable" not in kafka:
+        from bench.scenarios.kafka import side_by_side
+
+        lines += [
+            "",
+            "Side by side with Kafka's own raft (Kafka 4.3.1 TestRaftServer, 3 voters on the same "
+            "machine, same run, same settings; issue #16):",
+            "",
+            *side_by_side(kafka),
+        ]
     lines.append("")
     lines.append("Targets (issue #6): " + "; ".join(f"{k}: {v}" for k, v in TARGETS.items()) + ".")
     return "\n".join(lines) + "\n"
 
 
+def plot_side_by_side(result: dict[str, Any], path: Path) -> bool:
+    """p75 and p99 commit latency against committed records/s, pykraft and Kafka (the `kafka`
+    scenario), one colour per implementation and linger; False if there is nothing to plot."""
+    points = [
+        p
+        for p in result["scenarios"].get("kafka", {}).get("latency", [])
+        if p.get("commit_latency_ms_p99") is not None
+    ]
+    if not points:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    figure, axes = plt.subplots(figsize=(7.5, 4.8))
+    series_keys = sorted({(p["implementation"], p["append_linger_ms"]) for p in points})
+    for index, (name, linger) in enumerate(series_keys):
+        series = sorted(
+            (p for p in points if (p["implementation"], p["append_linger_ms"]) == (name, linger)),
+            key=lambda p: p["committed_records_per_s"],
+        )
+        xs = [p["committed_records_per_s"] for p in series]
+        for key, style in (("commit_latency_ms_p75", "o-"), ("commit_latency_ms_p99", "s--")):
+            label = f"{name} {key.rsplit('_', 1)[1]}, linger {linger} ms"
+            axes.plot(xs, [p[key] for p in series], style, color=f"C{index}", label=label)
+    axes.set_xlabel("committed records/s (3 voters, 256 B, fsync as each does)")
+    axes.set_ylabel("append → commit latency (ms)")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:,.0f}")
+    axes.xaxis.set_major_formatter(plain)
+    axes.xaxis.set_minor_formatter(NullFormatter())
+    axes.yaxis.set_major_formatter(plain)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small")
+    axes.set_title(f"pykraft and Kafka 4.3.1 raft, same run ({result['name']})")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return True
+
+
 def plot(result: dict[str, Any], path: Path) -> bool:
-    """Commit latency (p50, p99) against committed records/s; False if there is nothing to plot."""
+    """Commit latency (p50, p99) against committed records/s; False if there is nothing to plot.
+    With the side-by-side scenario, both implementations (`plot_side_by_side`)."""
+    if plot_side_by_side(result, path):
+        return True
     points = result["scenarios"].get("latency", {}).get("points", [])
     if not points:
         return False

@@ -30,6 +30,7 @@ SCENARIOS: tuple[str, ...] = (
     "consumer",
     "failover",
     "memory",
+    "kafka",
 )
 QUICK_SCENARIOS: tuple[str, ...] = ("codec", "peer", "throughput")
 

@@ -92,6 +92,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="MS",
         help="status line / stats file interval (default 5000)",
     )
+    parser.add_argument(
+        "--status-format",
+        choices=["pykraft", "kafka"],
+        default="pykraft",
+        help="status line: pykraft's own, or Kafka TestRaftServer's `Throughput (bytes/second): "
+        "..., Latency (ms): ... p75 ... p99 ... p999` (leader only), to compare like with like",
+    )
     parser.add_argument("--seed", type=int, help="seed of the node's random generator")
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -133,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         kafka_test_server=args.kafka_test_server,
         replica_directory_id=args.replica_directory_id,
+        status_format=args.status_format,
     )
     try:
         return run_async(lambda: run_server(options))

@@ -116,22 +116,26 @@ async def _print_records(
             if until <= (start if isinstance(start, int) else 0) or start == LATEST:
                 return 0
     printed = 0
+    stream = out if out is not None else sys.stdout
     async for batch in observer.batches():
+        # One flush per batch, not per record: a follower sees each batch as soon as it is
+        # committed, and a catch-up read from offset 0 does not pay a write call per record.
         for record in batch.records():
             described = describe_record(record, batch.is_control, decode_metadata=not args.raw)
             described["epoch"] = batch.epoch
             if args.json:
-                print(json.dumps(described), file=out, flush=True)
+                print(json.dumps(described), file=stream)
             else:
                 print(
                     f"offset: {record.offset} epoch: {batch.epoch} timestamp: {record.timestamp} "
                     f"{record_line(described)}",
-                    file=out,
-                    flush=True,
+                    file=stream,
                 )
             printed += 1
             if args.max_records is not None and printed >= args.max_records:
+                stream.flush()
                 return 0
+        stream.flush()
         if until is not None and batch.last_offset + 1 >= until:
             return 0
     return 0

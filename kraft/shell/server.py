@@ -78,7 +78,14 @@ from kraft.shell.router import Router
 from kraft.shell.sasl import SaslServer, SaslServerConfig
 from kraft.shell.security import CLIENT_SECURITY
 from kraft.shell.snapshots import SnapshotStore
-from kraft.shell.stats import NodeFigures, Stats, StatusWriter, status_line, write_json_line
+from kraft.shell.stats import (
+    NodeFigures,
+    Stats,
+    StatusWriter,
+    kafka_status_line,
+    status_line,
+    write_json_line,
+)
 from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT, Workload
 from kraft.types import ZERO_DIRECTORY_ID, Endpoint
 
@@ -114,6 +121,8 @@ class ServerOptions:
     kafka_test_server: bool = False
     # `--replica-directory-id`: this node's directory id (Kafka's TestRaftServer flag).
     replica_directory_id: uuid.UUID | None = None
+    # `--status-format`: "pykraft" (status_line) or "kafka" (Kafka's TestRaftServer line).
+    status_format: str = "pykraft"
 
 
 def quorum_config_from(config: ServerConfig) -> QuorumConfig:
@@ -299,6 +308,7 @@ async def _run_node(
         CONNECTIONS_MAX_DEFAULT, config.connections_per_ip_max or CONNECTIONS_PER_IP_MAX_DEFAULT
     )
     status_stream = options.status_stream or sys.stdout
+    kafka_format = options.status_format == "kafka"
     stats_file = _open_stats_file(options.stats_file) if options.stats_file else None
     writer = StatusWriter()
     stopped_at_once = False
@@ -371,12 +381,13 @@ async def _run_node(
                 high_watermark=node.high_watermark,
             ),
         )
-        line = status_line(figures)
+        line = kafka_status_line(figures) if kafka_format else status_line(figures)
         metrics.last_interval = figures
         metrics.publish(clock.now_ms(), facts(), extra())  # a scrape now agrees with this line
 
         def write() -> None:
-            print(line, file=status_stream, flush=True)
+            if line is not None:
+                print(line, file=status_stream, flush=True)
             if stats_file is not None:
                 write_json_line(stats_file, figures)
 

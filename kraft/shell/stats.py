@@ -7,8 +7,18 @@ What is measured (README "What the figures mean"):
   watermark passed per second; known for batches this node appended, i.e. on every replica;
 - `commit_latency_ms_*`: on the leader only, per record, from the workload's propose to the high
   watermark passing the record (Kafka's TestRaftServer definition); exact percentiles (nearest
-  rank) over every record committed in the interval. Null on other roles or when nothing was
-  committed in the interval.
+  rank) over every record committed in the interval (p50, p75, p99, p999, max). Null on other
+  roles or when nothing was committed in the interval.
+- `committed_payload_bytes_per_s`: on the leader only, the record payload bytes of this
+  leadership's workload committed per second: what Kafka's TestRaftServer calls "Throughput
+  (bytes/second)" (its `bytes.committed` meter counts record values, not batch bytes).
+
+Two human formats (`--status-format`): pykraft's own line (`status_line`), and Kafka's
+TestRaftServer line (`kafka_status_line`: `Throughput (bytes/second): 1280000.00, Latency (ms):
+25.0 p75 27.0 p99 31.0 p999`), printed only by a leader that committed something in the
+interval, as Kafka prints it only on commits of its own leadership, so a reader can put the two
+implementations' outputs side by side. Kafka's figures are over its metrics window (about the last
+30-60 s, 0.25 ms buckets); pykraft's are exact over the report interval.
 
 Cost: O(1) per appended batch and per proposal (records of one proposal share one latency), never
 per record. Latencies are kept as a histogram of whole milliseconds (latency → record count), which
@@ -64,6 +74,7 @@ class Stats:
     def __init__(self, start_ms: int) -> None:
         self._interval_start_ms = start_ms
         self._latencies: dict[int, int] = {}
+        self._payload_bytes = 0
         self._hw_at_start: int | None = None
         self._hw: int | None = None
         # (end offset, cumulative batch bytes appended up to it), in offset order.
@@ -94,9 +105,10 @@ class Stats:
             while len(self._marks) > 1 and self._marks[1][0] <= self._hw:
                 self._marks.popleft()
 
-    def record_latency(self, latency_ms: int, records: int) -> None:
+    def record_latency(self, latency_ms: int, records: int, payload_bytes: int = 0) -> None:
         latency_ms = max(latency_ms, 0)
         self._latencies[latency_ms] = self._latencies.get(latency_ms, 0) + records
+        self._payload_bytes += payload_bytes
 
     def _committed_bytes(self, high_watermark: int) -> int:
         committed = 0
@@ -130,18 +142,23 @@ class Stats:
             "interval_ms": now_ms - self._interval_start_ms,
             "committed_records_per_s": round(records / elapsed_s, 1),
             "committed_bytes_per_s": round(committed_bytes / elapsed_s, 1),
+            "committed_payload_bytes_per_s": None,
             "commit_latency_ms_p50": None,
+            "commit_latency_ms_p75": None,
             "commit_latency_ms_p99": None,
             "commit_latency_ms_p999": None,
             "commit_latency_ms_max": None,
         }
         if latencies and figures.role == "leader":
+            result["committed_payload_bytes_per_s"] = round(self._payload_bytes / elapsed_s, 2)
             result["commit_latency_ms_p50"] = weighted_percentile(latencies, 0.50)
+            result["commit_latency_ms_p75"] = weighted_percentile(latencies, 0.75)
             result["commit_latency_ms_p99"] = weighted_percentile(latencies, 0.99)
             result["commit_latency_ms_p999"] = weighted_percentile(latencies, 0.999)
             result["commit_latency_ms_max"] = max(value for value, _ in latencies)
         self._interval_start_ms = now_ms
         self._latencies = {}
+        self._payload_bytes = 0
         self._hw_at_start = self._hw
         if self._hw is not None:
             self._committed_bytes_at_start = self._committed_bytes(self._hw)
@@ -166,6 +183,18 @@ def status_line(figures: dict[str, Any]) -> str:
         f"hw {show(figures['high_watermark'])} | committed "
         f"{figures['committed_records_per_s']:.0f} records/s, "
         f"{figures['committed_bytes_per_s'] / 1e6:.2f} MB/s | {latency}"
+    )
+
+
+def kafka_status_line(figures: dict[str, Any]) -> str | None:
+    """Kafka's TestRaftServer line for the same figures; None when Kafka would print nothing
+    (not the leader, or nothing of the leader's workload committed in the interval)."""
+    if figures["role"] != "leader" or figures["commit_latency_ms_p75"] is None:
+        return None
+    return (
+        f"Throughput (bytes/second): {figures['committed_payload_bytes_per_s']:.2f}, "
+        f"Latency (ms): {figures['commit_latency_ms_p75']:.1f} p75 "
+        f"{figures['commit_latency_ms_p99']:.1f} p99 {figures['commit_latency_ms_p999']:.1f} p999"
     )
 
 

@@ -108,7 +108,7 @@ class Workload:
             while pending and pending[0][0] < high_watermark:
                 _, proposed_ms, count = pending.popleft()
                 self._pending_records -= count
-                self._stats.record_latency(now_ms - proposed_ms, count)
+                self._stats.record_latency(now_ms - proposed_ms, count, count * self.record_size)
 
     # -------------------------------------------------------------------- the source
 
@@ -118,7 +118,10 @@ class Workload:
             return None
         if self._inflight_full():
             return None  # the next high watermark change (a Ready) makes room
-        due_ms = self._start_ms + (self._sent * 1000) // self.throughput
+        # Record n is due at start + n/rate s; round *up* to the millisecond: rounded down, the
+        # next record of a rate above 1,000/s would read as due already after every pump, and
+        # the loop would spin (poll, pump nothing, poll) until the clock's millisecond ticks.
+        due_ms = self._start_ms - (-self._sent * 1000 // self.throughput)
         return max(due_ms, self._not_before_ms)
 
     def pump(self, now_ms: int) -> bool:

@@ -82,3 +82,32 @@ def test_bad_offset_is_a_usage_error(offset: str, capsys: pytest.CaptureFixture[
     assert err.startswith("usage: kraft tail")
     assert "--offset" in err.splitlines()[-1]
     assert "Traceback" not in err
+
+
+class CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+@pytest.mark.parametrize("mode", [[], ["--consumer"]])
+async def test_output_is_flushed_per_batch_not_per_record(
+    leader: FakePort, mode: list[str]
+) -> None:
+    """Issue #16 (tail speed): a write call per record made a catch-up read from offset 0 pay
+    one syscall per line; each batch's lines are still flushed as soon as it is printed."""
+    for base in (4, 10, 16):
+        leader.append_data(3, [bytes([base + i]) * 8 for i in range(6)])
+    leader.sync()
+    out = CountingStream()
+    args = tail_args(leader, "--from-beginning", "--until-high-watermark", *mode)
+    with trio.fail_after(20):
+        assert await tail(args, out) == 0
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 + 3 + 18  # LeaderChange, a b c, three batches of six
+    assert [int(line.split()[1]) for line in lines] == list(range(22))
+    assert 1 <= out.flushes <= 5  # at most one per batch (five batches)
