@@ -15,7 +15,7 @@ Theory of operation (model: hypercorn's trio `TCPServer`, a thin shell over a sa
 - Undecodable input, an unknown API or an unsupported version (other than ApiVersions, which is
   answered by the dispatcher) closes the connection, as Kafka's SocketServer does.
 - Last line of defence: any other exception while handling one connection's bytes is a bug (bad
-  input is validated where it enters: `wire`, `kraft.shell.translate`), but it closes only that
+  input is validated where it enters: `wire`, `kraft.shell.apis`), but it closes only that
   connection (logged once, with its traceback); it never reaches the server's nursery.
 - Idle connections (no bytes received and no answer pending for `idle_timeout_ms`, Kafka's
   `connections.max.idle.ms`) are closed. `ConnectionTracker` caps the open connections in all
@@ -40,6 +40,7 @@ import trio
 from wire.errors import DecodeError, FrameTooLargeError, UnsupportedRequestError, WireError
 from wire.framing import FrameDecoder
 from wire.headers import RequestHeader, api_versions_unsupported_response, decode_request
+from wire.registry import API_VERSIONS_KEY
 
 log = logging.getLogger(__name__)
 
@@ -234,9 +235,6 @@ class InboundConnection:
                 cancel_scope.cancel()
                 return
             await self._filled.park()
-
-
-API_VERSIONS_KEY = 18
 
 
 # Kafka's default `max.connections` is unlimited; pykraft keeps a bound on file descriptors.

@@ -1,6 +1,6 @@
 """Request dispatch for the node's listener: API key → handler, as one table.
 
-- ApiVersions (18): answered here, listing exactly the APIs in the table with the versions the
+- ApiVersions: answered here, listing exactly the APIs in the table with the versions the
   registry decodes (an unsupported ApiVersions version never reaches this point: the connection
   answers it with Kafka's v0-format UNSUPPORTED_VERSION body). A v3+ request whose client software
   name/version do not match Kafka's pattern gets INVALID_REQUEST, as Kafka does.
@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from kraft.roles import RoleName
-from kraft.shell import consumer, translate
+from kraft.shell import apis, consumer
 from kraft.shell.connection import CloseConnection, InboundConnection, ResponseSlot
 from kraft.shell.consumer import forward
 from kraft.shell.consumer.view import NO_LEADER, Endpoint, NodeView
@@ -28,12 +28,12 @@ from kraft.shell.node_loop import NodeLoop
 from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
 from wire.messages.api_versions import ApiVersionsRequest, is_valid_request
-from wire.registry import API_SPECS, api_versions_response
-
-API_VERSIONS_KEY = 18
+from wire.messages.describe_quorum import DescribeQuorumRequest
+from wire.messages.fetch import FetchRequest
+from wire.registry import API_SPECS, API_VERSIONS_KEY, api_versions_response
 
 SERVED_API_KEYS = frozenset(
-    translate.RAFT_API_KEYS | consumer.CONSUMER_APIS | {API_VERSIONS_KEY, translate.FETCH_KEY}
+    apis.RAFT_API_KEYS | consumer.CONSUMER_APIS | {API_VERSIONS_KEY, FetchRequest.API_KEY}
 )
 
 
@@ -109,15 +109,15 @@ class Router:
         version = header.request_api_version
         if api_key == API_VERSIONS_KEY:
             slot.fill(self._api_versions(version, header.correlation_id, body))
-        elif api_key == translate.DESCRIBE_QUORUM_KEY and forward.should_forward(
+        elif api_key == DescribeQuorumRequest.API_KEY and forward.should_forward(
             self._port.view(), header.client_id
         ):
             assert connection.nursery is not None
             connection.nursery.start_soon(self._forward, connection, header, body, slot)
-        elif api_key == translate.FETCH_KEY and consumer.is_consumer_fetch(body, version):
+        elif api_key == FetchRequest.API_KEY and consumer.is_consumer_fetch(body, version):
             assert connection.nursery is not None
             connection.nursery.start_soon(self._consumer_fetch, header, body, slot)
-        elif api_key in translate.RAFT_API_KEYS:
+        elif api_key in apis.RAFT_API_KEYS:
             await self._loop.submit_request(connection, header, body, slot)
         elif api_key in consumer.CONSUMER_APIS:
             assert connection.nursery is not None

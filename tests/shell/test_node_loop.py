@@ -19,13 +19,13 @@ from kraft.events import (
     RequestReceived,
 )
 from kraft.ready import ElectionState, LogAppend, OutboundRequest, OutboundResponse, Ready
+from kraft.shell.apis.fetch import scan_records
 from kraft.shell.config import parse_config
 from kraft.shell.connection import ConnectionLimits, InboundConnection
 from kraft.shell.disk_log import DiskLog
 from kraft.shell.node_loop import Clock, NodeLoop
 from kraft.shell.quorum_state_store import QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
-from kraft.shell.translate_client import scan_records
 from kraft.types import ReplicaAddress
 from wire.errors import ErrorCode
 from wire.framing import FrameDecoder

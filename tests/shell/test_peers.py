@@ -219,12 +219,12 @@ async def test_a_host_trio_cannot_encode_fails_the_request_not_the_node() -> Non
 
 
 async def test_an_unexpected_error_on_an_answer_fails_that_request_only(monkeypatch: Any) -> None:
-    from kraft.shell import translate_client
+    from kraft.shell import apis
 
     def broken(api_key: int, version: int, body: Any) -> Any:
         raise RuntimeError("translate bug")
 
-    monkeypatch.setattr(translate_client, "response_to_core", broken)
+    monkeypatch.setattr(apis, "response_to_core", broken)
     server = FakeServer(delay_s=0)
     events: list[Event] = []
 

@@ -25,7 +25,7 @@ from wire.fields import Message
 from wire.framing import FrameDecoder
 from wire.headers import decode_response, encode_request
 from wire.messages.api_versions import ApiVersionsRequest, ApiVersionsResponse
-from wire.registry import API_SPECS
+from wire.registry import API_SPECS, API_VERSIONS_KEY
 
 CLIENT_ID = "pykraft-client"
 CLIENT_SOFTWARE_NAME = "pykraft"
@@ -35,7 +35,6 @@ CONNECT_TIMEOUT_MS = 3_000
 # A response may take as long as the longest long poll the server honours, plus slack.
 REQUEST_TIMEOUT_MS = 35_000
 RECEIVE_CHUNK_BYTES = 1 << 16
-API_VERSIONS_KEY = ApiVersionsRequest.API_KEY
 API_VERSIONS_PREFERRED = 3
 API_VERSIONS_FALLBACK = 0
 

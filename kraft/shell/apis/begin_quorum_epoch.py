@@ -1,0 +1,91 @@
+"""BeginQuorumEpoch (key 53): a new leader tells the voters of its epoch.
+
+Requests with an epoch above `EPOCH_MAX` or a LeaderEndpoint that is not a usable host and port
+are not valid (`topic_partition_valid=False`).
+"""
+
+from __future__ import annotations
+
+from kraft import rpc
+from kraft.shell.apis.base import Context, RaftApi
+from kraft.shell.apis.checks import endpoints_usable, epochs_in_range, our_named_partition
+from kraft.shell.apis.common import (
+    leader_answer_to_core,
+    leader_answer_to_wire,
+    leader_endpoint_to_core,
+    leader_endpoints_to_wire,
+    receiver_key_to_core,
+    receiver_key_to_wire,
+)
+from kraft.types import NO_LEADER
+from wire.messages.begin_quorum_epoch import BeginQuorumEpochRequest, BeginQuorumEpochResponse
+from wire.registry import METADATA_PARTITION
+
+OUTBOUND_VERSION = 1
+Request = BeginQuorumEpochRequest
+Response = BeginQuorumEpochResponse
+
+
+def request_to_core(version: int, body: Request, context: Context) -> rpc.BeginQuorumEpochRequest:
+    part = our_named_partition(body.topics, context.topic.name)
+    if (
+        part is None
+        or not epochs_in_range(part.leader_epoch)
+        or not endpoints_usable(body.leader_endpoints)
+    ):
+        return rpc.BeginQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
+    return rpc.BeginQuorumEpochRequest(
+        cluster_id=body.cluster_id,
+        topic_partition_valid=True,
+        leader_id=part.leader_id,
+        leader_epoch=part.leader_epoch,
+        leader_endpoint=leader_endpoint_to_core(body.leader_endpoints),
+        voter_key=receiver_key_to_core(version, body.voter_id, part.voter_directory_id),
+    )
+
+
+def response_to_wire(
+    version: int, response: rpc.BeginQuorumEpochResponse, context: Context
+) -> Response:
+    return leader_answer_to_wire(Response, version, response, context.topic)
+
+
+def request_to_wire(
+    version: int, request: rpc.BeginQuorumEpochRequest, context: Context
+) -> Request:
+    voter_id, voter_directory_id = receiver_key_to_wire(request.voter_key)
+    part = Request.TopicData.PartitionData(
+        partition_index=METADATA_PARTITION,
+        voter_directory_id=voter_directory_id,
+        leader_id=request.leader_id,
+        leader_epoch=request.leader_epoch,
+    )
+    return Request(
+        cluster_id=request.cluster_id,
+        voter_id=voter_id,
+        topics=[Request.TopicData(topic_name=context.topic.name, partitions=[part])],
+        leader_endpoints=leader_endpoints_to_wire(
+            Request.LeaderEndpoint, context.listener_name, request.leader_endpoint
+        ),
+    )
+
+
+def response_to_core(
+    version: int, body: Response, context: Context
+) -> rpc.BeginQuorumEpochResponse:
+    part = our_named_partition(body.topics, context.topic.name)
+    return leader_answer_to_core(
+        rpc.BeginQuorumEpochResponse, body.error_code, part, body.node_endpoints
+    )
+
+
+API = RaftApi(
+    wire_request=Request,
+    core_request=rpc.BeginQuorumEpochRequest,
+    core_response=rpc.BeginQuorumEpochResponse,
+    outbound_version=OUTBOUND_VERSION,
+    request_to_core=request_to_core,
+    response_to_wire=response_to_wire,
+    request_to_wire=request_to_wire,
+    response_to_core=response_to_core,
+)

@@ -1,0 +1,198 @@
+"""Shapes several raft APIs share: leaders, endpoints, receiver keys, (offset, epoch) pairs and the
+leader answer of Vote, BeginQuorumEpoch and EndQuorumEpoch."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
+
+from kraft import rpc
+from kraft.shell.apis.checks import (
+    WireEndpoint,
+    WireNodeEndpoint,
+    checked_epoch,
+    error_code,
+    node_endpoints_to_core,
+    top_level_error,
+)
+from kraft.shell.apis.sentinels import directory_or_zero, optional, optional_directory, or_sentinel
+from kraft.shell.identity import TopicIdentity
+from kraft.types import (
+    NO_EPOCH,
+    NO_LEADER,
+    NO_OFFSET,
+    NO_REPLICA_ID,
+    ZERO_DIRECTORY_ID,
+    Endpoint,
+    LeaderAndEpoch,
+    OffsetAndEpoch,
+    ReplicaKey,
+)
+from wire.errors import DecodeError, ErrorCode
+from wire.registry import METADATA_PARTITION
+
+W = TypeVar("W")
+C = TypeVar("C")
+# Vote, BeginQuorumEpoch and EndQuorumEpoch carry NodeEndpoints from v1 on.
+NODE_ENDPOINTS_MIN_VERSION = 1
+
+LeaderAnswer = rpc.VoteResponse | rpc.BeginQuorumEpochResponse | rpc.EndQuorumEpochResponse
+
+
+class WireLeaderPartition(Protocol):
+    """The partition of a Vote, BeginQuorumEpoch or EndQuorumEpoch answer."""
+
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def leader_id(self) -> int: ...
+    @property
+    def leader_epoch(self) -> int: ...
+
+
+class WireLeaderIdAndEpoch(Protocol):
+    """Fetch/FetchSnapshot `CurrentLeader`."""
+
+    @property
+    def leader_id(self) -> int: ...
+    @property
+    def leader_epoch(self) -> int: ...
+
+
+# ------------------------------------------------------------------------------ endpoints
+
+
+def node_endpoints_to_wire(
+    make: Callable[..., W], endpoints: Mapping[int, Endpoint], carried: bool = True
+) -> list[W]:
+    """NodeEndpoints in node id order; none when the version does not carry them."""
+    if not carried:
+        return []
+    return [make(node_id=i, host=e.host, port=e.port) for i, e in sorted(endpoints.items())]
+
+
+def leader_endpoints_to_wire(
+    make: Callable[..., W], listener_name: str, endpoint: Endpoint | None
+) -> list[W]:
+    """BeginQuorumEpoch/EndQuorumEpoch `LeaderEndpoints`: the leader's listener, when known."""
+    if endpoint is None:
+        return []
+    return [make(name=listener_name, host=endpoint.host, port=endpoint.port)]
+
+
+def leader_endpoint_to_core(endpoints: Sequence[WireEndpoint]) -> Endpoint | None:
+    # We run one listener per node, so the first endpoint is the one on our listener.
+    return Endpoint(endpoints[0].host, endpoints[0].port) if endpoints else None
+
+
+# --------------------------------------------------------------------------- receiver key
+
+
+def receiver_key_to_core(version: int, voter_id: int, directory_id: uuid.UUID) -> ReplicaKey | None:
+    """Vote/BeginQuorumEpoch v1+ VoterId + VoterDirectoryId: the receiver's key, if sent."""
+    if version >= 1 and voter_id >= 0:
+        return ReplicaKey(voter_id, optional_directory(directory_id))
+    return None
+
+
+def receiver_key_to_wire(voter_key: ReplicaKey | None) -> tuple[int, uuid.UUID]:
+    """(VoterId, VoterDirectoryId) for `voter_key`."""
+    if voter_key is None:
+        return NO_REPLICA_ID, ZERO_DIRECTORY_ID
+    return voter_key.id, directory_or_zero(voter_key.directory_id)
+
+
+# -------------------------------------------------------------------- leaders and epochs
+
+
+def leader_to_wire(leader_id: int | None, leader_epoch: int | None) -> tuple[int, int]:
+    return or_sentinel(leader_id, NO_LEADER), or_sentinel(leader_epoch, NO_EPOCH)
+
+
+def leader_to_core(leader_id: int, leader_epoch: int) -> tuple[int | None, int | None]:
+    """(leader, epoch) of an answer; a negative epoch is Kafka's "unknown"."""
+    if leader_epoch < 0:
+        return optional(leader_id), None
+    return optional(leader_id), checked_epoch(leader_epoch, "leader epoch")
+
+
+def current_leader_to_wire(make: Callable[..., W], leader: LeaderAndEpoch | None) -> W:
+    """Fetch/FetchSnapshot `CurrentLeader`; (-1, -1) when unknown."""
+    if leader is None:
+        return make(leader_id=NO_LEADER, leader_epoch=NO_EPOCH)
+    return make(leader_id=or_sentinel(leader.leader_id, NO_LEADER), leader_epoch=leader.epoch)
+
+
+def current_leader_to_core(field: WireLeaderIdAndEpoch) -> LeaderAndEpoch | None:
+    """Fetch/FetchSnapshot `CurrentLeader`: None when its epoch is absent (-1)."""
+    leader_id, epoch = leader_to_core(field.leader_id, field.leader_epoch)
+    return None if epoch is None else LeaderAndEpoch(leader_id, epoch)
+
+
+def offset_and_epoch_to_wire(make: Callable[..., W], value: OffsetAndEpoch | None) -> W:
+    """DivergingEpoch / SnapshotId; (-1, -1) when absent."""
+    if value is None:
+        return make(end_offset=NO_OFFSET, epoch=NO_EPOCH)
+    return make(end_offset=value.offset, epoch=value.epoch)
+
+
+def offset_and_epoch_to_core(end_offset: int, epoch: int, what: str) -> OffsetAndEpoch | None:
+    """DivergingEpoch / SnapshotId: None when both are absent (-1), else both must be valid."""
+    if end_offset < 0 and epoch < 0:
+        return None
+    if end_offset < 0:
+        raise DecodeError(f"{what} end offset {end_offset} out of range")
+    return OffsetAndEpoch(end_offset, checked_epoch(epoch, f"{what} epoch"))
+
+
+# --------------------------------------------- Vote / BeginQuorumEpoch / EndQuorumEpoch answers
+
+
+def leader_answer_to_wire(
+    answer: type[W], version: int, response: LeaderAnswer, topic: TopicIdentity, **extra: Any
+) -> W:
+    """The answer body: one partition with the leader the responder knows, plus `extra` fields
+    (Vote: `vote_granted`). The three answers share their layout (nested classes included)."""
+    shape: Any = answer
+    leader_id, leader_epoch = leader_to_wire(response.leader_id, response.leader_epoch)
+    partition = shape.TopicData.PartitionData(
+        partition_index=METADATA_PARTITION,
+        error_code=response.partition_error_code,
+        leader_id=leader_id,
+        leader_epoch=leader_epoch,
+        **extra,
+    )
+    body: W = shape(
+        error_code=response.error_code,
+        topics=[shape.TopicData(topic_name=topic.name, partitions=[partition])],
+        node_endpoints=node_endpoints_to_wire(
+            shape.NodeEndpoint,
+            response.node_endpoints,
+            version >= NODE_ENDPOINTS_MIN_VERSION,
+        ),
+    )
+    return body
+
+
+def leader_answer_to_core(
+    answer: Callable[..., C],
+    body_error_code: int,
+    partition: WireLeaderPartition | None,
+    node_endpoints: Sequence[WireNodeEndpoint],
+    **extra: Any,
+) -> C:
+    """The core's answer: a top-level error when there is no usable partition, else the leader
+    the peer knows plus `extra` fields (Vote: `vote_granted`)."""
+    endpoints = node_endpoints_to_core(node_endpoints)
+    if body_error_code != ErrorCode.NONE or partition is None:
+        return answer(error_code=top_level_error(body_error_code), node_endpoints=endpoints)
+    leader_id, leader_epoch = leader_to_core(partition.leader_id, partition.leader_epoch)
+    return answer(
+        error_code=ErrorCode.NONE,
+        partition_error_code=error_code(partition.error_code),
+        leader_id=leader_id,
+        leader_epoch=leader_epoch,
+        node_endpoints=endpoints,
+        **extra,
+    )

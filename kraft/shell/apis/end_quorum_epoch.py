@@ -1,0 +1,103 @@
+"""EndQuorumEpoch (key 54): a resigning leader names its preferred successors.
+
+Requests with an epoch above `EPOCH_MAX` or a LeaderEndpoint that is not a usable host and port
+are not valid (`topic_partition_valid=False`).
+"""
+
+from __future__ import annotations
+
+from kraft import rpc
+from kraft.shell.apis.base import Context, RaftApi
+from kraft.shell.apis.checks import endpoints_usable, epochs_in_range, our_named_partition
+from kraft.shell.apis.common import (
+    leader_answer_to_core,
+    leader_answer_to_wire,
+    leader_endpoint_to_core,
+    leader_endpoints_to_wire,
+)
+from kraft.shell.apis.sentinels import directory_or_zero, optional_directory
+from kraft.types import NO_LEADER, ReplicaKey
+from wire.messages.end_quorum_epoch import EndQuorumEpochRequest, EndQuorumEpochResponse
+from wire.registry import METADATA_PARTITION
+
+OUTBOUND_VERSION = 1
+# v0 names successors by id only (PreferredSuccessors), v1+ with directory ids.
+PREFERRED_CANDIDATES_MIN_VERSION = 1
+Request = EndQuorumEpochRequest
+Response = EndQuorumEpochResponse
+Partition = Request.TopicData.PartitionData
+
+
+def _candidates(version: int, part: Partition) -> tuple[ReplicaKey, ...]:
+    if version < PREFERRED_CANDIDATES_MIN_VERSION:
+        return tuple(ReplicaKey(i) for i in part.preferred_successors)
+    return tuple(
+        ReplicaKey(c.candidate_id, optional_directory(c.candidate_directory_id))
+        for c in part.preferred_candidates
+    )
+
+
+def request_to_core(version: int, body: Request, context: Context) -> rpc.EndQuorumEpochRequest:
+    part = our_named_partition(body.topics, context.topic.name)
+    if (
+        part is None
+        or not epochs_in_range(part.leader_epoch)
+        or not endpoints_usable(body.leader_endpoints)
+    ):
+        return rpc.EndQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
+    return rpc.EndQuorumEpochRequest(
+        cluster_id=body.cluster_id,
+        topic_partition_valid=True,
+        leader_id=part.leader_id,
+        leader_epoch=part.leader_epoch,
+        preferred_candidates=_candidates(version, part),
+        leader_endpoint=leader_endpoint_to_core(body.leader_endpoints),
+    )
+
+
+def response_to_wire(
+    version: int, response: rpc.EndQuorumEpochResponse, context: Context
+) -> Response:
+    return leader_answer_to_wire(Response, version, response, context.topic)
+
+
+def request_to_wire(version: int, request: rpc.EndQuorumEpochRequest, context: Context) -> Request:
+    candidates = request.preferred_candidates
+    part = Partition(
+        partition_index=METADATA_PARTITION,
+        leader_id=request.leader_id,
+        leader_epoch=request.leader_epoch,
+        preferred_successors=[c.id for c in candidates],
+        preferred_candidates=[
+            Partition.ReplicaInfo(
+                candidate_id=c.id, candidate_directory_id=directory_or_zero(c.directory_id)
+            )
+            for c in candidates
+        ],
+    )
+    return Request(
+        cluster_id=request.cluster_id,
+        topics=[Request.TopicData(topic_name=context.topic.name, partitions=[part])],
+        leader_endpoints=leader_endpoints_to_wire(
+            Request.LeaderEndpoint, context.listener_name, request.leader_endpoint
+        ),
+    )
+
+
+def response_to_core(version: int, body: Response, context: Context) -> rpc.EndQuorumEpochResponse:
+    part = our_named_partition(body.topics, context.topic.name)
+    return leader_answer_to_core(
+        rpc.EndQuorumEpochResponse, body.error_code, part, body.node_endpoints
+    )
+
+
+API = RaftApi(
+    wire_request=Request,
+    core_request=rpc.EndQuorumEpochRequest,
+    core_response=rpc.EndQuorumEpochResponse,
+    outbound_version=OUTBOUND_VERSION,
+    request_to_core=request_to_core,
+    response_to_wire=response_to_wire,
+    request_to_wire=request_to_wire,
+    response_to_core=response_to_core,
+)
