@@ -64,7 +64,7 @@ class PeerVersions:
 
 
 def request_api_key(request: rpc.Request) -> int:
-    return apis.for_request(request).api_key
+    return apis.for_request(request).WIRE_REQUEST.API_KEY
 
 
 def request_floor(request: rpc.Request) -> int:
@@ -75,12 +75,12 @@ def request_floor(request: rpc.Request) -> int:
 def pick_version(request: rpc.Request, peer: PeerVersions) -> int | None:
     """The version `request` goes out at to `peer`; None: the peer cannot take it."""
     api = apis.for_request(request)
-    return peer.pick(api.api_key, api.request_floor(request))
+    return peer.pick(api.WIRE_REQUEST.API_KEY, api.request_floor(request))
 
 
 def unsupported_version_answer(request: rpc.Request) -> rpc.Response:
     """The answer the core gets for a request the peer's versions cannot carry."""
-    response: rpc.Response = apis.for_request(request).core_response(
+    response: rpc.Response = apis.for_request(request).CORE_RESPONSE(
         error_code=ErrorCode.UNSUPPORTED_VERSION
     )
     return response

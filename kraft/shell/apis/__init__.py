@@ -2,14 +2,14 @@
 
 The core knows no versions, topic lists or -1 sentinels; these modules are where they are decided.
 Each API module (`vote`, `begin_quorum_epoch`, `end_quorum_epoch`, `fetch`, `fetch_snapshot`,
-`describe_quorum`) holds that API's four directions as typed functions and registers them as a
-`RaftApi` under its wire message's own API key:
+`describe_quorum`) holds that API's four directions as typed functions and is a `RaftApi`
+(`base`); the registry here keys each by its wire message's own API key:
 - server side: `request_to_core` checks "exactly one topic with one partition and it is ours"
   (Fetch v13+ by topic id, everything else by name; RAFT-BRIEF §2.1) into `topic_partition_valid`
   and maps Kafka's sentinels to None; `response_to_wire` writes them back and fills the fields only
   the answered version has;
 - client side: `request_to_wire` writes a request at the version negotiated with the peer
-  (`kraft.shell.negotiation`; default: the API's `outbound_version`), `response_to_core` reads the
+  (`kraft.shell.negotiation`; default: the API's `OUTBOUND_VERSION`), `response_to_core` reads the
   answer.
 
 Remote values are validated where they enter (issue #12), by the checks in `checks`: nothing a peer
@@ -39,21 +39,21 @@ from kraft.shell.apis.base import Context, RaftApi
 from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from wire.errors import DecodeError
 
-AnyApi = RaftApi[Any, Any, Any, Any]
-_APIS: tuple[AnyApi, ...] = (
-    vote.API,
-    begin_quorum_epoch.API,
-    end_quorum_epoch.API,
-    fetch.API,
-    fetch_snapshot.API,
-    describe_quorum.API,
+# mypy checks each module against `RaftApi` here.
+_APIS: tuple[RaftApi, ...] = (
+    vote,
+    begin_quorum_epoch,
+    end_quorum_epoch,
+    fetch,
+    fetch_snapshot,
+    describe_quorum,
 )
-BY_KEY: Mapping[int, AnyApi] = MappingProxyType({api.api_key: api for api in _APIS})
-_BY_REQUEST: Mapping[type, AnyApi] = MappingProxyType({api.core_request: api for api in _APIS})
+BY_KEY: Mapping[int, RaftApi] = MappingProxyType({api.WIRE_REQUEST.API_KEY: api for api in _APIS})
+_BY_REQUEST: Mapping[type, RaftApi] = MappingProxyType({api.CORE_REQUEST: api for api in _APIS})
 RAFT_API_KEYS = frozenset(BY_KEY)
 
 
-def for_request(request: rpc.Request) -> AnyApi:
+def for_request(request: rpc.Request) -> RaftApi:
     """The API that carries a request of the core."""
     return _BY_REQUEST[type(request)]
 
@@ -63,8 +63,7 @@ def request_to_core(
 ) -> rpc.Request:
     """A decoded raft request → the core's value. `api_key` must be in `RAFT_API_KEYS`;
     `topic` is the node's log (Kafka's TestRaftServer replicates another one)."""
-    request: rpc.Request = BY_KEY[api_key].request_to_core(version, body, Context(topic))
-    return request
+    return BY_KEY[api_key].request_to_core(version, body, Context(topic))
 
 
 def response_to_wire(
@@ -78,7 +77,7 @@ def response_to_wire(
 ) -> Any:
     """The core's answer → the wire body for `version` (`records` resolves a Fetch LogRead)."""
     api = BY_KEY[api_key]
-    assert isinstance(response, api.core_response), f"{type(response).__name__} for {api_key}"
+    assert isinstance(response, api.CORE_RESPONSE), f"{type(response).__name__} for {api_key}"
     return api.response_to_wire(version, response, Context(topic, listener_name, records))
 
 
@@ -92,12 +91,9 @@ def request_to_wire(
     """(api key, version, wire body) for a request the core sends, at `version` (default: ours);
     `topic` is the log the node replicates."""
     api = for_request(request)
-    version = api.outbound_version if version is None else version
-    return (
-        api.api_key,
-        version,
-        api.request_to_wire(version, request, Context(topic, listener_name)),
-    )
+    version = api.OUTBOUND_VERSION if version is None else version
+    body = api.request_to_wire(version, request, Context(topic, listener_name))
+    return api.WIRE_REQUEST.API_KEY, version, body
 
 
 def response_to_core(
@@ -107,8 +103,7 @@ def response_to_core(
     api = BY_KEY.get(api_key)
     if api is None:
         raise DecodeError(f"unexpected answer for api key {api_key}")
-    response: rpc.Response = api.response_to_core(version, body, Context(topic))
-    return response
+    return api.response_to_core(version, body, Context(topic))
 
 
 __all__ = [

@@ -1,24 +1,20 @@
-"""`RaftApi`: one Raft API's four directions between the wire dataclasses and `kraft.rpc` values.
+"""`RaftApi`: what every raft API module defines, so the registry (`kraft.shell.apis`) can serve it.
 
-Server side: `request_to_core` (a peer's request) and `response_to_wire` (the core's answer);
-client side: `request_to_wire` (the core's request) and `response_to_core` (the peer's answer).
-Every direction takes the message version and a `Context`; the registry in `kraft.shell.apis`
-keys each API by its wire message's own `API_KEY`.
+A module holds one API's four directions between the wire dataclasses and `kraft.rpc` values:
+server side `request_to_core` (a peer's request) and `response_to_wire` (the core's answer),
+client side `request_to_wire` (the core's request) and `response_to_core` (the peer's answer).
+Each takes the message version and a `Context`. The registry keys each module by its wire
+message's own `API_KEY`; mypy checks every registered module against this protocol.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Protocol
 
+from kraft import rpc
 from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from wire.fields import Message
-
-WireRequest = TypeVar("WireRequest", bound=Message)
-WireResponse = TypeVar("WireResponse", bound=Message)
-CoreRequest = TypeVar("CoreRequest")
-CoreResponse = TypeVar("CoreResponse")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,23 +29,26 @@ class Context:
 
 
 def no_floor(request: object) -> int:
+    """Every version of the API carries every request of the core."""
     return 0
 
 
-@dataclass(frozen=True, slots=True)
-class RaftApi(Generic[WireRequest, WireResponse, CoreRequest, CoreResponse]):
-    wire_request: type[WireRequest]
-    core_request: type[CoreRequest]
-    core_response: type[CoreResponse]
-    # The version we send (the newest the registry has, as of Kafka 4.x), unless negotiated lower.
-    outbound_version: int
-    request_to_core: Callable[[int, WireRequest, Context], CoreRequest]
-    response_to_wire: Callable[[int, CoreResponse, Context], WireResponse]
-    request_to_wire: Callable[[int, CoreRequest, Context], WireRequest]
-    response_to_core: Callable[[int, WireResponse, Context], CoreResponse]
-    # The lowest version that carries everything a request says (`kraft.shell.negotiation`).
-    request_floor: Callable[[CoreRequest], int] = no_floor
-
+class RaftApi(Protocol):
     @property
-    def api_key(self) -> int:
-        return self.wire_request.API_KEY
+    def WIRE_REQUEST(self) -> type[Message]: ...
+    @property
+    def CORE_REQUEST(self) -> type: ...
+    @property
+    def CORE_RESPONSE(self) -> type: ...
+    # The version we send (the newest the registry has, as of Kafka 4.x), unless negotiated lower.
+    @property
+    def OUTBOUND_VERSION(self) -> int: ...
+
+    def request_to_core(self, version: int, body: Any, context: Context) -> rpc.Request: ...
+    def response_to_wire(self, version: int, response: Any, context: Context) -> Message: ...
+    def request_to_wire(self, version: int, request: Any, context: Context) -> Message: ...
+    def response_to_core(self, version: int, body: Any, context: Context) -> rpc.Response: ...
+
+    def request_floor(self, request: Any) -> int:
+        """The lowest version that carries everything `request` says (`negotiation`)."""
+        ...

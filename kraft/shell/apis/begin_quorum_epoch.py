@@ -1,14 +1,14 @@
-"""BeginQuorumEpoch (key 53): a new leader tells the voters of its epoch.
+"""BeginQuorumEpoch (key 53): a new leader tells the voters of its epoch and its endpoint.
 
-Requests with an epoch above `EPOCH_MAX` or a LeaderEndpoint that is not a usable host and port
-are not valid (`topic_partition_valid=False`).
+A request is valid only with an epoch and LeaderEndpoints we could adopt (`leader_request_valid`);
+from v1 it names the receiver (VoterId, VoterDirectoryId), as Vote does.
 """
 
 from __future__ import annotations
 
 from kraft import rpc
-from kraft.shell.apis.base import Context, RaftApi
-from kraft.shell.apis.checks import endpoints_usable, epochs_in_range, our_named_partition
+from kraft.shell.apis.base import Context, no_floor
+from kraft.shell.apis.checks import leader_request_valid, our_named_partition
 from kraft.shell.apis.common import (
     leader_answer_to_core,
     leader_answer_to_wire,
@@ -28,11 +28,7 @@ Response = BeginQuorumEpochResponse
 
 def request_to_core(version: int, body: Request, context: Context) -> rpc.BeginQuorumEpochRequest:
     part = our_named_partition(body.topics, context.topic.name)
-    if (
-        part is None
-        or not epochs_in_range(part.leader_epoch)
-        or not endpoints_usable(body.leader_endpoints)
-    ):
+    if part is None or not leader_request_valid(part.leader_epoch, body.leader_endpoints):
         return rpc.BeginQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
     return rpc.BeginQuorumEpochRequest(
         cluster_id=body.cluster_id,
@@ -73,19 +69,10 @@ def request_to_wire(
 def response_to_core(
     version: int, body: Response, context: Context
 ) -> rpc.BeginQuorumEpochResponse:
-    part = our_named_partition(body.topics, context.topic.name)
-    return leader_answer_to_core(
-        rpc.BeginQuorumEpochResponse, body.error_code, part, body.node_endpoints
-    )
+    return leader_answer_to_core(rpc.BeginQuorumEpochResponse, body, context.topic)
 
 
-API = RaftApi(
-    wire_request=Request,
-    core_request=rpc.BeginQuorumEpochRequest,
-    core_response=rpc.BeginQuorumEpochResponse,
-    outbound_version=OUTBOUND_VERSION,
-    request_to_core=request_to_core,
-    response_to_wire=response_to_wire,
-    request_to_wire=request_to_wire,
-    response_to_core=response_to_core,
-)
+# What the registry reads (`kraft.shell.apis.base.RaftApi`).
+WIRE_REQUEST = Request
+CORE_REQUEST, CORE_RESPONSE = rpc.BeginQuorumEpochRequest, rpc.BeginQuorumEpochResponse
+request_floor = no_floor

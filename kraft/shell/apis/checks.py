@@ -101,6 +101,11 @@ def endpoints_usable(endpoints: Iterable[WireEndpoint]) -> bool:
     return all(valid_endpoint(e.host, e.port) for e in endpoints)
 
 
+def leader_request_valid(leader_epoch: int, leader_endpoints: Iterable[WireEndpoint]) -> bool:
+    """BeginQuorumEpoch/EndQuorumEpoch: an epoch we could adopt, endpoints we could connect to."""
+    return epochs_in_range(leader_epoch) and endpoints_usable(leader_endpoints)
+
+
 def our_partition(
     topics: Sequence[tuple[str, Sequence[P]]], topic_name: str, index: Callable[[P], int]
 ) -> P | None:

@@ -9,11 +9,13 @@ from typing import Any, Protocol, TypeVar
 
 from kraft import rpc
 from kraft.shell.apis.checks import (
+    NamedTopic,
     WireEndpoint,
     WireNodeEndpoint,
     checked_epoch,
     error_code,
     node_endpoints_to_core,
+    our_named_partition,
     top_level_error,
 )
 from kraft.shell.apis.sentinels import directory_or_zero, optional, optional_directory, or_sentinel
@@ -44,11 +46,28 @@ class WireLeaderPartition(Protocol):
     """The partition of a Vote, BeginQuorumEpoch or EndQuorumEpoch answer."""
 
     @property
+    def partition_index(self) -> int: ...
+    @property
     def error_code(self) -> int: ...
     @property
     def leader_id(self) -> int: ...
     @property
     def leader_epoch(self) -> int: ...
+
+
+LP = TypeVar("LP", bound="WireLeaderPartition")
+LP_co = TypeVar("LP_co", bound="WireLeaderPartition", covariant=True)
+
+
+class WireLeaderAnswer(Protocol[LP_co]):
+    """A Vote, BeginQuorumEpoch or EndQuorumEpoch answer."""
+
+    @property
+    def error_code(self) -> int: ...
+    @property
+    def topics(self) -> Sequence[NamedTopic[LP_co]]: ...
+    @property
+    def node_endpoints(self) -> Sequence[WireNodeEndpoint]: ...
 
 
 class WireLeaderIdAndEpoch(Protocol):
@@ -177,16 +196,16 @@ def leader_answer_to_wire(
 
 def leader_answer_to_core(
     answer: Callable[..., C],
-    body_error_code: int,
-    partition: WireLeaderPartition | None,
-    node_endpoints: Sequence[WireNodeEndpoint],
-    **extra: Any,
+    body: WireLeaderAnswer[LP],
+    topic: TopicIdentity,
+    extra: Callable[[LP], Mapping[str, Any]] = lambda partition: {},
 ) -> C:
     """The core's answer: a top-level error when there is no usable partition, else the leader
-    the peer knows plus `extra` fields (Vote: `vote_granted`)."""
-    endpoints = node_endpoints_to_core(node_endpoints)
-    if body_error_code != ErrorCode.NONE or partition is None:
-        return answer(error_code=top_level_error(body_error_code), node_endpoints=endpoints)
+    the peer knows plus the `extra` fields of the partition (Vote: `vote_granted`)."""
+    endpoints = node_endpoints_to_core(body.node_endpoints)
+    partition = our_named_partition(body.topics, topic.name)
+    if body.error_code != ErrorCode.NONE or partition is None:
+        return answer(error_code=top_level_error(body.error_code), node_endpoints=endpoints)
     leader_id, leader_epoch = leader_to_core(partition.leader_id, partition.leader_epoch)
     return answer(
         error_code=ErrorCode.NONE,
@@ -194,5 +213,5 @@ def leader_answer_to_core(
         leader_id=leader_id,
         leader_epoch=leader_epoch,
         node_endpoints=endpoints,
-        **extra,
+        **extra(partition),
     )

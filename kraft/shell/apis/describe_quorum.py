@@ -6,7 +6,7 @@ From v2 the answer lists the voters' listeners (`Nodes`), on our listener's name
 from __future__ import annotations
 
 from kraft import rpc
-from kraft.shell.apis.base import Context, RaftApi
+from kraft.shell.apis.base import Context, no_floor
 from kraft.shell.apis.checks import error_code, our_named_partition, top_level_error
 from kraft.shell.apis.common import leader_to_core, leader_to_wire
 from kraft.shell.apis.sentinels import (
@@ -114,13 +114,7 @@ def response_to_core(version: int, body: Response, context: Context) -> rpc.Desc
     )
 
 
-API = RaftApi(
-    wire_request=Request,
-    core_request=rpc.DescribeQuorumRequest,
-    core_response=rpc.DescribeQuorumResponse,
-    outbound_version=OUTBOUND_VERSION,
-    request_to_core=request_to_core,
-    response_to_wire=response_to_wire,
-    request_to_wire=request_to_wire,
-    response_to_core=response_to_core,
-)
+# What the registry reads (`kraft.shell.apis.base.RaftApi`).
+WIRE_REQUEST = Request
+CORE_REQUEST, CORE_RESPONSE = rpc.DescribeQuorumRequest, rpc.DescribeQuorumResponse
+request_floor = no_floor

@@ -1,14 +1,14 @@
 """EndQuorumEpoch (key 54): a resigning leader names its preferred successors.
 
-Requests with an epoch above `EPOCH_MAX` or a LeaderEndpoint that is not a usable host and port
-are not valid (`topic_partition_valid=False`).
+Validated as BeginQuorumEpoch (`leader_request_valid`); the successors are ids in v0
+(PreferredSuccessors) and replica keys from v1 (PreferredCandidates).
 """
 
 from __future__ import annotations
 
 from kraft import rpc
-from kraft.shell.apis.base import Context, RaftApi
-from kraft.shell.apis.checks import endpoints_usable, epochs_in_range, our_named_partition
+from kraft.shell.apis.base import Context, no_floor
+from kraft.shell.apis.checks import leader_request_valid, our_named_partition
 from kraft.shell.apis.common import (
     leader_answer_to_core,
     leader_answer_to_wire,
@@ -39,11 +39,7 @@ def _candidates(version: int, part: Partition) -> tuple[ReplicaKey, ...]:
 
 def request_to_core(version: int, body: Request, context: Context) -> rpc.EndQuorumEpochRequest:
     part = our_named_partition(body.topics, context.topic.name)
-    if (
-        part is None
-        or not epochs_in_range(part.leader_epoch)
-        or not endpoints_usable(body.leader_endpoints)
-    ):
+    if part is None or not leader_request_valid(part.leader_epoch, body.leader_endpoints):
         return rpc.EndQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
     return rpc.EndQuorumEpochRequest(
         cluster_id=body.cluster_id,
@@ -85,19 +81,10 @@ def request_to_wire(version: int, request: rpc.EndQuorumEpochRequest, context: C
 
 
 def response_to_core(version: int, body: Response, context: Context) -> rpc.EndQuorumEpochResponse:
-    part = our_named_partition(body.topics, context.topic.name)
-    return leader_answer_to_core(
-        rpc.EndQuorumEpochResponse, body.error_code, part, body.node_endpoints
-    )
+    return leader_answer_to_core(rpc.EndQuorumEpochResponse, body, context.topic)
 
 
-API = RaftApi(
-    wire_request=Request,
-    core_request=rpc.EndQuorumEpochRequest,
-    core_response=rpc.EndQuorumEpochResponse,
-    outbound_version=OUTBOUND_VERSION,
-    request_to_core=request_to_core,
-    response_to_wire=response_to_wire,
-    request_to_wire=request_to_wire,
-    response_to_core=response_to_core,
-)
+# What the registry reads (`kraft.shell.apis.base.RaftApi`).
+WIRE_REQUEST = Request
+CORE_REQUEST, CORE_RESPONSE = rpc.EndQuorumEpochRequest, rpc.EndQuorumEpochResponse
+request_floor = no_floor

@@ -16,7 +16,7 @@ import dataclasses
 import itertools
 
 from kraft import rpc
-from kraft.shell.apis.base import Context, RaftApi
+from kraft.shell.apis.base import Context
 from kraft.shell.apis.checks import (
     epochs_in_range,
     error_code,
@@ -220,14 +220,10 @@ def scan_records(data: bytes | None) -> Records | None:
     return Records(data if end == len(data) else data[:end], tuple(infos))
 
 
-API = RaftApi(
-    wire_request=FetchRequest,
-    core_request=rpc.FetchRequest,
-    core_response=rpc.FetchResponse,
-    outbound_version=OUTBOUND_VERSION,
-    request_to_core=request_to_core,
-    response_to_wire=response_to_wire,
-    request_to_wire=request_to_wire,
-    response_to_core=response_to_core,
-    request_floor=lambda request: TOPIC_ID_MIN_VERSION,
-)
+def request_floor(request: rpc.FetchRequest) -> int:
+    return TOPIC_ID_MIN_VERSION
+
+
+# What the registry reads (`kraft.shell.apis.base.RaftApi`).
+WIRE_REQUEST = FetchRequest
+CORE_REQUEST, CORE_RESPONSE = rpc.FetchRequest, rpc.FetchResponse

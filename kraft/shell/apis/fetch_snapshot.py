@@ -7,7 +7,7 @@ pass as they are; answers must have a non-negative position and size.
 from __future__ import annotations
 
 from kraft import rpc
-from kraft.shell.apis.base import Context, RaftApi
+from kraft.shell.apis.base import Context, no_floor
 from kraft.shell.apis.checks import (
     error_code,
     node_endpoints_to_core,
@@ -122,13 +122,7 @@ def response_to_core(version: int, body: Response, context: Context) -> rpc.Fetc
     )
 
 
-API = RaftApi(
-    wire_request=Request,
-    core_request=rpc.FetchSnapshotRequest,
-    core_response=rpc.FetchSnapshotResponse,
-    outbound_version=OUTBOUND_VERSION,
-    request_to_core=request_to_core,
-    response_to_wire=response_to_wire,
-    request_to_wire=request_to_wire,
-    response_to_core=response_to_core,
-)
+# What the registry reads (`kraft.shell.apis.base.RaftApi`).
+WIRE_REQUEST = Request
+CORE_REQUEST, CORE_RESPONSE = rpc.FetchSnapshotRequest, rpc.FetchSnapshotResponse
+request_floor = no_floor

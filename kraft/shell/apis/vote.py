@@ -6,7 +6,7 @@ Requests with an epoch above `EPOCH_MAX` are not valid (`topic_partition_valid=F
 from __future__ import annotations
 
 from kraft import rpc
-from kraft.shell.apis.base import Context, RaftApi, no_floor
+from kraft.shell.apis.base import Context, no_floor
 from kraft.shell.apis.checks import epochs_in_range, our_named_partition
 from kraft.shell.apis.common import (
     leader_answer_to_core,
@@ -67,13 +67,11 @@ def request_to_wire(version: int, request: rpc.VoteRequest, context: Context) ->
 
 
 def response_to_core(version: int, body: VoteResponse, context: Context) -> rpc.VoteResponse:
-    part = our_named_partition(body.topics, context.topic.name)
     return leader_answer_to_core(
         rpc.VoteResponse,
-        body.error_code,
-        part,
-        body.node_endpoints,
-        vote_granted=part.vote_granted if part else False,
+        body,
+        context.topic,
+        lambda partition: {"vote_granted": partition.vote_granted},
     )
 
 
@@ -81,14 +79,6 @@ def request_floor(request: rpc.VoteRequest) -> int:
     return PRE_VOTE_MIN_VERSION if request.pre_vote else no_floor(request)
 
 
-API = RaftApi(
-    wire_request=VoteRequest,
-    core_request=rpc.VoteRequest,
-    core_response=rpc.VoteResponse,
-    outbound_version=OUTBOUND_VERSION,
-    request_to_core=request_to_core,
-    response_to_wire=response_to_wire,
-    request_to_wire=request_to_wire,
-    response_to_core=response_to_core,
-    request_floor=request_floor,
-)
+# What the registry reads (`kraft.shell.apis.base.RaftApi`).
+WIRE_REQUEST = VoteRequest
+CORE_REQUEST, CORE_RESPONSE = rpc.VoteRequest, rpc.VoteResponse
