@@ -11,7 +11,7 @@ from kraft import rpc
 from kraft.shell import apis, negotiation
 from kraft.shell.identity import KAFKA_TEST_SERVER_LOG, METADATA_LOG
 from kraft.types import LeaderAndEpoch
-from tests.shell.test_apis import LISTENER, REQUESTS, through_wire
+from tests.shell.test_apis import LISTENER, REQUESTS, VOTE, through_wire
 from wire.errors import ErrorCode
 from wire.registry import API_SPECS
 
@@ -67,9 +67,9 @@ def test_answers_name_the_node_topic() -> None:
         52, 2, response, b"", listener_name=LISTENER, topic=KAFKA_TEST_SERVER_LOG
     )
     assert body.topics[0].topic_name == "__raft_performance_test"
-    back = apis.response_to_core(52, 2, body, topic=KAFKA_TEST_SERVER_LOG)
+    back = apis.response_to_core(VOTE, 2, body, topic=KAFKA_TEST_SERVER_LOG)
     assert back == response
-    wrong = apis.response_to_core(52, 2, body, topic=METADATA_LOG)
+    wrong = apis.response_to_core(VOTE, 2, body, topic=METADATA_LOG)
     assert wrong.error_code is ErrorCode.INVALID_REQUEST
     fetch = rpc.FetchResponse(
         error_code=ErrorCode.NONE, high_watermark=4, current_leader=LeaderAndEpoch(1, 3)

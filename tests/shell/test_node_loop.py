@@ -219,12 +219,12 @@ async def answer_to_one_fetch(loop: NodeLoop, nursery: trio.Nursery) -> Any:
     """Send FETCH to `loop` over a fresh in-memory connection; the decoded answer."""
     client, server = trio.testing.memory_stream_pair()
     nursery.start_soon(InboundConnection(server, _Router(loop), ConnectionLimits()).run)
-    await client.send_all(encode_request(1, 17, 42, "f", FETCH))
+    await client.send_all(encode_request(FetchRequest.API_KEY, 17, 42, "f", FETCH))
     decoder = FrameDecoder()
     frames: list[bytes] = []
     while not frames:
         frames = decoder.feed(await client.receive_some())
-    correlation_id, body = decode_response(1, 17, frames[0])
+    correlation_id, body = decode_response(FetchRequest.API_KEY, 17, frames[0])
     assert correlation_id == 42
     return body
 

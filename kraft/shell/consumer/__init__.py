@@ -22,6 +22,7 @@ from kraft.shell.consumer.offsets import handle_list_offsets, handle_offset_for_
 from kraft.shell.consumer.view import ConsumerPort, Endpoint, NodeView
 from wire.fields import Message
 from wire.messages.describe_cluster import DescribeClusterRequest
+from wire.messages.fetch import FetchRequest
 from wire.messages.list_offsets import ListOffsetsRequest
 from wire.messages.metadata import MetadataRequest
 from wire.messages.offset_for_leader_epoch import OffsetForLeaderEpochRequest
@@ -29,7 +30,7 @@ from wire.messages.produce import ProduceRequest
 from wire.registry import API_SPECS
 
 PRODUCE_KEY = ProduceRequest.API_KEY
-FETCH_KEY = 1
+FETCH_KEY = FetchRequest.API_KEY
 LIST_OFFSETS_KEY = ListOffsetsRequest.API_KEY
 METADATA_KEY = MetadataRequest.API_KEY
 OFFSET_FOR_LEADER_EPOCH_KEY = OffsetForLeaderEpochRequest.API_KEY
