@@ -22,9 +22,10 @@ from kraft.roles import RoleName
 from kraft.shell import apis, consumer
 from kraft.shell.connection import CloseConnection, InboundConnection, ResponseSlot
 from kraft.shell.consumer import forward
-from kraft.shell.consumer.view import NO_LEADER, Endpoint, NodeView
+from kraft.shell.consumer.view import NodeView
 from kraft.shell.identity import KAFKA_TEST_SERVER_CLUSTER_ID
 from kraft.shell.node_loop import NodeLoop
+from kraft.types import NO_LEADER, ReplicaAddress
 from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
 from wire.messages.api_versions import ApiVersionsRequest, is_valid_request
@@ -58,12 +59,12 @@ class NodePort:
         ):
             self._high_watermark_seen = high_watermark
         voters = tuple(
-            Endpoint(voter_id, address.host, address.port)
+            ReplicaAddress(voter_id, address.host, address.port)
             for voter_id, address in sorted(config.voters.items())
         )
         own = config.voters.get(config.node_id)
         listener = config.controller_listener
-        endpoint = Endpoint(
+        endpoint = ReplicaAddress(
             config.node_id, own.host if own else listener.host, own.port if own else listener.port
         )
         log_view = loop.disk_log.view  # one published state: start, end and epochs agree

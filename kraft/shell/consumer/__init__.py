@@ -19,7 +19,7 @@ from __future__ import annotations
 from kraft.shell.consumer.fetch import handle_produce, is_consumer_fetch, plan_fetch, serve_fetch
 from kraft.shell.consumer.metadata import handle_describe_cluster, handle_metadata
 from kraft.shell.consumer.offsets import handle_list_offsets, handle_offset_for_leader_epoch
-from kraft.shell.consumer.view import ConsumerPort, Endpoint, NodeView
+from kraft.shell.consumer.view import ConsumerPort, NodeView
 from wire.fields import Message
 from wire.messages.describe_cluster import DescribeClusterRequest
 from wire.messages.fetch import FetchRequest
@@ -69,7 +69,6 @@ __all__ = [
     "CONSUMER_APIS",
     "CONSUMER_API_VERSIONS",
     "ConsumerPort",
-    "Endpoint",
     "NodeView",
     "dispatch",
     "handle_describe_cluster",
