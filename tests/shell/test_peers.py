@@ -61,7 +61,12 @@ class FakeServer:
                     await trio.sleep(self.delay_s)
                     body = DescribeQuorumResponse(error_code=6)
                     await stream.send_all(
-                        encode_response(55, header.request_api_version, header.correlation_id, body)
+                        encode_response(
+                            DescribeQuorumResponse.API_KEY,
+                            header.request_api_version,
+                            header.correlation_id,
+                            body,
+                        )
                     )
 
 
