@@ -15,8 +15,9 @@ import pytest
 import trio
 
 from kraft.shell.client.connection import Address, Connection
-from kraft.shell.client.discovery import LATEST_TIMESTAMP, ask_metadata, list_offset
+from kraft.shell.client.discovery import ask_metadata, list_offset
 from kraft.shell.client.state import ObserverError
+from kraft.shell.consumer.offsets import LATEST_TIMESTAMP
 from wire.framing import FrameDecoder
 from wire.headers import decode_request, encode_response
 from wire.messages.api_versions import ApiVersionsResponse

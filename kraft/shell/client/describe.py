@@ -19,7 +19,7 @@ from kraft.shell.client.connection import (
     Connection,
     ConnectionFailed,
 )
-from kraft.types import NO_LEADER, NO_OFFSET
+from kraft.types import NO_LEADER, NO_OFFSET, NO_TIMESTAMP
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
 from wire.fields import ZERO_UUID
@@ -32,7 +32,8 @@ ENDPOINT_TYPE_CONTROLLERS = 2
 LEADER_SEARCH_MS = 5_000
 LEADER_RETRY_MS = 200
 DEFAULT_TIMEOUT_MS = 10_000
-NO_LAG_TIME = -1
+# kafka-metadata-quorum's "unknown" lag time is Kafka's unknown timestamp, -1.
+NO_LAG_TIME = NO_TIMESTAMP
 
 
 class DescribeError(Exception):

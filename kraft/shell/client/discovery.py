@@ -26,6 +26,9 @@ from kraft.shell.client.connection import (
     ConnectionFailed,
 )
 from kraft.shell.client.state import ObserverError
+
+# ListOffsets' special timestamps, named once with the handler that answers them.
+from kraft.shell.consumer.offsets import LATEST_TIMESTAMP
 from kraft.types import CONSUMER_REPLICA_ID, NO_EPOCH, NO_LEADER
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
@@ -35,8 +38,6 @@ from wire.messages.list_offsets import ListOffsetsRequest, ListOffsetsResponse
 from wire.messages.metadata import MetadataRequest, MetadataResponse
 
 REDISCOVER_BACKOFF_MS = 100
-LATEST_TIMESTAMP = -1
-EARLIEST_TIMESTAMP = -2
 ENDPOINT_TYPE_CONTROLLERS = 2
 
 

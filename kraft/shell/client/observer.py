@@ -43,8 +43,6 @@ import trio
 
 from kraft.shell.client.connection import Address, Connection, ConnectionFailed
 from kraft.shell.client.discovery import (
-    EARLIEST_TIMESTAMP,
-    LATEST_TIMESTAMP,
     QuorumInfo,
     discover,
     list_offset,
@@ -58,6 +56,7 @@ from kraft.shell.client.state import (
     build_consumer_fetch_request,
     committed_batches,
 )
+from kraft.shell.consumer.offsets import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
 from kraft.types import NO_EPOCH, NO_OFFSET
 from wire.errors import DecodeError
 from wire.messages.fetch import FetchRequest
