@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from kraft import rpc
 from kraft.shell.apis.base import Context, no_floor
-from kraft.shell.apis.checks import leader_request_valid, our_named_partition
 from kraft.shell.apis.common import (
     leader_answer_to_core,
     leader_answer_to_wire,
-    leader_endpoint_to_core,
     leader_endpoints_to_wire,
+    leader_request_to_core,
     receiver_key_to_core,
     receiver_key_to_wire,
 )
-from kraft.types import NO_LEADER
 from wire.messages.begin_quorum_epoch import BeginQuorumEpochRequest, BeginQuorumEpochResponse
 from wire.registry import METADATA_PARTITION
 
@@ -27,16 +25,13 @@ Response = BeginQuorumEpochResponse
 
 
 def request_to_core(version: int, body: Request, context: Context) -> rpc.BeginQuorumEpochRequest:
-    part = our_named_partition(body.topics, context.topic.name)
-    if part is None or not leader_request_valid(part.leader_epoch, body.leader_endpoints):
-        return rpc.BeginQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
-    return rpc.BeginQuorumEpochRequest(
-        cluster_id=body.cluster_id,
-        topic_partition_valid=True,
-        leader_id=part.leader_id,
-        leader_epoch=part.leader_epoch,
-        leader_endpoint=leader_endpoint_to_core(body.leader_endpoints),
-        voter_key=receiver_key_to_core(version, body.voter_id, part.voter_directory_id),
+    return leader_request_to_core(
+        rpc.BeginQuorumEpochRequest,
+        body,
+        context.topic,
+        lambda part: {
+            "voter_key": receiver_key_to_core(version, body.voter_id, part.voter_directory_id)
+        },
     )
 
 

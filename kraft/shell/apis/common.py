@@ -14,6 +14,7 @@ from kraft.shell.apis.checks import (
     WireNodeEndpoint,
     checked_epoch,
     error_code,
+    leader_request_valid,
     node_endpoints_to_core,
     our_named_partition,
     top_level_error,
@@ -42,21 +43,44 @@ NODE_ENDPOINTS_MIN_VERSION = 1
 LeaderAnswer = rpc.VoteResponse | rpc.BeginQuorumEpochResponse | rpc.EndQuorumEpochResponse
 
 
-class WireLeaderPartition(Protocol):
-    """The partition of a Vote, BeginQuorumEpoch or EndQuorumEpoch answer."""
+class WireLeaderIdAndEpoch(Protocol):
+    """A leader and its epoch, as every raft message carries them."""
 
-    @property
-    def partition_index(self) -> int: ...
-    @property
-    def error_code(self) -> int: ...
     @property
     def leader_id(self) -> int: ...
     @property
     def leader_epoch(self) -> int: ...
 
 
-LP = TypeVar("LP", bound="WireLeaderPartition")
-LP_co = TypeVar("LP_co", bound="WireLeaderPartition", covariant=True)
+class WireLeaderPartition(WireLeaderIdAndEpoch, Protocol):
+    """The partition of a BeginQuorumEpoch or EndQuorumEpoch request."""
+
+    @property
+    def partition_index(self) -> int: ...
+
+
+class WireAnswerPartition(WireLeaderPartition, Protocol):
+    """The partition of a Vote, BeginQuorumEpoch or EndQuorumEpoch answer."""
+
+    @property
+    def error_code(self) -> int: ...
+
+
+RP = TypeVar("RP", bound=WireLeaderPartition)
+RP_co = TypeVar("RP_co", bound=WireLeaderPartition, covariant=True)
+LP = TypeVar("LP", bound=WireAnswerPartition)
+LP_co = TypeVar("LP_co", bound=WireAnswerPartition, covariant=True)
+
+
+class WireLeaderRequest(Protocol[RP_co]):
+    """A BeginQuorumEpoch or EndQuorumEpoch request."""
+
+    @property
+    def cluster_id(self) -> str | None: ...
+    @property
+    def topics(self) -> Sequence[NamedTopic[RP_co]]: ...
+    @property
+    def leader_endpoints(self) -> Sequence[WireEndpoint]: ...
 
 
 class WireLeaderAnswer(Protocol[LP_co]):
@@ -68,15 +92,6 @@ class WireLeaderAnswer(Protocol[LP_co]):
     def topics(self) -> Sequence[NamedTopic[LP_co]]: ...
     @property
     def node_endpoints(self) -> Sequence[WireNodeEndpoint]: ...
-
-
-class WireLeaderIdAndEpoch(Protocol):
-    """Fetch/FetchSnapshot `CurrentLeader`."""
-
-    @property
-    def leader_id(self) -> int: ...
-    @property
-    def leader_epoch(self) -> int: ...
 
 
 # ------------------------------------------------------------------------------ endpoints
@@ -163,6 +178,31 @@ def offset_and_epoch_to_core(end_offset: int, epoch: int, what: str) -> OffsetAn
     if end_offset < 0:
         raise DecodeError(f"{what} end offset {end_offset} out of range")
     return OffsetAndEpoch(end_offset, checked_epoch(epoch, f"{what} epoch"))
+
+
+# ------------------------------------------------------ BeginQuorumEpoch / EndQuorumEpoch
+
+
+def leader_request_to_core(
+    request: Callable[..., C],
+    body: WireLeaderRequest[RP],
+    topic: TopicIdentity,
+    extra: Callable[[RP], Mapping[str, Any]],
+) -> C:
+    """The core's request: not valid (`topic_partition_valid=False`) unless the partition is ours
+    and `leader_request_valid`; else the leader, its endpoint and the `extra` fields of the
+    partition (BeginQuorumEpoch: `voter_key`, EndQuorumEpoch: `preferred_candidates`)."""
+    partition = our_named_partition(body.topics, topic.name)
+    if partition is None or not leader_request_valid(partition.leader_epoch, body.leader_endpoints):
+        return request(body.cluster_id, False, NO_LEADER, 0)
+    return request(
+        cluster_id=body.cluster_id,
+        topic_partition_valid=True,
+        leader_id=partition.leader_id,
+        leader_epoch=partition.leader_epoch,
+        leader_endpoint=leader_endpoint_to_core(body.leader_endpoints),
+        **extra(partition),
+    )
 
 
 # --------------------------------------------- Vote / BeginQuorumEpoch / EndQuorumEpoch answers

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from kraft import rpc
 from kraft.shell.apis.base import Context, no_floor
-from kraft.shell.apis.checks import leader_request_valid, our_named_partition
 from kraft.shell.apis.common import (
     leader_answer_to_core,
     leader_answer_to_wire,
-    leader_endpoint_to_core,
     leader_endpoints_to_wire,
+    leader_request_to_core,
 )
 from kraft.shell.apis.sentinels import directory_or_zero, optional_directory
-from kraft.types import NO_LEADER, ReplicaKey
+from kraft.types import ReplicaKey
 from wire.messages.end_quorum_epoch import EndQuorumEpochRequest, EndQuorumEpochResponse
 from wire.registry import METADATA_PARTITION
 
@@ -38,16 +37,11 @@ def _candidates(version: int, part: Partition) -> tuple[ReplicaKey, ...]:
 
 
 def request_to_core(version: int, body: Request, context: Context) -> rpc.EndQuorumEpochRequest:
-    part = our_named_partition(body.topics, context.topic.name)
-    if part is None or not leader_request_valid(part.leader_epoch, body.leader_endpoints):
-        return rpc.EndQuorumEpochRequest(body.cluster_id, False, NO_LEADER, 0)
-    return rpc.EndQuorumEpochRequest(
-        cluster_id=body.cluster_id,
-        topic_partition_valid=True,
-        leader_id=part.leader_id,
-        leader_epoch=part.leader_epoch,
-        preferred_candidates=_candidates(version, part),
-        leader_endpoint=leader_endpoint_to_core(body.leader_endpoints),
+    return leader_request_to_core(
+        rpc.EndQuorumEpochRequest,
+        body,
+        context.topic,
+        lambda part: {"preferred_candidates": _candidates(version, part)},
     )
 
 
