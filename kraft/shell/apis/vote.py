@@ -15,7 +15,7 @@ from kraft.shell.apis.common import (
     receiver_key_to_wire,
 )
 from kraft.shell.apis.sentinels import directory_or_zero, optional_directory
-from kraft.types import NO_LEADER, ReplicaKey
+from kraft.types import NO_REPLICA_ID, ReplicaKey
 from wire.messages.vote import VoteRequest, VoteResponse
 from wire.registry import METADATA_PARTITION
 
@@ -28,7 +28,7 @@ Partition = VoteRequest.TopicData.PartitionData
 def request_to_core(version: int, body: VoteRequest, context: Context) -> rpc.VoteRequest:
     part = our_named_partition(body.topics, context.topic.name)
     if part is None or not epochs_in_range(part.replica_epoch, part.last_offset_epoch):
-        return rpc.VoteRequest(body.cluster_id, False, ReplicaKey(NO_LEADER), 0, 0, 0)
+        return rpc.VoteRequest(body.cluster_id, False, ReplicaKey(NO_REPLICA_ID), 0, 0, 0)
     return rpc.VoteRequest(
         cluster_id=body.cluster_id,
         topic_partition_valid=True,
