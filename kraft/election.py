@@ -22,7 +22,8 @@ new epoch start offset and sends BeginQuorumEpoch to the other voters.
 
 The epoch space ends at `EPOCH_MAX` = INT32_MAX - 1: every epoch field on the wire is an int32,
 and an epoch must leave room for the next election. As in Kafka's raft, an epoch at the int32
-limit is invalid input (the shell's translate layer refuses it from peers and clients), and a
+limit is invalid input (the shell's API layer, kraft.shell.apis, refuses it from peers and
+clients), and a
 voter at `EPOCH_MAX` never stands for election (there is no epoch to stand in): it stays where it
 is, re-arming its timer, so nothing above `EPOCH_MAX` is ever entered or persisted.
 """

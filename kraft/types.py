@@ -17,8 +17,12 @@ from typing import Protocol
 
 # Replica id an id-less observer (or any consumer-like fetcher) sends in Fetch / FetchSnapshot.
 CONSUMER_REPLICA_ID = -1
-# Kafka's "no leader" on the wire; the core itself uses None.
+# Kafka's "absent" for an id, epoch, offset or timestamp on the wire; the core uses None.
 NO_LEADER = -1
+NO_REPLICA_ID = -1  # VoterId (Vote/BeginQuorumEpoch v1+): the receiver's id is not known
+NO_EPOCH = -1
+NO_OFFSET = -1
+NO_TIMESTAMP = -1
 # The zero UUID: "directory id unknown" (Kafka's Uuid.ZERO_UUID).
 ZERO_DIRECTORY_ID = uuid.UUID(int=0)
 # Bootstrap server i (0-based, in configuration order) gets node id FIRST_BOOTSTRAP_NODE_ID - i,

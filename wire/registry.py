@@ -45,7 +45,7 @@ from wire.messages import (
 METADATA_TOPIC_NAME = "__cluster_metadata"
 METADATA_TOPIC_ID = UUID(int=1)  # Kafka's fixed id, base64 AAAAAAAAAAAAAAAAAAAAAQ
 METADATA_PARTITION = 0
-API_VERSIONS_KEY = 18
+API_VERSIONS_KEY = api_versions.ApiVersionsRequest.API_KEY
 
 
 @dataclass(frozen=True, slots=True)

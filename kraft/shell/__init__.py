@@ -9,7 +9,7 @@ It executes what the pure Raft core (`kraft.node.RaftNode`) decides:
   batches as bytes, snapshot checkpoints, the one-line JSON election state), with recovery;
 - `connection`, `router`: one inbound connection (framing, responses in request order, bounds) and
   the API key → handler table (ApiVersions, Raft APIs, consumer APIs of `consumer/`);
-- `translate`, `translate_client`: wire dataclasses ⇄ the core's `kraft.rpc` values;
+- `apis/`: wire dataclasses ⇄ the core's `kraft.rpc` values, one module per raft API;
 - `peers`, `negotiation`: outbound connections to the other voters, one request in flight each,
   each opened with ApiVersions and every request at the newest version both sides speak;
 - `node_loop`: the single task that owns the core and executes its `Ready`s (disk on one worker

@@ -15,7 +15,7 @@ Theory of operation (model: hypercorn's trio `TCPServer`, a thin shell over a sa
 - Undecodable input, an unknown API or an unsupported version (other than ApiVersions, which is
   answered by the dispatcher) closes the connection, as Kafka's SocketServer does.
 - Last line of defence: any other exception while handling one connection's bytes is a bug (bad
-  input is validated where it enters: `wire`, `kraft.shell.translate`), but it closes only that
+  input is validated where it enters: `wire`, `kraft.shell.apis`), but it closes only that
   connection (logged once, with its traceback); it never reaches the server's nursery.
 - Idle connections (no bytes received and no answer pending for `idle_timeout_ms`, Kafka's
   `connections.max.idle.ms`) are closed. `ConnectionTracker` caps the open connections in all
@@ -59,7 +59,7 @@ from wire.headers import (
 )
 from wire.messages.sasl_authenticate import SaslAuthenticateResponse
 from wire.messages.sasl_handshake import SaslHandshakeResponse
-from wire.registry import API_SPECS
+from wire.registry import API_SPECS, API_VERSIONS_KEY
 
 log = logging.getLogger(__name__)
 
@@ -392,9 +392,8 @@ class InboundConnection:
             await self._filled.park()
 
 
-API_VERSIONS_KEY = 18
-SASL_HANDSHAKE_KEY = 17
-SASL_AUTHENTICATE_KEY = 36
+SASL_HANDSHAKE_KEY = SaslHandshakeResponse.API_KEY
+SASL_AUTHENTICATE_KEY = SaslAuthenticateResponse.API_KEY
 SASL_API_KEYS = frozenset({SASL_HANDSHAKE_KEY, SASL_AUTHENTICATE_KEY})
 
 

@@ -26,15 +26,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from kraft import rpc
-from kraft.shell.translate import (
-    BEGIN_QUORUM_EPOCH_KEY,
-    DESCRIBE_QUORUM_KEY,
-    END_QUORUM_EPOCH_KEY,
-    FETCH_KEY,
-    FETCH_SNAPSHOT_KEY,
-    FETCH_TOPIC_ID_MIN_VERSION,
-    VOTE_KEY,
-)
+from kraft.shell import apis
 from wire.errors import DecodeError, ErrorCode, UnsupportedVersionError, WireError
 from wire.headers import decode_response, encode_request
 from wire.messages.api_versions import ApiVersionsRequest, ApiVersionsResponse
@@ -42,8 +34,6 @@ from wire.registry import API_SPECS, API_VERSIONS_KEY
 
 CLIENT_SOFTWARE_NAME = "pykraft"
 CLIENT_SOFTWARE_VERSION = "1.0"
-# Vote v2 is the first that carries PreVote (KIP-996).
-VOTE_PRE_VOTE_MIN_VERSION = 2
 _API_VERSIONS_V0 = 0
 
 
@@ -74,51 +64,25 @@ class PeerVersions:
 
 
 def request_api_key(request: rpc.Request) -> int:
-    if isinstance(request, rpc.FetchRequest):
-        return FETCH_KEY
-    if isinstance(request, rpc.VoteRequest):
-        return VOTE_KEY
-    if isinstance(request, rpc.BeginQuorumEpochRequest):
-        return BEGIN_QUORUM_EPOCH_KEY
-    if isinstance(request, rpc.EndQuorumEpochRequest):
-        return END_QUORUM_EPOCH_KEY
-    if isinstance(request, rpc.FetchSnapshotRequest):
-        return FETCH_SNAPSHOT_KEY
-    if isinstance(request, rpc.DescribeQuorumRequest):
-        return DESCRIBE_QUORUM_KEY
-    raise AssertionError(f"cannot send {type(request).__name__}")
+    return apis.for_request(request).WIRE_REQUEST.API_KEY
 
 
 def request_floor(request: rpc.Request) -> int:
     """The lowest version that carries everything `request` says."""
-    if isinstance(request, rpc.FetchRequest):
-        return FETCH_TOPIC_ID_MIN_VERSION
-    if isinstance(request, rpc.VoteRequest) and request.pre_vote:
-        return VOTE_PRE_VOTE_MIN_VERSION
-    return 0
+    return apis.for_request(request).request_floor(request)
 
 
 def pick_version(request: rpc.Request, peer: PeerVersions) -> int | None:
     """The version `request` goes out at to `peer`; None: the peer cannot take it."""
-    return peer.pick(request_api_key(request), request_floor(request))
-
-
-_UNSUPPORTED_ANSWERS: Mapping[type, type] = MappingProxyType(
-    {
-        rpc.FetchRequest: rpc.FetchResponse,
-        rpc.VoteRequest: rpc.VoteResponse,
-        rpc.BeginQuorumEpochRequest: rpc.BeginQuorumEpochResponse,
-        rpc.EndQuorumEpochRequest: rpc.EndQuorumEpochResponse,
-        rpc.FetchSnapshotRequest: rpc.FetchSnapshotResponse,
-        rpc.DescribeQuorumRequest: rpc.DescribeQuorumResponse,
-    }
-)
+    api = apis.for_request(request)
+    return peer.pick(api.WIRE_REQUEST.API_KEY, api.request_floor(request))
 
 
 def unsupported_version_answer(request: rpc.Request) -> rpc.Response:
     """The answer the core gets for a request the peer's versions cannot carry."""
-    answer_type = _UNSUPPORTED_ANSWERS[type(request)]
-    response: rpc.Response = answer_type(error_code=ErrorCode.UNSUPPORTED_VERSION)
+    response: rpc.Response = apis.for_request(request).CORE_RESPONSE(
+        error_code=ErrorCode.UNSUPPORTED_VERSION
+    )
     return response
 
 

@@ -69,7 +69,7 @@ from kraft.ready import (
     run_disk_hop,
     walk_plan,
 )
-from kraft.shell import translate
+from kraft.shell import apis
 from kraft.shell.config import ServerConfig
 from kraft.shell.connection import InboundConnection, ResponseSlot
 from kraft.shell.disk_log import DiskLog, WouldBlock
@@ -202,7 +202,7 @@ class BaseNodeLoop(Generic[SettingsT]):
     ) -> None:
         """A decoded raft request from a connection: register its slot and queue it."""
         api_key = header.request_api_key
-        request = translate.request_to_core(api_key, header.request_api_version, body, self.topic)
+        request = apis.request_to_core(api_key, header.request_api_version, body, self.topic)
         inbound_id = next(self._inbound_ids)
         self._inbound[inbound_id] = _Inbound(
             slot,
@@ -436,7 +436,7 @@ class BaseNodeLoop(Generic[SettingsT]):
             self._answer(entry, response, b"")
 
     def _answer(self, entry: _Inbound, response: Any, records: bytes) -> None:
-        body = translate.response_to_wire(
+        body = apis.response_to_wire(
             entry.api_key,
             entry.api_version,
             response,

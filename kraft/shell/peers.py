@@ -40,7 +40,7 @@ import trio
 
 from kraft.events import Event, RequestFailed, ResponseReceived
 from kraft.ready import OutboundRequest
-from kraft.shell import negotiation, sasl, security, translate_client
+from kraft.shell import apis, negotiation, sasl, security
 from kraft.shell.connection import STREAM_ERRORS
 from kraft.shell.identity import METADATA_LOG, TopicIdentity
 from kraft.types import ReplicaAddress
@@ -158,7 +158,7 @@ class Peer:
                         self.address.host, self.address.port, self._security
                     )
             # ValueError: trio raises UnicodeError (IDNA) for a host it cannot encode. Hosts
-            # from peers are validated on entry (translate); this covers every other source.
+            # from peers are validated on entry (apis); this covers every other source.
             # BrokenResourceError: the TLS handshake failed (an untrusted or expired certificate).
             except (OSError, trio.TooSlowError, trio.BrokenResourceError, ValueError) as exc:
                 if isinstance(exc, trio.BrokenResourceError) and not self._tls_warned:
@@ -329,7 +329,7 @@ class Peer:
             # may be a peer's mistake (or a restart into another version) that must not stick.
             return False
         try:
-            api_key, version, body = translate_client.request_to_wire(
+            api_key, version, body = apis.request_to_wire(
                 request.request,
                 listener_name=self._listener_name,
                 version=chosen,
@@ -351,15 +351,13 @@ class Peer:
                 raise trio.BrokenResourceError(
                     f"correlation id {got_id}, expected {correlation_id}"
                 )
-            response = translate_client.response_to_core(
-                api_key, version, wire_body, topic=self._topic
-            )
+            response = apis.response_to_core(api_key, version, wire_body, topic=self._topic)
         except (*STREAM_ERRORS, WireError) as exc:
             log.debug("request to %s failed: %s", self.address, exc)
             await self._deliver(RequestFailed(request.request_id, str(exc) or type(exc).__name__))
             return False
         except Exception as exc:
-            # Last line of defence: a bug (answers are validated in translate_client), but one
+            # Last line of defence: a bug (answers are validated in apis), but one
             # answer's, so it fails that request and closes that connection only.
             log.exception("answer from %s: unexpected error; closing the connection", self.address)
             await self._deliver(RequestFailed(request.request_id, type(exc).__name__))

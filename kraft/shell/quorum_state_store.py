@@ -11,7 +11,7 @@ A file that cannot be parsed is an error (`QuorumStateError`, one line): silentl
 vote could let this replica vote twice in one epoch. So is a value out of range (an epoch above
 `kraft.election.EPOCH_MAX`, an id that is no int32): the node could never encode it again, and
 would fail on its first request after every restart. For the same reason `write` refuses such
-a state (the core never produces one: the translate layer refuses those epochs from peers).
+a state (the core never produces one: kraft.shell.apis refuses those epochs from peers).
 """
 
 from __future__ import annotations

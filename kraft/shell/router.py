@@ -1,6 +1,6 @@
 """Request dispatch for the node's listener: API key → handler, as one table.
 
-- ApiVersions (18): answered here, listing exactly the APIs in the table with the versions the
+- ApiVersions: answered here, listing exactly the APIs in the table with the versions the
   registry decodes (an unsupported ApiVersions version never reaches this point: the connection
   answers it with Kafka's v0-format UNSUPPORTED_VERSION body). A v3+ request whose client software
   name/version do not match Kafka's pattern gets INVALID_REQUEST, as Kafka does.
@@ -20,27 +20,30 @@ import dataclasses
 from typing import Any
 
 from kraft.roles import RoleName
-from kraft.shell import consumer, translate
+from kraft.shell import apis, consumer
 from kraft.shell.connection import CloseConnection, InboundConnection, ResponseSlot
 from kraft.shell.consumer import forward
-from kraft.shell.consumer.view import NO_LEADER, Endpoint, NodeView
+from kraft.shell.consumer.view import NodeView
 from kraft.shell.identity import KAFKA_TEST_SERVER_CLUSTER_ID
 from kraft.shell.node_loop import NodeLoop
+from kraft.types import NO_LEADER, ReplicaAddress
 from wire.errors import ErrorCode
 from wire.headers import RequestHeader, encode_response
 from wire.messages.api_versions import ApiVersionsRequest, is_valid_request
-from wire.registry import API_SPECS, api_versions_response
-
-API_VERSIONS_KEY = 18
+from wire.messages.describe_quorum import DescribeQuorumRequest
+from wire.messages.fetch import FetchRequest
+from wire.messages.sasl_authenticate import SaslAuthenticateRequest
+from wire.messages.sasl_handshake import SaslHandshakeRequest
+from wire.registry import API_SPECS, API_VERSIONS_KEY, api_versions_response
 
 # SaslHandshake (17) and SaslAuthenticate (36) are answered by the connection itself
 # (kraft.shell.connection), on every listener as Kafka does.
-SASL_API_KEYS = frozenset({17, 36})
+SASL_API_KEYS = frozenset({SaslHandshakeRequest.API_KEY, SaslAuthenticateRequest.API_KEY})
 SERVED_API_KEYS = frozenset(
-    translate.RAFT_API_KEYS
+    apis.RAFT_API_KEYS
     | consumer.CONSUMER_APIS
     | SASL_API_KEYS
-    | {API_VERSIONS_KEY, translate.FETCH_KEY}
+    | {API_VERSIONS_KEY, FetchRequest.API_KEY}
 )
 
 
@@ -65,12 +68,12 @@ class NodePort:
         ):
             self._high_watermark_seen = high_watermark
         voters = tuple(
-            Endpoint(voter_id, address.host, address.port)
+            ReplicaAddress(voter_id, address.host, address.port)
             for voter_id, address in sorted(config.voters.items())
         )
         own = config.voters.get(config.node_id)
         listener = config.controller_listener
-        endpoint = Endpoint(
+        endpoint = ReplicaAddress(
             config.node_id, own.host if own else listener.host, own.port if own else listener.port
         )
         log_view = loop.disk_log.view  # one published state: start, end and epochs agree
@@ -106,7 +109,7 @@ class ListenerPort:
 
     def __init__(self, base: NodePort, node_id: int, host: str, port: int) -> None:
         self._base = base
-        self._endpoint = Endpoint(node_id, host, port)
+        self._endpoint = ReplicaAddress(node_id, host, port)
 
     def view(self) -> NodeView:
         view = self._base.view()
@@ -156,16 +159,16 @@ class Router:
         version = header.request_api_version
         if api_key == API_VERSIONS_KEY:
             slot.fill(self._api_versions(version, header.correlation_id, body))
-        elif api_key == translate.DESCRIBE_QUORUM_KEY and forward.should_forward(
+        elif api_key == DescribeQuorumRequest.API_KEY and forward.should_forward(
             self._port.view(), header.client_id
         ):
             assert connection.nursery is not None
             connection.nursery.start_soon(self._forward, connection, header, body, slot)
-        elif api_key == translate.FETCH_KEY and consumer.is_consumer_fetch(body, version):
+        elif api_key == FetchRequest.API_KEY and consumer.is_consumer_fetch(body, version):
             assert connection.nursery is not None
             port = self._port_for(connection)
             connection.nursery.start_soon(self._consumer_fetch, header, body, slot, port)
-        elif api_key in translate.RAFT_API_KEYS:
+        elif api_key in apis.RAFT_API_KEYS:
             await self._loop.submit_request(connection, header, body, slot)
         elif api_key in consumer.CONSUMER_APIS:
             assert connection.nursery is not None

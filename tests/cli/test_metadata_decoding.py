@@ -19,7 +19,7 @@ from kraft.cli import build_parser, main
 from kraft.cli.render import describe_record, java_double, record_line
 from kraft.cli.tail import tail
 from kraft.shell.client.connection import Address
-from kraft.shell.consumer.view import Endpoint
+from kraft.types import ReplicaAddress
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
 from wire.metadata import encode_metadata_record
@@ -115,7 +115,7 @@ async def served() -> AsyncIterator[FakePort]:
     server = FakeServer(port)
     async with trio.open_nursery() as nursery:
         listen_port = await nursery.start(server.serve)
-        port.set(voters=(Endpoint(1, "127.0.0.1", listen_port),))
+        port.set(voters=(ReplicaAddress(1, "127.0.0.1", listen_port),))
         port.append_leader_change(3)
         port.append_data(3, [TOPIC, UNKNOWN_TYPE, b"hello"])
         port.sync()

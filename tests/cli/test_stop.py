@@ -23,9 +23,10 @@ from tests.e2e.cluster import ROOT, Cluster
 from wire.headers import encode_request
 from wire.messages.api_versions import ApiVersionsRequest
 from wire.records.builder import build_data_batch
+from wire.registry import API_VERSIONS_KEY
 
 STOP_TIMEOUT_S = 20
-FRAME = encode_request(18, 3, 1, "client-1", ApiVersionsRequest()).hex()
+FRAME = encode_request(API_VERSIONS_KEY, 3, 1, "client-1", ApiVersionsRequest()).hex()
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 EXIT_BROKEN_PIPE = 141

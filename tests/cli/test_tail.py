@@ -11,7 +11,7 @@ import trio
 
 from kraft.cli import build_parser, main
 from kraft.cli.tail import tail
-from kraft.shell.consumer.view import Endpoint
+from kraft.types import ReplicaAddress
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
 
@@ -23,7 +23,7 @@ async def leader() -> AsyncIterator[FakePort]:
     server = FakeServer(port)
     async with trio.open_nursery() as nursery:
         listen_port = await nursery.start(server.serve)
-        port.set(voters=(Endpoint(1, "127.0.0.1", listen_port),))
+        port.set(voters=(ReplicaAddress(1, "127.0.0.1", listen_port),))
         port.append_leader_change(3)
         port.append_data(3, [b"a", b"b", b"c"])
         port.sync()

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 import trio
 
-from kraft.shell.consumer.view import Endpoint
+from kraft.types import ReplicaAddress
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
 
@@ -19,9 +19,9 @@ async def served() -> AsyncIterator[tuple[FakeServer, FakePort]]:
         listen_port = await nursery.start(server.serve)
         port.set(
             voters=(
-                Endpoint(1, "127.0.0.1", listen_port),
-                Endpoint(2, "127.0.0.1", 1),
-                Endpoint(3, "127.0.0.1", 2),
+                ReplicaAddress(1, "127.0.0.1", listen_port),
+                ReplicaAddress(2, "127.0.0.1", 1),
+                ReplicaAddress(3, "127.0.0.1", 2),
             )
         )
         port.append_leader_change(3)

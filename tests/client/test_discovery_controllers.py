@@ -15,13 +15,15 @@ import pytest
 import trio
 
 from kraft.shell.client.connection import Address, Connection
-from kraft.shell.client.discovery import LATEST_TIMESTAMP, ask_metadata, list_offset
+from kraft.shell.client.discovery import ask_metadata, list_offset
 from kraft.shell.client.state import ObserverError
+from kraft.shell.consumer.offsets import LATEST_TIMESTAMP
 from wire.framing import FrameDecoder
 from wire.headers import decode_request, encode_response
 from wire.messages.api_versions import ApiVersionsResponse
 from wire.messages.describe_cluster import DescribeClusterRequest, DescribeClusterResponse
 from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
+from wire.registry import API_VERSIONS_KEY
 
 CLUSTER_ID = "8dXBon3vZMZqPScq_oMFxg"
 HIGH_WATERMARK = 1234
@@ -69,9 +71,9 @@ class FakeController:
         V = ApiVersionsResponse.ApiVersion
         return ApiVersionsResponse(
             api_keys=[
-                V(api_key=18, min_version=0, max_version=4),
-                V(api_key=55, min_version=0, max_version=2),
-                V(api_key=60, min_version=0, max_version=2),
+                V(api_key=API_VERSIONS_KEY, min_version=0, max_version=4),
+                V(api_key=DescribeQuorumRequest.API_KEY, min_version=0, max_version=2),
+                V(api_key=DescribeClusterRequest.API_KEY, min_version=0, max_version=2),
             ]
         )
 

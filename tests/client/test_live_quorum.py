@@ -33,7 +33,7 @@ from wire.messages.fetch import FetchRequest
 pytestmark = pytest.mark.slow
 kio_serial = pytest.importorskip("kio.serial")
 
-FETCH_KEY = 1
+FETCH_KEY = FetchRequest.API_KEY
 ID_OBSERVER = 9
 
 

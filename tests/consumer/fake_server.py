@@ -21,11 +21,10 @@ from wire.framing import FrameDecoder
 from wire.headers import api_versions_unsupported_response, decode_request, encode_response
 from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
 from wire.messages.fetch import FetchRequest, FetchResponse
-from wire.registry import api_versions_response
+from wire.registry import API_VERSIONS_KEY, api_versions_response
 
-API_VERSIONS_KEY = 18
-FETCH_KEY = 1
-DESCRIBE_QUORUM_KEY = 55
+FETCH_KEY = FetchRequest.API_KEY
+DESCRIBE_QUORUM_KEY = DescribeQuorumRequest.API_KEY
 SERVED = set(CONSUMER_API_VERSIONS) | {API_VERSIONS_KEY, DESCRIBE_QUORUM_KEY}
 
 

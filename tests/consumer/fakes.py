@@ -7,15 +7,16 @@ import dataclasses
 import trio
 
 import wire
-from kraft.shell.consumer.view import Endpoint, NodeView
+from kraft.shell.consumer.view import NodeView
+from kraft.types import ReplicaAddress
 from wire.messages.control_records import LeaderChangeMessage
 from wire.records.batch import ControlRecordType, read_batch_header
 from wire.records.builder import build_control_batch, build_data_batch
 
 VOTERS = (
-    Endpoint(1, "127.0.0.1", 9101),
-    Endpoint(2, "127.0.0.1", 9102),
-    Endpoint(3, "127.0.0.1", 9103),
+    ReplicaAddress(1, "127.0.0.1", 9101),
+    ReplicaAddress(2, "127.0.0.1", 9102),
+    ReplicaAddress(3, "127.0.0.1", 9103),
 )
 
 

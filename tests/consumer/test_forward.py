@@ -7,7 +7,7 @@ import dataclasses
 import trio
 
 from kraft.shell.consumer.forward import FORWARDED_CLIENT_ID, forward_to_leader, should_forward
-from kraft.shell.consumer.view import Endpoint
+from kraft.types import ReplicaAddress
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
 from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
@@ -17,7 +17,9 @@ async def test_forward_describe_quorum_to_the_leader() -> None:
     port = FakePort()
     async with trio.open_nursery() as nursery:
         listen_port = await nursery.start(FakeServer(port).serve)
-        port.set(voters=(Endpoint(1, "127.0.0.1", listen_port), Endpoint(2, "127.0.0.1", 1)))
+        port.set(
+            voters=(ReplicaAddress(1, "127.0.0.1", listen_port), ReplicaAddress(2, "127.0.0.1", 1))
+        )
         port.append_leader_change(3)
         port.sync()
         follower = dataclasses.replace(port.view(), local_id=2, is_leader=False, leader_id=1)

@@ -83,14 +83,14 @@ def describe_quorum(port: int) -> Any:
         ]
     )
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(encode_request(55, 2, 9, "test", request))
+        sock.sendall(encode_request(DescribeQuorumRequest.API_KEY, 2, 9, "test", request))
         decoder = FrameDecoder()
         frames: list[bytes] = []
         while not frames:
             data = sock.recv(65536)
             assert data, "connection closed"
             frames = decoder.feed(data)
-    correlation_id, body = decode_response(55, 2, frames[0])
+    correlation_id, body = decode_response(DescribeQuorumRequest.API_KEY, 2, frames[0])
     assert correlation_id == 9 and body.error_code == 0
     return body.topics[0].partitions[0]
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 import trio
 
-from kraft.shell.consumer.view import Endpoint
+from kraft.types import ReplicaAddress
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
 from tests.interop.clients import parse_errors, require_module, require_program
@@ -33,7 +33,7 @@ async def leader() -> AsyncIterator[str]:
     server = FakeServer(port)
     async with trio.open_nursery() as nursery:
         listen_port = await nursery.start(server.serve)
-        port.set(voters=(Endpoint(1, "127.0.0.1", listen_port),))
+        port.set(voters=(ReplicaAddress(1, "127.0.0.1", listen_port),))
         port.append_leader_change(3)
         for i in range(0, len(COMMITTED), 3):
             port.append_data(3, COMMITTED[i : i + 3])

@@ -1,6 +1,6 @@
 """Issue #12 item 1 in the core: values a hostile peer can still send in range are never a crash.
 
-The translate layer refuses what is out of range (tests/shell/test_remote_input.py); what is left
+kraft.shell.apis refuses what is out of range (tests/shell/test_remote_input.py); what is left
 is in range but wrong for this replica's state, and each handler treats it as the peer's fault.
 """
 

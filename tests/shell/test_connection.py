@@ -21,9 +21,10 @@ from wire.framing import FrameDecoder
 from wire.headers import RequestHeader, decode_response, encode_request, encode_response
 from wire.messages.api_versions import ApiVersionsResponse
 from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
+from wire.registry import API_VERSIONS_KEY
 
-DESCRIBE_QUORUM = 55
-API_VERSIONS = 18
+DESCRIBE_QUORUM = DescribeQuorumRequest.API_KEY
+API_VERSIONS = API_VERSIONS_KEY
 
 
 class FakeDispatcher:

@@ -20,9 +20,12 @@ from wire.errors import ErrorCode
 from wire.framing import FrameDecoder
 from wire.headers import api_versions_unsupported_response, decode_request, encode_response
 from wire.messages.api_versions import ApiVersionsResponse
+from wire.messages.begin_quorum_epoch import BeginQuorumEpochRequest
+from wire.messages.fetch import FetchRequest
+from wire.messages.vote import VoteRequest
 from wire.registry import API_SPECS, API_VERSIONS_KEY
 
-VOTE, FETCH, BEGIN = 52, 1, 53
+VOTE, FETCH, BEGIN = VoteRequest.API_KEY, FetchRequest.API_KEY, BeginQuorumEpochRequest.API_KEY
 
 
 def advertised(ranges: dict[int, tuple[int, int]], error_code: int = 0) -> ApiVersionsResponse:

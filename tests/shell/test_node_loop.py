@@ -19,13 +19,13 @@ from kraft.events import (
     RequestReceived,
 )
 from kraft.ready import LogAppend, OutboundRequest, OutboundResponse, Ready
+from kraft.shell.apis.fetch import scan_records
 from kraft.shell.config import parse_config
 from kraft.shell.connection import ConnectionLimits, InboundConnection
 from kraft.shell.disk_log import DiskLog
 from kraft.shell.node_loop import Clock, NodeLoop
 from kraft.shell.quorum_state_store import QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore
-from kraft.shell.translate_client import scan_records
 from kraft.types import ElectionState, ReplicaAddress
 from wire.errors import ErrorCode
 from wire.framing import FrameDecoder
@@ -219,12 +219,12 @@ async def answer_to_one_fetch(loop: NodeLoop, nursery: trio.Nursery) -> Any:
     """Send FETCH to `loop` over a fresh in-memory connection; the decoded answer."""
     client, server = trio.testing.memory_stream_pair()
     nursery.start_soon(InboundConnection(server, _Router(loop), ConnectionLimits()).run)
-    await client.send_all(encode_request(1, 17, 42, "f", FETCH))
+    await client.send_all(encode_request(FetchRequest.API_KEY, 17, 42, "f", FETCH))
     decoder = FrameDecoder()
     frames: list[bytes] = []
     while not frames:
         frames = decoder.feed(await client.receive_some())
-    correlation_id, body = decode_response(1, 17, frames[0])
+    correlation_id, body = decode_response(FetchRequest.API_KEY, 17, frames[0])
     assert correlation_id == 42
     return body
 

@@ -61,7 +61,12 @@ class FakeServer:
                     await trio.sleep(self.delay_s)
                     body = DescribeQuorumResponse(error_code=6)
                     await stream.send_all(
-                        encode_response(55, header.request_api_version, header.correlation_id, body)
+                        encode_response(
+                            DescribeQuorumResponse.API_KEY,
+                            header.request_api_version,
+                            header.correlation_id,
+                            body,
+                        )
                     )
 
 
@@ -219,12 +224,12 @@ async def test_a_host_trio_cannot_encode_fails_the_request_not_the_node() -> Non
 
 
 async def test_an_unexpected_error_on_an_answer_fails_that_request_only(monkeypatch: Any) -> None:
-    from kraft.shell import translate_client
+    from kraft.shell import apis
 
     def broken(api_key: int, version: int, body: Any) -> Any:
         raise RuntimeError("translate bug")
 
-    monkeypatch.setattr(translate_client, "response_to_core", broken)
+    monkeypatch.setattr(apis, "response_to_core", broken)
     server = FakeServer(delay_s=0)
     events: list[Event] = []
 

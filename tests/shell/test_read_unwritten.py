@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from kraft import rpc
 from kraft.ready import resolve_reads
+from kraft.shell.apis.fetch import scan_records
 from kraft.shell.disk_log import DiskLog
-from kraft.shell.translate_client import scan_records
 from kraft.types import Records
 from wire.errors import ErrorCode
 from wire.records import build_data_batch

@@ -1,4 +1,4 @@
-"""Issue #12 item 1: every value from a peer is validated where it enters (`translate*`).
+"""Issue #12 item 1: every value from a peer is validated where it enters (`kraft.shell.apis`).
 
 A bad answer from a peer is a `DecodeError` (the peer task reports `RequestFailed`, the core backs
 off and retries); a bad request becomes `topic_partition_valid=False` (the core answers it with a
@@ -14,8 +14,9 @@ import pytest
 from crc32c import crc32c
 
 from kraft import rpc
-from kraft.shell import translate, translate_client
+from kraft.shell import apis
 from kraft.types import Endpoint, LeaderAndEpoch, OffsetAndEpoch
+from tests.shell.test_apis import BEGIN, END, FETCH, SNAPSHOT, VOTE
 from wire import decode, encode
 from wire.errors import DecodeError, ErrorCode
 from wire.messages import begin_quorum_epoch as bqe
@@ -37,7 +38,7 @@ LISTENER = "PLAINTEXT"
 
 
 def _valid(host: str, port: int) -> bool:
-    from kraft.shell.translate import valid_endpoint
+    from kraft.shell.apis.checks import valid_endpoint
 
     return valid_endpoint(host, port)
 
@@ -65,11 +66,11 @@ def fetch_answer(version: int = 17, **partition: Any) -> Any:
         responses=[r.FetchableTopicResponse(topic_id=METADATA_TOPIC_ID, partitions=[p(**fields)])],
         node_endpoints=node_endpoints,
     )
-    return through_wire(1, version, body, response=True)
+    return through_wire(FETCH, version, body, response=True)
 
 
-def to_core(body: Any, api_key: int = 1, version: int = 17) -> rpc.Response:
-    return translate_client.response_to_core(api_key, version, body)
+def to_core(body: Any, api_key: int = FETCH, version: int = 17) -> rpc.Response:
+    return apis.response_to_core(api_key, version, body)
 
 
 def recrc(batch: bytes) -> bytes:
@@ -98,29 +99,29 @@ GOOD = build_data_batch(10, 5, 1000, [b"a", b"b"])
 )
 def test_nonsense_batch_headers_with_a_valid_crc_are_a_decode_error(batch: bytes) -> None:
     with pytest.raises(DecodeError):
-        translate_client.scan_records(batch)
+        apis.fetch.scan_records(batch)
     with pytest.raises(DecodeError):
         to_core(fetch_answer(records=batch))
 
 
 def test_a_good_batch_still_scans() -> None:
-    records = translate_client.scan_records(GOOD)
+    records = apis.fetch.scan_records(GOOD)
     assert records is not None and records.base_offset == 10 and records.end_offset == 12
 
 
 # --------------------------------------------------------------------------- error codes
 @pytest.mark.parametrize("code", [-32768, 32767, 11, -2])
 def test_unknown_error_codes_become_unknown_server_error(code: int) -> None:
-    top = to_core(through_wire(1, 17, fe.FetchResponse(error_code=code), response=True))
+    top = to_core(through_wire(FETCH, 17, fe.FetchResponse(error_code=code), response=True))
     assert top.error_code is ErrorCode.UNKNOWN_SERVER_ERROR
     part = to_core(fetch_answer(error_code=code))
     assert part.error_code is ErrorCode.NONE
     assert part.partition_error_code is ErrorCode.UNKNOWN_SERVER_ERROR
-    for api_key, cls in ((52, vo.VoteResponse), (53, bqe.BeginQuorumEpochResponse)):
+    for api_key, cls in ((VOTE, vo.VoteResponse), (BEGIN, bqe.BeginQuorumEpochResponse)):
         answer = to_core(through_wire(api_key, 1, cls(error_code=code), response=True), api_key, 1)
         assert answer.error_code is ErrorCode.UNKNOWN_SERVER_ERROR
     snapshot = to_core(
-        through_wire(59, 1, fs.FetchSnapshotResponse(error_code=code), response=True), 59, 1
+        through_wire(SNAPSHOT, 1, fs.FetchSnapshotResponse(error_code=code), response=True), 59, 1
     )
     assert snapshot.error_code is ErrorCode.UNKNOWN_SERVER_ERROR
 
@@ -143,16 +144,16 @@ def test_an_epoch_that_cannot_be_incremented_fails_every_answer(epoch: int) -> N
     with pytest.raises(DecodeError):
         to_core(fetch_answer(snapshot_id=p.SnapshotId(end_offset=4, epoch=epoch)))
     for api_key, module, name in (
-        (52, vo, "VoteResponse"),
-        (53, bqe, "BeginQuorumEpochResponse"),
-        (54, eqe, "EndQuorumEpochResponse"),
+        (VOTE, vo, "VoteResponse"),
+        (BEGIN, bqe, "BeginQuorumEpochResponse"),
+        (END, eqe, "EndQuorumEpochResponse"),
     ):
         response = rpc.VoteResponse(ErrorCode.NONE, leader_id=2, leader_epoch=epoch)
-        if api_key == 53:
+        if api_key == BEGIN:
             response = rpc.BeginQuorumEpochResponse(ErrorCode.NONE, leader_id=2, leader_epoch=epoch)  # type: ignore[assignment]
-        if api_key == 54:
+        if api_key == END:
             response = rpc.EndQuorumEpochResponse(ErrorCode.NONE, leader_id=2, leader_epoch=epoch)  # type: ignore[assignment]
-        body = translate.response_to_wire(api_key, 1, response, b"", listener_name=LISTENER)
+        body = apis.response_to_wire(api_key, 1, response, b"", listener_name=LISTENER)
         assert type(body).__name__ == name and module
         with pytest.raises(DecodeError):
             to_core(through_wire(api_key, 1, body, response=True), api_key, 1)
@@ -163,9 +164,9 @@ def test_an_epoch_that_cannot_be_incremented_fails_every_answer(epoch: int) -> N
         size=10,
         data=b"x",
     )
-    body = translate.response_to_wire(59, 1, snapshot, b"", listener_name=LISTENER)
+    body = apis.response_to_wire(SNAPSHOT, 1, snapshot, b"", listener_name=LISTENER)
     with pytest.raises(DecodeError):
-        to_core(through_wire(59, 1, body, response=True), 59, 1)
+        to_core(through_wire(SNAPSHOT, 1, body, response=True), SNAPSHOT, 1)
 
 
 def test_epoch_max_itself_is_accepted() -> None:
@@ -216,14 +217,14 @@ def test_bad_node_endpoints_fail_the_fetch_answer(host: str, port: int) -> None:
 
 @pytest.mark.parametrize("host", BAD_HOSTS)
 def test_bad_node_endpoints_fail_vote_and_epoch_answers(host: str) -> None:
-    for api_key in (52, 53, 54, 59):
+    for api_key in (VOTE, BEGIN, END, SNAPSHOT):
         response: Any = {
             52: rpc.VoteResponse,
             53: rpc.BeginQuorumEpochResponse,
             54: rpc.EndQuorumEpochResponse,
             59: rpc.FetchSnapshotResponse,
         }[api_key](ErrorCode.NONE, node_endpoints={3: Endpoint(host, 9092)})
-        body = translate.response_to_wire(api_key, 1, response, b"", listener_name=LISTENER)
+        body = apis.response_to_wire(api_key, 1, response, b"", listener_name=LISTENER)
         with pytest.raises(DecodeError):
             to_core(through_wire(api_key, 1, body, response=True), api_key, 1)
 
@@ -239,8 +240,8 @@ def test_fetch_snapshot_answer_is_read_by_its_index_field() -> None:
         data=b"chunk",
         node_endpoints={2: Endpoint("h", 9092)},
     )
-    body = translate.response_to_wire(59, 1, response, b"", listener_name=LISTENER)
-    assert to_core(through_wire(59, 1, body, response=True), 59, 1) == response
+    body = apis.response_to_wire(SNAPSHOT, 1, response, b"", listener_name=LISTENER)
+    assert to_core(through_wire(SNAPSHOT, 1, body, response=True), SNAPSHOT, 1) == response
 
 
 @pytest.mark.parametrize(
@@ -261,9 +262,9 @@ def test_fetch_snapshot_answer_with_nonsense_fields_fails(fields: dict[str, Any]
         "data": b"chunk",
     }
     response = rpc.FetchSnapshotResponse(ErrorCode.NONE, **{**base, **fields})
-    body = translate.response_to_wire(59, 1, response, b"", listener_name=LISTENER)
+    body = apis.response_to_wire(SNAPSHOT, 1, response, b"", listener_name=LISTENER)
     with pytest.raises(DecodeError):
-        to_core(through_wire(59, 1, body, response=True), 59, 1)
+        to_core(through_wire(SNAPSHOT, 1, body, response=True), SNAPSHOT, 1)
 
 
 # ------------------------------------------------------------------------ inbound requests
@@ -318,21 +319,21 @@ def test_requests_with_an_epoch_at_the_int32_limit_are_invalid(api_key: int) -> 
     version = REQUEST_VERSIONS[api_key]
     good = REQUEST_BUILDERS[api_key](LARGEST_EPOCH)
     bad = REQUEST_BUILDERS[api_key](INT32_MAX)
-    ok = translate.request_to_core(
+    ok = apis.request_to_core(
         api_key, version, through_wire(api_key, version, good, response=False)
     )
     assert ok.topic_partition_valid
-    flagged = translate.request_to_core(
+    flagged = apis.request_to_core(
         api_key, version, through_wire(api_key, version, bad, response=False)
     )
     assert not flagged.topic_partition_valid
 
 
-@pytest.mark.parametrize("api_key", [53, 54])
+@pytest.mark.parametrize("api_key", [BEGIN, END])
 @pytest.mark.parametrize(("host", "port"), [*((h, 9092) for h in BAD_HOSTS), ("h", 0)])
 def test_leader_endpoints_that_cannot_be_used_make_the_request_invalid(
     api_key: int, host: str, port: int
 ) -> None:
     body = REQUEST_BUILDERS[api_key](5, host, port)
-    flagged = translate.request_to_core(api_key, 1, through_wire(api_key, 1, body, response=False))
+    flagged = apis.request_to_core(api_key, 1, through_wire(api_key, 1, body, response=False))
     assert not flagged.topic_partition_valid

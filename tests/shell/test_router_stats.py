@@ -10,13 +10,13 @@ from kraft.shell.stats import NodeFigures, Stats, status_line, weighted_percenti
 from kraft.types import BatchInfo, Records
 from wire.headers import decode_response
 from wire.messages.api_versions import ApiVersionsRequest
-from wire.registry import API_SPECS
+from wire.registry import API_SPECS, API_VERSIONS_KEY
 
 
 def api_versions(version: int, request: ApiVersionsRequest) -> Any:
     router = Router(loop=None)  # type: ignore[arg-type]
     frame = router._api_versions(version, 5, request)
-    correlation_id, body = decode_response(18, version, frame[4:])
+    correlation_id, body = decode_response(API_VERSIONS_KEY, version, frame[4:])
     assert correlation_id == 5
     return body
 

@@ -14,6 +14,7 @@ from tests.e2e.cluster import free_ports
 from wire.framing import FrameDecoder
 from wire.headers import decode_response, encode_request
 from wire.messages.api_versions import ApiVersionsRequest
+from wire.registry import API_VERSIONS_KEY
 
 HOLD_S = 10.0  # the longest a stuck write waits for the test (old code: blocked for all of it)
 
@@ -40,12 +41,12 @@ async def api_versions_round_trip(port: int) -> int:
     stream = await trio.open_tcp_stream("127.0.0.1", port)
     async with stream:
         request = ApiVersionsRequest(client_software_name="t", client_software_version="1")
-        await stream.send_all(encode_request(18, 3, 1, "t", request))
+        await stream.send_all(encode_request(API_VERSIONS_KEY, 3, 1, "t", request))
         decoder = FrameDecoder()
         frames: list[bytes] = []
         while not frames:
             frames = decoder.feed(await stream.receive_some())
-    _, body = decode_response(18, 3, frames[0])
+    _, body = decode_response(API_VERSIONS_KEY, 3, frames[0])
     return int(body.error_code)
 
 

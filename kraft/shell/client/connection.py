@@ -35,7 +35,7 @@ from wire.headers import decode_response, encode_request
 from wire.messages.api_versions import ApiVersionsRequest, ApiVersionsResponse
 from wire.messages.sasl_authenticate import SaslAuthenticateRequest
 from wire.messages.sasl_handshake import SaslHandshakeRequest
-from wire.registry import API_SPECS
+from wire.registry import API_SPECS, API_VERSIONS_KEY
 
 CLIENT_ID = "pykraft-client"
 CLIENT_SOFTWARE_NAME = "pykraft"
@@ -45,7 +45,6 @@ CONNECT_TIMEOUT_MS = 3_000
 # A response may take as long as the longest long poll the server honours, plus slack.
 REQUEST_TIMEOUT_MS = 35_000
 RECEIVE_CHUNK_BYTES = 1 << 16
-API_VERSIONS_KEY = ApiVersionsRequest.API_KEY
 API_VERSIONS_PREFERRED = 3
 API_VERSIONS_FALLBACK = 0
 SASL_HANDSHAKE_VERSION = 1

@@ -19,6 +19,7 @@ from kraft.shell.client.connection import (
     Connection,
     ConnectionFailed,
 )
+from kraft.types import NO_LEADER, NO_OFFSET, NO_TIMESTAMP
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
 from wire.fields import ZERO_UUID
@@ -28,11 +29,11 @@ from wire.messages.metadata import MetadataRequest, MetadataResponse
 from wire.messages.quorum_state import uuid_to_base64 as uuid_text
 
 ENDPOINT_TYPE_CONTROLLERS = 2
-NO_LEADER = -1
 LEADER_SEARCH_MS = 5_000
 LEADER_RETRY_MS = 200
 DEFAULT_TIMEOUT_MS = 10_000
-NO_LAG_TIME = -1
+# kafka-metadata-quorum's "unknown" lag time is Kafka's unknown timestamp, -1.
+NO_LAG_TIME = NO_TIMESTAMP
 
 
 class DescribeError(Exception):
@@ -158,7 +159,7 @@ def summarize(response: DescribeQuorumResponse, version: int) -> dict[str, Any]:
     leader_id = partition.leader_id
     voters = partition.current_voters
     leader_state = next((v for v in voters if v.replica_id == leader_id), None)
-    leader_end = leader_state.log_end_offset if leader_state is not None else -1
+    leader_end = leader_state.log_end_offset if leader_state is not None else NO_OFFSET
     listeners = {
         node.node_id: [f"{lst.name}://{lst.host}:{lst.port}" for lst in node.listeners]
         for node in getattr(response, "nodes", [])

@@ -26,6 +26,10 @@ from kraft.shell.client.connection import (
     ConnectionFailed,
 )
 from kraft.shell.client.state import ObserverError
+
+# ListOffsets' special timestamps, named once with the handler that answers them.
+from kraft.shell.consumer.offsets import LATEST_TIMESTAMP
+from kraft.types import CONSUMER_REPLICA_ID, NO_EPOCH, NO_LEADER
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
 from wire.messages.describe_cluster import DescribeClusterRequest, DescribeClusterResponse
@@ -34,11 +38,6 @@ from wire.messages.list_offsets import ListOffsetsRequest, ListOffsetsResponse
 from wire.messages.metadata import MetadataRequest, MetadataResponse
 
 REDISCOVER_BACKOFF_MS = 100
-LATEST_TIMESTAMP = -1
-EARLIEST_TIMESTAMP = -2
-CONSUMER_REPLICA_ID = -1
-NO_LEADER = -1
-UNKNOWN_EPOCH = -1
 ENDPOINT_TYPE_CONTROLLERS = 2
 
 
@@ -91,7 +90,7 @@ def _quorum_info(address: Address, expected_cluster_id: str | None, response: ob
         raise ConnectionFailed(f"{address}: unexpected answer to Metadata")
     _check_cluster_id(address, response.cluster_id, expected_cluster_id)
     voters = {b.node_id: Address(b.host, b.port) for b in response.brokers}
-    leader_id, leader_epoch = NO_LEADER, -1
+    leader_id, leader_epoch = NO_LEADER, NO_EPOCH
     for topic_info in response.topics:
         if topic_info.name != METADATA_TOPIC_NAME or topic_info.error_code:
             continue
@@ -119,7 +118,7 @@ async def _ask_controllers(conn: Connection, expected_cluster_id: str | None) ->
         raise ConnectionFailed(f"{conn.address}: DescribeCluster error {response.error_code}")
     _check_cluster_id(conn.address, response.cluster_id, expected_cluster_id)
     voters = {b.broker_id: Address(b.host, b.port) for b in response.brokers}
-    return QuorumInfo(voters, response.cluster_id, response.controller_id, UNKNOWN_EPOCH)
+    return QuorumInfo(voters, response.cluster_id, response.controller_id, NO_EPOCH)
 
 
 async def discover(

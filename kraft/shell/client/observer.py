@@ -43,8 +43,6 @@ import trio
 
 from kraft.shell.client.connection import Address, Connection, ConnectionFailed
 from kraft.shell.client.discovery import (
-    EARLIEST_TIMESTAMP,
-    LATEST_TIMESTAMP,
     QuorumInfo,
     discover,
     list_offset,
@@ -58,6 +56,8 @@ from kraft.shell.client.state import (
     build_consumer_fetch_request,
     committed_batches,
 )
+from kraft.shell.consumer.offsets import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
+from kraft.types import NO_EPOCH, NO_OFFSET
 from wire.errors import DecodeError
 from wire.messages.fetch import FetchRequest
 
@@ -128,7 +128,7 @@ class RaftObserver:
         self.next_offset: int | None = self.start_offset
         self.consumer: ConsumerFetchState | None = None
         self._conn: Connection | None = None
-        self._leader_epoch = -1
+        self._leader_epoch = NO_EPOCH
         self._backoff_ms = REDISCOVER_BACKOFF_MS
         self._exit_stack: contextlib.AsyncExitStack | None = None
         self._leaderless_since: float | None = None
@@ -139,8 +139,8 @@ class RaftObserver:
     def high_watermark(self) -> int:
         if self.follower is not None:
             hw = self.follower.high_watermark
-            return -1 if hw is None else hw
-        return -1 if self.consumer is None else self.consumer.high_watermark
+            return NO_OFFSET if hw is None else hw
+        return NO_OFFSET if self.consumer is None else self.consumer.high_watermark
 
     async def __aenter__(self) -> RaftObserver:
         if self.mode != "raft":

@@ -16,21 +16,19 @@ is the one holding `start_offset`.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
+from kraft.shell.apis.fetch import TOPIC_ID_MIN_VERSION
+from kraft.types import CONSUMER_REPLICA_ID, NO_EPOCH, NO_OFFSET
 from wire import METADATA_PARTITION, METADATA_TOPIC_ID, METADATA_TOPIC_NAME
 from wire.errors import DecodeError, ErrorCode
+from wire.fields import ZERO_UUID
 from wire.messages.fetch import FetchRequest, FetchResponse
 from wire.records.batch import BatchHeader, crc_ok, iter_batches
 from wire.records.record import Record, decode_records
 
 FETCH_BYTES_MAX = 8 * 1024 * 1024
-CONSUMER_REPLICA_ID = -1
-NO_EPOCH = -1
 READ_COMMITTED = 1
-FETCH_TOPIC_ID_VERSION_MIN = 13
-FETCH_REPLICA_STATE_VERSION_MIN = 15
 
 
 class ObserverError(Exception):
@@ -96,8 +94,8 @@ class FetchOutcome:
 @dataclass
 class ConsumerFetchState:
     start_offset: int
-    next_offset: int = -1
-    high_watermark: int = -1
+    next_offset: int = NO_OFFSET
+    high_watermark: int = NO_OFFSET
 
     def __post_init__(self) -> None:
         if self.next_offset < 0:
@@ -138,7 +136,7 @@ def build_consumer_fetch_request(
     state: ConsumerFetchState, version: int, *, leader_epoch: int, max_wait_ms: int
 ) -> FetchRequest:
     """A plain Kafka consumer fetch (replica id -1, no ClusterId, no LastFetchedEpoch)."""
-    by_id = version >= FETCH_TOPIC_ID_VERSION_MIN
+    by_id = version >= TOPIC_ID_MIN_VERSION
     partition = FetchRequest.FetchTopic.FetchPartition(
         partition=METADATA_PARTITION,
         current_leader_epoch=leader_epoch,
@@ -148,7 +146,7 @@ def build_consumer_fetch_request(
     )
     topic = FetchRequest.FetchTopic(
         topic=METADATA_TOPIC_NAME if not by_id else "",
-        topic_id=METADATA_TOPIC_ID if by_id else uuid.UUID(int=0),
+        topic_id=METADATA_TOPIC_ID if by_id else ZERO_UUID,
         partitions=[partition],
     )
     return FetchRequest(

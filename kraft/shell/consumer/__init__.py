@@ -19,9 +19,10 @@ from __future__ import annotations
 from kraft.shell.consumer.fetch import handle_produce, is_consumer_fetch, plan_fetch, serve_fetch
 from kraft.shell.consumer.metadata import handle_describe_cluster, handle_metadata
 from kraft.shell.consumer.offsets import handle_list_offsets, handle_offset_for_leader_epoch
-from kraft.shell.consumer.view import ConsumerPort, Endpoint, NodeView
+from kraft.shell.consumer.view import ConsumerPort, NodeView
 from wire.fields import Message
 from wire.messages.describe_cluster import DescribeClusterRequest
+from wire.messages.fetch import FetchRequest
 from wire.messages.list_offsets import ListOffsetsRequest
 from wire.messages.metadata import MetadataRequest
 from wire.messages.offset_for_leader_epoch import OffsetForLeaderEpochRequest
@@ -29,7 +30,7 @@ from wire.messages.produce import ProduceRequest
 from wire.registry import API_SPECS
 
 PRODUCE_KEY = ProduceRequest.API_KEY
-FETCH_KEY = 1
+FETCH_KEY = FetchRequest.API_KEY
 LIST_OFFSETS_KEY = ListOffsetsRequest.API_KEY
 METADATA_KEY = MetadataRequest.API_KEY
 OFFSET_FOR_LEADER_EPOCH_KEY = OffsetForLeaderEpochRequest.API_KEY
@@ -68,7 +69,6 @@ __all__ = [
     "CONSUMER_APIS",
     "CONSUMER_API_VERSIONS",
     "ConsumerPort",
-    "Endpoint",
     "NodeView",
     "dispatch",
     "handle_describe_cluster",

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import trio
 
 from kraft.handlers.consumer import offset_error
+from kraft.shell.apis.fetch import TOPIC_ID_MIN_VERSION, replica_id
 from kraft.shell.consumer.checks import check_partition, is_metadata_topic, is_metadata_topic_id
 from kraft.shell.consumer.view import (
     CONSUMER_REPLICA_ID,
@@ -53,7 +54,6 @@ FETCH_WAIT_MAX_MS = 30_000
 FETCH_SESSION_NONE = 0
 FETCH_SESSION_EPOCH_INITIAL = 0
 FETCH_SESSION_EPOCH_FINAL = -1
-FETCH_TOPIC_ID_VERSION_MIN = 13
 FETCH_NODE_ENDPOINTS_VERSION_MIN = 16
 # CurrentLeader is a tagged field from v12; older versions cannot carry the hint.
 FETCH_CURRENT_LEADER_VERSION_MIN = 12
@@ -67,15 +67,9 @@ _Topic = FetchResponse.FetchableTopicResponse
 _Partition = FetchResponse.FetchableTopicResponse.PartitionData
 
 
-def fetch_replica_id(request: FetchRequest, version: int) -> int:
-    if version >= 15:
-        return request.replica_state.replica_id
-    return request.replica_id
-
-
 def is_consumer_fetch(request: FetchRequest, version: int) -> bool:
     """True for an ordinary Kafka consumer, False for a Raft replica or observer (see docstring)."""
-    if fetch_replica_id(request, version) != CONSUMER_REPLICA_ID:
+    if replica_id(version, request) != CONSUMER_REPLICA_ID:
         return False
     return not (version >= 12 and request.cluster_id is not None)
 
@@ -114,7 +108,7 @@ async def plan_fetch(
     if session_error != ErrorCode.NONE:
         response = FetchResponse(error_code=session_error, session_id=FETCH_SESSION_NONE)
         return FetchPlan(response, parkable=False)
-    by_id = version >= FETCH_TOPIC_ID_VERSION_MIN
+    by_id = version >= TOPIC_ID_MIN_VERSION
     budget_bytes = min(max(request.max_bytes, 0), FETCH_RESPONSE_MAX_BYTES)
     any_records = False
     any_error = False
@@ -235,7 +229,7 @@ def handle_produce(request: ProduceRequest, version: int, view: NodeView) -> Pro
     """Refuse every append with a Kafka error code; None (no answer at all) for acks=0."""
     if request.acks == _ACKS_NONE:
         return None
-    by_id = version >= FETCH_TOPIC_ID_VERSION_MIN
+    by_id = version >= TOPIC_ID_MIN_VERSION
     _Resp = ProduceResponse.TopicProduceResponse.PartitionProduceResponse
     topics = []
     for topic in request.topic_data:

@@ -18,9 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-# Kafka's fixed identity of the metadata log (`Topic.CLUSTER_METADATA_TOPIC_*`, KAFKA-12457).
 from kraft.handlers.consumer import committed_offset
-from kraft.types import CONSUMER_REPLICA_ID, NO_LEADER
+
+# Kafka's wire sentinels, named once in `kraft.types`.
+from kraft.types import (
+    CONSUMER_REPLICA_ID,
+    NO_EPOCH,
+    NO_LEADER,
+    NO_OFFSET,
+    NO_TIMESTAMP,
+    ReplicaAddress,
+)
+
+# Kafka's fixed identity of the metadata log (`Topic.CLUSTER_METADATA_TOPIC_*`, KAFKA-12457).
 from wire import METADATA_PARTITION, METADATA_TOPIC_ID, METADATA_TOPIC_NAME
 
 __all__ = [
@@ -28,21 +38,11 @@ __all__ = [
     "METADATA_PARTITION",
     "METADATA_TOPIC_ID",
     "METADATA_TOPIC_NAME",
+    "NO_EPOCH",
     "NO_LEADER",
+    "NO_OFFSET",
+    "NO_TIMESTAMP",
 ]
-
-NO_EPOCH = -1
-NO_OFFSET = -1
-NO_TIMESTAMP = -1
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """A voter and the address clients reach it at (its advertised listener)."""
-
-    node_id: int
-    host: str
-    port: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,9 @@ class NodeView:
     log_start_offset: int
     log_end_offset: int
     epoch_history: tuple[tuple[int, int], ...]
-    voters: tuple[Endpoint, ...]
-    listener: Endpoint | None = None
+    # Each voter and the address clients reach it at (its advertised listener).
+    voters: tuple[ReplicaAddress, ...]
+    listener: ReplicaAddress | None = None
     shutting_down: bool = False
 
     @property
@@ -76,7 +77,7 @@ class NodeView:
     def voter_ids(self) -> list[int]:
         return [voter.node_id for voter in self.voters]
 
-    def endpoint_of(self, node_id: int) -> Endpoint | None:
+    def endpoint_of(self, node_id: int) -> ReplicaAddress | None:
         for voter in self.voters:
             if voter.node_id == node_id:
                 return voter

@@ -8,10 +8,10 @@ import dataclasses
 import pytest
 
 from kraft import rpc
-from kraft.shell import negotiation, translate, translate_client
+from kraft.shell import apis, negotiation
 from kraft.shell.identity import KAFKA_TEST_SERVER_LOG, METADATA_LOG
 from kraft.types import LeaderAndEpoch
-from tests.shell.test_translate import LISTENER, REQUESTS, through_wire
+from tests.shell.test_apis import LISTENER, REQUESTS, VOTE, through_wire
 from wire.errors import ErrorCode
 from wire.registry import API_SPECS
 
@@ -20,12 +20,12 @@ from wire.registry import API_SPECS
 def test_requests_of_the_test_server_topic_are_not_the_metadata_topic(
     request_: rpc.Request,
 ) -> None:
-    api_key, version, body = translate_client.request_to_wire(
+    api_key, version, body = apis.request_to_wire(
         request_, listener_name=LISTENER, topic=KAFKA_TEST_SERVER_LOG
     )
     sent = through_wire(api_key, version, body, response=False)
-    assert translate.request_to_core(api_key, version, sent, KAFKA_TEST_SERVER_LOG) == request_
-    other = translate.request_to_core(api_key, version, sent, METADATA_LOG)
+    assert apis.request_to_core(api_key, version, sent, KAFKA_TEST_SERVER_LOG) == request_
+    other = apis.request_to_core(api_key, version, sent, METADATA_LOG)
     assert not other.topic_partition_valid
 
 
@@ -35,11 +35,11 @@ def test_every_negotiable_version_carries_the_request(request_: rpc.Request) -> 
     spec = API_SPECS[api_key]
     floor = max(spec.min_version, negotiation.request_floor(request_))
     for version in range(floor, spec.max_version + 1):
-        _, sent_version, body = translate_client.request_to_wire(
+        _, sent_version, body = apis.request_to_wire(
             request_, listener_name=LISTENER, version=version
         )
         assert sent_version == version
-        back = translate.request_to_core(
+        back = apis.request_to_core(
             api_key, version, through_wire(api_key, version, body, response=False)
         )
         # Older versions lack some fields (directory ids, endpoints, voter keys, cluster id
@@ -63,18 +63,18 @@ def test_answers_name_the_node_topic() -> None:
     response = rpc.VoteResponse(
         error_code=ErrorCode.NONE, leader_id=1, leader_epoch=3, vote_granted=True
     )
-    body = translate.response_to_wire(
+    body = apis.response_to_wire(
         52, 2, response, b"", listener_name=LISTENER, topic=KAFKA_TEST_SERVER_LOG
     )
     assert body.topics[0].topic_name == "__raft_performance_test"
-    back = translate_client.response_to_core(52, 2, body, topic=KAFKA_TEST_SERVER_LOG)
+    back = apis.response_to_core(VOTE, 2, body, topic=KAFKA_TEST_SERVER_LOG)
     assert back == response
-    wrong = translate_client.response_to_core(52, 2, body, topic=METADATA_LOG)
+    wrong = apis.response_to_core(VOTE, 2, body, topic=METADATA_LOG)
     assert wrong.error_code is ErrorCode.INVALID_REQUEST
     fetch = rpc.FetchResponse(
         error_code=ErrorCode.NONE, high_watermark=4, current_leader=LeaderAndEpoch(1, 3)
     )
-    body = translate.response_to_wire(
+    body = apis.response_to_wire(
         1, 18, fetch, b"", listener_name=LISTENER, topic=KAFKA_TEST_SERVER_LOG
     )
     assert body.responses[0].topic_id == KAFKA_TEST_SERVER_LOG.topic_id

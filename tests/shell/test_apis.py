@@ -1,4 +1,4 @@
-"""`kraft.shell.translate`: core values survive the wire both ways; -1 sentinels; versions."""
+"""`kraft.shell.apis`: core values survive the wire both ways; -1 sentinels; versions."""
 
 from __future__ import annotations
 
@@ -8,14 +8,26 @@ from typing import Any
 import pytest
 
 from kraft import rpc
-from kraft.shell import translate, translate_client
+from kraft.shell import apis
 from kraft.types import Endpoint, LeaderAndEpoch, OffsetAndEpoch, ReplicaKey
 from wire import decode, encode
 from wire.errors import DecodeError, ErrorCode
+from wire.messages import begin_quorum_epoch as bqe
+from wire.messages import describe_quorum as dq
+from wire.messages import end_quorum_epoch as eqe
+from wire.messages import fetch_snapshot as fs
+from wire.messages import vote as vo
+from wire.messages.fetch import FetchRequest
 from wire.records import build_data_batch
 from wire.registry import API_SPECS, METADATA_TOPIC_ID
 
 LISTENER = "CONTROLLER"
+FETCH = FetchRequest.API_KEY
+VOTE = vo.VoteRequest.API_KEY
+BEGIN = bqe.BeginQuorumEpochRequest.API_KEY
+END = eqe.EndQuorumEpochRequest.API_KEY
+DESCRIBE = dq.DescribeQuorumRequest.API_KEY
+SNAPSHOT = fs.FetchSnapshotRequest.API_KEY
 
 
 def through_wire(api_key: int, version: int, body: Any, *, response: bool) -> Any:
@@ -67,32 +79,31 @@ REQUESTS: list[rpc.Request] = [
 
 @pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: type(r).__name__)
 def test_requests_roundtrip(request_: rpc.Request) -> None:
-    api_key, version, body = translate_client.request_to_wire(request_, listener_name=LISTENER)
-    back = translate.request_to_core(
+    api_key, version, body = apis.request_to_wire(request_, listener_name=LISTENER)
+    back = apis.request_to_core(
         api_key, version, through_wire(api_key, version, body, response=False)
     )
     assert back == request_
 
 
 def test_fetch_request_below_v13_is_addressed_by_name() -> None:
-    from wire.messages.fetch import FetchRequest
 
     topic = FetchRequest.FetchTopic(
         topic="__cluster_metadata",
         partitions=[FetchRequest.FetchTopic.FetchPartition(partition=0, fetch_offset=3)],
     )
-    core = translate.request_to_core(1, 12, FetchRequest(replica_id=1, topics=[topic]))
+    core = apis.request_to_core(FETCH, 12, FetchRequest(replica_id=1, topics=[topic]))
     assert isinstance(core, rpc.FetchRequest)
     assert core.topic_partition_valid and core.fetch_offset == 3 and core.replica_id == 1
     other = FetchRequest.FetchTopic(topic_id=uuid.UUID(int=2), partitions=topic.partitions)
-    assert not translate.request_to_core(1, 13, FetchRequest(topics=[other])).topic_partition_valid  # type: ignore[union-attr]
+    assert not apis.request_to_core(FETCH, 13, FetchRequest(topics=[other])).topic_partition_valid  # type: ignore[union-attr]
 
 
 def test_wrong_topic_is_flagged_not_raised() -> None:
     from wire.messages.vote import VoteRequest
 
     body = VoteRequest(topics=[VoteRequest.TopicData(topic_name="other", partitions=[])])
-    core = translate.request_to_core(52, 2, body)
+    core = apis.request_to_core(VOTE, 2, body)
     assert isinstance(core, rpc.VoteRequest) and not core.topic_partition_valid
 
 
@@ -106,9 +117,9 @@ def test_fetch_response_roundtrip_with_records() -> None:
         records=rpc.LogRead(10, 1 << 20, 13),
         node_endpoints={1: Endpoint("h", 9092)},
     )
-    body = translate.response_to_wire(1, 17, response, data, listener_name=LISTENER)
+    body = apis.response_to_wire(FETCH, 17, response, data, listener_name=LISTENER)
     assert body.responses[0].topic_id == METADATA_TOPIC_ID
-    back = translate_client.response_to_core(1, 17, through_wire(1, 17, body, response=True))
+    back = apis.response_to_core(FETCH, 17, through_wire(FETCH, 17, body, response=True))
     assert isinstance(back, rpc.FetchResponse)
     assert back.high_watermark == 11 and back.current_leader == LeaderAndEpoch(1, 5)
     assert back.diverging_epoch is None and back.snapshot_id is None
@@ -119,20 +130,20 @@ def test_fetch_response_roundtrip_with_records() -> None:
 
 def test_fetch_response_drops_trailing_partial_batch_and_rejects_bad_crc() -> None:
     whole = build_data_batch(0, 1, 1000, [b"x"])
-    records = translate_client.scan_records(whole + whole[:20])
+    records = apis.fetch.scan_records(whole + whole[:20])
     assert records is not None and records.data == whole
     corrupt = bytearray(whole)
     corrupt[-1] ^= 1
     with pytest.raises(DecodeError):
-        translate_client.scan_records(bytes(corrupt))
-    assert translate_client.scan_records(b"") is None
+        apis.fetch.scan_records(bytes(corrupt))
+    assert apis.fetch.scan_records(b"") is None
 
 
 def test_fetch_error_v13_plus_has_no_partitions() -> None:
     response = rpc.FetchResponse(error_code=ErrorCode.INCONSISTENT_CLUSTER_ID)
-    body = translate.response_to_wire(1, 17, response, b"", listener_name=LISTENER)
+    body = apis.response_to_wire(FETCH, 17, response, b"", listener_name=LISTENER)
     assert body.error_code == ErrorCode.INCONSISTENT_CLUSTER_ID and body.responses == []
-    back = translate_client.response_to_core(1, 17, through_wire(1, 17, body, response=True))
+    back = apis.response_to_core(FETCH, 17, through_wire(FETCH, 17, body, response=True))
     assert back.error_code == ErrorCode.INCONSISTENT_CLUSTER_ID
 
 
@@ -143,9 +154,9 @@ def test_diverging_epoch_roundtrip() -> None:
         current_leader=LeaderAndEpoch(2, 7),
         diverging_epoch=OffsetAndEpoch(40, 6),
     )
-    body = translate.response_to_wire(1, 17, response, b"", listener_name=LISTENER)
+    body = apis.response_to_wire(FETCH, 17, response, b"", listener_name=LISTENER)
     assert body.responses[0].partitions[0].high_watermark == -1
-    back = translate_client.response_to_core(1, 17, through_wire(1, 17, body, response=True))
+    back = apis.response_to_core(FETCH, 17, through_wire(FETCH, 17, body, response=True))
     assert isinstance(back, rpc.FetchResponse)
     assert back.diverging_epoch == OffsetAndEpoch(40, 6) and back.high_watermark is None
 
@@ -160,26 +171,22 @@ def test_vote_response_roundtrip(version: int) -> None:
         vote_granted=False,
         node_endpoints={2: Endpoint("h", 1)} if version >= 1 else {},
     )
-    body = translate.response_to_wire(52, version, response, b"", listener_name=LISTENER)
+    body = apis.response_to_wire(VOTE, version, response, b"", listener_name=LISTENER)
     assert body.topics[0].partitions[0].leader_id == -1
     assert (
-        translate_client.response_to_core(
-            52, version, through_wire(52, version, body, response=True)
-        )
+        apis.response_to_core(VOTE, version, through_wire(VOTE, version, body, response=True))
         == response
     )
 
 
-@pytest.mark.parametrize("api_key", [53, 54])
+@pytest.mark.parametrize("api_key", [BEGIN, END])
 @pytest.mark.parametrize("version", [0, 1])
 def test_quorum_epoch_responses_roundtrip(api_key: int, version: int) -> None:
-    cls = rpc.BeginQuorumEpochResponse if api_key == 53 else rpc.EndQuorumEpochResponse
+    cls = rpc.BeginQuorumEpochResponse if api_key == BEGIN else rpc.EndQuorumEpochResponse
     response = cls(error_code=ErrorCode.NONE, leader_id=3, leader_epoch=4)
-    body = translate.response_to_wire(api_key, version, response, b"", listener_name=LISTENER)
+    body = apis.response_to_wire(api_key, version, response, b"", listener_name=LISTENER)
     assert (
-        translate_client.response_to_core(
-            api_key, version, through_wire(api_key, version, body, response=True)
-        )
+        apis.response_to_core(api_key, version, through_wire(api_key, version, body, response=True))
         == response
     )
 
@@ -196,8 +203,8 @@ def test_describe_quorum_response_v2_nodes() -> None:
         ),
         nodes={1: Endpoint("h", 9092)},
     )
-    body = translate.response_to_wire(55, 2, response, b"", listener_name=LISTENER)
-    decoded = through_wire(55, 2, body, response=True)
+    body = apis.response_to_wire(DESCRIBE, 2, response, b"", listener_name=LISTENER)
+    decoded = through_wire(DESCRIBE, 2, body, response=True)
     partition = decoded.topics[0].partitions[0]
     assert partition.high_watermark == -1
     assert [v.log_end_offset for v in partition.current_voters] == [10, -1]
@@ -214,6 +221,6 @@ def test_describe_quorum_answer_roundtrip_client_side() -> None:
         observers=(rpc.ReplicaDescription(4, None, None, None, None),),
         nodes={1: Endpoint("h", 9092)},
     )
-    body = translate.response_to_wire(55, 2, response, b"", listener_name=LISTENER)
-    wire_body = through_wire(55, 2, body, response=True)
-    assert translate_client.response_to_core(55, 2, wire_body) == response
+    body = apis.response_to_wire(DESCRIBE, 2, response, b"", listener_name=LISTENER)
+    wire_body = through_wire(DESCRIBE, 2, body, response=True)
+    assert apis.response_to_core(DESCRIBE, 2, wire_body) == response
