@@ -24,7 +24,9 @@ Stable API (other packages build on it; keep it):
 - `image_records(image) -> list[MetadataRecord]`: the records a snapshot of the image holds,
   in Kafka's snapshot order, each at the lowest version that carries it;
   `MetadataImage.from_records(image_records(image)) == image`.
-- `image_json(image) -> dict`: the image as JSON-ready data.
+- `image_json(image) -> dict`: the image as JSON-ready data (uuids in Kafka's base64 form).
+- `snapshot_metadata_records(data)`: the metadata records of a whole snapshot file's bytes;
+  `batch_metadata_records(data)`: (batch header, [(offset, record)]) per batch of log bytes.
 - `Change(kind, fields)` (`.to_json()`), `sentence(change) -> str` ("topic orders created: 3
   partitions, RF 3", "broker 2 fenced", "partition orders-1 leader 1 → 3 (epoch 5)"); the kinds
   and their fields are listed in `kraft.image.changes`.
@@ -49,6 +51,7 @@ Replay rules (Kafka's documented semantics):
 - NoOpRecord changes nothing.
 """
 
+from kraft.image.batches import batch_metadata_records, snapshot_metadata_records
 from kraft.image.changes import Change, coalesce, sentence
 from kraft.image.export import image_json, image_records, lowest_version, partition_json
 from kraft.image.model import (
@@ -87,6 +90,7 @@ __all__ = [
     "ScramCredential",
     "SupportedFeature",
     "Topic",
+    "batch_metadata_records",
     "coalesce",
     "image_json",
     "image_records",
@@ -96,4 +100,5 @@ __all__ = [
     "partition_name",
     "quota_entity_text",
     "sentence",
+    "snapshot_metadata_records",
 ]

@@ -17,6 +17,7 @@ from kraft.image.model import (
 from wire import encode
 from wire.errors import EncodeError
 from wire.fields import Message
+from wire.messages.quorum_state import uuid_to_base64 as kafka_uuid
 from wire.metadata import MetadataRecord
 from wire.metadata import records as r
 
@@ -200,7 +201,7 @@ def partition_json(p: Partition) -> dict[str, Any]:
         "addingReplicas": list(p.adding_replicas),
         "removingReplicas": list(p.removing_replicas),
         "leaderRecoveryState": p.leader_recovery_state,
-        "directories": [str(d) for d in p.directories],
+        "directories": [kafka_uuid(d) for d in p.directories],
     }
 
 
@@ -214,7 +215,7 @@ def image_json(image: MetadataImage) -> dict[str, Any]:
         "controllers": [
             {
                 "id": c.id,
-                "incarnationId": str(c.incarnation_id),
+                "incarnationId": kafka_uuid(c.incarnation_id),
                 "endpoints": _endpoints_json(c.endpoints),
                 "features": {f.name: [f.min_version, f.max_version] for f in c.features},
             }
@@ -224,12 +225,12 @@ def image_json(image: MetadataImage) -> dict[str, Any]:
             {
                 "id": b.id,
                 "epoch": b.epoch,
-                "incarnationId": str(b.incarnation_id),
+                "incarnationId": kafka_uuid(b.incarnation_id),
                 "endpoints": _endpoints_json(b.endpoints),
                 "rack": b.rack,
                 "fenced": b.fenced,
                 "inControlledShutdown": b.in_controlled_shutdown,
-                "logDirs": [str(d) for d in b.log_dirs],
+                "logDirs": [kafka_uuid(d) for d in b.log_dirs],
                 "features": {f.name: [f.min_version, f.max_version] for f in b.features},
             }
             for _, b in sorted(image.brokers.items())
@@ -237,7 +238,7 @@ def image_json(image: MetadataImage) -> dict[str, Any]:
         "topics": [
             {
                 "name": t.name,
-                "topicId": str(t.id),
+                "topicId": kafka_uuid(t.id),
                 "partitions": [partition_json(t.partitions[p]) for p in sorted(t.partitions)],
             }
             for t in image.topics_by_name().values()
@@ -265,7 +266,7 @@ def image_json(image: MetadataImage) -> dict[str, Any]:
         },
         "acls": [
             {
-                "id": str(a.id),
+                "id": kafka_uuid(a.id),
                 "resourceType": a.resource_type,
                 "resourceName": a.resource_name,
                 "patternType": a.pattern_type,

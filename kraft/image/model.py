@@ -13,6 +13,7 @@ from typing import Any
 
 from kraft.image.changes import Change, coalesce
 from wire.fields import Message
+from wire.messages.quorum_state import uuid_to_base64 as kafka_uuid
 from wire.metadata import MetadataRecord, UnknownMetadataRecord
 from wire.metadata import records as r
 
@@ -351,8 +352,8 @@ class MetadataImage:
                 Change(kind, {**ident, "in_controlled_shutdown": after.in_controlled_shutdown})
             )
         if before.log_dirs != after.log_dirs or before.cordoned_log_dirs != after.cordoned_log_dirs:
-            cordoned = [str(d) for d in after.cordoned_log_dirs or ()]
-            log_dirs = [str(d) for d in after.log_dirs]
+            cordoned = [kafka_uuid(d) for d in after.cordoned_log_dirs or ()]
+            log_dirs = [kafka_uuid(d) for d in after.log_dirs]
             out.append(
                 Change("broker-log-dirs", {**ident, "log_dirs": log_dirs, "cordoned": cordoned})
             )
@@ -438,7 +439,7 @@ class MetadataImage:
         if rec.topic_id in self.topics:
             return []
         self.topics[rec.topic_id] = Topic(rec.name, rec.topic_id)
-        return [Change("topic-created", {"topic": rec.name, "topic_id": str(rec.topic_id)})]
+        return [Change("topic-created", {"topic": rec.name, "topic_id": kafka_uuid(rec.topic_id)})]
 
     def _partition_record(self, rec: r.PartitionRecord) -> list[Change]:
         topic = self._topic(rec.topic_id, "PartitionRecord")
@@ -499,7 +500,7 @@ class MetadataImage:
                 "topic-deleted",
                 {
                     "topic": topic.name,
-                    "topic_id": str(topic.id),
+                    "topic_id": kafka_uuid(topic.id),
                     "partitions": len(topic.partitions),
                 },
             )
@@ -790,7 +791,10 @@ def _partition_diff(topic: str, before: Partition, after: Partition) -> list[Cha
         )
     if before.directories != after.directories:
         out.append(
-            Change("partition-directories", {**ident, "after": [str(d) for d in after.directories]})
+            Change(
+                "partition-directories",
+                {**ident, "after": [kafka_uuid(d) for d in after.directories]},
+            )
         )
     return out
 
@@ -802,7 +806,7 @@ def quota_entity_text(entity: QuotaEntity) -> str:
 
 def _acl_fields(acl: Acl) -> dict[str, Any]:
     return {
-        "acl_id": str(acl.id),
+        "acl_id": kafka_uuid(acl.id),
         "principal": acl.principal,
         "host": acl.host,
         "resource_type": acl.resource_type,
