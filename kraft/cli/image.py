@@ -9,13 +9,14 @@ ACLs, SCRAM users, delegation tokens).
 
 Printed once (the default): the image at the high watermark seen at start-up (`--offset N`: the
 image of the records below N; N may not be below the log start, which a snapshot covers), in
-the style of kafka-topics --describe and kafka-metadata-shell. `--json`: one JSON object.
+the style of kafka-topics --describe and kafka-metadata-shell. `--json`: one JSON object,
+`{"offset", "snapshot" (the end offset of the snapshot it started from, or null), "image"}`.
 
 `--watch`: the image now, then each committed change as it commits, one sentence a line,
 prefixed by its offset ("topic orders created: 3 partitions, RF 3", "broker 2 fenced",
 "partition orders-1 leader 1 → 3 (epoch 4)"); `--from-beginning` prints every change from the
 log start instead of the image first (a snapshot is one "snapshot loaded" line), `--offset N`
-the changes from offset N on. With `--json`, one JSON object a line: `{"offset", "image"}` first,
+the changes from offset N on. With `--json`, one JSON object a line: the image object first,
 then `{"offset", "change", ...fields}` (the kinds are listed in `kraft.image.changes`).
 
 Records of a type or version this build does not know are skipped, said once per type on stderr.
@@ -87,6 +88,7 @@ class ImageFollower:
         self.observer = observer
         self.image = MetadataImage()
         self.started = False  # the starting point (snapshot or empty log start) is applied
+        self.snapshot_offset: int | None = None  # the end offset of the snapshot started from
         self.offset = 0  # the image holds every record below this offset
         self.err = err
         self._unknown_said: set[tuple[int, int]] = set()
@@ -102,6 +104,7 @@ class ImageFollower:
                 data = await _read_start_snapshot(self.observer, start)
                 changes = self.image.load_snapshot(self._known(snapshot_metadata_records(data)))
                 out.append((start, changes))
+                self.snapshot_offset = start
             self.offset = start
         for batch in batches:
             out.extend(self._apply(batch, until))
@@ -206,21 +209,28 @@ def _ids(ids: tuple[int, ...] | list[int]) -> str:
 def _print_image(follower: ImageFollower, as_json: bool, out: TextIO) -> None:
     if as_json:
         print(
-            json.dumps({"offset": follower.offset, "image": image_json(follower.image)}),
+            json.dumps(
+                {
+                    "offset": follower.offset,
+                    "snapshot": follower.snapshot_offset,
+                    "image": image_json(follower.image),
+                }
+            ),
             file=out,
             flush=True,
         )
         return
-    for line in image_lines(follower.image, follower.offset):
+    for line in image_lines(follower.image, follower.offset, follower.snapshot_offset):
         print(line, file=out)
     out.flush()
 
 
-def image_lines(image: MetadataImage, offset: int) -> list[str]:
+def image_lines(image: MetadataImage, offset: int, snapshot_offset: int | None = None) -> list[str]:
     """The image for people: a header, then sections in kafka-topics --describe's style."""
     partitions = sum(len(t.partitions) for t in image.topics.values())
+    source = "" if snapshot_offset is None else f" (from a snapshot at offset {snapshot_offset})"
     lines = [
-        f"Metadata image at offset {offset}: {len(image.controllers)} controllers, "
+        f"Metadata image at offset {offset}{source}: {len(image.controllers)} controllers, "
         f"{len(image.brokers)} brokers, {len(image.topics)} topics, {partitions} partitions"
     ]
     features = " ".join(f"{n}={v}" for n, v in sorted(image.features.items()))

@@ -31,7 +31,14 @@ def batch_metadata_records(
                 continue
             if record.value is None:
                 raise DecodeError(f"offset {record.offset}: a metadata record with no value")
-            out.append((record.offset, decode_metadata_record_or_unknown(record.value)))
+            try:
+                decoded = decode_metadata_record_or_unknown(record.value)
+            except DecodeError as exc:
+                raise DecodeError(
+                    f"offset {record.offset}: not a metadata record ({exc}): "
+                    "is this the log of a Kafka metadata quorum?"
+                ) from None
+            out.append((record.offset, decoded))
         yield header, out
     if end != len(data):
         raise DecodeError(f"{len(data) - end} bytes after the last whole batch")

@@ -23,6 +23,7 @@ from kraft.shell.consumer.view import Endpoint
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
 from tests.e2e.cluster import ROOT
+from wire.errors import DecodeError
 from wire.fields import Message
 from wire.messages.quorum_state import uuid_to_base64
 from wire.metadata import decode_metadata_record, encode_metadata_record
@@ -125,13 +126,14 @@ async def test_image_once_as_json_and_at_an_offset(leader: FakePort) -> None:
     with trio.fail_after(20):
         assert await image_command(image_args(leader, "--json"), out) == 0
     printed = json.loads(out.getvalue())
-    assert printed == {"offset": 10, "image": image_json(expected(BROKER_RECORDS, UNFENCE, TOPIC))}
+    image = image_json(expected(BROKER_RECORDS, UNFENCE, TOPIC))
+    assert printed == {"offset": 10, "snapshot": None, "image": image}
     # --offset 4: the records below 4 only (brokers registered, still fenced, no topic).
     out = io.StringIO()
     with trio.fail_after(20):
         assert await image_command(image_args(leader, "--json", "--offset", "4"), out) == 0
     printed = json.loads(out.getvalue())
-    assert printed == {"offset": 4, "image": image_json(expected(BROKER_RECORDS))}
+    assert printed == {"offset": 4, "snapshot": None, "image": image_json(expected(BROKER_RECORDS))}
     assert [b["fenced"] for b in printed["image"]["brokers"]] == [True, True]
 
 
@@ -222,6 +224,17 @@ async def test_a_record_that_does_not_fit_is_one_error(leader: FakePort) -> None
     # What `run` prints as its one line (trio may wrap the error in a group).
     problem = expected_error(raised.value, (ImageError,))
     assert str(problem) == "offset 10: FenceBrokerRecord: broker 9 is not registered"
+
+
+async def test_a_log_of_other_data_is_one_error(leader: FakePort) -> None:
+    """A test raft server's log (random bytes, not metadata records): said at its first record."""
+    leader.append_data(EPOCH, [bytes([0x25, 0x10, 0x99])])
+    leader.sync()
+    with trio.fail_after(20), pytest.raises(BaseException) as raised:
+        await image_command(image_args(leader), io.StringIO())
+    problem = expected_error(raised.value, (DecodeError,))
+    assert str(problem).startswith("offset 10: not a metadata record (unsupported metadata frame")
+    assert str(problem).endswith("is this the log of a Kafka metadata quorum?")
 
 
 def test_usage_errors_are_one_line() -> None:
