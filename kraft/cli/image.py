@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -81,6 +82,15 @@ async def _read_start_snapshot(observer: RaftObserver, end_offset: int) -> bytes
     raise ObserverError(f"the log starts at {end_offset} but no snapshot ends there")
 
 
+@dataclass(frozen=True)
+class Step:
+    """The changes of one batch (at `offset`, its first record's), or of the starting snapshot."""
+
+    offset: int
+    changes: list[Change]
+    from_snapshot: bool = False
+
+
 class ImageFollower:
     """Replays what the observer releases into `image`; hands changes to `on_changes`."""
 
@@ -93,17 +103,17 @@ class ImageFollower:
         self.err = err
         self._unknown_said: set[tuple[int, int]] = set()
 
-    async def step(self, until: int | None) -> list[tuple[int, list[Change]]]:
-        """One poll: (offset, changes) for what committed since (records below `until` only)."""
+    async def step(self, until: int | None) -> list[Step]:
+        """One poll: what committed since (records below `until` only), the snapshot first."""
         batches = await self.observer.poll()
-        out: list[tuple[int, list[Change]]] = []
+        out: list[Step] = []
         if not self.started and self.observer.start_offset is not None:
             self.started = True
             start = self.observer.start_offset
             if start > 0:
                 data = await _read_start_snapshot(self.observer, start)
                 changes = self.image.load_snapshot(self._known(snapshot_metadata_records(data)))
-                out.append((start, changes))
+                out.append(Step(start, changes, from_snapshot=True))
                 self.snapshot_offset = start
             self.offset = start
         for batch in batches:
@@ -124,8 +134,8 @@ class ImageFollower:
                     )
         return [rec for rec in records if not isinstance(rec, UnknownMetadataRecord)]
 
-    def _apply(self, batch: CommittedBatch, until: int | None) -> list[tuple[int, list[Change]]]:
-        out: list[tuple[int, list[Change]]] = []
+    def _apply(self, batch: CommittedBatch, until: int | None) -> list[Step]:
+        out: list[Step] = []
         for _, records in batch_metadata_records(batch.data, first_offset=batch.first_offset):
             kept = [(o, rec) for o, rec in records if until is None or o < until]
             if kept:
@@ -133,7 +143,7 @@ class ImageFollower:
                     changes = self.image.apply_batch(self._known([rec for _, rec in kept]))
                 except ImageError as exc:
                     raise ImageError(f"offset {kept[0][0]}: {exc}") from None
-                out.append((kept[0][0], changes))
+                out.append(Step(kept[0][0], changes))
         end = batch.last_offset + 1
         self.offset = end if until is None else min(end, until)
         return out
@@ -161,39 +171,56 @@ async def image_command(args: argparse.Namespace, out: TextIO | None = None) -> 
         follower = ImageFollower(observer, sys.stderr)
         if args.watch:
             return await _watch(args, follower, out)
-        until = args.offset if args.offset is not None else await _high_watermark(observer)
-        # Nothing below offset 0: the empty image (the log may not even have a first record).
-        while until > 0 and (not follower.started or follower.offset < until):
-            await follower.step(until)
-            start = observer.start_offset
-            if start is not None and until < start:
+        return await _once(args, follower, out)
+
+
+async def _once(args: argparse.Namespace, follower: ImageFollower, out: TextIO) -> int:
+    until = args.offset
+    if until is None:
+        until = await _high_watermark(follower.observer)
+    # Nothing below offset 0: the empty image (the log may not even have a first record).
+    while until > 0 and (not follower.started or follower.offset < until):
+        await follower.step(until)
+        start = follower.observer.start_offset
+        if start is not None and until < start:
+            if args.offset is not None:
                 raise ObserverError(
                     f"offset {until} is below the log start {start} (a snapshot covers it): "
                     f"the image can be built from offset {start} on"
                 )
-        _print_image(follower, args.json, out)
+            until = start  # a snapshot newer than the high watermark seen: the image there
+    _print_image(follower, args.json, out)
     return 0
 
 
 async def _watch(args: argparse.Namespace, follower: ImageFollower, out: TextIO) -> int:
     # Changes are printed from `print_from` on; before it the image is built silently and
-    # printed whole once it is reached.
+    # printed whole once it is reached. Loading the starting snapshot is a change only with
+    # --from-beginning: otherwise it is where the image starts (it may be newer than the high
+    # watermark seen at start-up; then the image is printed at the snapshot's offset).
     if args.from_beginning:
         print_from = 0
     elif args.offset is not None:
         print_from = args.offset
     else:
         print_from = await _high_watermark(follower.observer)
-    shown = args.from_beginning or args.offset is not None
+    shown = args.from_beginning
     while True:
-        for offset, changes in await follower.step(None):
-            if offset < print_from:
+        for step in await follower.step(None):
+            if step.offset < print_from or (step.from_snapshot and not args.from_beginning):
                 continue
-            for change in changes:
+            for change in step.changes:
                 if args.json:
-                    print(json.dumps({"offset": offset, **change.to_json()}), file=out, flush=True)
+                    line = json.dumps({"offset": step.offset, **change.to_json()})
                 else:
-                    print(f"{offset}: {sentence(change)}", file=out, flush=True)
+                    line = f"{step.offset}: {sentence(change)}"
+                print(line, file=out, flush=True)
+        start = follower.observer.start_offset
+        if args.offset is not None and start is not None and args.offset < start:
+            raise ObserverError(
+                f"offset {args.offset} is below the log start {start} (a snapshot covers it): "
+                f"changes can be followed from offset {start} on"
+            )
         if not shown and follower.started and follower.offset >= print_from:
             shown = True
             _print_image(follower, args.json, out)

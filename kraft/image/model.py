@@ -212,6 +212,8 @@ class MetadataImage:
     zk_migration_state: int | None = None
     # Records between BeginTransactionRecord and its End/Abort, not applied yet (None: none open).
     pending_transaction: list[Message] | None = field(default=None, compare=False)
+    # topic name -> id, kept by the replay (a snapshot of many topics stays linear)
+    _topic_ids: dict[str, uuid.UUID] = field(default_factory=dict, compare=False, repr=False)
 
     # ------------------------------------------------------------------ building
 
@@ -272,10 +274,11 @@ class MetadataImage:
     # ------------------------------------------------------------------ queries
 
     def topic_named(self, name: str) -> Topic | None:
-        for topic in self.topics.values():
-            if topic.name == name:
-                return topic
-        return None
+        if len(self._topic_ids) != len(self.topics):
+            # `topics` was edited directly (not by the replay): rebuild the index.
+            self._topic_ids = {t.name: t.id for t in self.topics.values()}
+        topic_id = self._topic_ids.get(name)
+        return None if topic_id is None else self.topics.get(topic_id)
 
     def topics_by_name(self) -> dict[str, Topic]:
         return {t.name: t for t in sorted(self.topics.values(), key=lambda t: t.name)}
@@ -439,6 +442,7 @@ class MetadataImage:
         if rec.topic_id in self.topics:
             return []
         self.topics[rec.topic_id] = Topic(rec.name, rec.topic_id)
+        self._topic_ids[rec.name] = rec.topic_id
         return [Change("topic-created", {"topic": rec.name, "topic_id": kafka_uuid(rec.topic_id)})]
 
     def _partition_record(self, rec: r.PartitionRecord) -> list[Change]:
@@ -493,6 +497,7 @@ class MetadataImage:
         topic = self.topics.pop(rec.topic_id, None)
         if topic is None:
             raise ImageError(f"RemoveTopicRecord: no topic with id {rec.topic_id}")
+        self._topic_ids.pop(topic.name, None)
         # Kafka's image drops a deleted topic's configs with it (no ConfigRecords are written).
         self.configs.pop((_TOPIC_RESOURCE, topic.name), None)
         return [

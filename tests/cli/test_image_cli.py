@@ -12,13 +12,15 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import trio
 
 from kraft.cli import build_parser, expected_error
-from kraft.cli.image import image_command
+from kraft.cli.image import ImageFollower, _once, _watch, image_command
 from kraft.image import ImageError, MetadataImage, image_json
+from kraft.shell.client.state import CommittedBatch, ObserverError
 from kraft.shell.consumer.view import Endpoint
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
@@ -28,6 +30,8 @@ from wire.fields import Message
 from wire.messages.quorum_state import uuid_to_base64
 from wire.metadata import decode_metadata_record, encode_metadata_record
 from wire.metadata import records as r
+from wire.records.batch import read_batch_header
+from wire.records.builder import build_data_batch
 
 EPOCH = 3
 ORDERS = uuid.UUID(int=0xABC)
@@ -254,3 +258,110 @@ def test_usage_errors_are_one_line() -> None:
     result = kraft("--bootstrap-server", "127.0.0.1:1", "--timeout-ms", "2000")
     assert result.returncode == 1
     assert result.stderr.startswith("kraft image: error: ") and result.stderr.count("\n") == 1
+
+
+class ScriptedObserver:
+    """What `ImageFollower` uses of a `RaftObserver`, scripted: the local log starts at a
+    snapshot (a `.checkpoint` file in `partition_dir`, as the follower downloads it), then gives
+    the batches queued in `log`; `high_watermark` is what ListOffsets answers."""
+
+    def __init__(self, directory: Path, snapshot: list[Message], snapshot_end: int) -> None:
+        self.partition_dir = directory
+        self.follower = self
+        self.start_offset: int | None = None
+        self.snapshot_end = snapshot_end
+        self.high_watermark = snapshot_end
+        self.log: list[CommittedBatch] = []
+        data = build_data_batch(0, EPOCH, 0, framed(snapshot))
+        (directory / f"{snapshot_end:020d}-{EPOCH:010d}.checkpoint").write_bytes(data)
+
+    def append(self, records: list[Message]) -> None:
+        base = self.log[-1].last_offset + 1 if self.log else self.snapshot_end
+        data = build_data_batch(base, EPOCH, 0, framed(records))
+        self.log.append(CommittedBatch(read_batch_header(data), data, base))
+
+    async def poll(self) -> list[CommittedBatch]:
+        await trio.sleep(0.01)
+        self.start_offset = self.snapshot_end
+        out, self.log = self.log, []
+        return out
+
+    async def leader_connection(self) -> object:
+        return object()
+
+    async def list_offset(self, conn: object, timestamp: int) -> int:
+        return self.high_watermark
+
+    async def close(self) -> None:
+        pass
+
+
+def scripted(tmp_path: Path, *argv: str) -> tuple[ScriptedObserver, argparse.Namespace]:
+    # Offsets 0-9 (LeaderChange, brokers, unfencing, topic orders) are in a snapshot ending at 10.
+    observer = ScriptedObserver(tmp_path, [*BROKER_RECORDS, *UNFENCE, *TOPIC], 10)
+    args = build_parser(["image", "--bootstrap-server", "h:1", *argv]).parse_args(
+        ["image", "--bootstrap-server", "h:1", *argv]
+    )
+    return observer, args
+
+
+async def test_image_once_starts_from_the_snapshot(tmp_path: Path) -> None:
+    observer, args = scripted(tmp_path, "--json")
+    observer.append([r.FenceBrokerRecord(id=2, epoch=7)])
+    observer.high_watermark = 11
+    out = io.StringIO()
+    follower = ImageFollower(observer, io.StringIO())  # type: ignore[arg-type]
+    assert await _once(args, follower, out) == 0
+    fenced = [r.FenceBrokerRecord(id=2, epoch=7)]
+    assert json.loads(out.getvalue()) == {
+        "offset": 11,
+        "snapshot": 10,
+        "image": image_json(expected(BROKER_RECORDS, UNFENCE, TOPIC, fenced)),
+    }
+    # A snapshot newer than the high watermark seen at start-up: the image at the snapshot.
+    (tmp_path / "newer").mkdir()
+    observer, args = scripted(tmp_path / "newer", "--json")
+    observer.high_watermark = 7
+    out = io.StringIO()
+    assert await _once(args, ImageFollower(observer, io.StringIO()), out) == 0  # type: ignore[arg-type]
+    assert json.loads(out.getvalue())["offset"] == 10
+    # An explicit offset below the snapshot cannot be built.
+    (tmp_path / "below").mkdir()
+    observer, args = scripted(tmp_path / "below", "--offset", "7")
+    with pytest.raises(ObserverError, match="offset 7 is below the log start 10"):
+        await _once(args, ImageFollower(observer, io.StringIO()), io.StringIO())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("from_beginning", [False, True])
+async def test_watch_from_a_snapshot(tmp_path: Path, from_beginning: bool) -> None:
+    """The snapshot is where the image starts: a change only with --from-beginning (it may be
+    newer than the high watermark seen at start-up, as here: 7 < 10)."""
+    extra = ["--from-beginning"] if from_beginning else []
+    observer, args = scripted(tmp_path, "--watch", *extra)
+    observer.high_watermark = 7
+    out = io.StringIO()
+    follower = ImageFollower(observer, io.StringIO())  # type: ignore[arg-type]
+
+    async def change_then_stop(cancel: trio.CancelScope) -> None:
+        with trio.fail_after(10):
+            while follower.offset < 10:
+                await trio.sleep(0.01)
+            observer.append([r.FenceBrokerRecord(id=2, epoch=7)])
+            while "broker 2 fenced" not in out.getvalue():
+                await trio.sleep(0.01)
+        cancel.cancel()
+
+    with trio.fail_after(20):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(change_then_stop, nursery.cancel_scope)
+            await _watch(args, follower, out)
+    lines = out.getvalue().splitlines()
+    if from_beginning:
+        assert lines == [
+            "10: snapshot loaded: 1 topic, 2 partitions, 2 brokers, 0 controllers",
+            "10: broker 2 fenced",
+        ]
+    else:
+        assert lines[0].startswith("Metadata image at offset 10 (from a snapshot at offset 10)")
+        assert lines[-1] == "10: broker 2 fenced"
+        assert not any("snapshot loaded" in line for line in lines)
