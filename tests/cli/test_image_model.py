@@ -350,16 +350,16 @@ def test_model_is_pure() -> None:
                 assert not name.startswith("kraft.shell"), (path, name)
 
 
-def test_a_snapshot_of_many_topics_loads_in_linear_time() -> None:
-    """20,000 topics (as a metadata workload may write): the replay looks topics up by name in
-    an index, not by a scan per TopicRecord (a scan would take minutes here)."""
+def test_many_topics_by_name() -> None:
+    """5,000 topics: topics are found by name through an index the replay keeps (a scan per
+    TopicRecord made a large snapshot's load quadratic), across creations and deletions."""
     records: list[Message] = []
-    for n in range(20_000):
+    for n in range(5_000):
         topic_id = uuid.UUID(int=n + 1)
         records += [r.TopicRecord(f"t{n}", topic_id), partition(0, [1], topic_id)]
     image = MetadataImage.from_records(records)
-    assert len(image.topics) == 20_000
-    assert image.topic_named("t19999") is not None and image.topic_named("nope") is None
+    assert len(image.topics) == 5_000
+    assert image.topic_named("t4999") is not None and image.topic_named("nope") is None
     replay(image, r.RemoveTopicRecord(uuid.UUID(int=1)))
     assert image.topic_named("t0") is None
     with pytest.raises(ImageError, match="exists with another id"):

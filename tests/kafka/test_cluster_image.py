@@ -33,6 +33,7 @@ from tests.kafka.test_observe_controllers import start_quorum
 pytestmark = pytest.mark.slow
 
 WAIT_S = 120
+EXIT_BROKEN_PIPE = 141
 KRAFT_IMAGE = (sys.executable, "-m", "kraft.cli", "image")
 
 
@@ -177,6 +178,19 @@ def test_image_follows_admin_actions_and_equals_metadata_shell(
     finally:
         code, err = watch.stop()
     assert code == 0 and "Traceback" not in err, err
+
+    # A reader gone before the image is printed (`| head` that already exited): quiet, 141.
+    gone = subprocess.Popen(
+        [*KRAFT_IMAGE, "--bootstrap-controller", quorum.bootstrap_controllers],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert gone.stdout is not None
+    gone.stdout.close()
+    _, err = gone.communicate(timeout=WAIT_S)
+    assert gone.returncode == EXIT_BROKEN_PIPE and err == "", err
 
     # Kafka's MetadataShell on a controller's snapshot taken after the last change: the image
     # kraft.image builds from the same file is the shell's, and the one `kraft image` printed.
