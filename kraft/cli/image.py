@@ -48,6 +48,7 @@ from kraft.image import (
     sentence,
     snapshot_metadata_records,
 )
+from kraft.image.batches import AnyMetadataRecord
 from kraft.image.model import CONFIG_RESOURCE_TYPES, NO_LEADER, SCRAM_MECHANISMS
 from kraft.shell import run_async
 from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
@@ -56,7 +57,7 @@ from kraft.shell.client.state import CommittedBatch, ObserverError
 from kraft.shell.snapshots import parse_snapshot_file_name
 from wire.errors import DecodeError
 from wire.messages.quorum_state import uuid_to_base64 as kafka_uuid
-from wire.metadata import UnknownMetadataRecord
+from wire.metadata import MetadataRecord, UnknownMetadataRecord
 
 LATEST_TIMESTAMP = -1  # ListOffsets: the high watermark
 
@@ -92,7 +93,8 @@ class Step:
 
 
 class ImageFollower:
-    """Replays what the observer releases into `image`; hands changes to `on_changes`."""
+    """Replays what the observer releases into `image`: the snapshot the local log starts at
+    (once the observer knows its start), then each committed batch."""
 
     def __init__(self, observer: RaftObserver, err: TextIO) -> None:
         self.observer = observer
@@ -112,7 +114,12 @@ class ImageFollower:
             start = self.observer.start_offset
             if start > 0:
                 data = await _read_start_snapshot(self.observer, start)
-                changes = self.image.load_snapshot(self._known(snapshot_metadata_records(data)))
+
+                def load() -> list[Change]:
+                    return self.image.load_snapshot(self._known(snapshot_metadata_records(data)))
+
+                # A worker thread: the observer's Raft core runs on this trio thread meanwhile.
+                changes = await trio.to_thread.run_sync(load)
                 out.append(Step(start, changes, from_snapshot=True))
                 self.snapshot_offset = start
             self.offset = start
@@ -120,7 +127,7 @@ class ImageFollower:
             out.extend(self._apply(batch, until))
         return out
 
-    def _known(self, records: list[Any]) -> list[Any]:
+    def _known(self, records: list[AnyMetadataRecord]) -> list[MetadataRecord]:
         for rec in records:
             if isinstance(rec, UnknownMetadataRecord):
                 key = (rec.api_key, rec.version)
@@ -132,7 +139,7 @@ class ImageFollower:
                         file=self.err,
                         flush=True,
                     )
-        return [rec for rec in records if not isinstance(rec, UnknownMetadataRecord)]
+        return [rec for rec in records if isinstance(rec, MetadataRecord)]
 
     def _apply(self, batch: CommittedBatch, until: int | None) -> list[Step]:
         out: list[Step] = []
@@ -174,10 +181,24 @@ async def image_command(args: argparse.Namespace, out: TextIO | None = None) -> 
         return await _once(args, follower, out)
 
 
+async def _say_if_past_the_end(follower: ImageFollower, offset: int) -> None:
+    """An offset past the committed end is awaited, never silently (as `kraft tail`)."""
+    high_watermark = await _high_watermark(follower.observer)
+    if offset > high_watermark:
+        print(
+            f"kraft image: offset {offset} is past the end of the committed log "
+            f"(high watermark {high_watermark}): waiting for it",
+            file=follower.err,
+            flush=True,
+        )
+
+
 async def _once(args: argparse.Namespace, follower: ImageFollower, out: TextIO) -> int:
     until = args.offset
     if until is None:
         until = await _high_watermark(follower.observer)
+    else:
+        await _say_if_past_the_end(follower, until)
     # Nothing below offset 0: the empty image (the log may not even have a first record).
     while until > 0 and (not follower.started or follower.offset < until):
         await follower.step(until)
@@ -202,6 +223,7 @@ async def _watch(args: argparse.Namespace, follower: ImageFollower, out: TextIO)
         print_from = 0
     elif args.offset is not None:
         print_from = args.offset
+        await _say_if_past_the_end(follower, print_from)
     else:
         print_from = await _high_watermark(follower.observer)
     shown = args.from_beginning

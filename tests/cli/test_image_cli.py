@@ -365,3 +365,27 @@ async def test_watch_from_a_snapshot(tmp_path: Path, from_beginning: bool) -> No
         assert lines[0].startswith("Metadata image at offset 10 (from a snapshot at offset 10)")
         assert lines[-1] == "10: broker 2 fenced"
         assert not any("snapshot loaded" in line for line in lines)
+
+
+async def test_an_offset_past_the_end_is_said_then_awaited(tmp_path: Path) -> None:
+    observer, args = scripted(tmp_path, "--offset", "12", "--json")
+    err, out = io.StringIO(), io.StringIO()
+    follower = ImageFollower(observer, err)  # type: ignore[arg-type]
+
+    async def write_offsets_10_and_11() -> None:
+        with trio.fail_after(10):
+            while "past the end" not in err.getvalue():
+                await trio.sleep(0.01)
+        observer.append([r.FenceBrokerRecord(id=2, epoch=7), r.FenceBrokerRecord(id=1, epoch=6)])
+
+    with trio.fail_after(20):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(write_offsets_10_and_11)
+            assert await _once(args, follower, out) == 0
+    assert err.getvalue() == (
+        "kraft image: offset 12 is past the end of the committed log (high watermark 10): "
+        "waiting for it\n"
+    )
+    printed = json.loads(out.getvalue())
+    assert printed["offset"] == 12
+    assert [b["fenced"] for b in printed["image"]["brokers"]] == [True, True]
