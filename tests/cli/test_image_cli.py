@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,8 @@ from kraft.cli.image import ImageFollower, _once, _watch, image_command
 from kraft.image import ImageError, MetadataImage, image_json
 from kraft.shell.client.state import CommittedBatch, ObserverError
 from kraft.shell.consumer.view import Endpoint
+from tests.cli.fakes import SilentServer
+from tests.cli.test_connect import STARTUP_SLACK_S
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
 from tests.e2e.cluster import ROOT
@@ -34,6 +37,7 @@ from wire.records.batch import read_batch_header
 from wire.records.builder import build_data_batch
 
 EPOCH = 3
+KRAFT_IMAGE = (sys.executable, "-m", "kraft.cli", "image")
 ORDERS = uuid.UUID(int=0xABC)
 BROKER_RECORDS: list[Message] = [
     r.FeatureLevelRecord("metadata.version", 27),
@@ -389,3 +393,26 @@ async def test_an_offset_past_the_end_is_said_then_awaited(tmp_path: Path) -> No
     printed = json.loads(out.getvalue())
     assert printed["offset"] == 12
     assert [b["fenced"] for b in printed["image"]["brokers"]] == [True, True]
+
+
+def test_a_silent_peer_is_bounded_by_the_timeout() -> None:
+    """As every network tool (tests/cli/test_connect.py): a peer that accepts but never speaks
+    Kafka ends the image after --timeout-ms, with one line naming it."""
+    server = SilentServer()
+    try:
+        address = f"127.0.0.1:{server.port}"
+        started = time.monotonic()
+        result = subprocess.run(
+            [*KRAFT_IMAGE, "--bootstrap-server", address, "--timeout-ms", "1500"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        elapsed_s = time.monotonic() - started
+    finally:
+        server.close()
+    assert result.returncode == 1
+    assert len(result.stderr.splitlines()) == 1 and address in result.stderr, result.stderr
+    assert elapsed_s < 1.5 + STARTUP_SLACK_S, elapsed_s
