@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import random
 import uuid
 from pathlib import Path
@@ -263,14 +264,34 @@ def full_image() -> MetadataImage:
             features=[r.RegisterControllerRecord.ControllerFeature("kraft.version", 0, 1)],
         ),
         r.ClientQuotaRecord(
-            [r.ClientQuotaRecord.EntityData("client-id", None)], "rate", 2.5, False
+            [r.ClientQuotaRecord.EntityData("client-id", None)], "consumer_byte_rate", 2.5, False
+        ),
+        r.ClientQuotaRecord(
+            [
+                r.ClientQuotaRecord.EntityData("user", "alice"),
+                r.ClientQuotaRecord.EntityData("client-id", "app"),
+            ],
+            "producer_byte_rate",
+            1024.0,
+            False,
         ),
         r.ProducerIdsRecord(broker_id=1, broker_epoch=10, next_producer_id=5000),
         r.AccessControlEntryRecord(uuid.UUID(int=77), 2, "orders", 3, "User:bob", "*", 3, 3),
         r.UserScramCredentialRecord("bob", 1, b"s", b"k", b"v", 4096),
-        r.DelegationTokenRecord("bob", "bob", ["eve"], 1, 2, 3, "tok"),
+        r.DelegationTokenRecord("User:bob", "User:bob", ["User:eve"], 1, 2, 3, "tok"),
         r.ZkMigrationStateRecord(0),
         r.PartitionChangeRecord(partition_id=2, topic_id=ORDERS, isr=[3], last_known_elr=[1]),
+        r.PartitionChangeRecord(
+            partition_id=1, topic_id=ORDERS, isr=[2], eligible_leader_replicas=[3, 1], leader=2
+        ),
+        r.BrokerRegistrationChangeRecord(
+            broker_id=3, broker_epoch=10, fenced=-1, in_controlled_shutdown=1
+        ),
+        r.UnfenceBrokerRecord(id=1, epoch=10),
+        dataclasses.replace(broker(2, epoch=12), rack="rack-2"),
+        r.FeatureLevelRecord("transaction.version", 2),
+        r.ConfigRecord(BROKER, "", "log.retention.ms", "5"),
+        r.ConfigRecord(BROKER, "1", "log.cleaner.threads", "2"),
     )
     return image
 
@@ -290,7 +311,10 @@ def test_image_records_round_trip_at_lowest_versions() -> None:
     assert records[0].record == r.FeatureLevelRecord("metadata.version", 27)
     json_view = image_json(image)
     assert [t["name"] for t in json_view["topics"]] == ["orders"]
-    assert json_view["clientQuotas"] == [{"entity": "client-id=<default>", "quotas": {"rate": 2.5}}]
+    assert json_view["clientQuotas"] == [
+        {"entity": "client-id=<default>", "quotas": {"consumer_byte_rate": 2.5}},
+        {"entity": "client-id=app,user=alice", "quotas": {"producer_byte_rate": 1024.0}},
+    ]
 
 
 def test_every_record_type_has_a_rule() -> None:

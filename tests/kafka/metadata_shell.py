@@ -4,8 +4,9 @@ by Kafka 4.3.1), so the two can be compared leaf by leaf.
 
 Covered: brokers, controllers, configs, topics (by id: name, id, every partition registration),
 finalized features (metadata.version is printed as a release name there: only its presence is
-compared), the next producer id, and the number of ACLs, client quota entities, SCRAM
-credentials and delegation tokens.
+compared), the next producer id, ACLs, SCRAM credentials, delegation tokens, and the client quota
+entities (Kafka 4.3.1's shell lists no quota values under them, and names an entity with a
+default part in a way of its own: those are counted only).
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from kraft.image import MetadataImage
-from kraft.image.model import Broker, Controller, Endpoint, Partition, SupportedFeature
+from kraft.image.model import (
+    Acl,
+    Broker,
+    Controller,
+    DelegationToken,
+    Endpoint,
+    Partition,
+    ScramCredential,
+    SupportedFeature,
+)
 from tests.kafka.kafka import run_tool
 from wire.messages.quorum_state import uuid_to_base64
 
@@ -25,6 +35,31 @@ SECURITY_PROTOCOLS = {0: "PLAINTEXT", 1: "SSL", 2: "SASL_PLAINTEXT", 3: "SASL_SS
 RECOVERY_STATES = {0: "RECOVERED", 1: "RECOVERING"}
 CONFIG_TYPES = {2: "TOPIC", 4: "BROKER", 8: "BROKER_LOGGER", 16: "CLIENT_METRICS", 32: "GROUP"}
 NO_PRODUCER_ID = -1
+# Kafka's ResourceType, PatternType, AclOperation, AclPermissionType codes.
+RESOURCE_TYPES = {
+    2: "TOPIC",
+    3: "GROUP",
+    4: "CLUSTER",
+    5: "TRANSACTIONAL_ID",
+    6: "DELEGATION_TOKEN",
+}
+PATTERN_TYPES = {3: "LITERAL", 4: "PREFIXED"}
+OPERATIONS = {
+    2: "ALL",
+    3: "READ",
+    4: "WRITE",
+    5: "CREATE",
+    6: "DELETE",
+    7: "ALTER",
+    8: "DESCRIBE",
+    9: "CLUSTER_ACTION",
+    10: "DESCRIBE_CONFIGS",
+    11: "ALTER_CONFIGS",
+    12: "IDEMPOTENT_WRITE",
+}
+PERMISSIONS = {2: "DENY", 3: "ALLOW"}
+SCRAM_MECHANISMS = {1: "SCRAM-SHA-256", 2: "SCRAM-SHA-512"}
+QUOTA_ENTITY_TYPES = {"user": "user", "client-id": "clientId", "ip": "ip"}
 
 Tree = dict[str, Any]
 
@@ -99,14 +134,17 @@ def _features(features: tuple[SupportedFeature, ...]) -> str:
 def broker_text(b: Broker) -> str:
     rack = "Optional.empty" if b.rack is None else f"Optional[{b.rack}]"
     dirs = ", ".join(uuid_to_base64(d) for d in sorted(b.log_dirs))
-    cordoned = ", ".join(uuid_to_base64(d) for d in sorted(b.cordoned_log_dirs or ()))
+    if b.cordoned_log_dirs is None:
+        cordoned = "null"  # the record did not say (before RegisterBrokerRecord v4)
+    else:
+        cordoned = "[" + ", ".join(uuid_to_base64(d) for d in sorted(b.cordoned_log_dirs)) + "]"
     return (
         f"BrokerRegistration(id={b.id}, epoch={b.epoch}, "
         f"incarnationId={uuid_to_base64(b.incarnation_id)}, listeners={_endpoints(b.endpoints)}, "
         f"supportedFeatures={_features(b.features)}, rack={rack}, fenced={_bool(b.fenced)}, "
         f"inControlledShutdown={_bool(b.in_controlled_shutdown)}, "
         f"isMigratingZkBroker={_bool(b.is_migrating_zk_broker)}, directories=[{dirs}], "
-        f"cordonedDirectories=[{cordoned}])"
+        f"cordonedDirectories={cordoned})"
     )
 
 
@@ -128,6 +166,39 @@ def partition_text(p: Partition) -> str:
         f"leaderRecoveryState={RECOVERY_STATES[p.leader_recovery_state]}, "
         f"leaderEpoch={p.leader_epoch}, partitionEpoch={p.partition_epoch})"
     )
+
+
+def acl_text(a: Acl) -> str:
+    return (
+        f"StandardAcl[resourceType={RESOURCE_TYPES[a.resource_type]}, "
+        f"resourceName={a.resource_name}, patternType={PATTERN_TYPES[a.pattern_type]}, "
+        f"principal={a.principal}, host={a.host}, operation={OPERATIONS[a.operation]}, "
+        f"permissionType={PERMISSIONS[a.permission_type]}]"
+    )
+
+
+def scram_text(s: ScramCredential) -> str:
+    return (
+        f"ScramCredentialData(salt={s.salt.hex()}, storedKey={s.stored_key.hex()}, "
+        f"serverKey={s.server_key.hex()}, iterations={s.iterations})"
+    )
+
+
+def token_text(t: DelegationToken) -> str:
+    # Kafka 4.3.1's DelegationTokenData.toString, parentheses as it prints them.
+    return (
+        f"DelegationTokenDatatokenId={t.token_id}(owner={t.owner}(tokenRequester={t.requester}"
+        f"(renewers={', '.join(t.renewers)}, issueTimestamp={t.issue_timestamp}, "
+        f"maxTimestamp={t.max_timestamp}), expiryTimestamp={t.expiration_timestamp}"
+    )
+
+
+def quota_entity_name(entity: tuple[tuple[str, str | None], ...]) -> str | None:
+    """The shell's node name of a quota entity; None when it has a default part."""
+    if any(name is None for _, name in entity):
+        return None
+    parts = sorted(f"{QUOTA_ENTITY_TYPES[kind]}({name})" for kind, name in entity)
+    return "_".join(parts)
 
 
 def comparable(tree: Tree) -> dict[str, Any]:
@@ -152,10 +223,15 @@ def comparable(tree: Tree) -> dict[str, Any]:
         "features": features,
         "has_metadata_version": leaf(image["features"]["metadataVersion"]) != "Optional.empty",
         "next_producer_id": int(leaf(image["producerIds"]["nextProducerId"])),
-        "acls": len(image["acls"]["byId"]),
+        "acls": {k: leaf(v) for k, v in image["acls"]["byId"].items()},
         "client_quotas": len(image["clientQuotas"]),
-        "scram": sum(len(users) for users in image["scram"].values()),
-        "delegation_tokens": len(image["delegationToken"]),
+        "named_quota_entities": sorted(n for n in image["clientQuotas"] if "(" in n),
+        "scram": {
+            f"{mechanism}/{user}": leaf(node)
+            for mechanism, users in image["scram"].items()
+            for user, node in users.items()
+        },
+        "delegation_tokens": {k: leaf(v) for k, v in image["delegationToken"].items()},
     }
 
 
@@ -181,8 +257,14 @@ def comparable_image(image: MetadataImage) -> dict[str, Any]:
         "next_producer_id": NO_PRODUCER_ID
         if image.producer_ids is None
         else image.producer_ids.next_producer_id,
-        "acls": len(image.acls),
+        "acls": {uuid_to_base64(i): acl_text(a) for i, a in image.acls.items()},
         "client_quotas": len(image.client_quotas),
-        "scram": len(image.scram_credentials),
-        "delegation_tokens": len(image.delegation_tokens),
+        "named_quota_entities": sorted(
+            name for name in map(quota_entity_name, image.client_quotas) if name is not None
+        ),
+        "scram": {
+            f"{SCRAM_MECHANISMS[mechanism]}/{user}": scram_text(s)
+            for (user, mechanism), s in image.scram_credentials.items()
+        },
+        "delegation_tokens": {t: token_text(d) for t, d in image.delegation_tokens.items()},
     }

@@ -23,12 +23,15 @@ from typing import Any
 
 import pytest
 
-from kraft.image import MetadataImage, image_json, snapshot_metadata_records
+from kraft.image import MetadataImage, image_json, image_records, snapshot_metadata_records
 from kraft.shell.snapshots import parse_snapshot_file_name
+from tests.cli.test_image_model import full_image
 from tests.e2e.cluster import ROOT
 from tests.kafka.controllers import BROKER_ID, CONTROLLER_IDS, KafkaControllerQuorum
 from tests.kafka.metadata_shell import comparable, comparable_image, shell_tree_of_snapshot
 from tests.kafka.test_observe_controllers import start_quorum
+from wire.metadata import encode_metadata_record
+from wire.records.builder import build_data_batch
 
 pytestmark = pytest.mark.slow
 
@@ -199,3 +202,19 @@ def test_image_follows_admin_actions_and_equals_metadata_shell(
     from_snapshot = MetadataImage.from_records(snapshot_metadata_records(snapshot.read_bytes()))
     assert comparable_image(from_snapshot) == comparable(shell_tree_of_snapshot(snapshot))
     assert image_json(from_snapshot) == final["image"]
+
+
+def test_every_kind_of_image_entry_equals_metadata_shell(tmp_path: Path) -> None:
+    """No cluster: an image holding every kind of entry (brokers, a controller, a topic with ELR
+    state, configs, quotas, producer ids, an ACL, a SCRAM user, a delegation token) written as a
+    snapshot file by `image_records`, read back by Kafka's own loader (MetadataShell): the
+    shell's tree is the image's."""
+    image = full_image()
+    values = [encode_metadata_record(m.record, m.version) for m in image_records(image)]
+    partition_dir = tmp_path / "data" / "__cluster_metadata-0"
+    partition_dir.mkdir(parents=True)
+    snapshot = partition_dir / f"{len(values):020d}-{1:010d}.checkpoint"
+    snapshot.write_bytes(build_data_batch(0, 1, 0, values))
+    tree = shell_tree_of_snapshot(snapshot)
+    assert comparable(tree) == comparable_image(image)
+    assert MetadataImage.from_records(snapshot_metadata_records(snapshot.read_bytes())) == image
