@@ -15,7 +15,8 @@ Stable API (other packages build on it; keep it):
     Raises `ImageError` (one line) for a record that does not fit (a partition of an unknown
     topic, a fence with a stale broker epoch, ...); the image is then unchanged.
   - `apply_batch(records) -> list[Change]`: `apply` each, changes coalesced for people (a topic
-    and its partitions created in one batch are one `topic-created` change).
+    and its partitions created in one batch are one `topic-created` change). On `ImageError`
+    the records before the failing one stay applied.
   - `load_snapshot(records) -> list[Change]`: a snapshot REPLACES the image (one
     `snapshot-loaded` change); `MetadataImage.from_records(records)` builds a new one.
   - queries: `topics` (by id), `topics_by_name()`, `topic_named(name)`, `partitions()`,
