@@ -3,8 +3,9 @@
 One static 3-controller `kafka.Kafka` quorum plus a broker (`tests.kafka.controllers`), with a
 snapshot every few KiB, so the image always starts from a snapshot the observer downloads.
 Kafka's own tools act (TopicCommand creates a topic, adds partitions, deletes it; ConfigCommand
-alters a topic config); after each action `kraft image --json` shows it and a running
-`kraft image --watch` printed its sentence. The oracle for the whole image is Kafka's
+alters a topic config; at the end the broker is killed and the controller fences it); after
+each action `kraft image --json` shows it and a running `kraft image --watch` printed its
+sentence. The oracle for the whole image is Kafka's
 MetadataShell (`tests.kafka.metadata_shell`): the image `kraft.image` builds from a controller's
 snapshot file equals the shell's tree of that file, and equals what `kraft image` printed live.
 """
@@ -178,9 +179,25 @@ def test_image_follows_admin_actions_and_equals_metadata_shell(
         assert final["snapshot"] is not None and 0 < final["snapshot"] <= final["offset"]
         assert list(topics(final)) == ["payments"]
         assert topic_configs(final, "orders") == {}  # a deleted topic's configs go with it
+
+        # Kafka's MetadataShell on a controller's snapshot taken after the last change: the
+        # image kraft.image builds from the same file is the shell's, and the one printed live.
+        deleted_offset = int(deleted.split(":")[0])
+        snapshot = latest_snapshot_after(quorum, deleted_offset + 1)
+        records = snapshot_metadata_records(snapshot.read_bytes())
+        from_snapshot = MetadataImage.from_records(records)
+        assert comparable_image(from_snapshot) == comparable(shell_tree_of_snapshot(snapshot))
+        assert image_json(from_snapshot) == final["image"]
+
+        # The broker dies: Kafka's controller fences it once its session times out.
+        assert quorum.broker is not None
+        quorum.broker.kill()
+        watch.wait_for(f"broker {BROKER_ID} fenced")
     finally:
         code, err = watch.stop()
-    assert code == 0 and "Traceback" not in err, err
+    assert code == 0 and "Traceback" not in err, err  # Ctrl-C ends a watch quietly
+    fenced = kraft_image(quorum)
+    assert [b["fenced"] for b in fenced["image"]["brokers"]] == [True]
 
     # A reader gone before the image is printed (`| head` that already exited): quiet, 141.
     gone = subprocess.Popen(
@@ -194,14 +211,6 @@ def test_image_follows_admin_actions_and_equals_metadata_shell(
     gone.stdout.close()
     _, err = gone.communicate(timeout=WAIT_S)
     assert gone.returncode == EXIT_BROKEN_PIPE and err == "", err
-
-    # Kafka's MetadataShell on a controller's snapshot taken after the last change: the image
-    # kraft.image builds from the same file is the shell's, and the one `kraft image` printed.
-    deleted_offset = int(deleted.split(":")[0])
-    snapshot = latest_snapshot_after(quorum, deleted_offset + 1)
-    from_snapshot = MetadataImage.from_records(snapshot_metadata_records(snapshot.read_bytes()))
-    assert comparable_image(from_snapshot) == comparable(shell_tree_of_snapshot(snapshot))
-    assert image_json(from_snapshot) == final["image"]
 
 
 def test_every_kind_of_image_entry_equals_metadata_shell(tmp_path: Path) -> None:
