@@ -39,6 +39,7 @@ TOOLS: tuple[tuple[str, str, str], ...] = (
         "show the quorum like kafka-metadata-quorum.sh",
     ),
     ("dump-log", "kraft.cli.dump_log", "print log segments and snapshot files offline"),
+    ("image", "kraft.cli.image", "show Kafka's metadata image of a live quorum, once or --watch"),
 )
 
 
