@@ -62,6 +62,7 @@ from kraft.shell.peers import PeerLimits, Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
 from kraft.shell.router import Router
 from kraft.shell.snapshots import SnapshotStore
+from kraft.shell.snapshotter import Snapshotter, recover_log_start
 from kraft.shell.stats import NodeFigures, Stats, StatusWriter, status_line, write_json_line
 from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT, Workload
 from kraft.types import ZERO_DIRECTORY_ID, Endpoint
@@ -140,7 +141,10 @@ async def run_server(options: ServerOptions) -> int:
             cluster_id, directory_id = resolve_identity(config, options.replica_directory_id)
         config = dataclasses.replace(config, cluster_id=cluster_id)
         disk_log, report = DiskLog.open(
-            config.partition_dir, config.segment_bytes, topic_id=config.topic.topic_id_text
+            config.partition_dir,
+            config.segment_bytes,
+            topic_id=config.topic.topic_id_text,
+            segment_ms=config.snapshots.segment_ms,
         )
     except (LogDirError, MetaPropertiesError, OSError) as exc:
         os.close(lock_fd)
@@ -158,6 +162,7 @@ async def run_server(options: ServerOptions) -> int:
             # Kafka: a snapshot beyond the log end replaces the whole log.
             log.warning("log ends below snapshot %s: starting the log there", latest_snapshot)
             disk_log.reset_to(latest_snapshot.offset)
+        latest_snapshot = recover_log_start(disk_log, snapshots)
         store = QuorumStateStore(config.partition_dir)
         try:
             election_state = store.read()
@@ -272,8 +277,19 @@ async def _run_node(
         rng=rng,
         batch_bytes_max=quorum_config_from(config).batch_size_max_bytes,
     )
-    loop.listeners.extend([stats.on_ready, workload.on_ready, _log_changes(node)])
+    snapshotter = Snapshotter(
+        node,
+        disk_log,
+        snapshots,
+        config.snapshots,
+        clock.now_ms(),
+        latest_snapshot=snapshots.snapshot_ids()[-1] if snapshots.snapshot_ids() else None,
+    )
+    loop.listeners.extend(
+        [stats.on_ready, workload.on_ready, snapshotter.on_ready, _log_changes(node)]
+    )
     loop.source = workload
+    loop.maintenance = snapshotter
     router = Router(loop)
     limits = ConnectionLimits(
         frame_bytes_max=config.request_bytes_max,
