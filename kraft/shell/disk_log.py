@@ -763,6 +763,7 @@ class DiskLog:
         if covering:
             kept = [entry for entry in self._epochs if entry.start_offset > offset]
             self._epochs[:] = [EpochEntry(covering[-1].epoch, offset), *kept]
+            self._epochs_view = tuple(self._epochs)  # changed at its start: `_publish` looks at ends
             self._write_epoch_checkpoint()
         self._publish(segments_changed=bool(deleted))
         return deleted

@@ -38,7 +38,6 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from kraft.events import Event, SnapshotCreated
-from kraft.node import RaftNode
 from kraft.ready import LogAppend, LogTruncate, Ready, SnapshotInstall
 from kraft.shell.config import SnapshotConfig
 from kraft.shell.disk_log import DiskLog
@@ -71,6 +70,13 @@ class StateMachine(Protocol):
         ...
 
 
+class CommitSource(Protocol):
+    """What the snapshotter reads from the node (a `RaftNode` fits)."""
+
+    @property
+    def high_watermark(self) -> int | None: ...
+
+
 class NoState:
     """The random workload's state machine: no state; everything committed is "applied"."""
 
@@ -90,7 +96,7 @@ DiskWork = Callable[[], list[Event]]
 class Snapshotter:
     def __init__(
         self,
-        node: RaftNode,
+        node: CommitSource,
         disk_log: DiskLog,
         store: SnapshotStore,
         config: SnapshotConfig,
