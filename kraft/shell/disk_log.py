@@ -763,7 +763,8 @@ class DiskLog:
         if covering:
             kept = [entry for entry in self._epochs if entry.start_offset > offset]
             self._epochs[:] = [EpochEntry(covering[-1].epoch, offset), *kept]
-            self._epochs_view = tuple(self._epochs)  # changed at its start: `_publish` looks at ends
+            # Changed at its start, where `_publish` does not look.
+            self._epochs_view = tuple(self._epochs)
             self._write_epoch_checkpoint()
         self._publish(segments_changed=bool(deleted))
         return deleted
