@@ -57,6 +57,7 @@ from kraft.shell.connection import (
 from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
 from kraft.shell.identity import KAFKA_TEST_SERVER_CLUSTER_ID
 from kraft.shell.meta_properties import MetaPropertiesError, resolve_identity
+from kraft.shell.metadata_workload import MetadataState, MetadataWorkload
 from kraft.shell.node_loop import Clock, NodeLoop, ReadyListener
 from kraft.shell.peers import PeerLimits, Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
@@ -70,6 +71,9 @@ from kraft.types import ZERO_DIRECTORY_ID, Endpoint
 log = logging.getLogger("kraft.server")
 
 REPORT_INTERVAL_MS_DEFAULT = 5000
+WORKLOAD_RANDOM = "random"
+WORKLOAD_METADATA = "metadata"
+WORKLOADS = (WORKLOAD_RANDOM, WORKLOAD_METADATA)
 # Exit status after a second signal stopped the node without its graceful shutdown.
 EXIT_STOPPED_AT_ONCE = 1
 # How long the last status lines may take to write at exit.
@@ -99,6 +103,8 @@ class ServerOptions:
     kafka_test_server: bool = False
     # `--replica-directory-id`: this node's directory id (Kafka's TestRaftServer flag).
     replica_directory_id: uuid.UUID | None = None
+    # `--workload`: random payloads (Kafka's test server) or an evolving metadata image.
+    workload: str = WORKLOAD_RANDOM
 
 
 def quorum_config_from(config: ServerConfig) -> QuorumConfig:
@@ -269,21 +275,38 @@ async def _run_node(
     """Run the node's tasks; True when a second signal stopped it at once."""
     loop = NodeLoop(node, disk_log, store, snapshots, config, clock, topic=config.topic)
     stats = Stats(clock.now_ms())
-    workload = Workload(
-        node,
-        stats,
-        throughput=options.throughput,
-        record_size=options.record_size,
-        rng=rng,
-        batch_bytes_max=quorum_config_from(config).batch_size_max_bytes,
-    )
+    batch_bytes_max = quorum_config_from(config).batch_size_max_bytes
+    latest_snapshot = snapshots.snapshot_ids()[-1] if snapshots.snapshot_ids() else None
+    state: MetadataState | None = None
+    workload: Workload
+    if options.workload == WORKLOAD_METADATA:
+        state = MetadataState(snapshots)
+        await trio.to_thread.run_sync(state.load, latest_snapshot, disk_log.start_offset)
+        workload = MetadataWorkload(
+            node,
+            stats,
+            state,
+            throughput=options.throughput,
+            rng=rng,
+            batch_bytes_max=batch_bytes_max,
+        )
+    else:
+        workload = Workload(
+            node,
+            stats,
+            throughput=options.throughput,
+            record_size=options.record_size,
+            rng=rng,
+            batch_bytes_max=batch_bytes_max,
+        )
     snapshotter = Snapshotter(
         node,
         disk_log,
         snapshots,
         config.snapshots,
         clock.now_ms(),
-        latest_snapshot=snapshots.snapshot_ids()[-1] if snapshots.snapshot_ids() else None,
+        state=state,
+        latest_snapshot=latest_snapshot,
     )
     loop.listeners.extend(
         [stats.on_ready, workload.on_ready, snapshotter.on_ready, _log_changes(node)]
@@ -368,6 +391,8 @@ async def _run_node(
             )
             nursery.start_soon(trio.serve_listeners, serve_connection, listeners)
             nursery.start_soon(reporter)
+            if state is not None:
+                nursery.start_soon(state.run, node, loop.read_batches, loop.wait_for_change)
             if threading.current_thread() is threading.main_thread():
                 nursery.start_soon(signals, nursery.cancel_scope)
             try:

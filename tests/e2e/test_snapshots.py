@@ -4,7 +4,9 @@ Every node writes `.checkpoint` files and deletes the segments behind them, so t
 bounded while the log grows; a follower stopped while the leader's log start passed its log end
 catches up through FetchSnapshot (its log restarts at a snapshot of the leader); the restarted
 node recovers from its snapshots and truncated log; `kraft tail --from-beginning` prints the
-snapshot (header, footer) and then the log from its start.
+snapshot (header, footer) and then the log from its start. With `--workload metadata` the
+snapshots hold the cluster image, and the log between two snapshots replays the first one's image
+into the second one's, across a restart.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from kraft.image import MetadataImage
+from kraft.shell.metadata_workload import decode_data_records
 from kraft.shell.snapshots import parse_snapshot_file_name
-from tests.e2e.cluster import ROOT, NodeProcess
+from tests.e2e.cluster import ROOT, NodeProcess, segment_data
 from tests.e2e.conftest import FAST, MakeCluster
 
 pytestmark = pytest.mark.slow
@@ -128,3 +132,59 @@ def test_snapshots_bound_the_disk_and_a_lagging_follower_installs_one(
     assert log_offsets[0] > 0  # the log after the snapshot, not from 0
     for node in cluster.nodes.values():
         assert node.terminate() == 0, node.stderr_text()[-2000:]
+
+
+def image_of_snapshot(path: Path) -> MetadataImage:
+    records = [r for _, _, batch in decode_data_records(path.read_bytes()) for r in batch]
+    return MetadataImage.from_records(records)
+
+
+def test_metadata_workload_snapshots_replay_and_survive_a_restart(
+    make_cluster: MakeCluster,
+) -> None:
+    # Retention keeps a few snapshots here (the log between two of them is replayed below).
+    properties = {**SMALL, "metadata.max.retention.bytes": "150000"}
+    cluster = make_cluster(
+        1, extra_properties=properties, args=["--workload", "metadata", "--throughput", "1000"]
+    )
+    node = cluster.nodes[1]
+    node.start()
+    cluster.wait_for(
+        lambda: len(snapshot_offsets(node)) >= 2 and first_segment_base(node) > 0,
+        60,
+        "snapshots and deleted segments",
+    )
+    assert node.terminate() == 0
+    stopped_end = log_end(node)
+    # Restart from the snapshots and the truncated log: it leads again and goes on writing.
+    node.start()
+    cluster.wait_for(
+        lambda: (
+            node.runs == 2
+            and ((node.last() or {}).get("high_watermark") or 0) > stopped_end + 2000
+            and max(snapshot_offsets(node)) > stopped_end
+        ),
+        60,
+        "the restarted node to write and snapshot again",
+    )
+    assert node.terminate() == 0, node.stderr_text()[-2000:]
+    # Two snapshots on disk: the one at the log start and a later one. Replaying the log between
+    # them on the first one's image gives the second one's image (the snapshots hold the state
+    # the records build, across the restart too).
+    paths = sorted(node.log_dir.glob("*.checkpoint"))
+    first, last = (parse_snapshot_file_name(p.name) for p in (paths[0], paths[-1]))
+    assert first is not None and last is not None and first.offset < last.offset
+    image = image_of_snapshot(paths[0])
+    log_data = b"".join(segment_data(p) for p in sorted(node.log_dir.glob("*.log")))
+    replayed = 0
+    for base, next_offset, records in decode_data_records(log_data):
+        if base >= first.offset and next_offset <= last.offset:
+            image.apply_batch(records)
+            replayed += len(records)
+    assert replayed > 100
+    expected = image_of_snapshot(paths[-1])
+    assert image == expected
+    # A plausible cluster: brokers (some fenced now and then), topics with partitions, leaders.
+    assert len(expected.brokers) >= 3 and len(expected.topics) >= 3
+    assert expected.features == {"metadata.version": 27}
+    assert any(p.leader >= 0 for _, p in expected.partitions())
