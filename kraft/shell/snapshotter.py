@@ -218,7 +218,13 @@ class Snapshotter:
         """Kafka's retention: delete the oldest snapshot and move the log start to the next one,
         while the size or the age rule says so and at least two snapshots remain."""
         store, disk_log, config = self._store, self._disk_log, self.config
-        ids = [s for s in store.snapshot_ids() if s.offset >= disk_log.start_offset]
+        ids = []
+        for snapshot_id in store.snapshot_ids():
+            if snapshot_id.offset < disk_log.start_offset:
+                # Below the log start (an installed snapshot replaced the log): useless now.
+                store.delete(snapshot_id)
+            else:
+                ids.append(snapshot_id)
         sizes = {s: store.size_bytes(s) for s in ids}
         total_bytes = sum(sizes.values())
         new_start: OffsetAndEpoch | None = None

@@ -252,3 +252,19 @@ def test_no_snapshot_beyond_the_flushed_end(tmp_path: Path) -> None:
     assert [e.snapshot_id for e in events] == [OffsetAndEpoch(10, 1)]
     assert snapshot_file_name(OffsetAndEpoch(10, 1)) in {p.name for p in tmp_path.iterdir()}
     log.close()
+
+
+def test_own_snapshots_below_an_installed_snapshot_are_deleted(tmp_path: Path) -> None:
+    log, _ = DiskLog.open(tmp_path, SEGMENT_BYTES)
+    store = SnapshotStore(tmp_path)
+    fill(log, 3)
+    own = OffsetAndEpoch(30, 1)
+    store.create(own, build_snapshot(own, NOW_MS, [], NOW_MS))
+    # A FetchSnapshot download replaced the log (the core's SnapshotInstall).
+    installed = OffsetAndEpoch(500, 4)
+    store.create(installed, build_snapshot(installed, NOW_MS, [], NOW_MS))
+    log.reset_to(installed.offset)
+    snapshotter = Snapshotter(FakeNode(500), log, store, SnapshotConfig(), NOW_MS)
+    assert run_due(snapshotter, NOW_MS) == []  # the retention check at start
+    assert store.snapshot_ids() == [installed]
+    log.close()
