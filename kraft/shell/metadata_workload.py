@@ -512,11 +512,12 @@ class MetadataState:
             if high_watermark is None or self.applied >= high_watermark:
                 await wait(APPLY_WAIT_MS)
                 continue
+            before = self.applied
             data = await read(self.applied, high_watermark, APPLY_READ_BYTES)
-            if not data:
-                await wait(APPLY_WAIT_MS)
-                continue
-            self.apply_batches(data)
+            if data:
+                self.apply_batches(data)
+            if self.applied == before:
+                await wait(APPLY_WAIT_MS)  # nothing now (a truncation or reset raced the read)
 
 
 class MetadataWorkload(Workload):
