@@ -252,9 +252,10 @@ class RaftObserver:
 
     async def _snapshot_at(self, follower: LocalFollower, end_offset: int) -> list[CommittedBatch]:
         """The batches of the local snapshot ending at `end_offset` (offsets from 0 inside the
-        snapshot, as Kafka writes them); [] when there is none (or the log starts at 0)."""
+        snapshot, as Kafka writes them); [] when there is none, the log starts at 0, or
+        `include_snapshot` is off."""
         assert follower.loop is not None
-        if end_offset <= 0:
+        if end_offset <= 0 or not self.include_snapshot:
             return []
         store = follower.loop.snapshots
         ids = [s for s in store.snapshot_ids() if s.offset == end_offset]
