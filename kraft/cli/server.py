@@ -83,6 +83,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"payload bytes per record (default {RECORD_SIZE_DEFAULT})",
     )
     parser.add_argument(
+        "--workload",
+        choices=["random", "metadata"],
+        default="random",
+        help="what the leader writes: random payloads (default, as Kafka's test server), or "
+        "metadata: a plausible evolving cluster (brokers register and fence, topics and "
+        "partitions come and go, leaders move) as real metadata records, which every node "
+        "applies to its image and snapshots; --throughput counts records, --record-size is "
+        "unused",
+    )
+    parser.add_argument(
         "--stats-file", metavar="PATH", help="append one JSON object per report interval"
     )
     parser.add_argument(
@@ -141,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         kafka_test_server=args.kafka_test_server,
         replica_directory_id=args.replica_directory_id,
         status_format=args.status_format,
+        workload=args.workload,
     )
     try:
         return run_async(lambda: run_server(options))

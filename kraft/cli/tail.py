@@ -9,7 +9,10 @@ converters write it, beside the raw `value`). Only committed records are ever pr
 once, in offset order, across leader changes and node restarts (see `kraft.shell.client.observer`).
 
 Starting point: `--from-beginning` (the log start), `--offset N`, or by default the current high
-watermark (new records only). An offset past the high watermark is said so on stderr; the tail
+watermark (new records only). When the log starts with a snapshot (retention deleted what it
+holds), `--from-beginning` and any offset below the log start print the snapshot's records
+first (SnapshotHeader, the state, SnapshotFooter: offsets from 0 inside the snapshot), then
+the log from its start. An offset past the high watermark is said so on stderr; the tail
 then waits for it (or, with `--until-high-watermark`, ends). Stopping: `--max-records N`,
 `--until-high-watermark` (exit once the high watermark seen at start-up is reached), or Ctrl-C.
 
@@ -90,6 +93,7 @@ async def tail(args: argparse.Namespace, out: Any = None) -> int:
         give_up_after_ms=args.timeout_ms,
         log_dir=args.log_dir,
         fail_if_refused=True,  # nothing listening at any address: a typo, say so at once
+        include_snapshot=True,
     )
     async with observer:
         return await _print_records(args, observer, start, out)

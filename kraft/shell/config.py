@@ -109,6 +109,48 @@ _TIMING_KEYS: tuple[tuple[str, str, str, int], ...] = (
     ),
 )
 
+# Snapshot schedule and retention (Kafka's KRaftConfigs / MetadataLogConfig names and defaults):
+# (key, default, minimum). Retention -1 means unlimited; a snapshot interval of 0 turns time-based
+# snapshots off.
+_SNAPSHOT_KEYS: tuple[tuple[str, int, int], ...] = (
+    ("metadata.log.max.record.bytes.between.snapshots", 20 * 1024 * 1024, 1),
+    ("metadata.log.max.snapshot.interval.ms", 3600 * 1000, 0),
+    ("metadata.max.retention.bytes", 100 * 1024 * 1024, -1),
+    ("metadata.max.retention.ms", 7 * 24 * 3600 * 1000, -1),
+    ("metadata.log.segment.ms", 7 * 24 * 3600 * 1000, 1),
+)
+LONG_MAX = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotConfig:
+    """When the node snapshots its state and what retention deletes (`kraft.shell.snapshotter`).
+
+    `enabled` is False in the Kafka test server mode: Kafka's TestRaftServer never snapshots."""
+
+    bytes_between_snapshots: int = _SNAPSHOT_KEYS[0][1]
+    snapshot_interval_ms: int = _SNAPSHOT_KEYS[1][1]
+    retention_bytes: int = _SNAPSHOT_KEYS[2][1]
+    retention_ms: int = _SNAPSHOT_KEYS[3][1]
+    segment_ms: int = _SNAPSHOT_KEYS[4][1]
+    enabled: bool = True
+
+
+def _snapshot_config(values: Mapping[str, str], source: str) -> SnapshotConfig:
+    numbers: list[int] = []
+    for key, default, minimum in _SNAPSHOT_KEYS:
+        text = values.get(key, "").strip()
+        try:
+            value = int(text, 10) if text else default
+        except ValueError:
+            raise ConfigError(f"{source}: {key}: expected an integer, got {text!r}") from None
+        if not minimum <= value <= LONG_MAX:
+            raise ConfigError(f"{source}: {key}: {value} is out of range (at least {minimum})")
+        numbers.append(value)
+    between, interval_ms, retention_bytes, retention_ms, segment_ms = numbers
+    return SnapshotConfig(between, interval_ms, retention_bytes, retention_ms, segment_ms)
+
+
 KNOWN_KEYS = frozenset(
     {
         "node.id",
@@ -134,6 +176,7 @@ KNOWN_KEYS = frozenset(
     }
     | {new for _, new, _, _ in _TIMING_KEYS}
     | {old for _, _, old, _ in _TIMING_KEYS}
+    | {key for key, _, _ in _SNAPSHOT_KEYS}
 )
 
 
@@ -192,6 +235,7 @@ class ServerConfig:
     authentication_timeout_ms: int = AUTHENTICATION_TIMEOUT_MS_DEFAULT
     metrics_port: int | None = None
     metrics_host: str = METRICS_HOST_DEFAULT
+    snapshots: SnapshotConfig = SnapshotConfig()
 
     @property
     def partition_dir(self) -> Path:
@@ -352,6 +396,7 @@ def parse_config(values: Mapping[str, str], *, source: str = "config") -> Server
         authentication_timeout_ms=authentication_timeout_ms,
         metrics_port=None if metrics_port == METRICS_PORT_NONE else metrics_port,
         metrics_host=values.get("metrics.host") or METRICS_HOST_DEFAULT,
+        snapshots=_snapshot_config(values, source),
         **timings,
     )
 
@@ -365,7 +410,10 @@ def for_kafka_test_server(config: ServerConfig, *, source: str = "config") -> Se
             f"mode, whose cluster id is {KAFKA_TEST_SERVER_CLUSTER_ID} (remove the key)"
         )
     return dataclasses.replace(
-        config, cluster_id=KAFKA_TEST_SERVER_CLUSTER_ID, topic=KAFKA_TEST_SERVER_LOG
+        config,
+        cluster_id=KAFKA_TEST_SERVER_CLUSTER_ID,
+        topic=KAFKA_TEST_SERVER_LOG,
+        snapshots=dataclasses.replace(config.snapshots, enabled=False),
     )
 
 

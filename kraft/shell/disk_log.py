@@ -15,7 +15,13 @@ Theory of operation:
 - `append` only writes (to the page cache); `flush` fdatasyncs every file written since the last
   flush and returns the durable end offset. The caller decides when to flush (one fsync per drained
   group of appends) and must not count or report an offset as durable before `flush` covered it.
-- The active segment rolls when an append would take it past `segment_bytes`.
+- The active segment rolls when an append would take it past `segment_bytes`, or when its first
+  batch is `segment_ms` old (Kafka's `metadata.log.segment.ms`, by the batches' timestamps).
+- The log start (`start_offset`) only moves forward to a snapshot's end offset
+  (`advance_start`, Kafka's log start offset increment + `deleteOldSegments`): segments wholly
+  below it are deleted; the first kept segment may begin below it (reads there return nothing).
+  It is not stored: at the next open the caller sets it again from the snapshots
+  (`kraft.shell.snapshotter.recover_log_start`).
 - Preallocation (as Kafka's `log.preallocate`, for latency): the active segment is zero-filled
   `PREALLOCATE_BYTES` ahead of its data, so most appends overwrite blocks the file already has and
   the per-batch `fdatasync` flushes data only: no file-size change, hence no filesystem journal
@@ -35,9 +41,10 @@ Invariants: batches are contiguous (each base offset = previous last offset + 1)
 base offset of its first batch; every index entry points at a batch boundary of its file.
 
 One owner, many readers: every method that changes the log (`append`, `flush`, `truncate_to`,
-`reset_to`, `close`) runs on one thread at a time (the node's disk writer). After each change the
-owner publishes a frozen `DiskLogView` (segment files, data ends, sparse index lengths, offsets,
-epoch history) by swapping one attribute, so any thread reads a consistent state without a lock:
+`reset_to`, `advance_start`, `close`) runs on one thread at a time (the node's disk writer). After
+each change the owner publishes a frozen `DiskLogView` (segment files, data ends, sparse index
+lengths, offsets, epoch history) by swapping one attribute, so any thread reads a consistent state
+without a lock:
 `view` for the facts, `read` for the bytes.
 - Appends write past the published end only, so a reader of an older view never sees them.
 - Truncation and reset rewrite or delete bytes a reader may be reading. The rule: the owner bumps
@@ -45,6 +52,8 @@ epoch history) by swapping one attribute, so any thread reads a consistent state
   if it moved, the read returns b"" ("nothing now, ask again", which every caller already handles
   as at the end of the log), whatever it read or whatever error the changed files caused. A read
   that returns bytes therefore returned bytes that were in the log when its view was current.
+- Deleting segments below the log start needs no generation bump: the bytes of the kept segments
+  do not change, and a read of an older view still reads the deleted segment through its open fd.
 - A deleted segment's file stays open while a view names it (the fd closes when the last
   reference goes, CPython's reference counting), so a racing `pread` never reaches a reused fd.
   (`close` closes every file at once: a read racing it fails, and so returns b"" by the rule.)
@@ -65,6 +74,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kraft.types import NO_TIMESTAMP
 from wire.errors import DecodeError
 from wire.records.batch import (
     BATCH_HEADER_BYTES,
@@ -95,6 +105,8 @@ LOCATE_CHUNK_BYTES = 64 * 1024
 # The most a `nowait` read serves (from the page cache, on the caller's thread): larger reads
 # are copies long enough to be worth a hop to a reader thread (an 8 MiB read is ~2 ms of memcpy).
 NOWAIT_READ_BYTES_MAX = 256 * 1024
+# `segment_ms` default: Kafka's `metadata.log.segment.ms` (7 days).
+SEGMENT_MS_DEFAULT = 7 * 24 * 3600 * 1000
 # What a read that raced a truncation or reset returns: nothing now, ask again.
 READ_RETRY = b""
 
@@ -203,6 +215,7 @@ class _Segment:
         "base_offset",
         "end_offset",
         "file",
+        "first_timestamp_ms",
         "index_bases",
         "index_positions",
         "path",
@@ -218,6 +231,8 @@ class _Segment:
         self.allocated = 0  # bytes of the file: data, then zeros (preallocation)
         self.index_bases = array("q")
         self.index_positions = array("q")
+        # Max timestamp of the first batch (Kafka rolls by it); NO_TIMESTAMP while empty.
+        self.first_timestamp_ms = NO_TIMESTAMP
 
     @property
     def fd(self) -> int:
@@ -356,9 +371,14 @@ def lock_log_dir(log_dir: Path) -> int:
 
 
 class DiskLog:
-    def __init__(self, directory: Path, segment_bytes: int) -> None:
+    def __init__(
+        self, directory: Path, segment_bytes: int, segment_ms: int = SEGMENT_MS_DEFAULT
+    ) -> None:
         self.directory = directory
         self.segment_bytes = segment_bytes
+        self.segment_ms = segment_ms
+        # The log start when above the first segment's base (0: the first segment's base).
+        self._start_offset = 0
         self._segments: list[_Segment] = []
         self._sealed_views: tuple[SegmentView, ...] = ()  # all segments but the active one
         self._segment_bases: tuple[int, ...] = ()
@@ -377,7 +397,12 @@ class DiskLog:
 
     @classmethod
     def open(
-        cls, directory: Path, segment_bytes: int, *, topic_id: str = METADATA_TOPIC_ID_TEXT
+        cls,
+        directory: Path,
+        segment_bytes: int,
+        *,
+        topic_id: str = METADATA_TOPIC_ID_TEXT,
+        segment_ms: int = SEGMENT_MS_DEFAULT,
     ) -> tuple[DiskLog, RecoveryReport]:
         """Open (creating if needed) and recover the log in `directory` (of topic `topic_id`)."""
         try:
@@ -387,7 +412,7 @@ class DiskLog:
             probe.unlink()
         except OSError as exc:
             raise LogDirError(f"log dir {directory} is not writable: {exc.strerror}") from None
-        log = cls(directory, segment_bytes)
+        log = cls(directory, segment_bytes, segment_ms)
         report = log._recover()
         metadata = directory / PARTITION_METADATA
         if not metadata.exists():
@@ -477,6 +502,8 @@ class DiskLog:
                     return count, "CRC32C mismatch"
                 if header.base_offset != self._end_offset:
                     return count, f"batch offset {header.base_offset}, expected {self._end_offset}"
+                if segment.empty:
+                    segment.first_timestamp_ms = header.max_timestamp
                 segment.add_batch(
                     header.base_offset, header.next_offset, position + at, header.size_bytes
                 )
@@ -509,7 +536,7 @@ class DiskLog:
         active = (segments[-1].view(),) if segments else ()
         self.view = DiskLogView(
             self.generation,
-            segments[0].base_offset if segments else self._end_offset,
+            max(segments[0].base_offset, self._start_offset) if segments else self._end_offset,
             self._end_offset,
             self._flushed_offset,
             self._epochs_view,
@@ -590,7 +617,7 @@ class DiskLog:
         """Write whole batches continuing the log; return the new end offset (not yet durable)."""
         if not data:
             return self._end_offset
-        entries: list[tuple[int, int, int, int, int]] = []
+        entries: list[tuple[int, int, int, int, int, int]] = []
         expected = self._end_offset
         consumed = 0
         try:
@@ -607,6 +634,7 @@ class DiskLog:
                         at,
                         header.size_bytes,
                         header.partition_leader_epoch,
+                        header.max_timestamp,
                     )
                 )
                 expected = header.next_offset
@@ -616,14 +644,20 @@ class DiskLog:
         if consumed != len(data):
             raise LogAppendError(f"{len(data) - consumed} trailing bytes are not a whole batch")
         segment = self._segments[-1]
-        rolled = segment.size > 0 and segment.size + len(data) > self.segment_bytes
+        first_timestamp_ms = entries[0][5]
+        rolled = segment.size > 0 and (
+            segment.size + len(data) > self.segment_bytes
+            or first_timestamp_ms - segment.first_timestamp_ms >= self.segment_ms
+        )
         if rolled:
             segment = self._roll()
+        if segment.empty:
+            segment.first_timestamp_ms = first_timestamp_ms
         start = segment.size
         if start + len(data) > segment.allocated:
             self._preallocate(segment, start + len(data))
         _write_all(segment.fd, data, start)
-        for base, next_offset, at, size, epoch in entries:
+        for base, next_offset, at, size, epoch, _ in entries:
             segment.add_batch(base, next_offset, start + at, size)
             self._note_epoch(epoch, base)
         self._dirty_fds.add(segment.fd)
@@ -683,12 +717,58 @@ class DiskLog:
         self._segments = []
         self._epochs.clear()
         self._epochs_dirty = True
+        self._start_offset = offset
         self._end_offset = self._flushed_offset = offset
         self._segments.append(self._open_segment(offset, create=True))
         fsync_dir(self.directory)
         self._dir_dirty = False
         self._write_epoch_checkpoint()
         self._publish(segments_changed=True)
+
+    def advance_start(self, offset: int) -> int:
+        """Move the log start up to `offset` (a snapshot's end offset, at most the flushed end)
+        and delete every segment wholly below it; return how many segments were deleted."""
+        if offset <= self.view.start_offset:
+            return 0
+        if offset > self._flushed_offset:
+            raise ValueError(f"log start {offset} beyond the flushed end {self._flushed_offset}")
+        self._start_offset = offset
+        deleted = 0
+        while len(self._segments) > 1 and self._segments[1].base_offset <= offset:
+            segment = self._segments.pop(0)
+            self._dirty_fds.discard(segment.fd)
+            segment.path.unlink()  # its fd closes with the last view naming it
+            deleted += 1
+        if deleted:
+            fsync_dir(self.directory)
+        # Kafka's leader-epoch cache truncateFromStart: the epoch covering the start starts there.
+        covering = [entry for entry in self._epochs if entry.start_offset <= offset]
+        if covering:
+            kept = [entry for entry in self._epochs if entry.start_offset > offset]
+            self._epochs[:] = [EpochEntry(covering[-1].epoch, offset), *kept]
+            # Changed at its start, where `_publish` does not look.
+            self._epochs_view = tuple(self._epochs)
+            self._write_epoch_checkpoint()
+        self._publish(segments_changed=bool(deleted))
+        return deleted
+
+    def batch_ending_at(self, offset: int) -> BatchHeader | None:
+        """The header of the batch whose next offset is `offset` (None when `offset` is not the
+        end of a batch of this log): a snapshot may only end there (owner thread only)."""
+        view = self.view
+        if not view.start_offset < offset <= view.end_offset:
+            return None
+        number = bisect.bisect_right(view.segment_bases, offset - 1) - 1
+        found = _locate(view.segments[number], offset - 1, False)
+        if found is None:
+            return None
+        _, header = found
+        return header if header.next_offset == offset else None
+
+    @property
+    def first_segment_base(self) -> int:
+        """Base offset of the oldest segment (may be below `start_offset`)."""
+        return self.view.segment_bases[0] if self.view.segment_bases else self.end_offset
 
     def close(self) -> None:
         self.generation += 1

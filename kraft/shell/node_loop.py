@@ -139,6 +139,16 @@ class ProposalSource(Protocol):
         ...
 
 
+class Maintenance(Protocol):
+    """Disk work the loop runs between Readies (snapshots and retention,
+    `kraft.shell.snapshotter`): decided on the trio thread, run on the disk writer thread under
+    the disk lock; the events it returns (`SnapshotCreated`) are fed to the core next."""
+
+    def next_due_ms(self) -> int | None: ...
+
+    def take_due(self, now_ms: int) -> Callable[[], list[Event]] | None: ...
+
+
 class LoopSettings(Protocol):
     """What the loop needs from the configuration (a `ServerConfig` fits; so does an observer's
     small settings object, which has no listener of its own)."""
@@ -187,6 +197,7 @@ class BaseNodeLoop(Generic[SettingsT]):
         self._disk_reader: DiskWorker | None = None
         self.listeners: list[ReadyListener] = []
         self.source: ProposalSource | None = None
+        self.maintenance: Maintenance | None = None
         self.peers: Peers | None = None
         self.shutting_down = False
         self.stopped = trio.Event()
@@ -295,6 +306,12 @@ class BaseNodeLoop(Generic[SettingsT]):
                 if await self._finish(self.node.handle(event, now_ms)):
                     return
                 continue
+            if self.maintenance is not None and not self.shutting_down:
+                work = self.maintenance.take_due(now_ms)
+                if work is not None:
+                    async with self.disk_lock:
+                        self._local_feedback.extend(await self._worker().run(work))
+                    continue
             item: InboxItem | None = None
             wake_ms = self._deadline_ms
             if shutdown_deadline_ms is not None:
@@ -302,6 +319,10 @@ class BaseNodeLoop(Generic[SettingsT]):
             due_ms = self.source.next_due_ms() if self.source and not self.shutting_down else None
             if due_ms is not None:
                 wake_ms = min(wake_ms, due_ms)
+            if self.maintenance is not None and not self.shutting_down:
+                maintenance_ms = self.maintenance.next_due_ms()
+                if maintenance_ms is not None:
+                    wake_ms = min(wake_ms, maintenance_ms)
             if wake_ms > now_ms:
                 idle_from_s = trio.current_time()
                 with trio.move_on_at(self.clock.to_trio_time(wake_ms)):

@@ -70,6 +70,7 @@ from kraft.shell.connection import (
 from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
 from kraft.shell.identity import KAFKA_TEST_SERVER_CLUSTER_ID
 from kraft.shell.meta_properties import MetaPropertiesError, resolve_identity
+from kraft.shell.metadata_workload import MetadataState, MetadataWorkload
 from kraft.shell.metrics import MetricsServer, NodeFacts, RaftMetrics, publish_forever
 from kraft.shell.node_loop import Clock, NodeLoop, ReadyListener
 from kraft.shell.peers import PeerLimits, Peers
@@ -78,6 +79,7 @@ from kraft.shell.router import Router
 from kraft.shell.sasl import SaslServer, SaslServerConfig
 from kraft.shell.security import CLIENT_SECURITY
 from kraft.shell.snapshots import SnapshotStore
+from kraft.shell.snapshotter import Snapshotter, recover_log_start
 from kraft.shell.stats import (
     NodeFigures,
     Stats,
@@ -92,6 +94,9 @@ from kraft.types import ZERO_DIRECTORY_ID, Endpoint
 log = logging.getLogger("kraft.server")
 
 REPORT_INTERVAL_MS_DEFAULT = 5000
+WORKLOAD_RANDOM = "random"
+WORKLOAD_METADATA = "metadata"
+WORKLOADS = (WORKLOAD_RANDOM, WORKLOAD_METADATA)
 # Exit status after a second signal stopped the node without its graceful shutdown.
 EXIT_STOPPED_AT_ONCE = 1
 # How long the last status lines may take to write at exit.
@@ -123,6 +128,8 @@ class ServerOptions:
     replica_directory_id: uuid.UUID | None = None
     # `--status-format`: "pykraft" (status_line) or "kafka" (Kafka's TestRaftServer line).
     status_format: str = "pykraft"
+    # `--workload`: random payloads (Kafka's test server) or an evolving metadata image.
+    workload: str = WORKLOAD_RANDOM
 
 
 def quorum_config_from(config: ServerConfig) -> QuorumConfig:
@@ -165,7 +172,10 @@ async def run_server(options: ServerOptions) -> int:
             cluster_id, directory_id = resolve_identity(config, options.replica_directory_id)
         config = dataclasses.replace(config, cluster_id=cluster_id)
         disk_log, report = DiskLog.open(
-            config.partition_dir, config.segment_bytes, topic_id=config.topic.topic_id_text
+            config.partition_dir,
+            config.segment_bytes,
+            topic_id=config.topic.topic_id_text,
+            segment_ms=config.snapshots.segment_ms,
         )
     except (LogDirError, MetaPropertiesError, OSError) as exc:
         os.close(lock_fd)
@@ -183,6 +193,7 @@ async def run_server(options: ServerOptions) -> int:
             # Kafka: a snapshot beyond the log end replaces the whole log.
             log.warning("log ends below snapshot %s: starting the log there", latest_snapshot)
             disk_log.reset_to(latest_snapshot.offset)
+        latest_snapshot = recover_log_start(disk_log, snapshots)
         store = QuorumStateStore(config.partition_dir)
         try:
             election_state = store.read()
@@ -287,18 +298,47 @@ async def _run_node(
     """Run the node's tasks; True when a second signal stopped it at once."""
     loop = NodeLoop(node, disk_log, store, snapshots, config, clock, topic=config.topic)
     stats = Stats(clock.now_ms())
-    workload = Workload(
+    batch_bytes_max = quorum_config_from(config).batch_size_max_bytes
+    latest_snapshot = snapshots.snapshot_ids()[-1] if snapshots.snapshot_ids() else None
+    state: MetadataState | None = None
+    workload: Workload
+    if options.workload == WORKLOAD_METADATA:
+        state = MetadataState(snapshots)
+        await trio.to_thread.run_sync(state.load, latest_snapshot, disk_log.start_offset)
+        workload = MetadataWorkload(
+            node,
+            stats,
+            state,
+            throughput=options.throughput,
+            rng=rng,
+            batch_bytes_max=batch_bytes_max,
+        )
+    else:
+        workload = Workload(
+            node,
+            stats,
+            throughput=options.throughput,
+            record_size=options.record_size,
+            rng=rng,
+            batch_bytes_max=batch_bytes_max,
+        )
+    snapshotter = Snapshotter(
         node,
-        stats,
-        throughput=options.throughput,
-        record_size=options.record_size,
-        rng=rng,
-        batch_bytes_max=quorum_config_from(config).batch_size_max_bytes,
+        disk_log,
+        snapshots,
+        config.snapshots,
+        clock.now_ms(),
+        state=state,
+        latest_snapshot=latest_snapshot,
+    )
+    loop.listeners.extend(
+        [stats.on_ready, workload.on_ready, snapshotter.on_ready, _log_changes(node)]
     )
     metrics = RaftMetrics(clock.now_ms())
-    loop.listeners.extend([stats.on_ready, workload.on_ready, _log_changes(node), metrics.on_ready])
+    loop.listeners.append(metrics.on_ready)
     metrics_server = _start_metrics(config, metrics)
     loop.source = workload
+    loop.maintenance = snapshotter
     router = Router(loop)
     limits = ConnectionLimits(
         frame_bytes_max=config.request_bytes_max,
@@ -435,6 +475,8 @@ async def _run_node(
                 nursery.start_soon(
                     publish_forever, metrics, clock.now_ms, facts, lambda: loop.idle_s, extra
                 )
+            if state is not None:
+                nursery.start_soon(state.run, node, loop.read_batches, loop.wait_for_change)
             if threading.current_thread() is threading.main_thread():
                 nursery.start_soon(signals, nursery.cancel_scope)
             try:

@@ -133,15 +133,21 @@ class Workload:
             due = (now_ms - self._start_ms) * self.throughput // 1000 + 1 - self._sent
             if due <= 0 or self._inflight_full():
                 break
-            count = min(due, self._records_per_call_max)
-            result = self._node.propose(self._values(count), now_ms)
+            values = self._values(min(due, self._records_per_call_max))
+            # A subclass may round up to whole groups of records (`_values`): count what it gave.
+            count = len(values)
+            if not count:
+                break
+            result = self._node.propose(values, now_ms)
             if result.error == ProposeError.NONE:
                 self._pending.append((result.last_offset, now_ms, count))
                 self._pending_records += count
                 self._sent += count
                 self.proposed_records += count
                 proposed = True
-            elif result.error == ProposeError.BACKPRESSURE:
+                continue
+            self._rejected(values)
+            if result.error == ProposeError.BACKPRESSURE:
                 self._not_before_ms = now_ms + BACKPRESSURE_DELAY_MS
                 break
             elif result.error == ProposeError.TOO_LARGE:
@@ -156,6 +162,9 @@ class Workload:
             len(self._pending) >= INFLIGHT_PROPOSALS_MAX
             or self._pending_records >= self._inflight_records_max
         )
+
+    def _rejected(self, values: list[bytes]) -> None:
+        """`values` (from `_values`) were not proposed; a stateful subclass takes them back."""
 
     def _values(self, count: int) -> list[bytes]:
         payloads = self._payloads

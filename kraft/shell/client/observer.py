@@ -24,7 +24,11 @@ from ListOffsets on the leader), or any offset N (the batch holding N is release
 records before N skipped). In raft mode the core still replicates from its own log start (it is
 a Raft follower): the observer simply does not release batches before the start point. A log that
 starts with a snapshot is followed from the log start after it (the core downloads the snapshot
-into the log dir; its content is not yielded); starting earlier than that is an `ObserverError`.
+into the log dir). With `include_snapshot=True` (`kraft tail`), from the earliest offset or any
+offset below the log start, the snapshot's batches come first (offsets from 0 inside the
+snapshot: SnapshotHeader, the state's records, SnapshotFooter), then the log from its start;
+without it the snapshot's content is not yielded. Starting below a log start with nothing
+yielded for it is an `ObserverError`.
 
 Errors: a wrong cluster id (`cluster_id=`), a quorum that no node answers for `give_up_after_ms`
 (at start, or later while the core knows no leader), or a lost start offset end the iteration
@@ -68,6 +72,8 @@ REDISCOVER_BACKOFF_MAX_MS = 1_000
 # How long the raft-mode observer sleeps between looks at the core's high watermark when nothing
 # wakes it (the loop's `changed` event normally does).
 HW_WAIT_MS = 500
+# The largest snapshot the observer yields (read whole, once).
+SNAPSHOT_BYTES_MAX = 1 << 30
 EARLIEST: Literal["earliest"] = "earliest"
 LATEST: Literal["latest"] = "latest"
 
@@ -104,6 +110,7 @@ class RaftObserver:
         give_up_after_ms: int | None = None,
         log_dir: str | Path | None = None,
         fail_if_refused: bool = False,
+        include_snapshot: bool = False,
     ) -> None:
         """`fail_if_refused`: give up at once when, before the quorum was first reached, every
         bootstrap address refuses the connection (a tool's typo); else retry until
@@ -119,6 +126,7 @@ class RaftObserver:
         self.expected_cluster_id = cluster_id
         self.give_up_after_ms = give_up_after_ms
         self.fail_if_refused = fail_if_refused
+        self.include_snapshot = include_snapshot
         self.log_dir = None if log_dir is None else Path(log_dir)
         self.known: list[Address] = list(bootstrap)
         self.quorum: QuorumInfo | None = None
@@ -213,13 +221,22 @@ class RaftObserver:
             return []
         log_start_offset = follower.log_start_offset
         if self.next_offset is None:
-            # Earliest: the local log start, settled by now (a snapshot may have moved it).
+            # Earliest: the local log start, settled by now (a snapshot may have moved it),
+            # after the content of the snapshot there, if any.
             self.start_offset = self.next_offset = log_start_offset
+            snapshot = await self._snapshot_at(follower, log_start_offset)
+            if snapshot:
+                return snapshot
         elif self.next_offset < log_start_offset:
-            raise ObserverError(
-                f"offset {self.next_offset} is below the log start {log_start_offset} "
-                "(a snapshot holds it; snapshot content is not yielded)"
-            )
+            # A snapshot holds the state up to the log start: its records, then the log.
+            snapshot = await self._snapshot_at(follower, log_start_offset)
+            if not snapshot:
+                hint = "" if self.include_snapshot else " (a snapshot holds it)"
+                raise ObserverError(
+                    f"offset {self.next_offset} is below the log start {log_start_offset}{hint}"
+                )
+            self.start_offset = self.next_offset = log_start_offset
+            return snapshot
         assert self.start_offset is not None
         if self.next_offset >= high_watermark:
             await follower.wait_for_change(HW_WAIT_MS)
@@ -232,6 +249,28 @@ class RaftObserver:
         if released:
             self.next_offset = released[-1].header.next_offset
         return released
+
+    async def _snapshot_at(self, follower: LocalFollower, end_offset: int) -> list[CommittedBatch]:
+        """The batches of the local snapshot ending at `end_offset` (offsets from 0 inside the
+        snapshot, as Kafka writes them); [] when there is none, the log starts at 0, or
+        `include_snapshot` is off."""
+        assert follower.loop is not None
+        if end_offset <= 0 or not self.include_snapshot:
+            return []
+        store = follower.loop.snapshots
+        ids = [s for s in store.snapshot_ids() if s.offset == end_offset]
+        if not ids:
+            return []
+        read = await trio.to_thread.run_sync(store.read, ids[-1], 0, SNAPSHOT_BYTES_MAX)
+        if read is None:
+            return []
+        data, size = read
+        if len(data) < size:
+            raise ObserverError(f"snapshot {store.path(ids[-1]).name} is over {size} bytes")
+        try:
+            return committed_batches(data, 0, 0)
+        except DecodeError as exc:
+            raise ObserverError(f"snapshot {store.path(ids[-1]).name}: {exc}") from None
 
     def _check_leader(self, follower: LocalFollower) -> None:
         """`ObserverError` once the core has known no leader for `give_up_after_ms`."""
