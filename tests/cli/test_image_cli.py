@@ -22,7 +22,7 @@ from kraft.cli import build_parser, expected_error
 from kraft.cli.image import ImageFollower, _once, _watch, image_command
 from kraft.image import ImageError, MetadataImage, image_json
 from kraft.shell.client.state import CommittedBatch, ObserverError
-from kraft.shell.consumer.view import Endpoint
+from kraft.types import ReplicaAddress
 from tests.cli.fakes import SilentServer
 from tests.cli.test_connect import STARTUP_SLACK_S
 from tests.consumer.fake_server import FakeServer
@@ -88,7 +88,7 @@ async def leader() -> AsyncIterator[FakePort]:
     server = FakeServer(port)
     async with trio.open_nursery() as nursery:
         listen_port = await nursery.start(server.serve)
-        port.set(voters=(Endpoint(1, "127.0.0.1", listen_port),))
+        port.set(voters=(ReplicaAddress(1, "127.0.0.1", listen_port),))
         port.append_leader_change(EPOCH)
         for batch in (BROKER_RECORDS, UNFENCE, TOPIC):
             port.append_data(EPOCH, framed(batch))
