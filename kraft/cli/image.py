@@ -34,8 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import trio
-
 from kraft.cli import expected_error
 from kraft.cli.tail import DEFAULT_TIMEOUT_MS, add_bootstrap_argument
 from kraft.image import (
@@ -52,9 +50,8 @@ from kraft.image.batches import AnyMetadataRecord
 from kraft.image.model import CONFIG_RESOURCE_TYPES, NO_LEADER, SCRAM_MECHANISMS
 from kraft.shell import run_async
 from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
-from kraft.shell.client.observer import EARLIEST, RaftObserver
+from kraft.shell.client.observer import EARLIEST, RaftObserver, in_worker_thread
 from kraft.shell.client.state import CommittedBatch, ObserverError
-from kraft.shell.snapshots import parse_snapshot_file_name
 from wire.errors import DecodeError
 from wire.messages.quorum_state import uuid_to_base64 as kafka_uuid
 from wire.metadata import MetadataRecord, UnknownMetadataRecord
@@ -74,13 +71,10 @@ def _offset(text: str) -> int:
 
 async def _read_start_snapshot(observer: RaftObserver, end_offset: int) -> bytes:
     """The snapshot the observer's local log starts at (its end offset is the log start)."""
-    follower = observer.follower
-    assert follower is not None
-    for path in sorted(follower.partition_dir.iterdir()):
-        snapshot_id = parse_snapshot_file_name(path.name)
-        if snapshot_id is not None and snapshot_id.offset == end_offset:
-            return await trio.to_thread.run_sync(path.read_bytes)
-    raise ObserverError(f"the log starts at {end_offset} but no snapshot ends there")
+    data = await observer.read_snapshot_at(end_offset)
+    if data is None:
+        raise ObserverError(f"the log starts at {end_offset} but no snapshot ends there")
+    return data
 
 
 @dataclass(frozen=True)
@@ -118,8 +112,8 @@ class ImageFollower:
                 def load() -> list[Change]:
                     return self.image.load_snapshot(self._known(snapshot_metadata_records(data)))
 
-                # A worker thread: the observer's Raft core runs on this trio thread meanwhile.
-                changes = await trio.to_thread.run_sync(load)
+                # A worker thread: the observer's Raft core keeps running meanwhile.
+                changes = await in_worker_thread(load)
                 out.append(Step(start, changes, from_snapshot=True))
                 self.snapshot_offset = start
             self.offset = start

@@ -290,6 +290,10 @@ class ScriptedObserver:
         out, self.log = self.log, []
         return out
 
+    async def read_snapshot_at(self, end_offset: int) -> bytes | None:
+        path = self.partition_dir / f"{end_offset:020d}-{EPOCH:010d}.checkpoint"
+        return path.read_bytes() if path.exists() else None
+
     async def leader_connection(self) -> object:
         return object()
 

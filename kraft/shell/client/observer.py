@@ -39,9 +39,9 @@ from __future__ import annotations
 
 import collections
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import trio
 
@@ -64,6 +64,8 @@ from kraft.shell.consumer.offsets import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
 from kraft.types import NO_EPOCH, NO_OFFSET
 from wire.errors import DecodeError
 from wire.messages.fetch import FetchRequest
+
+T = TypeVar("T")
 
 FETCH_VERSION_MAX = 17
 FETCH_MAX_WAIT_MS = 500
@@ -254,23 +256,32 @@ class RaftObserver:
         """The batches of the local snapshot ending at `end_offset` (offsets from 0 inside the
         snapshot, as Kafka writes them); [] when there is none, the log starts at 0, or
         `include_snapshot` is off."""
-        assert follower.loop is not None
         if end_offset <= 0 or not self.include_snapshot:
             return []
-        store = follower.loop.snapshots
-        ids = [s for s in store.snapshot_ids() if s.offset == end_offset]
-        if not ids:
+        data = await self.read_snapshot_at(end_offset)
+        if data is None:
             return []
-        read = await trio.to_thread.run_sync(store.read, ids[-1], 0, SNAPSHOT_BYTES_MAX)
-        if read is None:
-            return []
-        data, size = read
-        if len(data) < size:
-            raise ObserverError(f"snapshot {store.path(ids[-1]).name} is over {size} bytes")
         try:
             return committed_batches(data, 0, 0)
         except DecodeError as exc:
-            raise ObserverError(f"snapshot {store.path(ids[-1]).name}: {exc}") from None
+            raise ObserverError(f"the snapshot ending at {end_offset}: {exc}") from None
+
+    async def read_snapshot_at(self, end_offset: int) -> bytes | None:
+        """The bytes of the local snapshot ending at `end_offset` (the one the local log starts
+        at after an install), read off the trio thread; None when there is none."""
+        follower = self.follower
+        assert follower is not None and follower.loop is not None
+        store = follower.loop.snapshots
+        ids = [s for s in store.snapshot_ids() if s.offset == end_offset]
+        if not ids:
+            return None
+        read = await trio.to_thread.run_sync(store.read, ids[-1], 0, SNAPSHOT_BYTES_MAX)
+        if read is None:
+            return None
+        data, size = read
+        if len(data) < size:
+            raise ObserverError(f"snapshot {store.path(ids[-1]).name} is over {size} bytes")
+        return data
 
     def _check_leader(self, follower: LocalFollower) -> None:
         """`ObserverError` once the core has known no leader for `give_up_after_ms`."""
@@ -349,3 +360,9 @@ class RaftObserver:
             if outcome.backoff:
                 await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
         return outcome.released
+
+
+async def in_worker_thread(work: Callable[[], T]) -> T:
+    """`work()` on a worker thread: CPU-heavy work by a tool (replaying a big snapshot) while the
+    observer's Raft core keeps running on the trio thread."""
+    return await trio.to_thread.run_sync(work)
