@@ -24,7 +24,7 @@ from typing import Any
 
 from wire.compiler import decode_stream, message_codec, parse_from
 from wire.errors import DecodeError, UnsupportedRequestError, UnsupportedVersionError
-from wire.fields import VERSION_MAX, Message, Versions
+from wire.fields import Message
 from wire.headers import (
     KEY_VERSION_BYTES,
     KEY_VERSION_CORRELATION_BYTES,
@@ -105,26 +105,13 @@ from wire.messages import (
     write_txn_markers,
 )
 from wire.primitives import Buffer
-from wire.registry import API_SPECS, API_VERSIONS_KEY, ApiSpec
+from wire.registry import API_SPECS, API_VERSIONS_KEY, ApiSpec, api_spec
 
 
 def _spec(name: str, request: type[Message], response: type[Message]) -> ApiSpec:
     assert request.__name__ == name + "Request" and response.__name__ == name + "Response", name
-    assert request.API_KEY == response.API_KEY, name
-    assert request.VERSIONS == response.VERSIONS, name
     assert request.FLEXIBLE == response.FLEXIBLE, name
-    return ApiSpec(
-        name=name,
-        api_key=request.API_KEY,
-        request_cls=request,
-        response_cls=response,
-        min_version=request.VERSIONS.lo,
-        max_version=request.VERSIONS.hi,
-        # a never-flexible API (OffsetDelete: Versions.NONE, whose lo is 1) is never flexible
-        flexible_min_version=(
-            request.FLEXIBLE.lo if request.FLEXIBLE != Versions.NONE else VERSION_MAX
-        ),
-    )
+    return api_spec(name, request, response)
 
 
 # the APIs pykraft does not speak itself, in api key order

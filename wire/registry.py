@@ -67,7 +67,8 @@ class ApiSpec:
         return version >= self.flexible_min_version
 
 
-def _spec(name: str, request: type[Message], response: type[Message], **kw: Any) -> ApiSpec:
+def api_spec(name: str, request: type[Message], response: type[Message], **kw: Any) -> ApiSpec:
+    """The spec of one API from its request and response classes (which must agree)."""
     assert request.API_KEY == response.API_KEY, name
     assert request.VERSIONS == response.VERSIONS, name
     assert request.FLEXIBLE.lo == response.FLEXIBLE.lo, name
@@ -87,63 +88,65 @@ def _spec(name: str, request: type[Message], response: type[Message], **kw: Any)
 
 
 _ALL = (
-    _spec("Produce", produce.ProduceRequest, produce.ProduceResponse),
-    _spec("Fetch", fetch.FetchRequest, fetch.FetchResponse),
-    _spec("ListOffsets", list_offsets.ListOffsetsRequest, list_offsets.ListOffsetsResponse),
-    _spec("Metadata", metadata.MetadataRequest, metadata.MetadataResponse),
-    _spec(
+    api_spec("Produce", produce.ProduceRequest, produce.ProduceResponse),
+    api_spec("Fetch", fetch.FetchRequest, fetch.FetchResponse),
+    api_spec("ListOffsets", list_offsets.ListOffsetsRequest, list_offsets.ListOffsetsResponse),
+    api_spec("Metadata", metadata.MetadataRequest, metadata.MetadataResponse),
+    api_spec(
         "FindCoordinator",
         find_coordinator.FindCoordinatorRequest,
         find_coordinator.FindCoordinatorResponse,
         advertised=False,
     ),
-    _spec(
+    api_spec(
         "SaslHandshake",
         sasl_handshake.SaslHandshakeRequest,
         sasl_handshake.SaslHandshakeResponse,
     ),
-    _spec("ApiVersions", api_versions.ApiVersionsRequest, api_versions.ApiVersionsResponse),
-    _spec(
+    api_spec("ApiVersions", api_versions.ApiVersionsRequest, api_versions.ApiVersionsResponse),
+    api_spec(
         "OffsetForLeaderEpoch",
         offset_for_leader_epoch.OffsetForLeaderEpochRequest,
         offset_for_leader_epoch.OffsetForLeaderEpochResponse,
     ),
-    _spec("Vote", vote.VoteRequest, vote.VoteResponse),
-    _spec(
+    api_spec("Vote", vote.VoteRequest, vote.VoteResponse),
+    api_spec(
         "BeginQuorumEpoch",
         begin_quorum_epoch.BeginQuorumEpochRequest,
         begin_quorum_epoch.BeginQuorumEpochResponse,
     ),
-    _spec(
+    api_spec(
         "EndQuorumEpoch",
         end_quorum_epoch.EndQuorumEpochRequest,
         end_quorum_epoch.EndQuorumEpochResponse,
     ),
-    _spec(
+    api_spec(
         "SaslAuthenticate",
         sasl_authenticate.SaslAuthenticateRequest,
         sasl_authenticate.SaslAuthenticateResponse,
     ),
-    _spec(
+    api_spec(
         "DescribeQuorum",
         describe_quorum.DescribeQuorumRequest,
         describe_quorum.DescribeQuorumResponse,
     ),
-    _spec(
+    api_spec(
         "FetchSnapshot", fetch_snapshot.FetchSnapshotRequest, fetch_snapshot.FetchSnapshotResponse
     ),
-    _spec(
+    api_spec(
         "DescribeCluster",
         describe_cluster.DescribeClusterRequest,
         describe_cluster.DescribeClusterResponse,
     ),
-    _spec("AddRaftVoter", add_raft_voter.AddRaftVoterRequest, add_raft_voter.AddRaftVoterResponse),
-    _spec(
+    api_spec(
+        "AddRaftVoter", add_raft_voter.AddRaftVoterRequest, add_raft_voter.AddRaftVoterResponse
+    ),
+    api_spec(
         "RemoveRaftVoter",
         remove_raft_voter.RemoveRaftVoterRequest,
         remove_raft_voter.RemoveRaftVoterResponse,
     ),
-    _spec(
+    api_spec(
         "UpdateRaftVoter",
         update_raft_voter.UpdateRaftVoterRequest,
         update_raft_voter.UpdateRaftVoterResponse,

@@ -222,7 +222,7 @@ def test_registry_specs_of_never_flexible_apis_are_never_flexible() -> None:
     """Versions.NONE starts at 1: an ApiSpec built from it must not call v1+ flexible (it would
     pick request header v2 for SaslHandshake v1, which Kafka reads as v1)."""
     from wire.messages.offset_delete import OffsetDeleteRequest, OffsetDeleteResponse
-    from wire.registry import _spec
+    from wire.registry import api_spec
 
-    spec = _spec("OffsetDelete", OffsetDeleteRequest, OffsetDeleteResponse)
+    spec = api_spec("OffsetDelete", OffsetDeleteRequest, OffsetDeleteResponse)
     assert not any(spec.is_flexible(v) for v in range(100))
