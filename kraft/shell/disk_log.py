@@ -6,6 +6,11 @@ record batches exactly as they travelled on the wire; `leader-epoch-checkpoint` 
 count, `<epoch> <start offset>` lines) and `partition.metadata` (`version: 0`, `topic_id: ...`)
 sit beside them. Kafka's `.index`/`.timeindex` files are not written: the index lives in memory.
 
+Four modules: this one is the owner, `DiskLog` (open and recovery, append, flush, truncate,
+reset, advance the start, close); `kraft.shell.log_segments` holds the segment files, their sparse
+index and the published views; `kraft.shell.log_read` the read path (any thread); and
+`kraft.shell.durable_files` the writes, fsyncs, atomic files and the log directory's lock.
+
 Theory of operation:
 - Batches are appended as given (already built and CRC'd by the leader or received in a Fetch
   response) and served as bytes: a read finds the batch holding the requested offset through a
@@ -66,15 +71,22 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import errno
-import fcntl
 import os
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kraft.types import NO_TIMESTAMP
+from kraft.shell.durable_files import LogDirError, fsync_dir, write_all, write_file_atomically
+from kraft.shell.log_read import READ_RETRY, ShortRead, WouldBlock, locate, read_view
+from kraft.shell.log_segments import (
+    LOG_SUFFIX,
+    OFFSET_DIGITS,
+    DiskLogView,
+    EpochEntry,
+    Segment,
+    SegmentView,
+    segment_file_name,
+)
 from wire.errors import DecodeError
 from wire.records.batch import (
     BATCH_HEADER_BYTES,
@@ -84,11 +96,8 @@ from wire.records.batch import (
     read_batch_header,
 )
 
-LOG_SUFFIX = ".log"
-OFFSET_DIGITS = 20
 LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint"
 PARTITION_METADATA = "partition.metadata"
-LOCK_FILE = ".lock"
 # Kafka's `Uuid.METADATA_TOPIC_ID` (0, 1) in its URL-safe base64 text form.
 METADATA_TOPIC_ID_TEXT = "AAAAAAAAAAAAAAAAAAAAAQ"
 # Bytes read per step while recovering a segment (whole batches are re-read if they straddle).
@@ -98,93 +107,12 @@ RECOVERY_CHUNK_BYTES = 8 * 1024 * 1024
 # of zeros cost ~0.3 ms to write and flush, 8 MiB cost 15-25 ms, a stall the latency run showed).
 PREALLOCATE_BYTES = 256 * 1024
 _ZEROS = bytes(PREALLOCATE_BYTES)
-# Sparse index density (Kafka's `index.interval.bytes`) and the read size when walking from an
-# index entry to the batch holding an offset.
-INDEX_INTERVAL_BYTES = 4096
-LOCATE_CHUNK_BYTES = 64 * 1024
-# The most a `nowait` read serves (from the page cache, on the caller's thread): larger reads
-# are copies long enough to be worth a hop to a reader thread (an 8 MiB read is ~2 ms of memcpy).
-NOWAIT_READ_BYTES_MAX = 256 * 1024
 # `segment_ms` default: Kafka's `metadata.log.segment.ms` (7 days).
 SEGMENT_MS_DEFAULT = 7 * 24 * 3600 * 1000
-# What a read that raced a truncation or reset returns: nothing now, ask again.
-READ_RETRY = b""
-
-
-class LogDirError(Exception):
-    """The log directory cannot be used (unwritable, locked by another process, ...)."""
 
 
 class LogAppendError(Exception):
     """Bytes handed to `append` that are not whole batches continuing the log: a caller bug."""
-
-
-class WouldBlock(Exception):
-    """A `nowait` read would wait for the disk (or is larger than `NOWAIT_READ_BYTES_MAX`):
-    do it on a thread that may block."""
-
-
-class _ShortRead(Exception):
-    """A `pread` inside a view's data end came back short: the file changed under the reader."""
-
-
-class _SegmentFile:
-    """An open segment file. Views share it; the fd is closed by `close` or, for a segment the
-    log dropped, when the last view naming it goes (no racing reader can hit a reused fd)."""
-
-    __slots__ = ("fd",)
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    def close(self) -> None:
-        fd, self.fd = self.fd, -1
-        if fd >= 0:
-            os.close(fd)
-
-    def __del__(self) -> None:
-        with contextlib.suppress(OSError):
-            self.close()
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentView:
-    """One segment as published: bytes [0, size) of `file` hold its batches, and the first
-    `index_count` entries of the (shared, append-only) index arrays point into them."""
-
-    file: _SegmentFile
-    base_offset: int
-    end_offset: int
-    size: int
-    index_bases: array[int]
-    index_positions: array[int]
-    index_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class DiskLogView:
-    """The log as published by its owner after its last change (see the module docstring)."""
-
-    generation: int
-    start_offset: int
-    end_offset: int
-    flushed_offset: int
-    epochs: tuple[EpochEntry, ...]
-    segments: tuple[SegmentView, ...]
-    segment_bases: tuple[int, ...]
-
-    @property
-    def last_epoch(self) -> int:
-        """Epoch of the last batch; 0 for an empty log (Kafka's LastFetchedEpoch rule)."""
-        return self.epochs[-1].epoch if self.epochs else 0
-
-    @property
-    def size_bytes(self) -> int:
-        return sum(segment.size for segment in self.segments)
-
-
-def segment_file_name(base_offset: int) -> str:
-    return f"{base_offset:0{OFFSET_DIGITS}d}{LOG_SUFFIX}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,179 +125,6 @@ class RecoveryReport:
     reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class EpochEntry:
-    """Kafka's leader epoch cache entry: `epoch` starts at `start_offset`."""
-
-    epoch: int
-    start_offset: int
-
-
-class _Segment:
-    """One `.log` file and its sparse index, as the owner keeps it: (base offset, position) of
-    the first batch and of a batch at least every `INDEX_INTERVAL_BYTES` (Kafka's
-    `index.interval.bytes`), so memory grows with bytes / 4 KiB, not with the number of batches."""
-
-    __slots__ = (
-        "allocated",
-        "base_offset",
-        "end_offset",
-        "file",
-        "first_timestamp_ms",
-        "index_bases",
-        "index_positions",
-        "path",
-        "size",
-    )
-
-    def __init__(self, path: Path, base_offset: int, fd: int) -> None:
-        self.path = path
-        self.base_offset = base_offset
-        self.end_offset = base_offset  # offset after the last batch of this segment
-        self.file = _SegmentFile(fd)
-        self.size = 0  # bytes of batches (the data end)
-        self.allocated = 0  # bytes of the file: data, then zeros (preallocation)
-        self.index_bases = array("q")
-        self.index_positions = array("q")
-        # Max timestamp of the first batch (Kafka rolls by it); NO_TIMESTAMP while empty.
-        self.first_timestamp_ms = NO_TIMESTAMP
-
-    @property
-    def fd(self) -> int:
-        return self.file.fd
-
-    @property
-    def empty(self) -> bool:
-        return self.size == 0
-
-    def add_batch(self, base_offset: int, next_offset: int, position: int, size: int) -> None:
-        positions = self.index_positions
-        if not positions or position - positions[-1] >= INDEX_INTERVAL_BYTES:
-            self.index_bases.append(base_offset)
-            positions.append(position)
-        self.end_offset = next_offset
-        self.size = position + size
-
-    def view(self) -> SegmentView:
-        return SegmentView(
-            self.file,
-            self.base_offset,
-            self.end_offset,
-            self.size,
-            self.index_bases,
-            self.index_positions,
-            len(self.index_positions),
-        )
-
-    def truncate_index(self, position: int) -> None:
-        """Forget index entries at or after `position` (the file is cut there). New arrays:
-        views of the old state keep theirs unchanged."""
-        cut = bisect.bisect_left(self.index_positions, position)
-        self.index_bases = self.index_bases[:cut]
-        self.index_positions = self.index_positions[:cut]
-
-    def iter_headers(self) -> Iterator[BatchHeader]:
-        position = 0
-        while position < self.size:
-            chunk = os.pread(self.fd, min(LOCATE_CHUNK_BYTES, self.size - position), position)
-            at = 0
-            while len(chunk) - at >= BATCH_HEADER_BYTES:
-                header = read_batch_header(chunk, at)
-                yield header
-                at += header.size_bytes
-            position += at
-
-
-def _pread(fd: int, size: int, position: int, nowait: bool) -> bytes:
-    """Exactly `size` bytes at `position` (all inside a view's data end): `_ShortRead` if the file
-    is shorter now; with `nowait`, `WouldBlock` unless the page cache holds them all."""
-    if not nowait:
-        data = os.pread(fd, size, position)
-        if len(data) < size:
-            raise _ShortRead
-        return data
-    if size > NOWAIT_READ_BYTES_MAX:
-        raise WouldBlock
-    buffer = bytearray(size)
-    try:
-        got = os.preadv(fd, [buffer], position, os.RWF_NOWAIT)
-    except BlockingIOError:
-        raise WouldBlock from None
-    except OSError as exc:
-        if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):
-            raise WouldBlock from None  # the filesystem cannot say: read on a thread
-        raise
-    if got < size:
-        raise WouldBlock  # partly cached (or cut: the blocking read will tell)
-    return bytes(buffer)
-
-
-def _locate(segment: SegmentView, offset: int, nowait: bool) -> tuple[int, BatchHeader] | None:
-    """Position and header of the first batch of `segment` whose last offset is >= `offset`."""
-    count = segment.index_count
-    number = bisect.bisect_right(segment.index_bases, offset, 0, count) - 1
-    position = segment.index_positions[max(number, 0)] if count else 0
-    while position < segment.size:
-        chunk = _pread(
-            segment.file.fd, min(LOCATE_CHUNK_BYTES, segment.size - position), position, nowait
-        )
-        at = 0
-        while len(chunk) - at >= BATCH_HEADER_BYTES:
-            header = read_batch_header(chunk, at)
-            if header.last_offset >= offset:
-                return position + at, header
-            at += header.size_bytes
-        if at == 0:
-            raise _ShortRead  # a header inside the data end that ends past it: changed bytes
-        position += at
-    return None
-
-
-def read_view(
-    view: DiskLogView,
-    start_offset: int,
-    max_bytes: int,
-    end_offset_limit: int | None = None,
-    *,
-    nowait: bool = False,
-) -> bytes:
-    """`DiskLog.read` against `view`, without the race check (see `DiskLog.read`)."""
-    limit = view.end_offset if end_offset_limit is None else end_offset_limit
-    if not view.start_offset <= start_offset < min(view.end_offset, limit):
-        return b""  # below the log start (a reset moved it) or at/after the end
-    number = bisect.bisect_right(view.segment_bases, start_offset) - 1
-    segment = view.segments[number]
-    found = _locate(segment, start_offset, nowait)
-    if found is None:
-        return b""
-    position, first = found
-    if first.last_offset >= limit:
-        return b""
-    want = max(first.size_bytes, min(max_bytes, segment.size - position))
-    data = _pread(segment.file.fd, want, position, nowait)
-    end = first.size_bytes
-    for at, header in iter_batches(data, end):
-        if header.last_offset >= limit or at + header.size_bytes > max_bytes:
-            break
-        end = at + header.size_bytes
-    return data if end == len(data) else data[:end]
-
-
-def lock_log_dir(log_dir: Path) -> int:
-    """Create `log_dir` if needed and take Kafka's `.lock` on it; the fd holds the lock."""
-    try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(log_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise LogDirError(f"log dir {log_dir} is not usable: {exc.strerror}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        raise LogDirError(f"log dir {log_dir} is locked by another process") from None
-    return fd
-
-
 class DiskLog:
     def __init__(
         self, directory: Path, segment_bytes: int, segment_ms: int = SEGMENT_MS_DEFAULT
@@ -379,7 +134,7 @@ class DiskLog:
         self.segment_ms = segment_ms
         # The log start when above the first segment's base (0: the first segment's base).
         self._start_offset = 0
-        self._segments: list[_Segment] = []
+        self._segments: list[Segment] = []
         self._sealed_views: tuple[SegmentView, ...] = ()  # all segments but the active one
         self._segment_bases: tuple[int, ...] = ()
         self._epochs: list[EpochEntry] = []
@@ -472,7 +227,7 @@ class DiskLog:
             self._dir_dirty = False
         return RecoveryReport(len(self._segments), batches, truncated, reason)
 
-    def _scan_segment(self, segment: _Segment, file_size: int) -> tuple[int, str | None]:
+    def _scan_segment(self, segment: Segment, file_size: int) -> tuple[int, str | None]:
         """Index the valid prefix of `segment`; (batch count, problem that ended it or None)."""
         fd = segment.fd
         count = 0
@@ -513,13 +268,13 @@ class DiskLog:
                 count += 1
         return count, None
 
-    def _open_segment(self, base_offset: int, *, create: bool) -> _Segment:
+    def _open_segment(self, base_offset: int, *, create: bool) -> Segment:
         path = self.directory / segment_file_name(base_offset)
         flags = os.O_RDWR | (os.O_CREAT | os.O_EXCL if create else 0)
         fd = os.open(path, flags, 0o644)
         if create:
             self._dir_dirty = True
-        return _Segment(path, base_offset, fd)
+        return Segment(path, base_offset, fd)
 
     def _publish(self, *, segments_changed: bool = False) -> None:
         """Swap in a view of the current state (the only way readers learn of a change)."""
@@ -602,7 +357,7 @@ class DiskLog:
         view = self.view
         try:
             data = read_view(view, start_offset, max_bytes, end_offset_limit, nowait=nowait)
-        except (OSError, DecodeError, _ShortRead, WouldBlock):
+        except (OSError, DecodeError, ShortRead, WouldBlock):
             if self.generation != view.generation:
                 return READ_RETRY  # whatever went wrong, the files changed under the read
             raise
@@ -656,7 +411,7 @@ class DiskLog:
         start = segment.size
         if start + len(data) > segment.allocated:
             self._preallocate(segment, start + len(data))
-        _write_all(segment.fd, data, start)
+        write_all(segment.fd, data, start)
         for base, next_offset, at, size, epoch, _ in entries:
             segment.add_batch(base, next_offset, start + at, size)
             self._note_epoch(epoch, base)
@@ -692,7 +447,7 @@ class DiskLog:
             segment.path.unlink()  # its fd closes with the last view naming it
             self._dir_dirty = True
         segment = self._segments[-1]
-        found = _locate(segment.view(), offset, False)
+        found = locate(segment.view(), offset, False)
         if found is not None:
             position, header = found
             os.ftruncate(segment.fd, position)
@@ -759,7 +514,7 @@ class DiskLog:
         if not view.start_offset < offset <= view.end_offset:
             return None
         number = bisect.bisect_right(view.segment_bases, offset - 1) - 1
-        found = _locate(view.segments[number], offset - 1, False)
+        found = locate(view.segments[number], offset - 1, False)
         if found is None:
             return None
         _, header = found
@@ -785,22 +540,22 @@ class DiskLog:
 
     # ----------------------------------------------------------------------------- helpers
 
-    def _roll(self) -> _Segment:
+    def _roll(self) -> Segment:
         self._trim(self._segments[-1])
         segment = self._open_segment(self._end_offset, create=True)
         self._segments.append(segment)
         return segment
 
-    def _preallocate(self, segment: _Segment, needed: int) -> None:
+    def _preallocate(self, segment: Segment, needed: int) -> None:
         """Zero-fill the segment file from `needed` (where the append being made ends: it
         writes the bytes before) to up to `PREALLOCATE_BYTES` further."""
         target = max(needed, min(needed + PREALLOCATE_BYTES, self.segment_bytes))
         if target > needed:
-            _write_all(segment.fd, _ZEROS[: target - needed], needed)
+            write_all(segment.fd, _ZEROS[: target - needed], needed)
         segment.allocated = target
         self._dirty_fds.add(segment.fd)
 
-    def _trim(self, segment: _Segment) -> None:
+    def _trim(self, segment: Segment) -> None:
         """Drop the preallocated zeros after the data (made durable by the next flush)."""
         if segment.allocated > segment.size:
             os.ftruncate(segment.fd, segment.size)
@@ -819,15 +574,6 @@ class DiskLog:
         self._epochs_dirty = False
 
 
-def _write_all(fd: int, data: bytes, position: int = 0) -> None:
-    """pwrite at an explicit position: the fd's own offset is stale after ftruncate."""
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, position)
-        view = view[written:]
-        position += written
-
-
 def zeros_from(fd: int, position: int, file_size: int) -> bool:
     """True when every byte of the file from `position` to `file_size` is zero."""
     while position < file_size:
@@ -836,24 +582,3 @@ def zeros_from(fd: int, position: int, file_size: int) -> bool:
             return False
         position += len(chunk)
     return True
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_file_atomically(path: Path, content: str | bytes) -> None:
-    """tmp file + fsync + rename + directory fsync: readers see the old or the new file, whole."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        _write_all(fd, content.encode() if isinstance(content, str) else content)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)

@@ -29,7 +29,7 @@ from pathlib import Path
 import jproperties  # type: ignore[import-untyped,unused-ignore]
 
 from kraft.shell.config import HostPort, ServerConfig
-from kraft.shell.disk_log import write_file_atomically
+from kraft.shell.durable_files import write_file_atomically
 from kraft.shell.identity import uuid_from_text, uuid_to_text
 from kraft.types import ZERO_DIRECTORY_ID
 

@@ -72,9 +72,10 @@ from kraft.ready import (
 from kraft.shell import apis
 from kraft.shell.config import ServerConfig
 from kraft.shell.connection import InboundConnection, ResponseSlot
-from kraft.shell.disk_log import DiskLog, WouldBlock
+from kraft.shell.disk_log import DiskLog
 from kraft.shell.disk_worker import DiskWorker
 from kraft.shell.identity import METADATA_LOG, TopicIdentity
+from kraft.shell.log_read import WouldBlock
 from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateStore
 from kraft.shell.snapshots import SnapshotStore

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kraft.election import EPOCH_MAX
-from kraft.shell.disk_log import write_file_atomically
+from kraft.shell.durable_files import write_file_atomically
 from kraft.types import NO_LEADER, ZERO_DIRECTORY_ID, ElectionState
 from wire.errors import DecodeError
 from wire.messages.quorum_state import QuorumStateData, from_json, to_json

@@ -67,7 +67,8 @@ from kraft.shell.connection import (
     InboundConnection,
     peer_address,
 )
-from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
+from kraft.shell.disk_log import DiskLog
+from kraft.shell.durable_files import LogDirError, lock_log_dir
 from kraft.shell.identity import KAFKA_TEST_SERVER_CLUSTER_ID
 from kraft.shell.meta_properties import MetaPropertiesError, resolve_identity
 from kraft.shell.metadata_workload import MetadataState, MetadataWorkload

@@ -22,7 +22,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from kraft.shell.disk_log import OFFSET_DIGITS, fsync_dir
+from kraft.shell.durable_files import fsync_dir
+from kraft.shell.log_segments import OFFSET_DIGITS
 from kraft.types import OffsetAndEpoch
 from wire.errors import DecodeError
 from wire.messages.control_records import SnapshotFooterRecord, SnapshotHeaderRecord

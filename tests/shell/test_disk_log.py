@@ -12,12 +12,10 @@ from kraft.shell.disk_log import (
     LEADER_EPOCH_CHECKPOINT,
     PARTITION_METADATA,
     DiskLog,
-    EpochEntry,
     LogAppendError,
-    LogDirError,
-    lock_log_dir,
-    segment_file_name,
 )
+from kraft.shell.durable_files import LogDirError, lock_log_dir
+from kraft.shell.log_segments import EpochEntry, segment_file_name
 from wire.records import build_data_batch, iter_batches
 
 

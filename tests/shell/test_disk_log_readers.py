@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kraft.shell import disk_log as disk_log_module
-from kraft.shell.disk_log import READ_RETRY, DiskLog, read_view
+from kraft.shell import log_read as log_read_module
+from kraft.shell.disk_log import DiskLog
+from kraft.shell.log_read import READ_RETRY, read_view
 from wire.records import build_data_batch, crc_ok, iter_batches
 
 HAMMER_S = 1.5
@@ -129,9 +130,9 @@ def test_read_racing_a_truncation_returns_retry(
                 log.append(batch(log.end_offset, 2))
         return data
 
-    monkeypatch.setattr(disk_log_module.os, "pread", pread_then_truncate)
+    monkeypatch.setattr(log_read_module.os, "pread", pread_then_truncate)
     assert log.read(12, 1 << 20) == READ_RETRY
-    monkeypatch.setattr(disk_log_module.os, "pread", real_pread)
+    monkeypatch.setattr(log_read_module.os, "pread", real_pread)
     assert log.read(12, 1 << 20) == b"".join(batch(base, 2) for base in range(12, 30, 3))
     log.close()
 

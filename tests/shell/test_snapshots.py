@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kraft.shell.disk_log import DiskLog, segment_file_name
+from kraft.shell.disk_log import DiskLog
+from kraft.shell.log_segments import segment_file_name
 from kraft.shell.snapshots import (
     SnapshotError,
     SnapshotStore,

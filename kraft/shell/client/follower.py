@@ -40,7 +40,8 @@ from kraft.shell.client.discovery import QuorumInfo
 from kraft.shell.client.state import ObserverError
 from kraft.shell.codec import WireBatchCodec
 from kraft.shell.config import METADATA_TOPIC_PARTITION_DIR
-from kraft.shell.disk_log import DiskLog, LogDirError, lock_log_dir
+from kraft.shell.disk_log import DiskLog
+from kraft.shell.durable_files import LogDirError, lock_log_dir
 from kraft.shell.node_loop import BaseNodeLoop, Clock
 from kraft.shell.peers import Peers
 from kraft.shell.quorum_state_store import QuorumStateError, QuorumStateStore
