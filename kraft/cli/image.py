@@ -47,7 +47,7 @@ from kraft.image import (
     snapshot_metadata_records,
 )
 from kraft.image.batches import AnyMetadataRecord
-from kraft.image.model import CONFIG_RESOURCE_TYPES, NO_LEADER, SCRAM_MECHANISMS
+from kraft.image.entities import CONFIG_RESOURCE_TYPES, NO_LEADER, SCRAM_MECHANISMS
 from kraft.shell import run_async
 from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
 from kraft.shell.client.observer import EARLIEST, RaftObserver, in_worker_thread

@@ -7,6 +7,11 @@ feature levels, client quotas, the producer id block, ACLs, SCRAM credentials, d
 No I/O, clocks or threads: records in, image and changes out. `kraft image` (kraft.cli.image) is
 the tool around it.
 
+Modules: `entities` (the image's values and the records' sentinels), `model` (`MetadataImage` and
+the replay of each record type), `partitions` (a partition change merged and diffed), `changes`
+(what a replay changed, for people), `export` (an image as snapshot records and as JSON),
+`batches` (metadata records out of log and snapshot bytes).
+
 Stable API (other packages build on it; keep it):
 
 - `MetadataImage()`: an empty image (dataclass; `==` compares two images; `.copy()`).
@@ -54,8 +59,7 @@ Replay rules (Kafka's documented semantics):
 
 from kraft.image.batches import batch_metadata_records, snapshot_metadata_records
 from kraft.image.changes import Change, coalesce, sentence
-from kraft.image.export import image_json, image_records, lowest_version, partition_json
-from kraft.image.model import (
+from kraft.image.entities import (
     NO_LEADER,
     NO_LEADER_CHANGE,
     Acl,
@@ -64,16 +68,17 @@ from kraft.image.model import (
     DelegationToken,
     Endpoint,
     ImageError,
-    MetadataImage,
     Partition,
     ProducerIds,
     ScramCredential,
     SupportedFeature,
     Topic,
-    merge_partition_change,
     partition_name,
     quota_entity_text,
 )
+from kraft.image.export import image_json, image_records, lowest_version, partition_json
+from kraft.image.model import MetadataImage
+from kraft.image.partitions import merge_partition_change
 
 __all__ = [
     "NO_LEADER",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from kraft.image.model import (
+from kraft.image.entities import (
     CONFIG_RESOURCE_TYPES,
     SCRAM_MECHANISMS,
     ZK_MIGRATION_STATES,
     Broker,
     Controller,
-    MetadataImage,
     Partition,
     quota_entity_text,
 )
+from kraft.image.model import MetadataImage
 from wire import encode
 from wire.errors import EncodeError
 from wire.fields import Message

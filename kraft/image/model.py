@@ -1,6 +1,9 @@
 """`MetadataImage`: Kafka's metadata image, built by replaying metadata records (sans I/O).
 
-See the package docstring (`kraft.image`) for the API and the replay rules.
+The image keeps the values of `kraft.image.entities`; each record type has one replay method here
+(`_HANDLERS` maps a record type to it), partition changes are merged and diffed by
+`kraft.image.partitions`. See the package docstring (`kraft.image`) for the API and the replay
+rules.
 """
 
 from __future__ import annotations
@@ -12,187 +15,37 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kraft.image.changes import Change, coalesce
+from kraft.image.entities import (
+    CONFIG_RESOURCE_TYPES,
+    FENCING_FENCE,
+    FENCING_NONE,
+    FENCING_UNFENCE,
+    SCRAM_MECHANISMS,
+    SHUTDOWN_IN_CONTROLLED_SHUTDOWN,
+    SHUTDOWN_NONE,
+    ZK_MIGRATION_STATES,
+    Acl,
+    Broker,
+    ConfigResource,
+    Controller,
+    DelegationToken,
+    ImageError,
+    Partition,
+    ProducerIds,
+    QuotaEntity,
+    ScramCredential,
+    Topic,
+    acl_fields,
+    endpoints_from,
+    features_from,
+    partition_name,
+    quota_entity_text,
+)
+from kraft.image.partitions import merge_partition_change, partition_diff
 from wire.fields import Message
 from wire.messages.quorum_state import uuid_to_base64 as kafka_uuid
 from wire.metadata import MetadataRecord, UnknownMetadataRecord
 from wire.metadata import records as r
-
-# PartitionChangeRecord sentinels (Kafka's LeaderConstants and LeaderRecoveryState).
-NO_LEADER = -1
-NO_LEADER_CHANGE = -2
-NO_RECOVERY_STATE_CHANGE = -1
-# BrokerRegistrationChangeRecord.fenced (Kafka's BrokerRegistrationFencingChange).
-FENCING_NONE, FENCING_FENCE, FENCING_UNFENCE = 0, 1, -1
-# BrokerRegistrationChangeRecord.in_controlled_shutdown.
-SHUTDOWN_NONE, SHUTDOWN_IN_CONTROLLED_SHUTDOWN = 0, 1
-# Kafka's DirectoryId.UNASSIGNED: a replica added without a directory.
-UNASSIGNED_DIRECTORY = uuid.UUID(int=0)
-# ConfigRecord.resource_type (Kafka's ConfigResource.Type).
-CONFIG_RESOURCE_TYPES = {
-    2: "topic",
-    4: "broker",
-    8: "broker-logger",
-    16: "client-metrics",
-    32: "group",
-}
-# UserScramCredentialRecord.mechanism (Kafka's ScramMechanism).
-SCRAM_MECHANISMS = {1: "SCRAM-SHA-256", 2: "SCRAM-SHA-512"}
-# ZkMigrationStateRecord.zk_migration_state (Kafka's ZkMigrationState).
-ZK_MIGRATION_STATES = {0: "NONE", 1: "PRE_MIGRATION", 2: "MIGRATION", 3: "POST_MIGRATION"}
-
-
-class ImageError(Exception):
-    """A record that does not fit the image (a partition of an unknown topic, ...): one line."""
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    host: str
-    port: int
-    security_protocol: int
-
-    def __str__(self) -> str:
-        return f"{self.name}://{self.host}:{self.port}"
-
-
-@dataclass(frozen=True)
-class SupportedFeature:
-    name: str
-    min_version: int
-    max_version: int
-
-
-@dataclass(frozen=True)
-class Broker:
-    """One broker registration (RegisterBrokerRecord, then fencing and change records)."""
-
-    id: int
-    incarnation_id: uuid.UUID
-    epoch: int
-    endpoints: tuple[Endpoint, ...] = ()
-    features: tuple[SupportedFeature, ...] = ()
-    rack: str | None = None
-    fenced: bool = True
-    in_controlled_shutdown: bool = False
-    is_migrating_zk_broker: bool = False
-    log_dirs: tuple[uuid.UUID, ...] = ()
-    cordoned_log_dirs: tuple[uuid.UUID, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Controller:
-    """One controller registration (RegisterControllerRecord)."""
-
-    id: int
-    incarnation_id: uuid.UUID
-    zk_migration_ready: bool = False
-    endpoints: tuple[Endpoint, ...] = ()
-    features: tuple[SupportedFeature, ...] = ()
-
-
-@dataclass(frozen=True)
-class Partition:
-    """One partition registration. ELR lists are empty when the records carry none.
-
-    `directories` is as the records give it (empty when they carry none; Kafka's own image fills
-    in its "migrating" placeholder instead)."""
-
-    topic_id: uuid.UUID
-    partition_id: int
-    replicas: tuple[int, ...]
-    isr: tuple[int, ...]
-    removing_replicas: tuple[int, ...] = ()
-    adding_replicas: tuple[int, ...] = ()
-    leader: int = NO_LEADER
-    leader_recovery_state: int = 0
-    leader_epoch: int = 0
-    partition_epoch: int = 0
-    directories: tuple[uuid.UUID, ...] = ()
-    elr: tuple[int, ...] = ()
-    last_known_elr: tuple[int, ...] = ()
-
-
-@dataclass
-class Topic:
-    name: str
-    id: uuid.UUID
-    partitions: dict[int, Partition] = field(default_factory=dict)
-
-    @property
-    def replication_factor(self) -> int:
-        first = self.partitions.get(0) or next(iter(self.partitions.values()), None)
-        return 0 if first is None else len(first.replicas)
-
-
-@dataclass(frozen=True)
-class ProducerIds:
-    """The next producer id block start (ProducerIdsRecord), and who asked for the last block."""
-
-    next_producer_id: int
-    broker_id: int = -1
-    broker_epoch: int = -1
-
-
-@dataclass(frozen=True)
-class Acl:
-    id: uuid.UUID
-    resource_type: int
-    resource_name: str
-    pattern_type: int
-    principal: str
-    host: str
-    operation: int
-    permission_type: int
-
-
-@dataclass(frozen=True)
-class ScramCredential:
-    name: str
-    mechanism: int
-    salt: bytes
-    stored_key: bytes
-    server_key: bytes
-    iterations: int
-
-
-@dataclass(frozen=True)
-class DelegationToken:
-    token_id: str
-    owner: str
-    requester: str
-    renewers: tuple[str, ...]
-    issue_timestamp: int
-    max_timestamp: int
-    expiration_timestamp: int
-
-
-# A client quota entity: ((entity type, entity name or None for the default), ...), sorted.
-QuotaEntity = tuple[tuple[str, str | None], ...]
-# A config resource: (ConfigRecord.resource_type, resource name; "" is the cluster default).
-ConfigResource = tuple[int, str]
-
-
-def partition_name(topic: str, partition_id: int) -> str:
-    return f"{topic}-{partition_id}"
-
-
-def _endpoints(items: Iterable[Any]) -> tuple[Endpoint, ...]:
-    return tuple(Endpoint(e.name, e.host, e.port, e.security_protocol) for e in items)
-
-
-def _features(items: Iterable[Any]) -> tuple[SupportedFeature, ...]:
-    return tuple(
-        SupportedFeature(x.name, x.min_supported_version, x.max_supported_version) for x in items
-    )
-
-
-def _directories_for(old: Partition, new_replicas: tuple[int, ...]) -> tuple[uuid.UUID, ...]:
-    """A replica set changed without directories: kept replicas keep theirs, new ones get none."""
-    if not old.directories:
-        return ()
-    by_replica = dict(zip(old.replicas, old.directories, strict=False))
-    return tuple(by_replica.get(b, UNASSIGNED_DIRECTORY) for b in new_replicas)
 
 
 @dataclass
@@ -312,8 +165,8 @@ class MetadataImage:
             id=rec.broker_id,
             incarnation_id=rec.incarnation_id,
             epoch=rec.broker_epoch,
-            endpoints=_endpoints(rec.end_points),
-            features=_features(rec.features),
+            endpoints=endpoints_from(rec.end_points),
+            features=features_from(rec.features),
             rack=rec.rack,
             fenced=rec.fenced,
             in_controlled_shutdown=rec.in_controlled_shutdown,
@@ -401,8 +254,8 @@ class MetadataImage:
             id=rec.controller_id,
             incarnation_id=rec.incarnation_id,
             zk_migration_ready=rec.zk_migration_ready,
-            endpoints=_endpoints(rec.end_points),
-            features=_features(rec.features),
+            endpoints=endpoints_from(rec.end_points),
+            features=features_from(rec.features),
         )
         before = self.controllers.get(rec.controller_id)
         self.controllers[rec.controller_id] = controller
@@ -470,7 +323,7 @@ class MetadataImage:
         before = topic.partitions.get(rec.partition_id)
         topic.partitions[rec.partition_id] = partition
         if before is not None:
-            return _partition_diff(topic.name, before, partition)
+            return partition_diff(topic.name, before, partition)
         return [
             Change(
                 "partition-created",
@@ -491,7 +344,7 @@ class MetadataImage:
             raise ImageError(f"PartitionChangeRecord: no partition {name}")
         after = merge_partition_change(before, rec)
         topic.partitions[rec.partition_id] = after
-        return _partition_diff(topic.name, before, after)
+        return partition_diff(topic.name, before, after)
 
     def _remove_topic(self, rec: r.RemoveTopicRecord) -> list[Change]:
         topic = self.topics.pop(rec.topic_id, None)
@@ -526,7 +379,7 @@ class MetadataImage:
                 if before.elr or before.last_known_elr:
                     after = merge_partition_change(before, cleared)
                     topic.partitions[pid] = after
-                    out.extend(_partition_diff(topic.name, before, after))
+                    out.extend(partition_diff(topic.name, before, after))
         return out
 
     # ------------------------------------------------------------------ replay: the rest
@@ -608,13 +461,13 @@ class MetadataImage:
             rec.permission_type,
         )
         self.acls[rec.id] = acl
-        return [Change("acl-created", _acl_fields(acl))]
+        return [Change("acl-created", acl_fields(acl))]
 
     def _remove_acl(self, rec: r.RemoveAccessControlEntryRecord) -> list[Change]:
         acl = self.acls.pop(rec.id, None)
         if acl is None:
             raise ImageError(f"RemoveAccessControlEntryRecord: no ACL with id {rec.id}")
-        return [Change("acl-deleted", _acl_fields(acl))]
+        return [Change("acl-deleted", acl_fields(acl))]
 
     def _scram(self, rec: r.UserScramCredentialRecord) -> list[Change]:
         credential = ScramCredential(
@@ -691,135 +544,6 @@ class MetadataImage:
 
 
 _TOPIC_RESOURCE = 2
-
-
-def merge_partition_change(before: Partition, rec: r.PartitionChangeRecord) -> Partition:
-    """A partition after a PartitionChangeRecord, as Kafka merges one: null fields and the
-    sentinels (`NO_LEADER_CHANGE`, `NO_RECOVERY_STATE_CHANGE`) keep the old value; a new leader
-    (even the same one) bumps the leader epoch; every change bumps the partition epoch."""
-    replicas = before.replicas if rec.replicas is None else tuple(rec.replicas)
-    if rec.directories:
-        if len(rec.directories) != len(replicas):
-            raise ImageError(
-                f"PartitionChangeRecord: {len(rec.directories)} directories for "
-                f"{len(replicas)} replicas"
-            )
-        directories = tuple(rec.directories)
-    elif rec.replicas is not None:
-        directories = _directories_for(before, replicas)
-    else:
-        directories = before.directories
-    leader, leader_epoch = before.leader, before.leader_epoch
-    if rec.leader != NO_LEADER_CHANGE:
-        leader, leader_epoch = rec.leader, before.leader_epoch + 1
-    recovery = before.leader_recovery_state
-    if rec.leader_recovery_state != NO_RECOVERY_STATE_CHANGE:
-        recovery = rec.leader_recovery_state
-
-    def keep(new: list[int] | None, old: tuple[int, ...]) -> tuple[int, ...]:
-        return old if new is None else tuple(new)
-
-    return replace(
-        before,
-        replicas=replicas,
-        directories=directories,
-        isr=keep(rec.isr, before.isr),
-        removing_replicas=keep(rec.removing_replicas, before.removing_replicas),
-        adding_replicas=keep(rec.adding_replicas, before.adding_replicas),
-        leader=leader,
-        leader_epoch=leader_epoch,
-        leader_recovery_state=recovery,
-        partition_epoch=before.partition_epoch + 1,
-        elr=keep(rec.eligible_leader_replicas, before.elr),
-        last_known_elr=keep(rec.last_known_elr, before.last_known_elr),
-    )
-
-
-def _partition_diff(topic: str, before: Partition, after: Partition) -> list[Change]:
-    """The changes people care about between two registrations of one partition."""
-    ident: dict[str, Any] = {"topic": topic, "partition": after.partition_id}
-    out = []
-    if before.leader != after.leader or before.leader_epoch != after.leader_epoch:
-        out.append(
-            Change(
-                "partition-leader",
-                {
-                    **ident,
-                    "before": before.leader,
-                    "after": after.leader,
-                    "leader_epoch": after.leader_epoch,
-                },
-            )
-        )
-    if before.replicas != after.replicas or (
-        before.adding_replicas,
-        before.removing_replicas,
-    ) != (after.adding_replicas, after.removing_replicas):
-        out.append(
-            Change(
-                "partition-replicas",
-                {
-                    **ident,
-                    "before": list(before.replicas),
-                    "after": list(after.replicas),
-                    "adding": list(after.adding_replicas),
-                    "removing": list(after.removing_replicas),
-                },
-            )
-        )
-    if before.isr != after.isr:
-        out.append(
-            Change("partition-isr", {**ident, "before": list(before.isr), "after": list(after.isr)})
-        )
-    if before.elr != after.elr or before.last_known_elr != after.last_known_elr:
-        out.append(
-            Change(
-                "partition-elr",
-                {
-                    **ident,
-                    "before": list(before.elr),
-                    "after": list(after.elr),
-                    "last_known_elr": list(after.last_known_elr),
-                },
-            )
-        )
-    if before.leader_recovery_state != after.leader_recovery_state:
-        out.append(
-            Change(
-                "partition-recovery",
-                {
-                    **ident,
-                    "before": before.leader_recovery_state,
-                    "after": after.leader_recovery_state,
-                },
-            )
-        )
-    if before.directories != after.directories:
-        out.append(
-            Change(
-                "partition-directories",
-                {**ident, "after": [kafka_uuid(d) for d in after.directories]},
-            )
-        )
-    return out
-
-
-def quota_entity_text(entity: QuotaEntity) -> str:
-    """`user=alice,client-id=<default>` (Kafka's kafka-configs wording for a default entity)."""
-    return ",".join(f"{kind}={'<default>' if name is None else name}" for kind, name in entity)
-
-
-def _acl_fields(acl: Acl) -> dict[str, Any]:
-    return {
-        "acl_id": kafka_uuid(acl.id),
-        "principal": acl.principal,
-        "host": acl.host,
-        "resource_type": acl.resource_type,
-        "resource": acl.resource_name,
-        "pattern_type": acl.pattern_type,
-        "operation": acl.operation,
-        "permission_type": acl.permission_type,
-    }
 
 
 _HANDLERS: dict[type[Message], Any] = {

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kraft.image import MetadataImage
-from kraft.image.model import (
+from kraft.image.entities import (
     Acl,
     Broker,
     Controller,
