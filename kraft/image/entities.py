@@ -1,8 +1,8 @@
 """The entities of Kafka's metadata image (brokers, controllers, topics, partitions, ACLs, ...) and
 the record values they are read with (sentinels, resource types, mechanisms).
 
-Plain frozen values (a `Topic` holds its partitions by id); `kraft.image.model.MetadataImage` keeps
-them and replays records into them. See the package docstring (`kraft.image`) for the rules.
+Plain values, frozen but for a `Topic` (its partitions by id, which the replay edits);
+`kraft.image.model.MetadataImage` keeps them and replays records into them. See the package docstring (`kraft.image`) for the rules.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ It executes what the pure Raft core (`kraft.node.RaftNode`) decides:
 - `identity`, `meta_properties`: which topic a node replicates (Kafka's metadata topic, or Kafka's
   TestRaftServer's in the Kafka test server mode) and which cluster it belongs to (`cluster.id`,
   Kafka's `meta.properties`);
-- `disk_log`, `snapshots`, `quorum_state_store`: Kafka's on-disk layout (segments of record
-  batches as bytes, snapshot checkpoints, the one-line JSON election state), with recovery;
+- `disk_log` (with `log_segments`, `log_read`), `snapshots`, `quorum_state_store`: Kafka's
+  on-disk layout (segments of record batches as bytes, snapshot checkpoints, the one-line JSON
+  election state), with recovery; `durable_files`: the writes, fsyncs and atomic files they share;
 - `connection`, `router`: one inbound connection (framing, responses in request order, bounds) and
   the API key → handler table (ApiVersions, Raft APIs, consumer APIs of `consumer/`);
 - `apis/`: wire dataclasses ⇄ the core's `kraft.rpc` values, one module per raft API;
