@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import trio
 
-from tests.fuzz.live import KINDS, Campaign, FuzzError
+from tests.fuzz.live import Campaign
+from tests.fuzz.live_fakes import KINDS
+from tests.fuzz.live_node import FuzzError
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from tests.fuzz import mutate
-from tests.fuzz.live import _begin, _fetch, _vote
+from tests.fuzz.live_node import begin_request, fetch_request, vote_request
 from wire import decode, encode
 from wire.errors import EncodeError
 from wire.messages import begin_quorum_epoch as bqe
@@ -14,7 +14,7 @@ from wire.records.batch import crc_ok, read_batch_header
 
 
 def test_field_mutations_are_deterministic_and_change_one_thing() -> None:
-    message = _vote(2, 5, 4, 100, True)
+    message = vote_request(2, 5, 4, 100, True)
     for seed in range(200):
         first = mutate.mutate_field(random.Random(seed), message, 2)
         again = mutate.mutate_field(random.Random(seed), message, 2)
@@ -24,7 +24,7 @@ def test_field_mutations_are_deterministic_and_change_one_thing() -> None:
 
 
 def test_field_mutations_reach_nested_fields_and_mostly_encode() -> None:
-    message = _fetch(2, 10, 3, 4)
+    message = fetch_request(2, 10, 3, 4)
     paths = set()
     encoded = 0
     for seed in range(400):
@@ -72,5 +72,5 @@ def test_frame_mutations_damage_the_frame() -> None:
 
 def test_absurd_endpoint_requests_encode() -> None:
     for host in mutate.BAD_HOSTS:
-        body = _begin(2, 3, host, 65535)
+        body = begin_request(2, 3, host, 65535)
         assert decode(bqe.BeginQuorumEpochRequest, encode(body, 1), 1) == body
