@@ -2,7 +2,8 @@
 the record values they are read with (sentinels, resource types, mechanisms).
 
 Plain values, frozen but for a `Topic` (its partitions by id, which the replay edits);
-`kraft.image.model.MetadataImage` keeps them and replays records into them. See the package docstring (`kraft.image`) for the rules.
+`kraft.image.model.MetadataImage` keeps them and replays records into them. See the package
+docstring (`kraft.image`) for the rules.
 """
 
 from __future__ import annotations
