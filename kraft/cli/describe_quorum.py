@@ -33,7 +33,7 @@ from typing import Any
 from kraft.cli.tail import add_bootstrap_argument
 from kraft.shell import run_async
 from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
-from kraft.shell.client.describe import DEFAULT_TIMEOUT_MS, DescribeError, describe
+from kraft.shell.client.describe import TIMEOUT_MS_DEFAULT, DescribeError, describe
 
 REPLICATION_HEADER = (
     "NodeId",
@@ -159,6 +159,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--cluster-id", help="refuse a quorum with another cluster id")
     parser.add_argument("--json", action="store_true", help="one JSON object")
     parser.add_argument(
-        "--timeout-ms", type=int, default=DEFAULT_TIMEOUT_MS, help="default %(default)s"
+        "--timeout-ms", type=int, default=TIMEOUT_MS_DEFAULT, help="default %(default)s"
     )
     parser.set_defaults(run=run)

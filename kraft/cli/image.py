@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kraft.cli import expected_error
-from kraft.cli.tail import DEFAULT_TIMEOUT_MS, add_bootstrap_argument
+from kraft.cli.tail import TIMEOUT_MS_DEFAULT, add_bootstrap_argument
 from kraft.image import (
     Change,
     ImageError,
@@ -383,7 +383,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--timeout-ms",
         type=int,
-        default=DEFAULT_TIMEOUT_MS,
+        default=TIMEOUT_MS_DEFAULT,
         help="give up when no node answers for this long (default %(default)s)",
     )
     # Ctrl-C is how a watch is normally stopped.

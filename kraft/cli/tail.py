@@ -41,7 +41,7 @@ from kraft.shell.client.observer import EARLIEST, LATEST, RaftObserver, Start
 from kraft.shell.client.state import ObserverError
 from wire.errors import DecodeError
 
-DEFAULT_TIMEOUT_MS = 10_000
+TIMEOUT_MS_DEFAULT = 10_000
 
 
 def add_bootstrap_argument(parser: argparse.ArgumentParser) -> None:
@@ -199,7 +199,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--timeout-ms",
         type=int,
-        default=DEFAULT_TIMEOUT_MS,
+        default=TIMEOUT_MS_DEFAULT,
         help="give up when no node answers for this long (default %(default)s)",
     )
     # Ctrl-C is how a tail is normally stopped (see "Exit status" above).

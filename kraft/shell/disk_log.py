@@ -340,7 +340,7 @@ class DiskLog:
     def read(
         self,
         start_offset: int,
-        max_bytes: int,
+        bytes_max: int,
         end_offset_limit: int | None = None,
         *,
         nowait: bool = False,
@@ -348,7 +348,7 @@ class DiskLog:
         """Whole batches from the one holding `start_offset`, from a single segment; any thread.
 
         Only batches that end below `end_offset_limit` (default: the log end) are included: at
-        least one (even above `max_bytes`), then more while the total stays within `max_bytes`.
+        least one (even above `bytes_max`), then more while the total stays within `bytes_max`.
         Empty below the log start, at or beyond the end (the `LogRead` contract of `kraft.rpc`),
         and `READ_RETRY`
         (empty too) when a truncation or reset raced the read. `nowait`: serve it from the page
@@ -356,7 +356,7 @@ class DiskLog:
         """
         view = self.view
         try:
-            data = read_view(view, start_offset, max_bytes, end_offset_limit, nowait=nowait)
+            data = read_view(view, start_offset, bytes_max, end_offset_limit, nowait=nowait)
         except (OSError, DecodeError, ShortRead, WouldBlock):
             if self.generation != view.generation:
                 return READ_RETRY  # whatever went wrong, the files changed under the read

@@ -80,7 +80,7 @@ def locate(segment: SegmentView, offset: int, nowait: bool) -> tuple[int, BatchH
 def read_view(
     view: DiskLogView,
     start_offset: int,
-    max_bytes: int,
+    bytes_max: int,
     end_offset_limit: int | None = None,
     *,
     nowait: bool = False,
@@ -97,11 +97,11 @@ def read_view(
     position, first = found
     if first.last_offset >= limit:
         return b""
-    want = max(first.size_bytes, min(max_bytes, segment.size - position))
+    want = max(first.size_bytes, min(bytes_max, segment.size - position))
     data = pread_exact(segment.file.fd, want, position, nowait)
     end = first.size_bytes
     for at, header in iter_batches(data, end):
-        if header.last_offset >= limit or at + header.size_bytes > max_bytes:
+        if header.last_offset >= limit or at + header.size_bytes > bytes_max:
             break
         end = at + header.size_bytes
     return data if end == len(data) else data[:end]

@@ -500,7 +500,7 @@ class MetadataState:
         wait: Callable[[int], Awaitable[None]],
     ) -> None:
         """Apply committed batches as the high watermark moves, forever (a task): `read` is the
-        loop's `read_batches(start, end, max_bytes)`, `wait` its `wait_for_change(timeout_ms)`."""
+        loop's `read_batches(start, end, bytes_max)`, `wait` its `wait_for_change(timeout_ms)`."""
         while True:
             reload = self._reload
             if reload is not None:

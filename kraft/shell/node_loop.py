@@ -508,10 +508,10 @@ class BaseNodeLoop(Generic[SettingsT]):
 
     # ---------------------------------------------------------------- consumer port
 
-    async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
+    async def read_batches(self, start_offset: int, end_offset: int, bytes_max: int) -> bytes:
         """Stored batches for a consumer (any task): at once from the page cache, or on the
         reader thread (abandoned if the caller is cancelled). b"" may also mean "ask again"."""
-        log_read = functools.partial(self.disk_log.read, start_offset, max_bytes, end_offset)
+        log_read = functools.partial(self.disk_log.read, start_offset, bytes_max, end_offset)
         try:
             data = log_read(nowait=True)
         except WouldBlock:

@@ -208,9 +208,9 @@ class SnapshotStore:
             self.part_path(snapshot_id).unlink()
 
     def read(
-        self, snapshot_id: OffsetAndEpoch, position: int, max_bytes: int
+        self, snapshot_id: OffsetAndEpoch, position: int, bytes_max: int
     ) -> tuple[bytes, int] | None:
-        """(bytes [position, position + max_bytes), file size); None when there is no such file."""
+        """(bytes [position, position + bytes_max), file size); None when there is no such file."""
         try:
             fd = os.open(self.path(snapshot_id), os.O_RDONLY)
         except FileNotFoundError:
@@ -219,6 +219,6 @@ class SnapshotStore:
             size = os.fstat(fd).st_size
             if position < 0 or position >= size:
                 return b"", size
-            return os.pread(fd, min(max_bytes, size - position), position), size
+            return os.pread(fd, min(bytes_max, size - position), position), size
         finally:
             os.close(fd)

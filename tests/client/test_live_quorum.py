@@ -135,7 +135,7 @@ async def test_idless_observer_follows_a_leader_kill(
         # kill -9 the leader; a new leader takes over; the old one restarts and catches up.
         leader.kill()
         successor = await wait_until(
-            lambda: cluster.leader(min_epoch=first_epoch + 1, exclude=leader.node_id),
+            lambda: cluster.leader(epoch_min=first_epoch + 1, exclude=leader.node_id),
             20,
             "a new leader",
         )

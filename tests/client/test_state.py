@@ -97,7 +97,7 @@ def test_errors() -> None:
 @pytest.mark.parametrize("version", [4, 11, 12, 13, 15, 17])
 def test_requests_are_consumer_fetches(version: int) -> None:
     request = build_consumer_fetch_request(
-        ConsumerFetchState(start_offset=5), version, leader_epoch=3, max_wait_ms=500
+        ConsumerFetchState(start_offset=5), version, leader_epoch=3, wait_ms_max=500
     )
     assert is_consumer_fetch(request, version)
     partition = request.topics[0].partitions[0]

@@ -212,13 +212,13 @@ class Cluster:
             time.sleep(0.05)
         raise AssertionError(f"timed out after {timeout_s} s waiting for {what}: {self.describe()}")
 
-    def leader(self, *, min_epoch: int = 0, exclude: int | None = None) -> NodeProcess | None:
-        """The live node whose latest stats say it leads an epoch >= min_epoch."""
+    def leader(self, *, epoch_min: int = 0, exclude: int | None = None) -> NodeProcess | None:
+        """The live node whose latest stats say it leads an epoch >= epoch_min."""
         for node in self.nodes.values():
             if node.node_id == exclude or not node.alive:
                 continue
             last = node.last()
-            if last and last["role"] == "leader" and last["epoch"] >= min_epoch:
+            if last and last["role"] == "leader" and last["epoch"] >= epoch_min:
                 return node
         return None
 

@@ -52,7 +52,7 @@ def test_kill_leader_five_times(make_cluster: MakeCluster) -> None:
         acked = hw(leader)
         acknowledged.append((committed_prefix(leader.batches(), acked), acked))
         successor = cluster.wait_for(
-            lambda: cluster.leader(min_epoch=epoch + 1, exclude=leader.node_id),  # noqa: B023
+            lambda: cluster.leader(epoch_min=epoch + 1, exclude=leader.node_id),  # noqa: B023
             10,
             "a new leader",
         )

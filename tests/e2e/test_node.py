@@ -156,7 +156,7 @@ def test_graceful_shutdown_hands_over_faster_than_election_timeout(
     started = time.monotonic()
     leader.process.send_signal(signal.SIGTERM)
     successor = cluster.wait_for(
-        lambda: cluster.leader(min_epoch=epoch + 1, exclude=leader.node_id), 10, "a new leader"
+        lambda: cluster.leader(epoch_min=epoch + 1, exclude=leader.node_id), 10, "a new leader"
     )
     handover_s = time.monotonic() - started
     assert leader.process.wait(15) == 0

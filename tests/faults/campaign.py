@@ -49,7 +49,7 @@ class Campaign:
             leader, epoch = cluster.steady_leader(PROGRESS_RECORDS)
             followers = [n for n in cluster.nodes.values() if n is not leader]
             for node in followers:
-                cluster.wait_caught_up(node, min_epoch=epoch)
+                cluster.wait_caught_up(node, epoch_min=epoch)
             if cluster.still_leads(leader, epoch):
                 return leader, followers, epoch
         raise AssertionError(f"the leadership kept changing: {cluster.describe()}")
@@ -60,10 +60,10 @@ class Campaign:
         leader.kill()
         killed_at = time.monotonic()
         cluster.acknowledge(leader, f"leader {leader.node_id} killed in epoch {epoch}")
-        cluster.wait_leader(min_epoch=epoch + 1, exclude=leader.node_id)
+        cluster.wait_leader(epoch_min=epoch + 1, exclude=leader.node_id)
         self.failover_ms.append((time.monotonic() - killed_at) * 1000)
         leader.start()
-        cluster.wait_caught_up(leader, min_epoch=epoch + 1)
+        cluster.wait_caught_up(leader, epoch_min=epoch + 1)
         self.counts["kill -9 failovers"] += 1
 
     def partition(self) -> None:
@@ -72,10 +72,10 @@ class Campaign:
         if self.rng.random() < 0.7:
             cluster.cut(leader)
             cluster.acknowledge(leader, f"leader {leader.node_id} cut off in epoch {epoch}")
-            successor = cluster.wait_leader(min_epoch=epoch + 1, exclude=leader.node_id)
+            successor = cluster.wait_leader(epoch_min=epoch + 1, exclude=leader.node_id)
             cluster.wait_progress(successor, PROGRESS_RECORDS)
             cluster.heal(leader)
-            cluster.wait_caught_up(leader, min_epoch=epoch + 1)
+            cluster.wait_caught_up(leader, epoch_min=epoch + 1)
             self.counts["leader partitions"] += 1
         else:
             victim = self.rng.choice(followers)
@@ -83,7 +83,7 @@ class Campaign:
             cluster.wait_progress(leader, PROGRESS_RECORDS)  # the majority goes on
             time.sleep(self.rng.uniform(0, 2 * FETCH_TIMEOUT_S))
             cluster.heal(victim)
-            cluster.wait_caught_up(victim, min_epoch=epoch)
+            cluster.wait_caught_up(victim, epoch_min=epoch)
             self.counts["follower partitions"] += 1
 
     def pause(self) -> None:
@@ -91,11 +91,11 @@ class Campaign:
         leader, _, epoch = self.leader_and_followers()
         cluster.pause(leader)
         cluster.acknowledge(leader, f"leader {leader.node_id} paused in epoch {epoch}")
-        successor = cluster.wait_leader(min_epoch=epoch + 1, exclude=leader.node_id)
+        successor = cluster.wait_leader(epoch_min=epoch + 1, exclude=leader.node_id)
         time.sleep(self.rng.uniform(0, FETCH_TIMEOUT_S))
         cluster.wait_progress(successor, PROGRESS_RECORDS)
         cluster.resume(leader)
-        cluster.wait_caught_up(leader, min_epoch=epoch + 1)
+        cluster.wait_caught_up(leader, epoch_min=epoch + 1)
         self.counts["leader pauses"] += 1
 
     def impair(self) -> None:
@@ -127,11 +127,11 @@ class Campaign:
         status = victim.process.wait(60)
         last_line = (victim.stderr_text().splitlines() or [""])[-1]
         assert status == EXIT_LOG_DIR_FAILURE and "No space left" in last_line, (status, last_line)
-        current = cluster.wait_leader(min_epoch=epoch, exclude=victim.node_id)
+        current = cluster.wait_leader(epoch_min=epoch, exclude=victim.node_id)
         cluster.wait_progress(current, PROGRESS_RECORDS)
         disk.free()
         victim.start()
-        cluster.wait_caught_up(victim, min_epoch=epoch)
+        cluster.wait_caught_up(victim, epoch_min=epoch)
         self.counts["ENOSPC under the leader" if under_leader else "ENOSPC under a follower"] += 1
 
 
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"round {number}/{len(schedule)} ({elapsed:.0f} s): {cluster.describe()}",
                     flush=True,
                 )
-        result = cluster.finish(min_records=1)
+        result = cluster.finish(records_min=1)
     except (AssertionError, RuntimeError) as exc:
         print(f"campaign FAILED at round {number} ({schedule[number - 1] if number else 'start'}), "
               f"seed {args.seed}: {exc}\nfiles kept in {base}", file=sys.stderr)  # fmt: skip

@@ -154,21 +154,21 @@ class FaultCluster:
             time.sleep(0.05)
         raise AssertionError(f"timed out after {timeout_s} s waiting for {what}: {self.describe()}")
 
-    def leader(self, *, min_epoch: int = 0, exclude: int | None = None) -> NodeProcess | None:
-        """The live node whose latest stats say it leads an epoch >= min_epoch."""
+    def leader(self, *, epoch_min: int = 0, exclude: int | None = None) -> NodeProcess | None:
+        """The live node whose latest stats say it leads an epoch >= epoch_min."""
         for node in self.nodes.values():
             if node.node_id == exclude or not node.alive:
                 continue
             last = node.last()
-            if last and last["role"] == "leader" and last["epoch"] >= min_epoch:
+            if last and last["role"] == "leader" and last["epoch"] >= epoch_min:
                 return node
         return None
 
-    def wait_leader(self, *, min_epoch: int = 0, exclude: int | None = None) -> NodeProcess:
+    def wait_leader(self, *, epoch_min: int = 0, exclude: int | None = None) -> NodeProcess:
         node: NodeProcess = self.wait_for(
-            lambda: self.leader(min_epoch=min_epoch, exclude=exclude),
+            lambda: self.leader(epoch_min=epoch_min, exclude=exclude),
             30,
-            f"a leader of epoch >= {min_epoch}" + (f" other than {exclude}" if exclude else ""),
+            f"a leader of epoch >= {epoch_min}" + (f" other than {exclude}" if exclude else ""),
         )
         return node
 
@@ -196,9 +196,9 @@ class FaultCluster:
         start = high_watermark(node)
         self.wait_for(lambda: high_watermark(node) >= start + records, timeout_s, "progress")
 
-    def wait_caught_up(self, node: NodeProcess, *, min_epoch: int, timeout_s: float = 30) -> None:
-        """Until `node` follows a leader of epoch >= min_epoch and has its high watermark."""
-        leader = self.wait_leader(min_epoch=min_epoch, exclude=node.node_id)
+    def wait_caught_up(self, node: NodeProcess, *, epoch_min: int, timeout_s: float = 30) -> None:
+        """Until `node` follows a leader of epoch >= epoch_min and has its high watermark."""
+        leader = self.wait_leader(epoch_min=epoch_min, exclude=node.node_id)
         target = high_watermark(leader)
 
         def caught_up() -> bool:
@@ -207,7 +207,7 @@ class FaultCluster:
                 node.alive
                 and last
                 and last["role"] == "follower"
-                and last["epoch"] >= min_epoch
+                and last["epoch"] >= epoch_min
                 and last["log_end_offset"] >= target
             )
 
@@ -288,7 +288,7 @@ class FaultCluster:
 
     # ------------------------------------------------------------------ the end
 
-    def finish(self, *, min_records: int = 1) -> Verified:
+    def finish(self, *, records_min: int = 1) -> Verified:
         """Stop readers and nodes, then check everything (see module docstring)."""
         leader = self.wait_leader()
         target = high_watermark(leader)
@@ -315,7 +315,7 @@ class FaultCluster:
         result = verify(logs, self.reader_files, self.acknowledged)
         assert result.committed_end >= committed
         for mode, count in result.per_reader.items():
-            assert count >= min_records, f"reader {mode} verified only {count} records"
+            assert count >= records_min, f"reader {mode} verified only {count} records"
         return result
 
 

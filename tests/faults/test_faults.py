@@ -29,16 +29,16 @@ def test_partitioned_leader_is_replaced_and_rejoins(make_fault_cluster: MakeFaul
     leader, epoch = cluster.steady_leader(2000)
     cluster.cut(leader)
     cluster.acknowledge(leader, "leader at the cut")
-    successor = cluster.wait_leader(min_epoch=epoch + 1, exclude=leader.node_id)
+    successor = cluster.wait_leader(epoch_min=epoch + 1, exclude=leader.node_id)
     cluster.wait_progress(successor, 2000)
     # The cut-off leader kept appending what it could never commit: a tail it must drop.
     isolated = latest(leader)
     assert isolated["log_end_offset"] > isolated["high_watermark"], isolated
     cluster.heal(leader)
-    cluster.wait_caught_up(leader, min_epoch=epoch + 1)
+    cluster.wait_caught_up(leader, epoch_min=epoch + 1)
     # finish() proves the truncation: the old leader's log must equal the others' below the
     # committed end, which lies past the tail it wrote alone.
-    result = cluster.finish(min_records=2000)
+    result = cluster.finish(records_min=2000)
     print(result)
     assert result.committed_end > 4000
 
@@ -69,7 +69,7 @@ def test_delay_and_loss_slow_but_do_not_stop_progress(make_fault_cluster: MakeFa
     assert dropped > 0  # the links really lost packets
     for node in cluster.nodes.values():
         cluster.clear_impairment(node)
-    print(cluster.finish(min_records=2000))
+    print(cluster.finish(records_min=2000))
 
 
 def test_paused_leader_steps_down_after_resume(make_fault_cluster: MakeFaultCluster) -> None:
@@ -78,15 +78,15 @@ def test_paused_leader_steps_down_after_resume(make_fault_cluster: MakeFaultClus
     leader, epoch = cluster.steady_leader(2000)
     cluster.pause(leader)
     cluster.acknowledge(leader, "leader when paused")
-    successor = cluster.wait_leader(min_epoch=epoch + 1, exclude=leader.node_id)
+    successor = cluster.wait_leader(epoch_min=epoch + 1, exclude=leader.node_id)
     time.sleep(FETCH_TIMEOUT_S)  # paused well past the fetch timeout
     cluster.wait_progress(successor, 1000)
     cluster.resume(leader)
-    cluster.wait_caught_up(leader, min_epoch=epoch + 1)
+    cluster.wait_caught_up(leader, epoch_min=epoch + 1)
     # Stepped down: it follows a later epoch (checked above) and does not lead. (The successor
     # itself may have lost an election since, on a loaded machine: that is allowed.)
-    assert cluster.wait_leader(min_epoch=epoch + 1) is not leader
-    print(cluster.finish(min_records=2000))
+    assert cluster.wait_leader(epoch_min=epoch + 1) is not leader
+    print(cluster.finish(records_min=2000))
 
 
 @pytest.mark.parametrize("victim", ["follower", "leader"])
@@ -111,9 +111,9 @@ def test_full_disk_stops_the_node_cleanly_and_it_recovers(
     assert "Traceback" not in stderr, stderr[-3000:]
     assert "No space left on device" in stderr.splitlines()[-1], stderr[-3000:]
     # The others go on (a new leader if the leader's disk filled).
-    current = cluster.wait_leader(min_epoch=epoch, exclude=node.node_id)
+    current = cluster.wait_leader(epoch_min=epoch, exclude=node.node_id)
     cluster.wait_progress(current, 2000)
     disk.free()
     node.start()
-    cluster.wait_caught_up(node, min_epoch=epoch)
-    print(cluster.finish(min_records=4000))
+    cluster.wait_caught_up(node, epoch_min=epoch)
+    print(cluster.finish(records_min=4000))

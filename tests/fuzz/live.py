@@ -67,7 +67,7 @@ from tests.fuzz.live_fakes import (
 from tests.fuzz.live_node import (
     BEGIN,
     BURST_MUTATIONS,
-    BURST_TIME_MAX_S,
+    BURST_TIME_S_MAX,
     CHECK_TIMEOUT_S,
     DRIVE_ATTEMPT_S,
     DRIVE_ATTEMPTS,
@@ -336,7 +336,7 @@ class Campaign(FakeVoters):
     async def _burst(self, probability: float, hostile: bool) -> None:
         self.burst_count = 0
         self.mutate_probability = probability
-        deadline = trio.current_time() + BURST_TIME_MAX_S
+        deadline = trio.current_time() + BURST_TIME_S_MAX
 
         def going() -> bool:
             return (

@@ -455,11 +455,11 @@ class FakeVoters:
             )
         elif kind == "request-fetch":
             last_epoch = rng.choice([-1, 0, e, e + 1, INT32[1], INT32[0]])
-            max_bytes = rng.choice([0, -1, 1, INT32[1], 1 << 20])
-            body, api = fetch_request(any_id, offset, last_epoch, epoch, 0, max_bytes), FETCH
+            bytes_max = rng.choice([0, -1, 1, INT32[1], 1 << 20])
+            body, api = fetch_request(any_id, offset, last_epoch, epoch, 0, bytes_max), FETCH
             detail = (
                 f"Fetch replica {any_id} offset {offset} last epoch {last_epoch} "
-                f"leader epoch {epoch} max bytes {max_bytes}"
+                f"leader epoch {epoch} max bytes {bytes_max}"
             )
         elif kind == "request-fetch-snapshot":
             position = rng.choice([-1, 0, INT64[1], INT64[0]])

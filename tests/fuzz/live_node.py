@@ -58,7 +58,7 @@ BURST_MUTATIONS = 60
 HOSTILE_SENDERS = 8
 HOSTILE_ANSWER_TIMEOUT_S = 0.3
 FINDINGS_MAX = 30
-BURST_TIME_MAX_S = 3.0
+BURST_TIME_S_MAX = 3.0
 REPORT_INTERVAL_MS = 100
 IDLE_FLOOD_CONNECTIONS = 4200
 IDLE_FLOOD_EVERY = 4000  # mutations; a flood takes tens of seconds on a busy machine
@@ -352,8 +352,8 @@ def fetch_request(
     offset: int,
     last_epoch: int,
     leader_epoch: int,
-    max_wait_ms: int = 0,
-    max_bytes: int = 1 << 20,
+    wait_ms_max: int = 0,
+    bytes_max: int = 1 << 20,
 ) -> fe.FetchRequest:
     r = fe.FetchRequest
     part = r.FetchTopic.FetchPartition(
@@ -361,13 +361,13 @@ def fetch_request(
         fetch_offset=offset,
         last_fetched_epoch=last_epoch,
         log_start_offset=-1,
-        partition_max_bytes=max_bytes,
+        partition_max_bytes=bytes_max,
     )
     return r(
         cluster_id=CLUSTER_ID,
         replica_state=r.ReplicaState(replica_id=replica, replica_epoch=-1),
-        max_wait_ms=max_wait_ms,
-        max_bytes=max_bytes,
+        max_wait_ms=wait_ms_max,
+        max_bytes=bytes_max,
         topics=[r.FetchTopic(topic_id=METADATA_TOPIC_ID, partitions=[part])],
     )
 

@@ -81,7 +81,7 @@ def kill_leader_and_restart(cluster: Cluster, *, graceful: bool = False) -> int:
     else:
         leader.kill()
     cluster.wait_for(
-        lambda: cluster.leader(min_epoch=epoch + 1, exclude=leader.node_id), 20, "a new leader"
+        lambda: cluster.leader(epoch_min=epoch + 1, exclude=leader.node_id), 20, "a new leader"
     )
     time.sleep(RUN_BETWEEN_FAULTS_S)
     leader.start()

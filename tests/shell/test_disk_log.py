@@ -62,7 +62,7 @@ def test_append_read_bytes_identical(tmp_path: Path) -> None:
     # The batch holding the offset comes first, whole.
     assert log.read(4, 1 << 20) == b"".join(written[1:])
     assert log.read(5, 1 << 20) == b"".join(written[1:])
-    # max_bytes: at least one batch, then only whole batches within the budget.
+    # bytes_max: at least one batch, then only whole batches within the budget.
     assert log.read(0, 1) == written[0]
     assert log.read(0, len(written[0]) + len(written[1]) + 1) == written[0] + written[1]
     # end_offset_limit: only batches wholly below it.
@@ -254,7 +254,7 @@ def test_sparse_index_reads_and_truncations_match_a_reference(tmp_path: Path) ->
             log.append(data)
             reference.append((base, base + n - 1, data))
 
-    def expected(start: int, max_bytes: int, limit: int) -> bytes:
+    def expected(start: int, bytes_max: int, limit: int) -> bytes:
         first = next((i for i, (_, last, _) in enumerate(reference) if last >= start), None)
         if first is None or reference[first][1] >= limit:
             return b""
@@ -265,7 +265,7 @@ def test_sparse_index_reads_and_truncations_match_a_reference(tmp_path: Path) ->
             segment_of[i] = max(b for b in segment_bases if b <= base)
         for i in range(first + 1, len(reference)):
             base, last, data = reference[i]
-            if segment_of[i] != segment_of[first] or last >= limit or size + len(data) > max_bytes:
+            if segment_of[i] != segment_of[first] or last >= limit or size + len(data) > bytes_max:
                 break
             out.append(data)
             size += len(data)
@@ -274,9 +274,9 @@ def test_sparse_index_reads_and_truncations_match_a_reference(tmp_path: Path) ->
     def check() -> None:
         for _ in range(200):
             start = rng.randrange(log.end_offset + 2)
-            max_bytes = rng.choice([1, 100, 1000, 5000, 1 << 20])
+            bytes_max = rng.choice([1, 100, 1000, 5000, 1 << 20])
             limit = rng.randrange(start, log.end_offset + 3)
-            assert log.read(start, max_bytes, limit) == expected(start, max_bytes, limit)
+            assert log.read(start, bytes_max, limit) == expected(start, bytes_max, limit)
         assert list(log.iter_batch_bounds()) == [(b, last) for b, last, _ in reference]
 
     append(600)

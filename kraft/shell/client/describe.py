@@ -31,7 +31,7 @@ from wire.messages.quorum_state import uuid_to_base64 as uuid_text
 ENDPOINT_TYPE_CONTROLLERS = 2
 LEADER_SEARCH_MS = 5_000
 LEADER_RETRY_MS = 200
-DEFAULT_TIMEOUT_MS = 10_000
+TIMEOUT_MS_DEFAULT = 10_000
 # kafka-metadata-quorum's "unknown" lag time is Kafka's unknown timestamp, -1.
 NO_LAG_TIME = NO_TIMESTAMP
 
@@ -66,7 +66,7 @@ async def _find_leader(
 
 
 async def describe(
-    bootstrap: list[Address], *, cluster_id: str | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS
+    bootstrap: list[Address], *, cluster_id: str | None = None, timeout_ms: int = TIMEOUT_MS_DEFAULT
 ) -> dict[str, Any]:
     """The quorum description as data (see module docstring)."""
     deadline = trio.current_time() + timeout_ms / 1000
@@ -183,23 +183,23 @@ def summarize(response: DescribeQuorumResponse, version: int) -> dict[str, Any]:
     # kafka-metadata-quorum's figures: the voter furthest behind is the first voter with the
     # smallest log end offset (the leader itself when none is behind, giving 0 ms); its lag
     # time is the leader's last caught-up time minus its own, -1 when either is unknown.
-    max_lag = 0
-    max_lag_time_ms = NO_LAG_TIME
+    lag_max = 0
+    lag_time_ms_max = NO_LAG_TIME
     if leader_state is not None and voters:
         furthest = min(voters, key=lambda v: v.log_end_offset)
-        max_lag = leader_state.log_end_offset - furthest.log_end_offset
+        lag_max = leader_state.log_end_offset - furthest.log_end_offset
         if furthest is leader_state:
-            max_lag_time_ms = 0
+            lag_time_ms_max = 0
         elif leader_state.last_caught_up_timestamp >= 0 and furthest.last_caught_up_timestamp >= 0:
-            max_lag_time_ms = (
+            lag_time_ms_max = (
                 leader_state.last_caught_up_timestamp - furthest.last_caught_up_timestamp
             )
     return {
         "leader_id": leader_id,
         "leader_epoch": partition.leader_epoch,
         "high_watermark": partition.high_watermark,
-        "max_follower_lag": max_lag,
-        "max_follower_lag_time_ms": max_lag_time_ms,
+        "max_follower_lag": lag_max,
+        "max_follower_lag_time_ms": lag_time_ms_max,
         "voters": voter_rows,
         "observers": observer_rows,
         "describe_quorum_version": version,

@@ -198,13 +198,13 @@ class LocalFollower:
         assert self.disk_log is not None
         return self.disk_log.start_offset
 
-    async def read_committed(self, start_offset: int, max_bytes: int) -> bytes:
+    async def read_committed(self, start_offset: int, bytes_max: int) -> bytes:
         """Whole local batches from the one holding `start_offset`, all below the HW."""
         assert self.loop is not None
         high_watermark = self.high_watermark
         if high_watermark is None or start_offset >= high_watermark:
             return b""
-        return await self.loop.read_batches(start_offset, high_watermark, max_bytes)
+        return await self.loop.read_batches(start_offset, high_watermark, bytes_max)
 
     async def wait_for_change(self, timeout_ms: int) -> None:
         assert self.loop is not None

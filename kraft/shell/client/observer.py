@@ -68,9 +68,9 @@ from wire.messages.fetch import FetchRequest
 T = TypeVar("T")
 
 FETCH_VERSION_MAX = 17
-FETCH_MAX_WAIT_MS = 500
+FETCH_WAIT_MS_MAX = 500
 REDISCOVER_BACKOFF_MS = 100
-REDISCOVER_BACKOFF_MAX_MS = 1_000
+REDISCOVER_BACKOFF_MS_MAX = 1_000
 # How long the raft-mode observer sleeps between looks at the core's high watermark when nothing
 # wakes it (the loop's `changed` event normally does).
 HW_WAIT_MS = 500
@@ -345,14 +345,14 @@ class RaftObserver:
                 self.consumer,
                 version,
                 leader_epoch=self._leader_epoch,
-                max_wait_ms=FETCH_MAX_WAIT_MS,
+                wait_ms_max=FETCH_WAIT_MS_MAX,
             )
             response = await conn.request(request, version)
             outcome = self.consumer.handle_fetch_response(response)
         except ConnectionFailed:
             await self.close()
             await trio.sleep(self._backoff_ms / 1000)
-            self._backoff_ms = min(self._backoff_ms * 2, REDISCOVER_BACKOFF_MAX_MS)
+            self._backoff_ms = min(self._backoff_ms * 2, REDISCOVER_BACKOFF_MS_MAX)
             return []
         self._backoff_ms = REDISCOVER_BACKOFF_MS
         if outcome.rediscover:

@@ -133,7 +133,7 @@ class ConsumerFetchState:
 
 
 def build_consumer_fetch_request(
-    state: ConsumerFetchState, version: int, *, leader_epoch: int, max_wait_ms: int
+    state: ConsumerFetchState, version: int, *, leader_epoch: int, wait_ms_max: int
 ) -> FetchRequest:
     """A plain Kafka consumer fetch (replica id -1, no ClusterId, no LastFetchedEpoch)."""
     by_id = version >= TOPIC_ID_MIN_VERSION
@@ -153,7 +153,7 @@ def build_consumer_fetch_request(
         cluster_id=None,
         replica_id=CONSUMER_REPLICA_ID,
         replica_state=FetchRequest.ReplicaState(replica_id=CONSUMER_REPLICA_ID),
-        max_wait_ms=max_wait_ms,
+        max_wait_ms=wait_ms_max,
         min_bytes=1,
         max_bytes=FETCH_BYTES_MAX,
         isolation_level=READ_COMMITTED,
