@@ -436,4 +436,7 @@ class Peers:
         return len(self._peers)
 
     def connected_count(self) -> int:
+        """Destinations with an open connection now (from the TCP/TLS connect until it closes,
+        negotiated or not): the node's `pykraft_peer_connections` gauge. A destination that cannot
+        be reached, or that idled out, counts 0."""
         return sum(1 for peer in self._peers.values() if peer.connected)

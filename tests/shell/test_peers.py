@@ -250,3 +250,32 @@ async def test_an_unexpected_error_on_an_answer_fails_that_request_only(monkeypa
                 await trio.sleep(0.01)
         nursery.cancel_scope.cancel()
     assert [type(e) for e in events] == [RequestFailed, RequestFailed]
+
+
+async def test_connected_count_is_the_open_connections() -> None:
+    """`connected_count` (the `pykraft_peer_connections` gauge): one per destination whose
+    connection is open; an unreachable destination and one that idled out count 0."""
+    server = FakeServer(delay_s=0)
+    events: list[Event] = []
+
+    async def deliver(event: Event) -> None:
+        events.append(event)
+
+    limits = PeerLimits(idle_timeout_ms=500, reconnect_backoff_ms=10_000)
+    async with trio.open_nursery() as nursery:
+        listeners = await nursery.start(trio.serve_tcp, server.handle, 0)
+        port = listeners[0].socket.getsockname()[1]
+        peers = Peers(nursery, deliver, client_id="c", listener_name="PLAINTEXT", limits=limits)
+        assert peers.connected_count() == 0
+        assert peers.submit(to(1, 2, port))
+        assert peers.submit(to(2, 3, refused_port()))
+        with trio.fail_after(10):
+            while len(events) < 2:
+                await trio.sleep(0.005)
+        assert sorted(type(e).__name__ for e in events) == ["RequestFailed", "ResponseReceived"]
+        assert peers.destination_count() == 2
+        assert peers.connected_count() == 1  # the answered one; the refused one is not open
+        with trio.fail_after(10):
+            while peers.connected_count():  # the answered destination idles out
+                await trio.sleep(0.05)
+        nursery.cancel_scope.cancel()
