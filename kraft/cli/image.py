@@ -53,10 +53,9 @@ from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
 from kraft.shell.client.observer import EARLIEST, RaftObserver, in_worker_thread
 from kraft.shell.client.state import CommittedBatch, ObserverError
 from wire.errors import DecodeError
+from wire.messages.list_offsets import LATEST_TIMESTAMP
 from wire.messages.quorum_state import uuid_to_base64 as kafka_uuid
 from wire.metadata import MetadataRecord, UnknownMetadataRecord
-
-LATEST_TIMESTAMP = -1  # ListOffsets: the high watermark
 
 
 def _offset(text: str) -> int:

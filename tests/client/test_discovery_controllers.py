@@ -17,12 +17,12 @@ import trio
 from kraft.shell.client.connection import Address, Connection
 from kraft.shell.client.discovery import ask_metadata, list_offset
 from kraft.shell.client.state import ObserverError
-from kraft.shell.consumer.offsets import LATEST_TIMESTAMP
 from wire.framing import FrameDecoder
 from wire.headers import decode_request, encode_response
 from wire.messages.api_versions import ApiVersionsResponse
 from wire.messages.describe_cluster import DescribeClusterRequest, DescribeClusterResponse
 from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
+from wire.messages.list_offsets import LATEST_TIMESTAMP
 from wire.registry import API_VERSIONS_KEY
 
 CLUSTER_ID = "8dXBon3vZMZqPScq_oMFxg"

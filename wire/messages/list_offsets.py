@@ -9,6 +9,16 @@ from typing import ClassVar
 
 from wire.fields import Message, Struct, Versions, f
 
+# ListOffsetsPartition.timestamp: a timestamp in ms asks for the first offset whose batch has a
+# timestamp at or after it; these negative values ask for a position instead (Kafka's
+# ListOffsetsRequest constants, same names). The protocol defines them: every user imports them.
+LATEST_TIMESTAMP = -1  # the log end a consumer may read (the high watermark)
+EARLIEST_TIMESTAMP = -2  # the log start
+MAX_TIMESTAMP = -3  # the record with the largest timestamp (v7+)
+EARLIEST_LOCAL_TIMESTAMP = -4  # the start of the local log, below any tiered part (v8+)
+LATEST_TIERED_TIMESTAMP = -5  # the end of the tiered part of the log (v9+)
+EARLIEST_PENDING_UPLOAD_TIMESTAMP = -6  # the first offset not yet uploaded to tiered storage (v11)
+
 
 @dataclass(frozen=True)
 class ListOffsetsRequest(Message):

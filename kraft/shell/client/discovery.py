@@ -26,15 +26,14 @@ from kraft.shell.client.connection import (
     ConnectionFailed,
 )
 from kraft.shell.client.state import ObserverError
-
-# ListOffsets' special timestamps, named once with the handler that answers them.
-from kraft.shell.consumer.offsets import LATEST_TIMESTAMP
 from kraft.types import CONSUMER_REPLICA_ID, NO_EPOCH, NO_LEADER
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
 from wire.messages.describe_cluster import DescribeClusterRequest, DescribeClusterResponse
 from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
-from wire.messages.list_offsets import ListOffsetsRequest, ListOffsetsResponse
+
+# ListOffsets' special timestamps, named once with the handler that answers them.
+from wire.messages.list_offsets import LATEST_TIMESTAMP, ListOffsetsRequest, ListOffsetsResponse
 from wire.messages.metadata import MetadataRequest, MetadataResponse
 
 REDISCOVER_BACKOFF_MS = 100

@@ -60,10 +60,10 @@ from kraft.shell.client.state import (
     build_consumer_fetch_request,
     committed_batches,
 )
-from kraft.shell.consumer.offsets import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
 from kraft.types import NO_EPOCH, NO_OFFSET
 from wire.errors import DecodeError
 from wire.messages.fetch import FetchRequest
+from wire.messages.list_offsets import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
 
 T = TypeVar("T")
 

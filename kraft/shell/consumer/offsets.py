@@ -17,19 +17,22 @@ from kraft.handlers.consumer import epoch_end_offset, epoch_of_offset
 from kraft.shell.consumer.checks import check_partition, is_metadata_topic
 from kraft.shell.consumer.view import NO_EPOCH, NO_OFFSET, NO_TIMESTAMP, ConsumerPort, NodeView
 from wire.errors import DecodeError, ErrorCode
-from wire.messages.list_offsets import ListOffsetsRequest, ListOffsetsResponse
+from wire.messages.list_offsets import (
+    EARLIEST_LOCAL_TIMESTAMP,
+    EARLIEST_PENDING_UPLOAD_TIMESTAMP,
+    EARLIEST_TIMESTAMP,
+    LATEST_TIERED_TIMESTAMP,
+    LATEST_TIMESTAMP,
+    MAX_TIMESTAMP,
+    ListOffsetsRequest,
+    ListOffsetsResponse,
+)
 from wire.messages.offset_for_leader_epoch import (
     OffsetForLeaderEpochRequest,
     OffsetForLeaderEpochResponse,
 )
 from wire.records.batch import iter_batches
 
-LATEST_TIMESTAMP = -1
-EARLIEST_TIMESTAMP = -2
-MAX_TIMESTAMP = -3
-EARLIEST_LOCAL_TIMESTAMP = -4
-LATEST_TIERED_TIMESTAMP = -5
-EARLIEST_PENDING_UPLOAD_TIMESTAMP = -6
 # Bytes read per step when searching the committed log by timestamp.
 TIMESTAMP_SCAN_CHUNK_BYTES = 1024 * 1024
 
