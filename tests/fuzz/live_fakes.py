@@ -22,7 +22,6 @@ from tests.fuzz.live_node import (
     BEGIN,
     DESCRIBE_QUORUM,
     END,
-    ERROR_CODES,
     FAKE_IDS,
     FETCH,
     FETCH_SNAPSHOT,
@@ -51,6 +50,8 @@ from wire.messages import fetch as fe
 from wire.messages import fetch_snapshot as fs
 from wire.messages import vote as vo
 from wire.registry import METADATA_TOPIC_ID, METADATA_TOPIC_NAME
+
+ERROR_CODES = (-32768, -1, 1, 3, 6, 7, 35, 42, 74, 75, 76, 92, 101, 104, 105, 32767)
 
 # Kinds of answers to the node's own requests, and of unsolicited requests, with their weights.
 ANSWER_KINDS: dict[str, int] = {

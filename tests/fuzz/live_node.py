@@ -71,37 +71,6 @@ NODE_PROPERTIES = {
     "controller.quorum.retry.backoff.ms": "10",
 }
 NODE_ARGS = ["--throughput", "100", "--record-size", "32"]
-ERROR_CODES = (-32768, -1, 1, 3, 6, 7, 35, 42, 74, 75, 76, 92, 101, 104, 105, 32767)
-
-# Kinds of answers to the node's own requests, and of unsolicited requests, with their weights.
-ANSWER_KINDS: dict[str, int] = {
-    "answer-field": 30,
-    "answer-batches": 14,
-    "answer-fetch-semantics": 12,
-    "answer-diverging-inside-batch": 2,
-    "answer-error-code": 6,
-    "answer-endpoints": 6,
-    "answer-epoch-extreme": 6,  # only in the last bursts of a lifetime (see _pick)
-    "answer-correlation-id": 4,
-    "answer-wrong-api": 4,
-    "answer-frame": 6,
-    "answer-close": 2,
-    "answer-none": 1,
-}
-REQUEST_KINDS: dict[str, int] = {
-    "request-begin-epoch": 8,
-    "request-begin-endpoint": 5,
-    "request-end-epoch": 5,
-    "request-vote": 10,
-    "request-fetch": 14,
-    "request-fetch-snapshot": 5,
-    "request-field": 20,
-    "request-frame": 8,
-    "request-epoch-extreme": 6,  # idem
-}
-KINDS = (*ANSWER_KINDS, *REQUEST_KINDS, "idle-connections")
-EPOCH_EXTREMES = (INT32[1], INT32[1] - 1)
-EPOCH_EXTREME_KINDS = frozenset({"answer-epoch-extreme", "request-epoch-extreme"})
 
 
 class FuzzError(Exception):
