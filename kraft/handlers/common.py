@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from kraft.context import Core
-from kraft.roles import RoleName
 from kraft.rpc import BeginQuorumEpochResponse, EndQuorumEpochResponse
 from kraft.types import Endpoint, LeaderAndEpoch
 from wire.errors import ErrorCode
@@ -24,7 +23,7 @@ from wire.errors import ErrorCode
 def validate_request(
     core: Core, cluster_id: str | None, topic_partition_valid: bool
 ) -> ErrorCode | None:
-    if cluster_id is not None and cluster_id != core.config.cluster_id:
+    if cluster_id is not None and cluster_id != core.me.config.cluster_id:
         return ErrorCode.INCONSISTENT_CLUSTER_ID
     if not topic_partition_valid:
         return ErrorCode.INVALID_REQUEST
@@ -32,9 +31,7 @@ def validate_request(
 
 
 def current_leader(core: Core) -> LeaderAndEpoch:
-    state = core.state
-    leader_id = core.local_id if state.role is RoleName.LEADER else state.leader_id
-    return LeaderAndEpoch(leader_id, state.epoch)
+    return core.state.leader_and_epoch(core.me.local_id)
 
 
 def node_endpoints(core: Core, ids: Iterable[int | None]) -> Mapping[int, Endpoint]:
@@ -42,7 +39,7 @@ def node_endpoints(core: Core, ids: Iterable[int | None]) -> Mapping[int, Endpoi
     for node_id in ids:
         if node_id is None:
             continue
-        endpoint = core.endpoints.get(node_id)
+        endpoint = core.me.endpoints.get(node_id)
         if endpoint is not None:
             result[node_id] = endpoint
     return result
@@ -52,8 +49,8 @@ def learn_endpoints(core: Core, endpoints: Mapping[int, Endpoint]) -> None:
     # Only voters lead, so only their endpoints matter (and the map stays bounded). Our own
     # endpoint is ours to say: a peer cannot change what this node advertises.
     for node_id, endpoint in endpoints.items():
-        if node_id in core.voters and node_id != core.local_id and endpoint is not None:
-            core.endpoints[node_id] = endpoint
+        if node_id in core.me.voters and node_id != core.me.local_id and endpoint is not None:
+            core.me.endpoints[node_id] = endpoint
 
 
 EpochAnswerT = TypeVar("EpochAnswerT", BeginQuorumEpochResponse, EndQuorumEpochResponse)

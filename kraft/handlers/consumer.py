@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kraft.context import Core
+from kraft.epoch_state import Leader
 from kraft.handlers.common import current_leader
-from kraft.roles import RoleName
 from kraft.rpc import LogRead
 from kraft.types import LeaderAndEpoch, OffsetAndEpoch
 from wire.errors import ErrorCode
@@ -124,8 +124,8 @@ def consumer_fetch(
     error = partition_error(
         state.epoch,
         current_leader_epoch,
-        is_leader=state.role is RoleName.LEADER,
-        shutting_down=core.shutting_down,
+        is_leader=isinstance(state, Leader),
+        shutting_down=core.shutdown.requested,
     )
     if error is not ErrorCode.NONE:
         return ConsumerFetchResult(error, leader)

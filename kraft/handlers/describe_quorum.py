@@ -9,16 +9,16 @@ Fetchers with a negative replica id never appear (the leader keeps nothing for t
 from __future__ import annotations
 
 from kraft.context import Core
+from kraft.epoch_state import Leader
 from kraft.handlers.common import current_leader, node_endpoints
 from kraft.ready import Leaves
-from kraft.roles import RoleName
 from kraft.rpc import DescribeQuorumRequest, DescribeQuorumResponse
 from wire.errors import ErrorCode
 
 
 def describe_quorum(core: Core, now_ms: int) -> DescribeQuorumResponse:
     state = core.state
-    if state.role is not RoleName.LEADER:
+    if not isinstance(state, Leader):
         leader = current_leader(core)
         return DescribeQuorumResponse(
             error_code=ErrorCode.NONE,
@@ -26,16 +26,16 @@ def describe_quorum(core: Core, now_ms: int) -> DescribeQuorumResponse:
             leader_id=leader.leader_id,
             leader_epoch=leader.epoch,
         )
-    leading = state.leading()
+    leading = state.leader
     voters, observers = leading.describe(now_ms)
     return DescribeQuorumResponse(
         error_code=ErrorCode.NONE,
-        leader_id=core.local_id,
+        leader_id=core.me.local_id,
         leader_epoch=state.epoch,
         high_watermark=leading.high_watermark,
         voters=voters,
         observers=observers,
-        nodes=node_endpoints(core, sorted(core.voters)),
+        nodes=node_endpoints(core, sorted(core.me.voters)),
     )
 
 
@@ -49,4 +49,4 @@ def handle_describe_quorum_request(
         )
     else:
         response = describe_quorum(core, now_ms)
-    core.respond(inbound_id, response, leaves=Leaves.NOW)
+    core.out.respond(inbound_id, response, leaves=Leaves.NOW)

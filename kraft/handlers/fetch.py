@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kraft.context import Core, ParkedFetch
+from kraft.epoch_state import Leader
 from kraft.handlers.common import current_leader, node_endpoints, validate_request
 from kraft.log import LogView
 from kraft.ready import Leaves
-from kraft.roles import RoleName
 from kraft.rpc import FetchRequest, FetchResponse, LogRead
 from kraft.types import OffsetAndEpoch
 from wire.errors import ErrorCode
@@ -84,9 +84,9 @@ def _epoch_error(core: Core, request: FetchRequest) -> ErrorCode | None:
         return ErrorCode.FENCED_LEADER_EPOCH
     if request.current_leader_epoch > state.epoch:
         return ErrorCode.UNKNOWN_LEADER_EPOCH
-    if state.role is not RoleName.LEADER:
+    if not isinstance(state, Leader):
         return ErrorCode.NOT_LEADER_OR_FOLLOWER
-    if core.shutting_down:
+    if core.shutdown.requested:
         return ErrorCode.BROKER_NOT_AVAILABLE
     return None
 
@@ -107,9 +107,10 @@ def _try_complete(
     if invalid:
         return _error_response(core, ErrorCode.INVALID_REQUEST)
     error = _epoch_error(core, request)
-    if error is not None:
-        return _error_response(core, error)
-    leader = core.state.leading()
+    state = core.state
+    if error is not None or not isinstance(state, Leader):
+        return _error_response(core, error or ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    leader = state.leader
     log = core.log
     position = validate_fetch_position(log, request.fetch_offset, request.last_fetched_epoch)
     base = FetchResponse(
@@ -117,7 +118,7 @@ def _try_complete(
         high_watermark=leader.high_watermark,
         log_start_offset=log.log_start_offset,
         current_leader=current_leader(core),
-        node_endpoints=node_endpoints(core, [core.local_id]),
+        node_endpoints=node_endpoints(core, [core.me.local_id]),
     )
     if not position.valid:
         return FetchResponse(
@@ -145,7 +146,7 @@ def _try_complete(
         return None
     records = None
     if has_data:
-        max_bytes = max(1, min(request.max_bytes, core.config.fetch_max_bytes))
+        max_bytes = max(1, min(request.max_bytes, core.me.config.fetch_bytes_max))
         records = LogRead(request.fetch_offset, max_bytes, log.end_offset)
     return FetchResponse(
         error_code=ErrorCode.NONE,
@@ -165,31 +166,33 @@ def _leaves(response: FetchResponse) -> Leaves:
 def handle_fetch_request(core: Core, inbound_id: int, request: FetchRequest, now_ms: int) -> None:
     response = _try_complete(core, request, now_ms, expired=False)
     if response is not None:
-        core.respond(inbound_id, response, leaves=_leaves(response))
+        core.out.respond(inbound_id, response, leaves=_leaves(response))
         return
-    if len(core.parked) >= core.config.parked_fetches_max:
-        oldest = next(iter(core.parked.values()))
-        del core.parked[oldest.inbound_id]
+    if len(core.replication.parked) >= core.me.config.parked_fetches_max:
+        oldest = next(iter(core.replication.parked.values()))
+        del core.replication.parked[oldest.inbound_id]
         _complete(core, oldest, now_ms, expired=True)
-    core.parked[inbound_id] = ParkedFetch(inbound_id, request, now_ms + request.max_wait_ms)
+    core.replication.parked[inbound_id] = ParkedFetch(
+        inbound_id, request, now_ms + request.max_wait_ms
+    )
 
 
 def _complete(core: Core, parked: ParkedFetch, now_ms: int, *, expired: bool) -> bool:
     response = _try_complete(core, parked.request, now_ms, expired=expired)
     if response is None:
         return False
-    core.respond(parked.inbound_id, response, leaves=_leaves(response))
+    core.out.respond(parked.inbound_id, response, leaves=_leaves(response))
     return True
 
 
 def complete_parked_fetches(core: Core, now_ms: int, *, force: bool = False) -> None:
     """Answer parked fetches that can complete (all of them when `force` or no longer leader)."""
-    if not core.parked:
+    if not core.replication.parked:
         return
-    force = force or core.state.role is not RoleName.LEADER
+    force = force or not isinstance(core.state, Leader)
     end_offset = core.log.end_offset
     hw = core.high_watermark()
-    for inbound_id, parked in list(core.parked.items()):
+    for inbound_id, parked in list(core.replication.parked.items()):
         request = parked.request
         # Cheap wake-up test first: only a due fetch is recomputed (and counted as a fetch).
         due = (
@@ -203,13 +206,13 @@ def complete_parked_fetches(core: Core, now_ms: int, *, force: bool = False) -> 
             )
         )
         if due and _complete(core, parked, now_ms, expired=True):
-            del core.parked[inbound_id]
+            del core.replication.parked[inbound_id]
 
 
-def parked_deadline(core: Core) -> int | None:
-    return min((p.deadline_ms for p in core.parked.values()), default=None)
+def parked_deadline(parked: dict[int, ParkedFetch]) -> int | None:
+    return min((p.deadline_ms for p in parked.values()), default=None)
 
 
-def drop_parked(core: Core, inbound_ids: frozenset[int]) -> None:
+def drop_parked(parked: dict[int, ParkedFetch], inbound_ids: frozenset[int]) -> None:
     for inbound_id in inbound_ids:
-        core.parked.pop(inbound_id, None)
+        parked.pop(inbound_id, None)
