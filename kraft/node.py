@@ -5,8 +5,9 @@ Theory of operation: the node is a deterministic state machine. Time enters only
 randomness only through the injected seeded `random.Random`, bytes only as opaque `Records` built
 by the injected `BatchCodec`. Every entry point (`handle`, `poll`, `shutdown`, `resign`) returns a
 `Ready` (kraft/ready.py) that every executor runs by its plan (`plan_ready`); see ready.py for the
-persistence contract. `propose` only queues (the next poll drains); `describe_quorum` and
-`consumer_fetch` are pure queries. The same inputs in the same order always give the same outputs.
+persistence contract. `propose` only queues (the next poll drains); `describe_quorum`,
+`consumer_view` and `consumer_fetch` are pure queries. The same inputs in the same order always
+give the same outputs.
 
 Start-up (Kafka's `QuorumState.initialize`, `initial_state` below): construct, then call
 `poll(now_ms)` at once; its Ready persists the chosen start state and a sole voter wins its election
@@ -76,7 +77,12 @@ from kraft.handlers.begin_quorum_epoch import (
     handle_begin_quorum_epoch_response,
     send_begin_quorum_epoch,
 )
-from kraft.handlers.consumer import ConsumerFetchResult, consumer_fetch
+from kraft.handlers.consumer import (
+    ConsumerFetchResult,
+    ConsumerView,
+    consumer_fetch,
+    consumer_view,
+)
 from kraft.handlers.describe_quorum import describe_quorum, handle_describe_quorum_request
 from kraft.handlers.end_quorum_epoch import (
     handle_end_quorum_epoch_request,
@@ -322,15 +328,21 @@ class RaftNode:
         """What DescribeQuorum answers right now (NOT_LEADER_OR_FOLLOWER unless leader)."""
         return describe_quorum(self._core, now_ms)
 
+    def consumer_view(self) -> ConsumerView:
+        """What consumers see of this node right now (kraft/handlers/consumer.py): leadership,
+        the high watermark as last reported, and the core's log start, end and epochs. Pure
+        query."""
+        return consumer_view(self._core)
+
     def consumer_fetch(
-        self, fetch_offset: int, current_leader_epoch: int | None, max_bytes: int
+        self, fetch_offset: int, current_leader_epoch: int | None, bytes_max: int
     ) -> ConsumerFetchResult:
         """A committed-only read for an ordinary Kafka consumer (kraft/handlers/consumer.py):
         records capped at the HW, OFFSET_OUT_OF_RANGE outside [log start, log end], no state kept.
         Pure query: changes nothing, so it needs no Ready. A negative epoch is unknown, as None."""
         if current_leader_epoch is not None and current_leader_epoch < 0:
             current_leader_epoch = None
-        return consumer_fetch(self._core, fetch_offset, current_leader_epoch, max_bytes)
+        return consumer_fetch(self.consumer_view(), fetch_offset, current_leader_epoch, bytes_max)
 
     @property
     def role(self) -> RoleName:
