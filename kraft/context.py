@@ -1,9 +1,20 @@
-"""`Core`: the state of one replica shared by the election logic, the handlers and the façade.
+"""`Core`: the state of one replica shared by the election logic, the handlers and the façade,
+in parts with one concern each, so a function takes the part it needs:
 
-It owns the `Ready` being built for the current call (`out`): every state change, log operation and
-message goes through `persist_state`, `append`, `truncate`, `send_request` and `respond`. Handlers
-say when each message may leave (`kraft.ready.Leaves`), and `finish` sorts the messages into the
-Ready's send lists:
+- `me` (`Identity`): configuration, local id and directory id, the voters' endpoints;
+- `state`: the role (kraft/epoch_state.py: one class per role, matched by type);
+- `log`: the core's `LogView`;
+- `out` (`Outbox`): the `Ready` being built for the current call, and what was last reported
+  (leader, role, high watermark, the election state confirmed durable);
+- `replication`: the known high watermark, the leader's parked fetches, a follower's snapshot
+  download;
+- `requests` (outbound ids, timeouts, backoff), `accumulator` (write path), `shutdown`, and the
+  injected `rng` and `codec`.
+
+Every state change, log operation and message goes through `persist_state`, `append`, `truncate`,
+`send_request` (here: they span parts) and `out.respond` / `out.log_op`. Handlers say when each
+message may leave (`kraft.ready.Leaves`), and `Outbox.finish` sorts the messages into the Ready's
+send lists:
 
 - with an election state to persist, every message waits for it (send_after_persist);
 - otherwise a message that reads the log (`AFTER_APPEND`: a leader's Fetch answers) goes after this

@@ -118,7 +118,7 @@ from kraft.rpc import (
     VoteRequest,
     VoteResponse,
 )
-from kraft.types import BatchCodec, BatchInfo, ElectionState, Records, ReplicaKey
+from kraft.types import BatchCodec, BatchInfo, ElectionState, Records, ReplicaAddress, ReplicaKey
 
 
 class ProposeError(enum.Enum):
@@ -326,7 +326,7 @@ class RaftNode:
     # ----------------------------------------------------------------------------- queries
     def describe_quorum(self, now_ms: int) -> DescribeQuorumResponse:
         """What DescribeQuorum answers right now (NOT_LEADER_OR_FOLLOWER unless leader)."""
-        return describe_quorum(self._core, now_ms)
+        return describe_quorum(self._core.me, self._core.state, now_ms)
 
     def consumer_view(self) -> ConsumerView:
         """What consumers see of this node right now (kraft/handlers/consumer.py): leadership,
@@ -431,8 +431,6 @@ class RaftNode:
     def _dispatch_response(
         self, source: object, request: object, response: object, now_ms: int
     ) -> None:
-        from kraft.types import ReplicaAddress
-
         core = self._core
         assert isinstance(source, ReplicaAddress)
         # A response of the wrong kind for the request is an executor bug we survive: drop it.

@@ -20,13 +20,13 @@ from wire.errors import ErrorCode
 
 
 def _response(core: Core, error: ErrorCode) -> BeginQuorumEpochResponse:
-    return epoch_answer(core, BeginQuorumEpochResponse, error)
+    return epoch_answer(core.me, core.state, BeginQuorumEpochResponse, error)
 
 
 def handle_begin_quorum_epoch_request(
     core: Core, inbound_id: int, request: BeginQuorumEpochRequest, now_ms: int
 ) -> None:
-    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    top = validate_request(core.me, request.cluster_id, request.topic_partition_valid)
     if top is not None:
         core.out.respond(inbound_id, BeginQuorumEpochResponse(error_code=top))
         return
@@ -43,7 +43,7 @@ def handle_begin_quorum_epoch_request(
         core.out.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
         return
     if request.leader_endpoint is not None:
-        learn_endpoints(core, {request.leader_id: request.leader_endpoint})
+        learn_endpoints(core.me, {request.leader_id: request.leader_endpoint})
     maybe_transition(core, request.leader_id, request.leader_epoch, now_ms)
     core.out.respond(inbound_id, _response(core, ErrorCode.NONE))
 

@@ -14,56 +14,59 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-from kraft.context import Core
+from kraft.context import Identity
+from kraft.epoch_state import EpochState
 from kraft.rpc import BeginQuorumEpochResponse, EndQuorumEpochResponse
 from kraft.types import Endpoint, LeaderAndEpoch
 from wire.errors import ErrorCode
 
 
 def validate_request(
-    core: Core, cluster_id: str | None, topic_partition_valid: bool
+    me: Identity, cluster_id: str | None, topic_partition_valid: bool
 ) -> ErrorCode | None:
-    if cluster_id is not None and cluster_id != core.me.config.cluster_id:
+    if cluster_id is not None and cluster_id != me.config.cluster_id:
         return ErrorCode.INCONSISTENT_CLUSTER_ID
     if not topic_partition_valid:
         return ErrorCode.INVALID_REQUEST
     return None
 
 
-def current_leader(core: Core) -> LeaderAndEpoch:
-    return core.state.leader_and_epoch(core.me.local_id)
+def current_leader(me: Identity, state: EpochState) -> LeaderAndEpoch:
+    return state.leader_and_epoch(me.local_id)
 
 
-def node_endpoints(core: Core, ids: Iterable[int | None]) -> Mapping[int, Endpoint]:
+def node_endpoints(me: Identity, ids: Iterable[int | None]) -> Mapping[int, Endpoint]:
     result: dict[int, Endpoint] = {}
     for node_id in ids:
         if node_id is None:
             continue
-        endpoint = core.me.endpoints.get(node_id)
+        endpoint = me.endpoints.get(node_id)
         if endpoint is not None:
             result[node_id] = endpoint
     return result
 
 
-def learn_endpoints(core: Core, endpoints: Mapping[int, Endpoint]) -> None:
+def learn_endpoints(me: Identity, endpoints: Mapping[int, Endpoint]) -> None:
     # Only voters lead, so only their endpoints matter (and the map stays bounded). Our own
     # endpoint is ours to say: a peer cannot change what this node advertises.
     for node_id, endpoint in endpoints.items():
-        if node_id in core.me.voters and node_id != core.me.local_id and endpoint is not None:
-            core.me.endpoints[node_id] = endpoint
+        if node_id in me.voters and node_id != me.local_id and endpoint is not None:
+            me.endpoints[node_id] = endpoint
 
 
 EpochAnswerT = TypeVar("EpochAnswerT", BeginQuorumEpochResponse, EndQuorumEpochResponse)
 
 
-def epoch_answer(core: Core, answer_type: type[EpochAnswerT], error: ErrorCode) -> EpochAnswerT:
+def epoch_answer(
+    me: Identity, state: EpochState, answer_type: type[EpochAnswerT], error: ErrorCode
+) -> EpochAnswerT:
     """A BeginQuorumEpoch/EndQuorumEpoch answer: `error` plus this replica's leader, epoch and
     the leader's endpoint (both APIs answer with the same fields)."""
-    leader = current_leader(core)
+    leader = current_leader(me, state)
     return answer_type(
         error_code=ErrorCode.NONE,
         partition_error_code=error,
         leader_id=leader.leader_id,
         leader_epoch=leader.epoch,
-        node_endpoints=node_endpoints(core, [leader.leader_id]),
+        node_endpoints=node_endpoints(me, [leader.leader_id]),
     )

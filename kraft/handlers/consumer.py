@@ -134,7 +134,7 @@ def consumer_view(core: Core) -> ConsumerView:
         hw = reported
     log = core.log
     return ConsumerView(
-        leader=current_leader(core),
+        leader=current_leader(core.me, core.state),
         is_leader=isinstance(core.state, Leader),
         shutting_down=core.shutdown.requested,
         high_watermark=hw,

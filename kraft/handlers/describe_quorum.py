@@ -8,18 +8,17 @@ Fetchers with a negative replica id never appear (the leader keeps nothing for t
 
 from __future__ import annotations
 
-from kraft.context import Core
-from kraft.epoch_state import Leader
+from kraft.context import Core, Identity
+from kraft.epoch_state import EpochState, Leader
 from kraft.handlers.common import current_leader, node_endpoints
 from kraft.ready import Leaves
 from kraft.rpc import DescribeQuorumRequest, DescribeQuorumResponse
 from wire.errors import ErrorCode
 
 
-def describe_quorum(core: Core, now_ms: int) -> DescribeQuorumResponse:
-    state = core.state
+def describe_quorum(me: Identity, state: EpochState, now_ms: int) -> DescribeQuorumResponse:
     if not isinstance(state, Leader):
-        leader = current_leader(core)
+        leader = current_leader(me, state)
         return DescribeQuorumResponse(
             error_code=ErrorCode.NONE,
             partition_error_code=ErrorCode.NOT_LEADER_OR_FOLLOWER,
@@ -30,12 +29,12 @@ def describe_quorum(core: Core, now_ms: int) -> DescribeQuorumResponse:
     voters, observers = leading.describe(now_ms)
     return DescribeQuorumResponse(
         error_code=ErrorCode.NONE,
-        leader_id=core.me.local_id,
+        leader_id=me.local_id,
         leader_epoch=state.epoch,
         high_watermark=leading.high_watermark,
         voters=voters,
         observers=observers,
-        nodes=node_endpoints(core, sorted(core.me.voters)),
+        nodes=node_endpoints(me, sorted(me.voters)),
     )
 
 
@@ -48,5 +47,5 @@ def handle_describe_quorum_request(
             partition_error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         )
     else:
-        response = describe_quorum(core, now_ms)
+        response = describe_quorum(core.me, core.state, now_ms)
     core.out.respond(inbound_id, response, leaves=Leaves.NOW)

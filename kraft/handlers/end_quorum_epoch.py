@@ -24,7 +24,7 @@ from wire.errors import ErrorCode
 
 
 def _response(core: Core, error: ErrorCode) -> EndQuorumEpochResponse:
-    return epoch_answer(core, EndQuorumEpochResponse, error)
+    return epoch_answer(core.me, core.state, EndQuorumEpochResponse, error)
 
 
 def end_epoch_backoff_ms(me: Identity, preferred: tuple[ReplicaKey, ...]) -> int:
@@ -42,7 +42,7 @@ def end_epoch_backoff_ms(me: Identity, preferred: tuple[ReplicaKey, ...]) -> int
 def handle_end_quorum_epoch_request(
     core: Core, inbound_id: int, request: EndQuorumEpochRequest, now_ms: int
 ) -> None:
-    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    top = validate_request(core.me, request.cluster_id, request.topic_partition_valid)
     if top is not None:
         core.out.respond(inbound_id, EndQuorumEpochResponse(error_code=top))
         return

@@ -12,7 +12,7 @@ fetches with these rules. In order:
    position is below the log start (or offset 0 with a snapshot), a DivergingEpoch when the
    fetcher's (offset, epoch) is not a prefix of our log, else valid.
 5. Valid: record the fetcher (only replica ids >= 0; voters move the HW) and answer with
-   `LogRead(fetch_offset, max_bytes, log end)` (uncommitted data included, as upstream) + HW.
+   `LogRead(fetch_offset, bytes_max, log end)` (uncommitted data included, as upstream) + HW.
 6. Answer at once on error, records, DivergingEpoch/SnapshotId, MaxWaitMs 0, or a fetcher whose
    reported HW is behind ours; otherwise park until the log end passes FetchOffset, our HW passes
    the fetcher's, or MaxWaitMs expires. At most `parked_fetches_max` are parked.
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kraft.context import Core, ParkedFetch
-from kraft.epoch_state import Leader
+from kraft.context import Core, ParkedFetch, Shutdown
+from kraft.epoch_state import EpochState, Leader
 from kraft.handlers.common import current_leader, node_endpoints, validate_request
 from kraft.log import LogView
 from kraft.ready import Leaves
@@ -67,26 +67,25 @@ def validate_fetch_position(
 
 # ------------------------------------------------------------------------------ leader side
 def _error_response(core: Core, error: ErrorCode) -> FetchResponse:
-    leader = current_leader(core)
+    leader = current_leader(core.me, core.state)
     return FetchResponse(
         error_code=ErrorCode.NONE,
         partition_error_code=error,
         high_watermark=None,
         log_start_offset=core.log.log_start_offset,
         current_leader=leader,
-        node_endpoints=node_endpoints(core, [leader.leader_id]),
+        node_endpoints=node_endpoints(core.me, [leader.leader_id]),
     )
 
 
-def _epoch_error(core: Core, request: FetchRequest) -> ErrorCode | None:
-    state = core.state
+def _epoch_error(state: EpochState, shutdown: Shutdown, request: FetchRequest) -> ErrorCode | None:
     if request.current_leader_epoch < state.epoch:
         return ErrorCode.FENCED_LEADER_EPOCH
     if request.current_leader_epoch > state.epoch:
         return ErrorCode.UNKNOWN_LEADER_EPOCH
     if not isinstance(state, Leader):
         return ErrorCode.NOT_LEADER_OR_FOLLOWER
-    if core.shutdown.requested:
+    if shutdown.requested:
         return ErrorCode.BROKER_NOT_AVAILABLE
     return None
 
@@ -95,7 +94,7 @@ def _try_complete(
     core: Core, request: FetchRequest, now_ms: int, *, expired: bool
 ) -> FetchResponse | None:
     """The answer if the fetch can complete now (or must: `expired`), else None (park)."""
-    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    top = validate_request(core.me, request.cluster_id, request.topic_partition_valid)
     if top is not None:
         return FetchResponse(error_code=top)
     invalid = (
@@ -106,7 +105,7 @@ def _try_complete(
     )
     if invalid:
         return _error_response(core, ErrorCode.INVALID_REQUEST)
-    error = _epoch_error(core, request)
+    error = _epoch_error(core.state, core.shutdown, request)
     state = core.state
     if error is not None or not isinstance(state, Leader):
         return _error_response(core, error or ErrorCode.NOT_LEADER_OR_FOLLOWER)
@@ -117,8 +116,8 @@ def _try_complete(
         error_code=ErrorCode.NONE,
         high_watermark=leader.high_watermark,
         log_start_offset=log.log_start_offset,
-        current_leader=current_leader(core),
-        node_endpoints=node_endpoints(core, [core.me.local_id]),
+        current_leader=current_leader(core.me, core.state),
+        node_endpoints=node_endpoints(core.me, [core.me.local_id]),
     )
     if not position.valid:
         return FetchResponse(
@@ -146,8 +145,8 @@ def _try_complete(
         return None
     records = None
     if has_data:
-        max_bytes = max(1, min(request.max_bytes, core.me.config.fetch_bytes_max))
-        records = LogRead(request.fetch_offset, max_bytes, log.end_offset)
+        bytes_max = max(1, min(request.max_bytes, core.me.config.fetch_bytes_max))
+        records = LogRead(request.fetch_offset, bytes_max, log.end_offset)
     return FetchResponse(
         error_code=ErrorCode.NONE,
         high_watermark=leader.high_watermark,

@@ -121,7 +121,7 @@ def handle_fetch_response(
     elif response.snapshot_id is not None:
         # Our position is below the leader's log start: download its snapshot (FetchSnapshot)
         # before fetching again (kraft/handlers/fetch_snapshot.py).
-        start_snapshot_download(core, response.snapshot_id)
+        start_snapshot_download(core.replication, core.out, response.snapshot_id)
         return
     elif isinstance(response.records, Records) and response.records.batches:
         records = response.records

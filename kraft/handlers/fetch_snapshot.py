@@ -18,7 +18,7 @@ mismatch abort the download (`SnapshotAbort`) and fetching resumes. Any role cha
 
 from __future__ import annotations
 
-from kraft.context import Core, SnapshotDownload
+from kraft.context import Core, Outbox, Replication, SnapshotDownload
 from kraft.epoch_state import Follower, Leader
 from kraft.handlers.common import current_leader, node_endpoints
 from kraft.handlers.responses import handle_leader_info
@@ -29,12 +29,12 @@ from wire.errors import ErrorCode
 
 
 def _error(core: Core, error: ErrorCode) -> FetchSnapshotResponse:
-    leader = current_leader(core)
+    leader = current_leader(core.me, core.state)
     return FetchSnapshotResponse(
         error_code=ErrorCode.NONE,
         partition_error_code=error,
         current_leader=leader,
-        node_endpoints=node_endpoints(core, [leader.leader_id]),
+        node_endpoints=node_endpoints(core.me, [leader.leader_id]),
     )
 
 
@@ -76,26 +76,28 @@ def handle_fetch_snapshot_request(
     response = FetchSnapshotResponse(
         error_code=ErrorCode.NONE,
         snapshot_id=snapshot,
-        current_leader=current_leader(core),
+        current_leader=current_leader(core.me, core.state),
         position=request.position,
         data=SnapshotRead(snapshot, request.position, max(1, request.max_bytes)),
-        node_endpoints=node_endpoints(core, [core.me.local_id]),
+        node_endpoints=node_endpoints(core.me, [core.me.local_id]),
     )
     core.out.respond(inbound_id, response, leaves=Leaves.NOW)
 
 
 # ---------------------------------------------------------------------------- follower side
-def start_snapshot_download(core: Core, snapshot_id: OffsetAndEpoch) -> None:
-    if snapshot_id.offset < (core.replication.known_high_watermark or 0):
+def start_snapshot_download(
+    replication: Replication, out: Outbox, snapshot_id: OffsetAndEpoch
+) -> None:
+    if snapshot_id.offset < (replication.known_high_watermark or 0):
         # A snapshot below what we know is committed cannot be what the leader means: ignore it
         # rather than move our log end below our HW.
         return
-    current = core.replication.snapshot_download
+    current = replication.snapshot_download
     if current is not None and current.snapshot_id == snapshot_id:
         return
     if current is not None:
-        core.out.log_op(SnapshotAbort(current.snapshot_id))
-    core.replication.snapshot_download = SnapshotDownload(snapshot_id)
+        out.log_op(SnapshotAbort(current.snapshot_id))
+    replication.snapshot_download = SnapshotDownload(snapshot_id)
 
 
 def maybe_send_fetch_snapshot(core: Core, destination: ReplicaAddress, now_ms: int) -> None:
@@ -114,11 +116,11 @@ def maybe_send_fetch_snapshot(core: Core, destination: ReplicaAddress, now_ms: i
     core.send_request(destination, request, now_ms)
 
 
-def _abort(core: Core) -> None:
-    download = core.replication.snapshot_download
+def _abort(replication: Replication, out: Outbox) -> None:
+    download = replication.snapshot_download
     if download is not None:
-        core.out.log_op(SnapshotAbort(download.snapshot_id))
-        core.replication.snapshot_download = None
+        out.log_op(SnapshotAbort(download.snapshot_id))
+        replication.snapshot_download = None
 
 
 def handle_fetch_snapshot_response(
@@ -134,7 +136,7 @@ def handle_fetch_snapshot_response(
         ErrorCode.SNAPSHOT_NOT_FOUND,
         ErrorCode.POSITION_OUT_OF_RANGE,
     ):
-        _abort(core)
+        _abort(core.replication, core.out)
         return
     if response.partition_error_code is not ErrorCode.NONE:
         core.requests.back_off(source.node_id, now_ms)
@@ -150,7 +152,7 @@ def handle_fetch_snapshot_response(
         and (data or download.position == response.size)
     )
     if not consistent:
-        _abort(core)
+        _abort(core.replication, core.out)
         return
     assert isinstance(data, bytes)
     state.has_fetched_in_epoch = True

@@ -70,7 +70,7 @@ def handle_leader_info(
     if response.error_code is not ErrorCode.NONE:
         core.requests.back_off(source.node_id, now_ms)
         return True
-    learn_endpoints(core, response.node_endpoints)
+    learn_endpoints(core.me, response.node_endpoints)
     leader = response.current_leader
     return handle_common_response(
         core,

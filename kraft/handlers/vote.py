@@ -22,14 +22,22 @@ Request (Kafka's `handleVoteRequest` + `canGrantVote`), in this order:
 from __future__ import annotations
 
 from kraft.config import InjectedBug
-from kraft.context import Core
+from kraft.context import Core, Identity
 from kraft.election import (
     record_vote,
     transition_to_candidate,
     transition_to_unattached,
     transition_to_voted,
 )
-from kraft.epoch_state import Election, Follower, Leader, Prospective, Unattached, Voted
+from kraft.epoch_state import (
+    Election,
+    EpochState,
+    Follower,
+    Leader,
+    Prospective,
+    Unattached,
+    Voted,
+)
 from kraft.handlers.common import current_leader, node_endpoints, validate_request
 from kraft.handlers.responses import handle_common_response
 from kraft.log import LogView
@@ -44,23 +52,22 @@ def log_is_up_to_date(log: LogView, last_offset_epoch: int, last_offset: int) ->
 
 
 def _response(core: Core, error: ErrorCode, granted: bool = False) -> VoteResponse:
-    leader = current_leader(core)
+    leader = current_leader(core.me, core.state)
     return VoteResponse(
         error_code=ErrorCode.NONE,
         partition_error_code=error,
         leader_id=leader.leader_id,
         leader_epoch=leader.epoch,
         vote_granted=granted,
-        node_endpoints=node_endpoints(core, [leader.leader_id]),
+        node_endpoints=node_endpoints(core.me, [leader.leader_id]),
     )
 
 
-def can_grant(core: Core, request: VoteRequest) -> bool:
-    state = core.state
-    if not core.me.is_voter:
+def can_grant(me: Identity, state: EpochState, log: LogView, request: VoteRequest) -> bool:
+    if not me.is_voter:
         return False
     candidate = request.candidate_key
-    if not log_is_up_to_date(core.log, request.last_offset_epoch, request.last_offset):
+    if not log_is_up_to_date(log, request.last_offset_epoch, request.last_offset):
         return False
     if request.pre_vote:
         if isinstance(state, Leader):
@@ -76,14 +83,14 @@ def can_grant(core: Core, request: VoteRequest) -> bool:
         if state.voted_key is None:
             return True
         # Injected bug DOUBLE_VOTE: the only place "one vote per epoch" is (not) enforced.
-        if core.me.config.has_bug(InjectedBug.DOUBLE_VOTE):
+        if me.config.has_bug(InjectedBug.DOUBLE_VOTE):
             return True
         return state.voted_key.matches(candidate)
     return False
 
 
 def handle_vote_request(core: Core, inbound_id: int, request: VoteRequest, now_ms: int) -> None:
-    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    top = validate_request(core.me, request.cluster_id, request.topic_partition_valid)
     if top is not None:
         core.out.respond(inbound_id, VoteResponse(error_code=top))
         return
@@ -112,7 +119,7 @@ def handle_vote_request(core: Core, inbound_id: int, request: VoteRequest, now_m
     ):
         core.out.respond(inbound_id, _response(core, ErrorCode.INVALID_VOTER_KEY))
         return
-    granted = can_grant(core, request)
+    granted = can_grant(core.me, core.state, core.log, request)
     if granted and not request.pre_vote:
         if core.state.voted_key is None:
             transition_to_voted(core, request.candidate_key, now_ms)

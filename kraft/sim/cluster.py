@@ -220,10 +220,10 @@ class SimNode:
         self.answered_before_fsync = self.answered_before_fsync or bool(unwritten)
 
     def read_log(self, read: LogRead) -> Records | None:
-        return self.log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        return self.log.read(read.start_offset, read.bytes_max, read.end_offset_limit)
 
     def read_snapshot(self, read: SnapshotRead) -> tuple[bytes, int] | None:
-        return self.log.read_snapshot(read.snapshot_id, read.position, read.max_bytes)
+        return self.log.read_snapshot(read.snapshot_id, read.position, read.bytes_max)
 
 
 class SimCluster:
