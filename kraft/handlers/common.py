@@ -2,7 +2,8 @@
 
 Request side (Kafka's `handle*Request` preamble): a cluster id that is present and differs from
 ours -> INCONSISTENT_CLUSTER_ID; a request not for our single topic-partition -> INVALID_REQUEST.
-Every answer names the leader this replica knows in its epoch, with that leader's endpoint.
+Every answer names the leader this replica knows in its epoch, with that leader's endpoint. Fetch
+and FetchSnapshot are served by the leader of the requester's epoch only (`leader_epoch_error`).
 
 Nothing here changes the epoch state, so the leader's own answers (kraft/handlers/fetch.py) can
 be built while the election logic (kraft/election.py) steps down; response-side rules that adopt a
@@ -14,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-from kraft.context import Identity
-from kraft.epoch_state import EpochState
+from kraft.context import Identity, Shutdown
+from kraft.epoch_state import EpochState, Leader
 from kraft.rpc import BeginQuorumEpochResponse, EndQuorumEpochResponse
 from kraft.types import Endpoint, LeaderAndEpoch
 from wire.errors import ErrorCode
@@ -28,6 +29,22 @@ def validate_request(
         return ErrorCode.INCONSISTENT_CLUSTER_ID
     if not topic_partition_valid:
         return ErrorCode.INVALID_REQUEST
+    return None
+
+
+def leader_epoch_error(
+    state: EpochState, shutdown: Shutdown, current_leader_epoch: int
+) -> ErrorCode | None:
+    """Fetch and FetchSnapshot are served by the leader of the requester's epoch only: an older
+    epoch is fenced, a newer one unknown; a leader shutting down is not available."""
+    if current_leader_epoch < state.epoch:
+        return ErrorCode.FENCED_LEADER_EPOCH
+    if current_leader_epoch > state.epoch:
+        return ErrorCode.UNKNOWN_LEADER_EPOCH
+    if not isinstance(state, Leader):
+        return ErrorCode.NOT_LEADER_OR_FOLLOWER
+    if shutdown.requested:
+        return ErrorCode.BROKER_NOT_AVAILABLE
     return None
 
 

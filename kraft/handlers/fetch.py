@@ -20,11 +20,17 @@ fetches with these rules. In order:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from kraft.context import Core, ParkedFetch, Shutdown
-from kraft.epoch_state import EpochState, Leader
-from kraft.handlers.common import current_leader, node_endpoints, validate_request
+from kraft.context import Core, ParkedFetch
+from kraft.epoch_state import Leader
+from kraft.handlers.common import (
+    current_leader,
+    leader_epoch_error,
+    node_endpoints,
+    validate_request,
+)
 from kraft.log import LogView
 from kraft.ready import Leaves
 from kraft.rpc import FetchRequest, FetchResponse, LogRead
@@ -78,22 +84,8 @@ def _error_response(core: Core, error: ErrorCode) -> FetchResponse:
     )
 
 
-def _epoch_error(state: EpochState, shutdown: Shutdown, request: FetchRequest) -> ErrorCode | None:
-    if request.current_leader_epoch < state.epoch:
-        return ErrorCode.FENCED_LEADER_EPOCH
-    if request.current_leader_epoch > state.epoch:
-        return ErrorCode.UNKNOWN_LEADER_EPOCH
-    if not isinstance(state, Leader):
-        return ErrorCode.NOT_LEADER_OR_FOLLOWER
-    if shutdown.requested:
-        return ErrorCode.BROKER_NOT_AVAILABLE
-    return None
-
-
-def _try_complete(
-    core: Core, request: FetchRequest, now_ms: int, *, expired: bool
-) -> FetchResponse | None:
-    """The answer if the fetch can complete now (or must: `expired`), else None (park)."""
+def _refusal(core: Core, request: FetchRequest) -> FetchResponse | None:
+    """The error answer for a request this replica cannot serve (steps 1-3), else None."""
     top = validate_request(core.me, request.cluster_id, request.topic_partition_valid)
     if top is not None:
         return FetchResponse(error_code=top)
@@ -105,29 +97,31 @@ def _try_complete(
     )
     if invalid:
         return _error_response(core, ErrorCode.INVALID_REQUEST)
-    error = _epoch_error(core.state, core.shutdown, request)
+    error = leader_epoch_error(core.state, core.shutdown, request.current_leader_epoch)
+    return None if error is None else _error_response(core, error)
+
+
+def _try_complete(
+    core: Core, request: FetchRequest, now_ms: int, *, expired: bool
+) -> FetchResponse | None:
+    """The answer if the fetch can complete now (or must: `expired`), else None (park)."""
+    refusal = _refusal(core, request)
     state = core.state
-    if error is not None or not isinstance(state, Leader):
-        return _error_response(core, error or ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    if refusal is not None or not isinstance(state, Leader):
+        return refusal or _error_response(core, ErrorCode.NOT_LEADER_OR_FOLLOWER)
     leader = state.leader
     log = core.log
-    position = validate_fetch_position(log, request.fetch_offset, request.last_fetched_epoch)
     base = FetchResponse(
         error_code=ErrorCode.NONE,
         high_watermark=leader.high_watermark,
         log_start_offset=log.log_start_offset,
-        current_leader=current_leader(core.me, core.state),
+        current_leader=current_leader(core.me, state),
         node_endpoints=node_endpoints(core.me, [core.me.local_id]),
     )
+    position = validate_fetch_position(log, request.fetch_offset, request.last_fetched_epoch)
     if not position.valid:
-        return FetchResponse(
-            error_code=base.error_code,
-            high_watermark=base.high_watermark,
-            log_start_offset=base.log_start_offset,
-            current_leader=base.current_leader,
-            diverging_epoch=position.diverging_epoch,
-            snapshot_id=position.snapshot_id,
-            node_endpoints=base.node_endpoints,
+        return dataclasses.replace(
+            base, diverging_epoch=position.diverging_epoch, snapshot_id=position.snapshot_id
         )
     leader.update_replica(
         request.replica_id,
@@ -147,14 +141,8 @@ def _try_complete(
     if has_data:
         bytes_max = max(1, min(request.max_bytes, core.me.config.fetch_bytes_max))
         records = LogRead(request.fetch_offset, bytes_max, log.end_offset)
-    return FetchResponse(
-        error_code=ErrorCode.NONE,
-        high_watermark=leader.high_watermark,
-        log_start_offset=log.log_start_offset,
-        current_leader=base.current_leader,
-        records=records,
-        node_endpoints=base.node_endpoints,
-    )
+    # The HW may have moved with this fetcher's position.
+    return dataclasses.replace(base, high_watermark=hw, records=records)
 
 
 def _leaves(response: FetchResponse) -> Leaves:

@@ -10,6 +10,8 @@ is the leader's fault and is retried after a backoff, as committed data cannot d
 
 from __future__ import annotations
 
+import itertools
+
 from kraft.config import InjectedBug
 from kraft.context import Core, Replication
 from kraft.epoch_state import Follower, Unattached, Voted
@@ -17,7 +19,7 @@ from kraft.handlers.fetch_snapshot import maybe_send_fetch_snapshot, start_snaps
 from kraft.handlers.responses import handle_leader_info
 from kraft.log import LogView
 from kraft.rpc import FetchRequest, FetchResponse, FetchSnapshotRequest
-from kraft.types import Records, ReplicaAddress
+from kraft.types import OffsetAndEpoch, Records, ReplicaAddress
 from wire.errors import ErrorCode
 
 
@@ -93,45 +95,51 @@ def handle_fetch_response(
         return
     state = core.state
     from_leader = (
-        isinstance(state, Follower)
-        and leader is not None
-        and leader.leader_id == state.leader_id
-        and leader.epoch == state.epoch
+        leader is not None and leader.leader_id == state.leader_id and leader.epoch == state.epoch
     )
-    if not from_leader or not isinstance(state, Follower):
+    if not isinstance(state, Follower) or not from_leader:
         return
     state.has_fetched_in_epoch = True
     state.fetch_deadline_ms = now_ms + core.me.config.fetch_timeout_ms
-    log = core.log
     if response.diverging_epoch is not None:
-        # Kafka's truncation drops the whole batch holding the end offset (disks cut whole
-        # batches): the log then ends at that batch's base and the leader re-sends it.
-        target = log.batch_boundary_at_or_below(
-            log.truncate_to_end_offset_of(response.diverging_epoch)
-        )
-        known = core.replication.known_high_watermark
-        if target < log.log_start_offset or (known is not None and target < known):
-            # Below our snapshot or our HW: committed data cannot diverge, so the answer is the
-            # leader's fault (Kafka: an error, not a truncation). Never lose committed data.
+        if not _truncate_diverged(core, response.diverging_epoch):
             core.requests.back_off(source.node_id, now_ms)
             return
-        # Injected bug SKIP_TRUNCATION: the only place divergence is (not) repaired.
-        if not core.me.config.has_bug(InjectedBug.SKIP_TRUNCATION):
-            core.truncate(target)
     elif response.snapshot_id is not None:
         # Our position is below the leader's log start: download its snapshot (FetchSnapshot)
         # before fetching again (kraft/handlers/fetch_snapshot.py).
         start_snapshot_download(core.replication, core.out, response.snapshot_id)
         return
     elif isinstance(response.records, Records) and response.records.batches:
-        records = response.records
-        # Anything else answers an older position (a stale or duplicated response), or carries
-        # epochs the leader of this epoch cannot have written: ignore it.
-        epochs_ok = all(
-            log.last_batch_epoch <= b.epoch <= state.epoch for b in records.batches
-        ) and all(
-            a.epoch <= b.epoch for a, b in zip(records.batches, records.batches[1:], strict=False)
-        )
-        if records.base_offset == log.end_offset and epochs_ok:
-            core.append(records, flush=core.me.is_voter)
+        _append_fetched(core, state, response.records)
     update_follower_high_watermark(core.replication, core.log, response.high_watermark)
+
+
+def _truncate_diverged(core: Core, diverging: OffsetAndEpoch) -> bool:
+    """Truncate to where our log diverges from the leader's; False (nothing done) when that would
+    cut below our snapshot or our HW: committed data cannot diverge, so such an answer is the
+    leader's fault (Kafka: an error, not a truncation). Never lose committed data."""
+    log = core.log
+    # Kafka's truncation drops the whole batch holding the end offset (disks cut whole batches):
+    # the log then ends at that batch's base and the leader re-sends it.
+    target = log.batch_boundary_at_or_below(log.truncate_to_end_offset_of(diverging))
+    known = core.replication.known_high_watermark
+    if target < log.log_start_offset or (known is not None and target < known):
+        return False
+    # Injected bug SKIP_TRUNCATION: the only place divergence is (not) repaired.
+    if not core.me.config.has_bug(InjectedBug.SKIP_TRUNCATION):
+        core.truncate(target)
+    return True
+
+
+def _append_fetched(core: Core, state: Follower, records: Records) -> None:
+    """Append what the leader sent when it continues our log; anything else answers an older
+    position (a stale or duplicated response), or carries epochs the leader of this epoch cannot
+    have written: ignored."""
+    log = core.log
+    batches = records.batches
+    epochs_ok = all(log.last_batch_epoch <= b.epoch <= state.epoch for b in batches) and all(
+        a.epoch <= b.epoch for a, b in itertools.pairwise(batches)
+    )
+    if records.base_offset == log.end_offset and epochs_ok:
+        core.append(records, flush=core.me.is_voter)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from kraft.context import Core, Outbox, Replication, SnapshotDownload
 from kraft.epoch_state import Follower, Leader
-from kraft.handlers.common import current_leader, node_endpoints
+from kraft.handlers.common import current_leader, leader_epoch_error, node_endpoints
 from kraft.handlers.responses import handle_leader_info
 from kraft.ready import Leaves, SnapshotAbort, SnapshotChunk, SnapshotInstall
 from kraft.rpc import FetchSnapshotRequest, FetchSnapshotResponse, SnapshotRead
@@ -50,16 +50,7 @@ def handle_fetch_snapshot_request(
         core.out.respond(inbound_id, _error(core, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
         return
     state = core.state
-    if request.current_leader_epoch < state.epoch:
-        error: ErrorCode | None = ErrorCode.FENCED_LEADER_EPOCH
-    elif request.current_leader_epoch > state.epoch:
-        error = ErrorCode.UNKNOWN_LEADER_EPOCH
-    elif not isinstance(state, Leader):
-        error = ErrorCode.NOT_LEADER_OR_FOLLOWER
-    elif core.shutdown.requested:
-        error = ErrorCode.BROKER_NOT_AVAILABLE
-    else:
-        error = None
+    error = leader_epoch_error(state, core.shutdown, request.current_leader_epoch)
     if error is not None or not isinstance(state, Leader):
         core.out.respond(inbound_id, _error(core, error or ErrorCode.NOT_LEADER_OR_FOLLOWER))
         return
