@@ -2,10 +2,10 @@
 
 Records of one `propose` call always land in one batch. A drain happens on a poll once
 `append_linger_ms` has passed since the first pending record (0: the next poll), or at once when
-the pending records fill a batch (`batch_size_max_bytes`). Offsets are promised at propose time:
+the pending records fill a batch (`batch_bytes_max`). Offsets are promised at propose time:
 the leader's log only grows through its own drains, so `log end + records already pending` is the
 next offset. Pending records are dropped when the node stops leading (their offsets were never
-written), and the total pending size is bounded by `accumulator_max_bytes`.
+written), and the total pending size is bounded by `accumulator_bytes_max`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ BATCH_HEADER_BYTES = 61
 class Refusal(enum.Enum):
     """Why `Accumulator.add` did not queue a call."""
 
-    TOO_LARGE = "too-large"  # one call's records exceed batch_size_max_bytes
-    BACKPRESSURE = "backpressure"  # accumulator_max_bytes reached
+    TOO_LARGE = "too-large"  # one call's records exceed batch_bytes_max
+    BACKPRESSURE = "backpressure"  # accumulator_bytes_max reached
 
 
 @dataclass(slots=True)
@@ -54,9 +54,9 @@ class Accumulator:
         """Queue one call; (base offset, last offset) it will get, or why it was refused."""
         assert values, "propose at least one record"
         size = estimate_size_bytes(values)
-        if size > self.config.batch_size_max_bytes:
+        if size > self.config.batch_bytes_max:
             return Refusal.TOO_LARGE
-        if self.size_bytes + size > self.config.accumulator_max_bytes:
+        if self.size_bytes + size > self.config.accumulator_bytes_max:
             return Refusal.BACKPRESSURE
         base = log_end_offset + self.record_count
         self.calls.append(PendingCall(list(values), size))
@@ -69,7 +69,7 @@ class Accumulator:
     def drain_deadline_ms(self) -> int | None:
         if self.first_append_ms is None:
             return None
-        if self.size_bytes >= self.config.batch_size_max_bytes:
+        if self.size_bytes >= self.config.batch_bytes_max:
             return self.first_append_ms
         return self.first_append_ms + self.config.append_linger_ms
 
@@ -90,7 +90,7 @@ class Accumulator:
         current: list[bytes] = []
         current_size = BATCH_HEADER_BYTES
         for call in self.calls:
-            if current and current_size + call.size_bytes > self.config.batch_size_max_bytes:
+            if current and current_size + call.size_bytes > self.config.batch_bytes_max:
                 batches.append(current)
                 current, current_size = [], BATCH_HEADER_BYTES
             current.extend(call.values)

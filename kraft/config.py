@@ -49,17 +49,17 @@ class QuorumConfig:
     bootstrap_servers: tuple[Endpoint, ...] = ()
     election_timeout_ms: int = 1000
     fetch_timeout_ms: int = 2000
-    election_backoff_max_ms: int = 1000
+    election_backoff_ms_max: int = 1000
     append_linger_ms: int = 25
     request_timeout_ms: int = 2000
     retry_backoff_ms: int = 20
     # What this node asks for when it fetches (Kafka's MAX_FETCH_WAIT_MS / MAX_FETCH_SIZE_BYTES).
-    fetch_max_wait_ms: int = 500
-    fetch_max_bytes: int = 8 * MIB
+    fetch_wait_ms_max: int = 500
+    fetch_bytes_max: int = 8 * MIB
     # Largest batch the leader's accumulator builds (Kafka's MAX_BATCH_SIZE_BYTES).
-    batch_size_max_bytes: int = 8 * MIB
+    batch_bytes_max: int = 8 * MIB
     # Bound on records proposed but not yet drained into the log (propose() answers BACKPRESSURE).
-    accumulator_max_bytes: int = 64 * MIB
+    accumulator_bytes_max: int = 64 * MIB
     # Bound on long-poll Fetch requests parked on the leader at once (oldest are answered early).
     parked_fetches_max: int = 1024
     # Observers with an id are forgotten after this long without a Fetch
@@ -75,18 +75,18 @@ class QuorumConfig:
         for name in (
             "election_timeout_ms",
             "fetch_timeout_ms",
-            "election_backoff_max_ms",
+            "election_backoff_ms_max",
             "append_linger_ms",
             "request_timeout_ms",
             "retry_backoff_ms",
-            "fetch_max_wait_ms",
+            "fetch_wait_ms_max",
         ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in (
-            "fetch_max_bytes",
-            "batch_size_max_bytes",
-            "accumulator_max_bytes",
+            "fetch_bytes_max",
+            "batch_bytes_max",
+            "accumulator_bytes_max",
             "parked_fetches_max",
         ):
             if getattr(self, name) <= 0:

@@ -5,8 +5,9 @@ Theory of operation: the node is a deterministic state machine. Time enters only
 randomness only through the injected seeded `random.Random`, bytes only as opaque `Records` built
 by the injected `BatchCodec`. Every entry point (`handle`, `poll`, `shutdown`, `resign`) returns a
 `Ready` (kraft/ready.py) that every executor runs by its plan (`plan_ready`); see ready.py for the
-persistence contract. `propose` only queues (the next poll drains); `describe_quorum` and
-`consumer_fetch` are pure queries. The same inputs in the same order always give the same outputs.
+persistence contract. `propose` only queues (the next poll drains); `describe_quorum`,
+`consumer_view` and `consumer_fetch` are pure queries. The same inputs in the same order always
+give the same outputs.
 
 Start-up (Kafka's `QuorumState.initialize`, `initial_state` below): construct, then call
 `poll(now_ms)` at once; its Ready persists the chosen start state and a sole voter wins its election
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 
 from kraft.accumulator import Refusal
 from kraft.config import ConfigError, QuorumConfig
-from kraft.context import Core, is_voter
+from kraft.context import Core, Identity, is_voter
 from kraft.election import (
     election_deadline,
     poll_election_timers,
@@ -51,7 +52,16 @@ from kraft.election import (
     stand_for_election,
     transition_to_resigned,
 )
-from kraft.epoch_state import EpochState
+from kraft.epoch_state import (
+    Candidate,
+    EpochState,
+    Follower,
+    Leader,
+    Prospective,
+    Resigned,
+    Unattached,
+    Voted,
+)
 from kraft.events import (
     ConnectionClosed,
     ElectionStatePersisted,
@@ -67,7 +77,12 @@ from kraft.handlers.begin_quorum_epoch import (
     handle_begin_quorum_epoch_response,
     send_begin_quorum_epoch,
 )
-from kraft.handlers.consumer import ConsumerFetchResult, consumer_fetch
+from kraft.handlers.consumer import (
+    ConsumerFetchResult,
+    ConsumerView,
+    consumer_fetch,
+    consumer_view,
+)
 from kraft.handlers.describe_quorum import describe_quorum, handle_describe_quorum_request
 from kraft.handlers.end_quorum_epoch import (
     handle_end_quorum_epoch_request,
@@ -103,14 +118,14 @@ from kraft.rpc import (
     VoteRequest,
     VoteResponse,
 )
-from kraft.types import BatchCodec, BatchInfo, ElectionState, Records, ReplicaKey
+from kraft.types import BatchCodec, BatchInfo, ElectionState, Records, ReplicaAddress, ReplicaKey
 
 
 class ProposeError(enum.Enum):
     NONE = "none"
     NOT_LEADER = "not-leader"  # not the leader, or resigning: retry on the new leader
-    TOO_LARGE = "too-large"  # one call's records exceed batch_size_max_bytes
-    BACKPRESSURE = "backpressure"  # accumulator_max_bytes reached: retry after the next poll
+    TOO_LARGE = "too-large"  # one call's records exceed batch_bytes_max
+    BACKPRESSURE = "backpressure"  # accumulator_bytes_max reached: retry after the next poll
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,18 +144,8 @@ class ProposeResult:
     poll_by_ms: int = 0
 
 
-def initial_state(
-    config: QuorumConfig,
-    local_id: int | None,
-    local_directory_id: uuid.UUID,
-    stored: ElectionState | None,
-    log: LogView,
-    rng: random.Random,
-    now_ms: int,
-) -> EpochState:
-    """Kafka's `QuorumState.initialize`: the state to start in, from what was stored."""
-    stored = stored or ElectionState(epoch=0)
-    voter = is_voter(config, local_id)
+def check_stored_state(config: QuorumConfig, local_id: int | None, stored: ElectionState) -> None:
+    """Raise `ConfigError` for a stored state this node cannot start from."""
     if stored.voters and stored.voters != config.voter_ids:
         raise ConfigError(
             f"stored quorum-state voters {sorted(stored.voters)} differ from the configured "
@@ -151,17 +156,26 @@ def initial_state(
             f"stored quorum-state records a vote for {stored.voted_id} in epoch {stored.epoch}, "
             "but this node has no local id (an id-less observer never votes)"
         )
-    if stored.voted_id is not None and local_id is not None and not voter:
+    if stored.voted_id is not None and local_id is not None and not is_voter(config, local_id):
         raise ConfigError(
             f"stored quorum-state records a vote for {stored.voted_id} in epoch {stored.epoch}, "
             f"but local id {local_id} is not a voter {sorted(config.voter_ids)}"
         )
-    timeout_ms = config.election_timeout_ms
-    election_deadline_ms = (
-        now_ms + (0 if timeout_ms == 0 else timeout_ms + rng.randrange(timeout_ms))
-        if voter
-        else None
-    )
+
+
+def initial_state(
+    config: QuorumConfig,
+    local_id: int | None,
+    stored: ElectionState | None,
+    log: LogView,
+    rng: random.Random,
+    now_ms: int,
+) -> EpochState:
+    """Kafka's `QuorumState.initialize`: the state to start in, from what was stored."""
+    stored = stored or ElectionState(epoch=0)
+    check_stored_state(config, local_id, stored)
+    voter = is_voter(config, local_id)
+    election_deadline_ms = now_ms + random_election_timeout_ms(config, rng) if voter else None
     if voter and len(config.voters) == 1:
         election_deadline_ms = now_ms  # a sole voter stands for election at once
     voted = (
@@ -169,43 +183,37 @@ def initial_state(
     )
     log_epoch = log.epoch_history[-1][0] if log.epoch_history else 0
     if stored.epoch < log_epoch:
-        return EpochState(RoleName.UNATTACHED, log_epoch, election_deadline_ms=election_deadline_ms)
+        return Unattached(epoch=log_epoch, election_deadline_ms=election_deadline_ms)
     epoch = stored.epoch
     if stored.leader_id is not None and stored.leader_id == local_id:
         if not voter:
-            return EpochState(RoleName.UNATTACHED, epoch)
+            return Unattached(epoch=epoch)
         # A restarted leader comes back Resigned: it must not vote or lead again in this epoch.
-        others = tuple(ReplicaKey(v) for v in sorted(config.voter_ids) if v != local_id)
-        return EpochState(
-            RoleName.RESIGNED,
-            epoch,
+        others = {v for v in config.voter_ids if v != local_id}
+        return Resigned(
+            epoch=epoch,
             voted_key=voted,
             election_deadline_ms=election_deadline_ms,
-            unacknowledged={k.id for k in others},
-            preferred_successors=(),
+            unacknowledged=others,
         )
     if stored.leader_id is not None:
-        return EpochState(
-            RoleName.FOLLOWER,
-            epoch,
+        return Follower(
+            epoch=epoch,
             leader_id=stored.leader_id,
             voted_key=voted,
             fetch_deadline_ms=now_ms + config.fetch_timeout_ms,
         )
     if voted is not None and voted.id == local_id:
-        return EpochState(
-            RoleName.CANDIDATE,
-            epoch,
+        return Candidate(
+            epoch=epoch,
             voted_key=voted,
             election_deadline_ms=election_deadline_ms,
-            granted={local_id},
+            granted={voted.id},
             retries=1,
         )
     if voted is not None:
-        return EpochState(
-            RoleName.VOTED, epoch, voted_key=voted, election_deadline_ms=election_deadline_ms
-        )
-    return EpochState(RoleName.UNATTACHED, epoch, election_deadline_ms=election_deadline_ms)
+        return Voted(epoch=epoch, voted_key=voted, election_deadline_ms=election_deadline_ms)
+    return Unattached(epoch=epoch, election_deadline_ms=election_deadline_ms)
 
 
 class RaftNode:
@@ -226,11 +234,9 @@ class RaftNode:
         (negative id, stored vote without a local id, stored voters differing from the config)."""
         config.validate_local_id(local_id)
         log = LogView(log_state)
-        state = initial_state(
-            config, local_id, local_directory_id, persisted_election_state, log, rng, now_ms
-        )
-        self._core = Core(config, local_id, local_directory_id, log, codec, rng, state)
-        self._core.persisted = persisted_election_state
+        state = initial_state(config, local_id, persisted_election_state, log, rng, now_ms)
+        self._core = Core(Identity(config, local_id, local_directory_id), log, codec, rng, state)
+        self._core.out.persisted = persisted_election_state
         self._started = False
 
     # ----------------------------------------------------------------------------- inputs
@@ -248,18 +254,17 @@ class RaftNode:
             case RequestFailed(request_id, _reason):
                 core.requests.fail(request_id, now_ms)
             case ConnectionClosed(inbound_ids):
-                drop_parked(core, inbound_ids)
+                drop_parked(core.replication.parked, inbound_ids)
             case Persisted(flushed_end_offset):
                 core.log.mark_flushed(flushed_end_offset)
-                state = core.state
-                if state.role is RoleName.LEADER:
-                    state.leading().update_local_end_offset(core.log.flushed_end_offset, now_ms)
+                if isinstance(core.state, Leader):
+                    core.state.leader.update_local_end_offset(core.log.flushed_end_offset, now_ms)
             case SnapshotCreated(snapshot_id, log_start_offset):
                 core.log.add_snapshot(snapshot_id, log_start_offset)
             case ElectionStatePersisted(state):
-                previous = core.persisted
+                previous = core.out.persisted
                 assert previous is None or state.epoch >= previous.epoch, "stored epoch went back"
-                core.persisted = state
+                core.out.persisted = state
             case _:
                 raise AssertionError(f"unknown event {event!r}")
         return self._run(now_ms)
@@ -275,7 +280,7 @@ class RaftNode:
         after `append_linger_ms` (0: the next poll), or at once when a batch is full; call poll()
         by `ProposeResult.poll_by_ms`."""
         core = self._core
-        if core.state.role is not RoleName.LEADER or core.shutting_down:
+        if not isinstance(core.state, Leader) or core.shutdown.requested:
             return ProposeResult(ProposeError.NOT_LEADER, epoch=core.state.epoch)
         outcome = core.accumulator.add(values, core.log.end_offset, now_ms)
         if outcome is Refusal.TOO_LARGE:
@@ -300,38 +305,44 @@ class RaftNode:
         passed. Other roles complete at once."""
         core = self._core
         self._start(now_ms)
-        if not core.shutting_down:
-            core.shutting_down = True
-            wait_ms = core.config.request_timeout_ms if timeout_ms is None else timeout_ms
-            core.shutdown_deadline_ms = now_ms + wait_ms
-            if core.state.role is RoleName.LEADER:
-                transition_to_resigned(core, now_ms)
-                send_end_quorum_epoch(core, now_ms)
+        if not core.shutdown.requested:
+            core.shutdown.requested = True
+            wait_ms = core.me.config.request_timeout_ms if timeout_ms is None else timeout_ms
+            core.shutdown.deadline_ms = now_ms + wait_ms
+            if isinstance(core.state, Leader):
+                resigned = transition_to_resigned(core, core.state, now_ms)
+                send_end_quorum_epoch(core, resigned, now_ms)
         return self._run(now_ms)
 
     def resign(self, epoch: int, now_ms: int) -> Ready:
         """Leader of `epoch` steps down without shutting down (Kafka's `resign(epoch)`)."""
         core = self._core
         self._start(now_ms)
-        if core.state.role is RoleName.LEADER and core.state.epoch == epoch:
-            transition_to_resigned(core, now_ms)
-            send_end_quorum_epoch(core, now_ms)
+        if isinstance(core.state, Leader) and core.state.epoch == epoch:
+            resigned = transition_to_resigned(core, core.state, now_ms)
+            send_end_quorum_epoch(core, resigned, now_ms)
         return self._run(now_ms)
 
     # ----------------------------------------------------------------------------- queries
     def describe_quorum(self, now_ms: int) -> DescribeQuorumResponse:
         """What DescribeQuorum answers right now (NOT_LEADER_OR_FOLLOWER unless leader)."""
-        return describe_quorum(self._core, now_ms)
+        return describe_quorum(self._core.me, self._core.state, now_ms)
+
+    def consumer_view(self) -> ConsumerView:
+        """What consumers see of this node right now (kraft/handlers/consumer.py): leadership,
+        the high watermark as last reported, and the core's log start, end and epochs. Pure
+        query."""
+        return consumer_view(self._core)
 
     def consumer_fetch(
-        self, fetch_offset: int, current_leader_epoch: int | None, max_bytes: int
+        self, fetch_offset: int, current_leader_epoch: int | None, bytes_max: int
     ) -> ConsumerFetchResult:
         """A committed-only read for an ordinary Kafka consumer (kraft/handlers/consumer.py):
         records capped at the HW, OFFSET_OUT_OF_RANGE outside [log start, log end], no state kept.
         Pure query: changes nothing, so it needs no Ready. A negative epoch is unknown, as None."""
         if current_leader_epoch is not None and current_leader_epoch < 0:
             current_leader_epoch = None
-        return consumer_fetch(self._core, fetch_offset, current_leader_epoch, max_bytes)
+        return consumer_fetch(self.consumer_view(), fetch_offset, current_leader_epoch, bytes_max)
 
     @property
     def role(self) -> RoleName:
@@ -343,8 +354,7 @@ class RaftNode:
 
     @property
     def leader_id(self) -> int | None:
-        state = self._core.state
-        return self._core.local_id if state.role is RoleName.LEADER else state.leader_id
+        return self._core.state.leader_and_epoch(self._core.me.local_id).leader_id
 
     @property
     def high_watermark(self) -> int | None:
@@ -362,26 +372,26 @@ class RaftNode:
 
     @property
     def voters(self) -> frozenset[int]:
-        return self._core.voters
+        return self._core.me.voters
 
     @property
     def local_id(self) -> int | None:
-        return self._core.local_id
+        return self._core.me.local_id
 
     @property
     def is_voter(self) -> bool:
-        return self._core.is_voter
+        return self._core.me.is_voter
 
     @property
     def election_state(self) -> ElectionState:
         """The election state as it will be (or was) persisted for the current epoch state."""
         core = self._core
-        return core.state.election_state(core.voters, core.local_id)
+        return core.state.election_state(core.me.voters, core.me.local_id)
 
     @property
     def persisted_election_state(self) -> ElectionState | None:
         """The last election state the executor confirmed durable (ElectionStatePersisted)."""
-        return self._core.persisted
+        return self._core.out.persisted
 
     @property
     def log_epoch_history(self) -> tuple[tuple[int, int], ...]:
@@ -395,8 +405,8 @@ class RaftNode:
         core = self._core
         if core.state.role in PERSISTED_ROLES:
             core.persist_state()
-        sole_voter = core.is_voter and len(core.voters) == 1
-        if sole_voter and core.state.role not in (RoleName.CANDIDATE, RoleName.LEADER):
+        sole_voter = core.me.is_voter and len(core.me.voters) == 1
+        if sole_voter and not isinstance(core.state, (Candidate, Leader)):
             # Upstream: the only voter stands for election at once, whatever it restarted as.
             stand_for_election(core, now_ms)
 
@@ -421,8 +431,6 @@ class RaftNode:
     def _dispatch_response(
         self, source: object, request: object, response: object, now_ms: int
     ) -> None:
-        from kraft.types import ReplicaAddress
-
         core = self._core
         assert isinstance(source, ReplicaAddress)
         # A response of the wrong kind for the request is an executor bug we survive: drop it.
@@ -445,26 +453,27 @@ class RaftNode:
         core = self._core
         core.requests.expire(now_ms)
         poll_election_timers(core, now_ms)
-        role = core.state.role
-        if role is RoleName.LEADER:
-            self._append_drained(now_ms)
-            send_begin_quorum_epoch(core, now_ms)
-            complete_parked_fetches(core, now_ms)
-        elif role in (RoleName.PROSPECTIVE, RoleName.CANDIDATE):
-            send_vote_requests(core, now_ms)
-        elif role is RoleName.RESIGNED:
-            send_end_quorum_epoch(core, now_ms)
-        if core.state.role in (RoleName.FOLLOWER, RoleName.UNATTACHED, RoleName.VOTED):
+        state = core.state
+        match state:
+            case Leader():
+                self._append_drained(state, now_ms)
+                send_begin_quorum_epoch(core, state, now_ms)
+                complete_parked_fetches(core, now_ms)
+            case Prospective() | Candidate():
+                send_vote_requests(core, state, now_ms)
+            case Resigned():
+                send_end_quorum_epoch(core, state, now_ms)
+        if isinstance(core.state, (Follower, Unattached, Voted)):
             maybe_send_fetch(core, now_ms)
-        if core.parked and core.state.role is not RoleName.LEADER:
+        if core.replication.parked and not isinstance(core.state, Leader):
             complete_parked_fetches(core, now_ms, force=True)
         self._check_shutdown(now_ms)
         return core.finish(self._deadline(now_ms))
 
-    def _append_drained(self, now_ms: int) -> None:
+    def _append_drained(self, state: Leader, now_ms: int) -> None:
         """Leader: append what the accumulator has due, one data batch per group, each flushed."""
         core = self._core
-        epoch = core.state.epoch
+        epoch = state.epoch
         for values in core.accumulator.drain(now_ms):
             base = core.log.end_offset
             data = core.codec.build_data_batch(base, epoch, now_ms, values)
@@ -473,33 +482,33 @@ class RaftNode:
 
     def _check_shutdown(self, now_ms: int) -> None:
         core = self._core
-        if not core.shutting_down or core.shutdown_deadline_ms is None:
+        if not core.shutdown.requested or core.shutdown.deadline_ms is None:
             return
         state = core.state
         done = (
-            state.role is not RoleName.RESIGNED
+            not isinstance(state, Resigned)
             or not state.unacknowledged
-            or now_ms >= core.shutdown_deadline_ms
+            or now_ms >= core.shutdown.deadline_ms
         )
         if done:
-            core.out.shutdown_complete = True
-            core.shutdown_deadline_ms = None
+            core.out.ready.shutdown_complete = True
+            core.shutdown.deadline_ms = None
 
     def _deadline(self, now_ms: int) -> int:
         core = self._core
         candidates = [
             election_deadline(core),
             core.requests.next_deadline_ms(now_ms),
-            parked_deadline(core),
-            core.shutdown_deadline_ms,
+            parked_deadline(core.replication.parked),
+            core.shutdown.deadline_ms,
         ]
         state = core.state
-        if state.role is RoleName.LEADER:
+        if isinstance(state, Leader):
             candidates.append(core.accumulator.drain_deadline_ms())
-            if len(core.voters) > 1:
-                candidates.append(state.leading().begin_quorum_deadline_ms)
+            if len(core.me.voters) > 1:
+                candidates.append(state.leader.begin_quorum_deadline_ms)
         # Idle: wake up anyway now and then (cheap, and keeps executors honest about polling).
-        candidates.append(now_ms + max(1, core.config.fetch_timeout_ms))
+        candidates.append(now_ms + max(1, core.me.config.fetch_timeout_ms))
         return max(now_ms + 1, min(c for c in candidates if c is not None))
 
 

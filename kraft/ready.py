@@ -298,7 +298,7 @@ class ReadPort(Protocol):
         ...
 
     def read_snapshot(self, read: SnapshotRead) -> tuple[bytes, int] | None:
-        """(bytes [position, position + max_bytes), file size); None: no such snapshot."""
+        """(bytes [position, position + bytes_max), file size); None: no such snapshot."""
         ...
 
 
@@ -308,7 +308,7 @@ def take_batches(
     """THE size rule of a `LogRead` (kraft.rpc), over whole batches in offset order: from the one
     holding `read.start_offset` (nothing if none holds it), only batches ending below
     `read.end_offset_limit`: the first whatever its size, then more while the total stays within
-    `read.max_bytes`. None when nothing qualifies."""
+    `read.bytes_max`. None when nothing qualifies."""
     infos: list[BatchInfo] = []
     chunks: list[bytes | memoryview] = []
     size = 0
@@ -319,7 +319,7 @@ def take_batches(
             return None
         if info.last_offset >= read.end_offset_limit:
             break
-        if infos and size + info.size_bytes > read.max_bytes:
+        if infos and size + info.size_bytes > read.bytes_max:
             break
         infos.append(info)
         chunks.append(data)
@@ -347,7 +347,7 @@ def read_unwritten(appends: Sequence[Records], read: LogRead) -> Records | None:
         if (
             read.start_offset == whole.base_offset
             and whole.end_offset <= read.end_offset_limit
-            and (len(whole.data) <= read.max_bytes or len(whole.batches) == 1)
+            and (len(whole.data) <= read.bytes_max or len(whole.batches) == 1)
         ):
             return whole
     return take_batches(batches_of(appends), read)

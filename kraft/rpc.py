@@ -112,14 +112,14 @@ class LogRead:
     """Placeholder the executor replaces with bytes read from its log before sending.
 
     Read whole stored batches starting with the batch that contains `start_offset`, stopping before
-    `end_offset_limit` (exclusive; batches crossing it are not included) and once `max_bytes` is
+    `end_offset_limit` (exclusive; batches crossing it are not included) and once `bytes_max` is
     reached, but always at least one batch if one starts below `end_offset_limit`. The result may be
     empty (no records). `end_offset_limit` is the leader's log end offset for raft fetchers, the
     high watermark for a consumer-style fetch.
     """
 
     start_offset: int
-    max_bytes: int
+    bytes_max: int
     end_offset_limit: int
 
 
@@ -152,11 +152,11 @@ class FetchSnapshotRequest:
 
 @dataclass(frozen=True, slots=True)
 class SnapshotRead:
-    """Placeholder: bytes [position, position + max_bytes) of snapshot `snapshot_id`'s file."""
+    """Placeholder: bytes [position, position + bytes_max) of snapshot `snapshot_id`'s file."""
 
     snapshot_id: OffsetAndEpoch
     position: int
-    max_bytes: int
+    bytes_max: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,7 @@ def kafka_python_pass(voter: Voter, end_offset: int) -> dict[str, float]:
         group_id=None,
         enable_auto_commit=False,
         max_partition_fetch_bytes=FETCH_MAX_BYTES,
-        fetch_max_bytes=FETCH_MAX_BYTES,
+        fetch_bytes_max=FETCH_MAX_BYTES,
         consumer_timeout_ms=10_000,
     )
     try:

@@ -11,64 +11,63 @@ from __future__ import annotations
 
 from kraft.context import Core
 from kraft.election import maybe_transition
+from kraft.epoch_state import Leader
 from kraft.handlers.common import epoch_answer, learn_endpoints, validate_request
 from kraft.handlers.responses import handle_common_response
-from kraft.roles import RoleName
 from kraft.rpc import BeginQuorumEpochRequest, BeginQuorumEpochResponse
 from kraft.types import ReplicaAddress, ReplicaKey
 from wire.errors import ErrorCode
 
 
 def _response(core: Core, error: ErrorCode) -> BeginQuorumEpochResponse:
-    return epoch_answer(core, BeginQuorumEpochResponse, error)
+    return epoch_answer(core.me, core.state, BeginQuorumEpochResponse, error)
 
 
 def handle_begin_quorum_epoch_request(
     core: Core, inbound_id: int, request: BeginQuorumEpochRequest, now_ms: int
 ) -> None:
-    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    top = validate_request(core.me, request.cluster_id, request.topic_partition_valid)
     if top is not None:
-        core.respond(inbound_id, BeginQuorumEpochResponse(error_code=top))
+        core.out.respond(inbound_id, BeginQuorumEpochResponse(error_code=top))
         return
     if request.voter_key is not None and (
-        core.local_id is None
-        or not request.voter_key.matches(ReplicaKey(core.local_id, core.local_directory_id))
+        core.me.local_id is None
+        or not request.voter_key.matches(ReplicaKey(core.me.local_id, core.me.directory_id))
     ):
-        core.respond(inbound_id, _response(core, ErrorCode.INVALID_VOTER_KEY))
+        core.out.respond(inbound_id, _response(core, ErrorCode.INVALID_VOTER_KEY))
         return
     if request.leader_epoch < core.state.epoch:
-        core.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
+        core.out.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
         return
     if request.leader_id < 0:
-        core.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
+        core.out.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
         return
     if request.leader_endpoint is not None:
-        learn_endpoints(core, {request.leader_id: request.leader_endpoint})
+        learn_endpoints(core.me, {request.leader_id: request.leader_endpoint})
     maybe_transition(core, request.leader_id, request.leader_epoch, now_ms)
-    core.respond(inbound_id, _response(core, ErrorCode.NONE))
+    core.out.respond(inbound_id, _response(core, ErrorCode.NONE))
 
 
-def send_begin_quorum_epoch(core: Core, now_ms: int) -> None:
+def send_begin_quorum_epoch(core: Core, state: Leader, now_ms: int) -> None:
     """Leader: every fetch_timeout_ms / 2, tell every other voter (ready to take a request) that we
     lead this epoch; a heartbeat for voters that do not fetch (Unattached/Voted), as upstream."""
-    state = core.state
-    leader = state.leading()
+    leader = state.leader
     if now_ms < leader.begin_quorum_deadline_ms:
         return
-    assert core.local_id is not None
-    for voter in sorted(core.voters - {core.local_id}):
+    assert core.me.local_id is not None
+    for voter in sorted(core.me.voters - {core.me.local_id}):
         if not core.requests.is_ready(voter, now_ms):
             continue
         request = BeginQuorumEpochRequest(
-            cluster_id=core.config.cluster_id,
+            cluster_id=core.me.config.cluster_id,
             topic_partition_valid=True,
-            leader_id=core.local_id,
+            leader_id=core.me.local_id,
             leader_epoch=state.epoch,
-            leader_endpoint=core.endpoints.get(core.local_id),
+            leader_endpoint=core.me.endpoints.get(core.me.local_id),
             voter_key=ReplicaKey(voter, None),
         )
-        core.send_request(core.address_of(voter), request, now_ms)
-    leader.begin_quorum_deadline_ms = now_ms + core.config.fetch_timeout_ms // 2
+        core.send_request(core.me.address_of(voter), request, now_ms)
+    leader.begin_quorum_deadline_ms = now_ms + core.me.config.fetch_timeout_ms // 2
 
 
 def handle_begin_quorum_epoch_response(
@@ -82,9 +81,9 @@ def handle_begin_quorum_epoch_response(
         return
     state = core.state
     if (
-        state.role is RoleName.LEADER
+        isinstance(state, Leader)
         and response.partition_error_code is ErrorCode.NONE
         and response.leader_epoch == state.epoch
-        and source.node_id in state.leading().voter_states
+        and source.node_id in state.leader.voter_states
     ):
-        state.leading().voter_states[source.node_id].acknowledged = True
+        state.leader.voter_states[source.node_id].acknowledged = True

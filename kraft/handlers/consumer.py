@@ -19,8 +19,10 @@ shell translates Kafka's -1s at its edge.
   an epoch newer than the log's latest, or an empty history.
 - `epoch_of_offset` (ListOffsets' leader epoch): the epoch of the record at an offset.
 
-No state is kept per consumer, and nothing here moves the HW or counts for check-quorum. The
-core's own committed read (`consumer_fetch`, `RaftNode.consumer_fetch`) answers by these rules.
+No state is kept per consumer, and nothing here moves the HW or counts for check-quorum. These
+rules read one view, `ConsumerView` (`RaftNode.consumer_view()`): the core's own log view and
+leadership, the same the raft rules use, with the high watermark as last reported (never
+backwards). The core's own committed read (`consumer_fetch`) answers by these rules over it.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kraft.context import Core
+from kraft.epoch_state import Leader
 from kraft.handlers.common import current_leader
-from kraft.roles import RoleName
 from kraft.rpc import LogRead
 from kraft.types import LeaderAndEpoch, OffsetAndEpoch
 from wire.errors import ErrorCode
@@ -101,6 +103,47 @@ def epoch_of_offset(history: EpochHistory, offset: int) -> int | None:
     return found
 
 
+# ----------------------------------------------------------------------- the consumers' view
+@dataclass(frozen=True, slots=True)
+class ConsumerView:
+    """The log and leadership as consumers see them: the core's own log view (the one raft
+    Fetch is answered from), taken at once so its facts agree with each other.
+
+    `high_watermark` never moves backwards within one node process: a new leader has no HW until
+    it commits in its epoch, and consumers keep the one this node last reported. Invariant:
+    log start <= high watermark <= log end whenever the HW is known."""
+
+    leader: LeaderAndEpoch
+    is_leader: bool
+    shutting_down: bool
+    high_watermark: int | None
+    log_start_offset: int
+    log_end_offset: int
+    # (epoch, start offset) of each epoch of the local log, ascending.
+    epoch_history: tuple[tuple[int, int], ...]
+
+    @property
+    def committed_offset(self) -> int:
+        return committed_offset(self.high_watermark, self.log_start_offset)
+
+
+def consumer_view(core: Core) -> ConsumerView:
+    hw = core.high_watermark()
+    reported = core.out.reported_high_watermark
+    if hw is None or (reported is not None and reported > hw):
+        hw = reported
+    log = core.log
+    return ConsumerView(
+        leader=current_leader(core.me, core.state),
+        is_leader=isinstance(core.state, Leader),
+        shutting_down=core.shutdown.requested,
+        high_watermark=hw,
+        log_start_offset=log.log_start_offset,
+        log_end_offset=log.end_offset,
+        epoch_history=tuple(log.epoch_history),
+    )
+
+
 # ----------------------------------------------------------------------- the core's own read
 @dataclass(frozen=True, slots=True)
 class ConsumerFetchResult:
@@ -114,32 +157,28 @@ class ConsumerFetchResult:
 
 
 def consumer_fetch(
-    core: Core, fetch_offset: int, current_leader_epoch: int | None, max_bytes: int
+    view: ConsumerView, fetch_offset: int, current_leader_epoch: int | None, bytes_max: int
 ) -> ConsumerFetchResult:
     """A committed-only read by the rules above (only the leader serves: its HW is
-    authoritative; a leader whose HW is not yet known in its epoch answers empty)."""
-    leader = current_leader(core)
-    log = core.log
-    state = core.state
+    authoritative)."""
     error = partition_error(
-        state.epoch,
+        view.leader.epoch,
         current_leader_epoch,
-        is_leader=state.role is RoleName.LEADER,
-        shutting_down=core.shutting_down,
+        is_leader=view.is_leader,
+        shutting_down=view.shutting_down,
     )
     if error is not ErrorCode.NONE:
-        return ConsumerFetchResult(error, leader)
-    hw = core.high_watermark()
-    error = offset_error(fetch_offset, log.log_start_offset, log.end_offset)
-    committed = committed_offset(hw, log.log_start_offset)
+        return ConsumerFetchResult(error, view.leader)
+    error = offset_error(fetch_offset, view.log_start_offset, view.log_end_offset)
+    committed = view.committed_offset
     records = None
     if error is ErrorCode.NONE and fetch_offset < committed:
-        records = LogRead(fetch_offset, max(1, max_bytes), committed)
+        records = LogRead(fetch_offset, max(1, bytes_max), committed)
     return ConsumerFetchResult(
         error,
-        leader,
-        high_watermark=hw,
-        log_start_offset=log.log_start_offset,
-        log_end_offset=log.end_offset,
+        view.leader,
+        high_watermark=view.high_watermark,
+        log_start_offset=view.log_start_offset,
+        log_end_offset=view.log_end_offset,
         records=records,
     )

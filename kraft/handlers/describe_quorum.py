@@ -8,34 +8,33 @@ Fetchers with a negative replica id never appear (the leader keeps nothing for t
 
 from __future__ import annotations
 
-from kraft.context import Core
+from kraft.context import Core, Identity
+from kraft.epoch_state import EpochState, Leader
 from kraft.handlers.common import current_leader, node_endpoints
 from kraft.ready import Leaves
-from kraft.roles import RoleName
 from kraft.rpc import DescribeQuorumRequest, DescribeQuorumResponse
 from wire.errors import ErrorCode
 
 
-def describe_quorum(core: Core, now_ms: int) -> DescribeQuorumResponse:
-    state = core.state
-    if state.role is not RoleName.LEADER:
-        leader = current_leader(core)
+def describe_quorum(me: Identity, state: EpochState, now_ms: int) -> DescribeQuorumResponse:
+    if not isinstance(state, Leader):
+        leader = current_leader(me, state)
         return DescribeQuorumResponse(
             error_code=ErrorCode.NONE,
             partition_error_code=ErrorCode.NOT_LEADER_OR_FOLLOWER,
             leader_id=leader.leader_id,
             leader_epoch=leader.epoch,
         )
-    leading = state.leading()
+    leading = state.leader
     voters, observers = leading.describe(now_ms)
     return DescribeQuorumResponse(
         error_code=ErrorCode.NONE,
-        leader_id=core.local_id,
+        leader_id=me.local_id,
         leader_epoch=state.epoch,
         high_watermark=leading.high_watermark,
         voters=voters,
         observers=observers,
-        nodes=node_endpoints(core, sorted(core.voters)),
+        nodes=node_endpoints(me, sorted(me.voters)),
     )
 
 
@@ -48,5 +47,5 @@ def handle_describe_quorum_request(
             partition_error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         )
     else:
-        response = describe_quorum(core, now_ms)
-    core.respond(inbound_id, response, leaves=Leaves.NOW)
+        response = describe_quorum(core.me, core.state, now_ms)
+    core.out.respond(inbound_id, response, leaves=Leaves.NOW)

@@ -7,82 +7,81 @@ a new leader is known, or request_timeout_ms has passed.
 Receiver: cluster id / topic-partition checks; epoch below ours -> FENCED_LEADER_EPOCH; otherwise
 adopt (leader, epoch). A follower of that leader then shortens its fetch timer to an election
 backoff by its position p in the preferred list of length n (Kafka's `endEpochElectionBackoff`):
-p = 0 -> 0 ms; absent -> election_backoff_max_ms; else min(max, (max >> (n-1)) << (p-1)); and it
+p = 0 -> 0 ms; absent -> election_backoff_ms_max; else min(max, (max >> (n-1)) << (p-1)); and it
 grants pre-votes again (its fetches from the departing leader no longer count against them).
 """
 
 from __future__ import annotations
 
-from kraft.context import Core
+from kraft.context import Core, Identity
 from kraft.election import maybe_transition
+from kraft.epoch_state import Follower, Resigned
 from kraft.handlers.common import epoch_answer, validate_request
 from kraft.handlers.responses import handle_common_response
-from kraft.roles import RoleName
 from kraft.rpc import EndQuorumEpochRequest, EndQuorumEpochResponse
 from kraft.types import ReplicaAddress, ReplicaKey
 from wire.errors import ErrorCode
 
 
 def _response(core: Core, error: ErrorCode) -> EndQuorumEpochResponse:
-    return epoch_answer(core, EndQuorumEpochResponse, error)
+    return epoch_answer(core.me, core.state, EndQuorumEpochResponse, error)
 
 
-def end_epoch_backoff_ms(core: Core, preferred: tuple[ReplicaKey, ...]) -> int:
-    max_ms = core.config.election_backoff_max_ms
-    local = ReplicaKey(core.local_id_or_sentinel(), core.local_directory_id)
+def end_epoch_backoff_ms(me: Identity, preferred: tuple[ReplicaKey, ...]) -> int:
+    backoff_ms_max = me.config.election_backoff_ms_max
+    local = me.key()
     position = next((i for i, key in enumerate(preferred) if key.matches(local)), None)
     if position is None:
-        return max_ms
+        return backoff_ms_max
     if position == 0:
         return 0
     n = len(preferred)
-    return min(max_ms, (max_ms >> (n - 1)) << (position - 1))
+    return min(backoff_ms_max, (backoff_ms_max >> (n - 1)) << (position - 1))
 
 
 def handle_end_quorum_epoch_request(
     core: Core, inbound_id: int, request: EndQuorumEpochRequest, now_ms: int
 ) -> None:
-    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    top = validate_request(core.me, request.cluster_id, request.topic_partition_valid)
     if top is not None:
-        core.respond(inbound_id, EndQuorumEpochResponse(error_code=top))
+        core.out.respond(inbound_id, EndQuorumEpochResponse(error_code=top))
         return
     if request.leader_epoch < core.state.epoch:
-        core.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
+        core.out.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
         return
     if request.leader_id < 0:
-        core.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
+        core.out.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
         return
     maybe_transition(core, request.leader_id, request.leader_epoch, now_ms)
     state = core.state
     if (
-        state.role is RoleName.FOLLOWER
+        isinstance(state, Follower)
         and state.leader_id == request.leader_id
         and state.epoch == request.leader_epoch
-        and core.is_voter
+        and core.me.is_voter
     ):
-        backoff_ms = end_epoch_backoff_ms(core, request.preferred_candidates)
+        backoff_ms = end_epoch_backoff_ms(core.me, request.preferred_candidates)
         state.fetch_deadline_ms = now_ms + backoff_ms
         # The leader said it is leaving: our successful fetches no longer argue for it, so we
         # grant pre-votes again (else a successor would need every follower to time out first).
         state.has_fetched_in_epoch = False
-    core.respond(inbound_id, _response(core, ErrorCode.NONE))
+    core.out.respond(inbound_id, _response(core, ErrorCode.NONE))
 
 
-def send_end_quorum_epoch(core: Core, now_ms: int) -> None:
-    state = core.state
-    assert state.role is RoleName.RESIGNED and core.local_id is not None
+def send_end_quorum_epoch(core: Core, state: Resigned, now_ms: int) -> None:
+    assert core.me.local_id is not None
     for voter in sorted(state.unacknowledged):
         if not core.requests.is_ready(voter, now_ms):
             continue
         request = EndQuorumEpochRequest(
-            cluster_id=core.config.cluster_id,
+            cluster_id=core.me.config.cluster_id,
             topic_partition_valid=True,
-            leader_id=core.local_id,
+            leader_id=core.me.local_id,
             leader_epoch=state.epoch,
             preferred_candidates=state.preferred_successors,
-            leader_endpoint=core.endpoints.get(core.local_id),
+            leader_endpoint=core.me.endpoints.get(core.me.local_id),
         )
-        core.send_request(core.address_of(voter), request, now_ms)
+        core.send_request(core.me.address_of(voter), request, now_ms)
 
 
 def handle_end_quorum_epoch_response(
@@ -91,7 +90,7 @@ def handle_end_quorum_epoch_response(
     if response.error_code is not ErrorCode.NONE:
         return
     state = core.state
-    if state.role is RoleName.RESIGNED and response.partition_error_code in (
+    if isinstance(state, Resigned) and response.partition_error_code in (
         ErrorCode.NONE,
         ErrorCode.FENCED_LEADER_EPOCH,
     ):

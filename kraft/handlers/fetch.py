@@ -12,7 +12,7 @@ fetches with these rules. In order:
    position is below the log start (or offset 0 with a snapshot), a DivergingEpoch when the
    fetcher's (offset, epoch) is not a prefix of our log, else valid.
 5. Valid: record the fetcher (only replica ids >= 0; voters move the HW) and answer with
-   `LogRead(fetch_offset, max_bytes, log end)` (uncommitted data included, as upstream) + HW.
+   `LogRead(fetch_offset, bytes_max, log end)` (uncommitted data included, as upstream) + HW.
 6. Answer at once on error, records, DivergingEpoch/SnapshotId, MaxWaitMs 0, or a fetcher whose
    reported HW is behind ours; otherwise park until the log end passes FetchOffset, our HW passes
    the fetcher's, or MaxWaitMs expires. At most `parked_fetches_max` are parked.
@@ -20,13 +20,19 @@ fetches with these rules. In order:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from kraft.context import Core, ParkedFetch
-from kraft.handlers.common import current_leader, node_endpoints, validate_request
+from kraft.epoch_state import Leader
+from kraft.handlers.common import (
+    current_leader,
+    leader_epoch_error,
+    node_endpoints,
+    validate_request,
+)
 from kraft.log import LogView
 from kraft.ready import Leaves
-from kraft.roles import RoleName
 from kraft.rpc import FetchRequest, FetchResponse, LogRead
 from kraft.types import OffsetAndEpoch
 from wire.errors import ErrorCode
@@ -67,35 +73,20 @@ def validate_fetch_position(
 
 # ------------------------------------------------------------------------------ leader side
 def _error_response(core: Core, error: ErrorCode) -> FetchResponse:
-    leader = current_leader(core)
+    leader = current_leader(core.me, core.state)
     return FetchResponse(
         error_code=ErrorCode.NONE,
         partition_error_code=error,
         high_watermark=None,
         log_start_offset=core.log.log_start_offset,
         current_leader=leader,
-        node_endpoints=node_endpoints(core, [leader.leader_id]),
+        node_endpoints=node_endpoints(core.me, [leader.leader_id]),
     )
 
 
-def _epoch_error(core: Core, request: FetchRequest) -> ErrorCode | None:
-    state = core.state
-    if request.current_leader_epoch < state.epoch:
-        return ErrorCode.FENCED_LEADER_EPOCH
-    if request.current_leader_epoch > state.epoch:
-        return ErrorCode.UNKNOWN_LEADER_EPOCH
-    if state.role is not RoleName.LEADER:
-        return ErrorCode.NOT_LEADER_OR_FOLLOWER
-    if core.shutting_down:
-        return ErrorCode.BROKER_NOT_AVAILABLE
-    return None
-
-
-def _try_complete(
-    core: Core, request: FetchRequest, now_ms: int, *, expired: bool
-) -> FetchResponse | None:
-    """The answer if the fetch can complete now (or must: `expired`), else None (park)."""
-    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+def _refusal(core: Core, request: FetchRequest) -> FetchResponse | None:
+    """The error answer for a request this replica cannot serve (steps 1-3), else None."""
+    top = validate_request(core.me, request.cluster_id, request.topic_partition_valid)
     if top is not None:
         return FetchResponse(error_code=top)
     invalid = (
@@ -106,28 +97,31 @@ def _try_complete(
     )
     if invalid:
         return _error_response(core, ErrorCode.INVALID_REQUEST)
-    error = _epoch_error(core, request)
-    if error is not None:
-        return _error_response(core, error)
-    leader = core.state.leading()
+    error = leader_epoch_error(core.state, core.shutdown, request.current_leader_epoch)
+    return None if error is None else _error_response(core, error)
+
+
+def _try_complete(
+    core: Core, request: FetchRequest, now_ms: int, *, expired: bool
+) -> FetchResponse | None:
+    """The answer if the fetch can complete now (or must: `expired`), else None (park)."""
+    refusal = _refusal(core, request)
+    state = core.state
+    if refusal is not None or not isinstance(state, Leader):
+        return refusal or _error_response(core, ErrorCode.NOT_LEADER_OR_FOLLOWER)
+    leader = state.leader
     log = core.log
-    position = validate_fetch_position(log, request.fetch_offset, request.last_fetched_epoch)
     base = FetchResponse(
         error_code=ErrorCode.NONE,
         high_watermark=leader.high_watermark,
         log_start_offset=log.log_start_offset,
-        current_leader=current_leader(core),
-        node_endpoints=node_endpoints(core, [core.local_id]),
+        current_leader=current_leader(core.me, state),
+        node_endpoints=node_endpoints(core.me, [core.me.local_id]),
     )
+    position = validate_fetch_position(log, request.fetch_offset, request.last_fetched_epoch)
     if not position.valid:
-        return FetchResponse(
-            error_code=base.error_code,
-            high_watermark=base.high_watermark,
-            log_start_offset=base.log_start_offset,
-            current_leader=base.current_leader,
-            diverging_epoch=position.diverging_epoch,
-            snapshot_id=position.snapshot_id,
-            node_endpoints=base.node_endpoints,
+        return dataclasses.replace(
+            base, diverging_epoch=position.diverging_epoch, snapshot_id=position.snapshot_id
         )
     leader.update_replica(
         request.replica_id,
@@ -145,16 +139,10 @@ def _try_complete(
         return None
     records = None
     if has_data:
-        max_bytes = max(1, min(request.max_bytes, core.config.fetch_max_bytes))
-        records = LogRead(request.fetch_offset, max_bytes, log.end_offset)
-    return FetchResponse(
-        error_code=ErrorCode.NONE,
-        high_watermark=leader.high_watermark,
-        log_start_offset=log.log_start_offset,
-        current_leader=base.current_leader,
-        records=records,
-        node_endpoints=base.node_endpoints,
-    )
+        bytes_max = max(1, min(request.max_bytes, core.me.config.fetch_bytes_max))
+        records = LogRead(request.fetch_offset, bytes_max, log.end_offset)
+    # The HW may have moved with this fetcher's position.
+    return dataclasses.replace(base, high_watermark=hw, records=records)
 
 
 def _leaves(response: FetchResponse) -> Leaves:
@@ -165,31 +153,33 @@ def _leaves(response: FetchResponse) -> Leaves:
 def handle_fetch_request(core: Core, inbound_id: int, request: FetchRequest, now_ms: int) -> None:
     response = _try_complete(core, request, now_ms, expired=False)
     if response is not None:
-        core.respond(inbound_id, response, leaves=_leaves(response))
+        core.out.respond(inbound_id, response, leaves=_leaves(response))
         return
-    if len(core.parked) >= core.config.parked_fetches_max:
-        oldest = next(iter(core.parked.values()))
-        del core.parked[oldest.inbound_id]
+    if len(core.replication.parked) >= core.me.config.parked_fetches_max:
+        oldest = next(iter(core.replication.parked.values()))
+        del core.replication.parked[oldest.inbound_id]
         _complete(core, oldest, now_ms, expired=True)
-    core.parked[inbound_id] = ParkedFetch(inbound_id, request, now_ms + request.max_wait_ms)
+    core.replication.parked[inbound_id] = ParkedFetch(
+        inbound_id, request, now_ms + request.max_wait_ms
+    )
 
 
 def _complete(core: Core, parked: ParkedFetch, now_ms: int, *, expired: bool) -> bool:
     response = _try_complete(core, parked.request, now_ms, expired=expired)
     if response is None:
         return False
-    core.respond(parked.inbound_id, response, leaves=_leaves(response))
+    core.out.respond(parked.inbound_id, response, leaves=_leaves(response))
     return True
 
 
 def complete_parked_fetches(core: Core, now_ms: int, *, force: bool = False) -> None:
     """Answer parked fetches that can complete (all of them when `force` or no longer leader)."""
-    if not core.parked:
+    if not core.replication.parked:
         return
-    force = force or core.state.role is not RoleName.LEADER
+    force = force or not isinstance(core.state, Leader)
     end_offset = core.log.end_offset
     hw = core.high_watermark()
-    for inbound_id, parked in list(core.parked.items()):
+    for inbound_id, parked in list(core.replication.parked.items()):
         request = parked.request
         # Cheap wake-up test first: only a due fetch is recomputed (and counted as a fetch).
         due = (
@@ -203,13 +193,13 @@ def complete_parked_fetches(core: Core, now_ms: int, *, force: bool = False) -> 
             )
         )
         if due and _complete(core, parked, now_ms, expired=True):
-            del core.parked[inbound_id]
+            del core.replication.parked[inbound_id]
 
 
-def parked_deadline(core: Core) -> int | None:
-    return min((p.deadline_ms for p in core.parked.values()), default=None)
+def parked_deadline(parked: dict[int, ParkedFetch]) -> int | None:
+    return min((p.deadline_ms for p in parked.values()), default=None)
 
 
-def drop_parked(core: Core, inbound_ids: frozenset[int]) -> None:
+def drop_parked(parked: dict[int, ParkedFetch], inbound_ids: frozenset[int]) -> None:
     for inbound_id in inbound_ids:
-        core.parked.pop(inbound_id, None)
+        parked.pop(inbound_id, None)

@@ -10,31 +10,33 @@ is the leader's fault and is retried after a backoff, as committed data cannot d
 
 from __future__ import annotations
 
+import itertools
+
 from kraft.config import InjectedBug
-from kraft.context import Core
+from kraft.context import Core, Replication
+from kraft.epoch_state import Follower, Unattached, Voted
 from kraft.handlers.fetch_snapshot import maybe_send_fetch_snapshot, start_snapshot_download
 from kraft.handlers.responses import handle_leader_info
-from kraft.roles import RoleName
+from kraft.log import LogView
 from kraft.rpc import FetchRequest, FetchResponse, FetchSnapshotRequest
-from kraft.types import Records, ReplicaAddress
+from kraft.types import OffsetAndEpoch, Records, ReplicaAddress
 from wire.errors import ErrorCode
 
 
 def fetch_destination(core: Core, now_ms: int) -> ReplicaAddress | None:
     """Where the next Fetch goes, or None when this replica should not fetch now."""
     state = core.state
-    if state.role is RoleName.FOLLOWER:
-        assert state.leader_id is not None
-        leader_lost = state.fetch_deadline_ms is not None and now_ms >= state.fetch_deadline_ms
+    if isinstance(state, Follower):
+        leader_lost = now_ms >= state.fetch_deadline_ms
         # An observer whose leader stopped answering (fetch timeout, or backing off after a
         # failure) asks any bootstrap server, to discover a leader change (upstream).
         leader_unready = not core.requests.is_ready(state.leader_id, now_ms)
-        if core.is_voter or not (leader_lost or leader_unready):
-            return core.address_of(state.leader_id)
-    elif core.is_voter or state.role not in (RoleName.UNATTACHED, RoleName.VOTED):
+        if core.me.is_voter or not (leader_lost or leader_unready):
+            return core.me.address_of(state.leader_id)
+    elif core.me.is_voter or not isinstance(state, (Unattached, Voted)):
         return None
     # Observer without a (reachable) leader: any bootstrap server, random start, first ready.
-    servers = core.bootstrap_addresses()
+    servers = core.me.bootstrap_addresses()
     start = core.rng.randrange(len(servers))
     for i in range(len(servers)):
         address = servers[(start + i) % len(servers)]
@@ -51,33 +53,35 @@ def maybe_send_fetch(core: Core, now_ms: int) -> None:
     destination = fetch_destination(core, now_ms)
     if destination is None or not core.requests.is_ready(destination.node_id, now_ms):
         return
-    if core.snapshot_download is not None:
+    if core.replication.snapshot_download is not None:
         maybe_send_fetch_snapshot(core, destination, now_ms)
         return
     log = core.log
     request = FetchRequest(
-        cluster_id=core.config.cluster_id,
+        cluster_id=core.me.config.cluster_id,
         topic_partition_valid=True,
-        replica_id=core.local_id_or_sentinel(),
-        max_wait_ms=core.config.fetch_max_wait_ms,
+        replica_id=core.me.local_id_or_sentinel(),
+        max_wait_ms=core.me.config.fetch_wait_ms_max,
         fetch_offset=log.end_offset,
         last_fetched_epoch=log.last_batch_epoch,
         current_leader_epoch=core.state.epoch,
-        max_bytes=core.config.fetch_max_bytes,
-        replica_directory_id=core.local_directory_id,
+        max_bytes=core.me.config.fetch_bytes_max,
+        replica_directory_id=core.me.directory_id,
         # Unknown counts as 0: the leader answers at once when its HW is ahead of ours.
-        high_watermark=core.known_high_watermark or 0,
+        high_watermark=core.replication.known_high_watermark or 0,
     )
     core.send_request(destination, request, now_ms)
 
 
-def update_follower_high_watermark(core: Core, leader_high_watermark: int | None) -> None:
+def update_follower_high_watermark(
+    replication: Replication, log: LogView, leader_high_watermark: int | None
+) -> None:
     if leader_high_watermark is None:
         return
-    candidate = min(leader_high_watermark, core.log.end_offset)
-    known = core.known_high_watermark
+    candidate = min(leader_high_watermark, log.end_offset)
+    known = replication.known_high_watermark
     if known is None or candidate > known:
-        core.known_high_watermark = candidate
+        replication.known_high_watermark = candidate
 
 
 def handle_fetch_response(
@@ -91,45 +95,51 @@ def handle_fetch_response(
         return
     state = core.state
     from_leader = (
-        state.role is RoleName.FOLLOWER
-        and leader is not None
-        and leader.leader_id == state.leader_id
-        and leader.epoch == state.epoch
+        leader is not None and leader.leader_id == state.leader_id and leader.epoch == state.epoch
     )
-    if not from_leader:
+    if not isinstance(state, Follower) or not from_leader:
         return
     state.has_fetched_in_epoch = True
-    state.fetch_deadline_ms = now_ms + core.config.fetch_timeout_ms
-    log = core.log
+    state.fetch_deadline_ms = now_ms + core.me.config.fetch_timeout_ms
     if response.diverging_epoch is not None:
-        # Kafka's truncation drops the whole batch holding the end offset (disks cut whole
-        # batches): the log then ends at that batch's base and the leader re-sends it.
-        target = log.batch_boundary_at_or_below(
-            log.truncate_to_end_offset_of(response.diverging_epoch)
-        )
-        known = core.known_high_watermark
-        if target < log.log_start_offset or (known is not None and target < known):
-            # Below our snapshot or our HW: committed data cannot diverge, so the answer is the
-            # leader's fault (Kafka: an error, not a truncation). Never lose committed data.
+        if not _truncate_diverged(core, response.diverging_epoch):
             core.requests.back_off(source.node_id, now_ms)
             return
-        # Injected bug SKIP_TRUNCATION: the only place divergence is (not) repaired.
-        if not core.config.has_bug(InjectedBug.SKIP_TRUNCATION):
-            core.truncate(target)
     elif response.snapshot_id is not None:
         # Our position is below the leader's log start: download its snapshot (FetchSnapshot)
         # before fetching again (kraft/handlers/fetch_snapshot.py).
-        start_snapshot_download(core, response.snapshot_id)
+        start_snapshot_download(core.replication, core.out, response.snapshot_id)
         return
     elif isinstance(response.records, Records) and response.records.batches:
-        records = response.records
-        # Anything else answers an older position (a stale or duplicated response), or carries
-        # epochs the leader of this epoch cannot have written: ignore it.
-        epochs_ok = all(
-            log.last_batch_epoch <= b.epoch <= state.epoch for b in records.batches
-        ) and all(
-            a.epoch <= b.epoch for a, b in zip(records.batches, records.batches[1:], strict=False)
-        )
-        if records.base_offset == log.end_offset and epochs_ok:
-            core.append(records, flush=core.is_voter)
-    update_follower_high_watermark(core, response.high_watermark)
+        _append_fetched(core, state, response.records)
+    update_follower_high_watermark(core.replication, core.log, response.high_watermark)
+
+
+def _truncate_diverged(core: Core, diverging: OffsetAndEpoch) -> bool:
+    """Truncate to where our log diverges from the leader's; False (nothing done) when that would
+    cut below our snapshot or our HW: committed data cannot diverge, so such an answer is the
+    leader's fault (Kafka: an error, not a truncation). Never lose committed data."""
+    log = core.log
+    # Kafka's truncation drops the whole batch holding the end offset (disks cut whole batches):
+    # the log then ends at that batch's base and the leader re-sends it.
+    target = log.batch_boundary_at_or_below(log.truncate_to_end_offset_of(diverging))
+    known = core.replication.known_high_watermark
+    if target < log.log_start_offset or (known is not None and target < known):
+        return False
+    # Injected bug SKIP_TRUNCATION: the only place divergence is (not) repaired.
+    if not core.me.config.has_bug(InjectedBug.SKIP_TRUNCATION):
+        core.truncate(target)
+    return True
+
+
+def _append_fetched(core: Core, state: Follower, records: Records) -> None:
+    """Append what the leader sent when it continues our log; anything else answers an older
+    position (a stale or duplicated response), or carries epochs the leader of this epoch cannot
+    have written: ignored."""
+    log = core.log
+    batches = records.batches
+    epochs_ok = all(log.last_batch_epoch <= b.epoch <= state.epoch for b in batches) and all(
+        a.epoch <= b.epoch for a, b in itertools.pairwise(batches)
+    )
+    if records.base_offset == log.end_offset and epochs_ok:
+        core.append(records, flush=core.me.is_voter)

@@ -18,107 +18,100 @@ mismatch abort the download (`SnapshotAbort`) and fetching resumes. Any role cha
 
 from __future__ import annotations
 
-from kraft.context import Core, SnapshotDownload
-from kraft.handlers.common import current_leader, node_endpoints
+from kraft.context import Core, Outbox, Replication, SnapshotDownload
+from kraft.epoch_state import Follower, Leader
+from kraft.handlers.common import current_leader, leader_epoch_error, node_endpoints
 from kraft.handlers.responses import handle_leader_info
 from kraft.ready import Leaves, SnapshotAbort, SnapshotChunk, SnapshotInstall
-from kraft.roles import RoleName
 from kraft.rpc import FetchSnapshotRequest, FetchSnapshotResponse, SnapshotRead
 from kraft.types import OffsetAndEpoch, ReplicaAddress
 from wire.errors import ErrorCode
 
 
 def _error(core: Core, error: ErrorCode) -> FetchSnapshotResponse:
-    leader = current_leader(core)
+    leader = current_leader(core.me, core.state)
     return FetchSnapshotResponse(
         error_code=ErrorCode.NONE,
         partition_error_code=error,
         current_leader=leader,
-        node_endpoints=node_endpoints(core, [leader.leader_id]),
+        node_endpoints=node_endpoints(core.me, [leader.leader_id]),
     )
 
 
 def handle_fetch_snapshot_request(
     core: Core, inbound_id: int, request: FetchSnapshotRequest, now_ms: int
 ) -> None:
-    if request.cluster_id is not None and request.cluster_id != core.config.cluster_id:
-        core.respond(
+    if request.cluster_id is not None and request.cluster_id != core.me.config.cluster_id:
+        core.out.respond(
             inbound_id, FetchSnapshotResponse(error_code=ErrorCode.INCONSISTENT_CLUSTER_ID)
         )
         return
     if not request.topic_partition_valid:
-        core.respond(inbound_id, _error(core, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
+        core.out.respond(inbound_id, _error(core, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
         return
     state = core.state
-    if request.current_leader_epoch < state.epoch:
-        error: ErrorCode | None = ErrorCode.FENCED_LEADER_EPOCH
-    elif request.current_leader_epoch > state.epoch:
-        error = ErrorCode.UNKNOWN_LEADER_EPOCH
-    elif state.role is not RoleName.LEADER:
-        error = ErrorCode.NOT_LEADER_OR_FOLLOWER
-    elif core.shutting_down:
-        error = ErrorCode.BROKER_NOT_AVAILABLE
-    else:
-        error = None
-    if error is not None:
-        core.respond(inbound_id, _error(core, error))
+    error = leader_epoch_error(state, core.shutdown, request.current_leader_epoch)
+    if error is not None or not isinstance(state, Leader):
+        core.out.respond(inbound_id, _error(core, error or ErrorCode.NOT_LEADER_OR_FOLLOWER))
         return
-    leader = state.leading()
+    leader = state.leader
     if request.replica_id >= 0 and request.replica_id in leader.voter_states:
         leader.fetched_in_window.add(request.replica_id)
     snapshot = core.log.latest_snapshot_id
     if snapshot is None or snapshot != request.snapshot_id or snapshot == OffsetAndEpoch(0, 0):
-        core.respond(inbound_id, _error(core, ErrorCode.SNAPSHOT_NOT_FOUND))
+        core.out.respond(inbound_id, _error(core, ErrorCode.SNAPSHOT_NOT_FOUND))
         return
     if request.position < 0:
-        core.respond(inbound_id, _error(core, ErrorCode.POSITION_OUT_OF_RANGE))
+        core.out.respond(inbound_id, _error(core, ErrorCode.POSITION_OUT_OF_RANGE))
         return
     response = FetchSnapshotResponse(
         error_code=ErrorCode.NONE,
         snapshot_id=snapshot,
-        current_leader=current_leader(core),
+        current_leader=current_leader(core.me, core.state),
         position=request.position,
         data=SnapshotRead(snapshot, request.position, max(1, request.max_bytes)),
-        node_endpoints=node_endpoints(core, [core.local_id]),
+        node_endpoints=node_endpoints(core.me, [core.me.local_id]),
     )
-    core.respond(inbound_id, response, leaves=Leaves.NOW)
+    core.out.respond(inbound_id, response, leaves=Leaves.NOW)
 
 
 # ---------------------------------------------------------------------------- follower side
-def start_snapshot_download(core: Core, snapshot_id: OffsetAndEpoch) -> None:
-    if snapshot_id.offset < (core.known_high_watermark or 0):
+def start_snapshot_download(
+    replication: Replication, out: Outbox, snapshot_id: OffsetAndEpoch
+) -> None:
+    if snapshot_id.offset < (replication.known_high_watermark or 0):
         # A snapshot below what we know is committed cannot be what the leader means: ignore it
         # rather than move our log end below our HW.
         return
-    current = core.snapshot_download
+    current = replication.snapshot_download
     if current is not None and current.snapshot_id == snapshot_id:
         return
     if current is not None:
-        core.log_op(SnapshotAbort(current.snapshot_id))
-    core.snapshot_download = SnapshotDownload(snapshot_id)
+        out.log_op(SnapshotAbort(current.snapshot_id))
+    replication.snapshot_download = SnapshotDownload(snapshot_id)
 
 
 def maybe_send_fetch_snapshot(core: Core, destination: ReplicaAddress, now_ms: int) -> None:
-    download = core.snapshot_download
+    download = core.replication.snapshot_download
     assert download is not None
     request = FetchSnapshotRequest(
-        cluster_id=core.config.cluster_id,
+        cluster_id=core.me.config.cluster_id,
         topic_partition_valid=True,
-        replica_id=core.local_id_or_sentinel(),
+        replica_id=core.me.local_id_or_sentinel(),
         current_leader_epoch=core.state.epoch,
         snapshot_id=download.snapshot_id,
         position=download.position,
-        max_bytes=core.config.fetch_max_bytes,
-        replica_directory_id=core.local_directory_id,
+        max_bytes=core.me.config.fetch_bytes_max,
+        replica_directory_id=core.me.directory_id,
     )
     core.send_request(destination, request, now_ms)
 
 
-def _abort(core: Core) -> None:
-    download = core.snapshot_download
+def _abort(replication: Replication, out: Outbox) -> None:
+    download = replication.snapshot_download
     if download is not None:
-        core.log_op(SnapshotAbort(download.snapshot_id))
-        core.snapshot_download = None
+        out.log_op(SnapshotAbort(download.snapshot_id))
+        replication.snapshot_download = None
 
 
 def handle_fetch_snapshot_response(
@@ -126,15 +119,15 @@ def handle_fetch_snapshot_response(
 ) -> None:
     if handle_leader_info(core, source, response, now_ms):
         return
-    download = core.snapshot_download
+    download = core.replication.snapshot_download
     state = core.state
-    if download is None or state.role is not RoleName.FOLLOWER:
+    if download is None or not isinstance(state, Follower):
         return
     if response.partition_error_code in (
         ErrorCode.SNAPSHOT_NOT_FOUND,
         ErrorCode.POSITION_OUT_OF_RANGE,
     ):
-        _abort(core)
+        _abort(core.replication, core.out)
         return
     if response.partition_error_code is not ErrorCode.NONE:
         core.requests.back_off(source.node_id, now_ms)
@@ -150,19 +143,19 @@ def handle_fetch_snapshot_response(
         and (data or download.position == response.size)
     )
     if not consistent:
-        _abort(core)
+        _abort(core.replication, core.out)
         return
     assert isinstance(data, bytes)
     state.has_fetched_in_epoch = True
-    state.fetch_deadline_ms = now_ms + core.config.fetch_timeout_ms
+    state.fetch_deadline_ms = now_ms + core.me.config.fetch_timeout_ms
     if data:
-        core.log_op(SnapshotChunk(download.snapshot_id, download.position, data))
+        core.out.log_op(SnapshotChunk(download.snapshot_id, download.position, data))
         download.position += len(data)
     if download.position == response.size:
         snapshot_id = download.snapshot_id
-        core.snapshot_download = None
-        core.log_op(SnapshotInstall(snapshot_id), flush=core.is_voter)
+        core.replication.snapshot_download = None
+        core.out.log_op(SnapshotInstall(snapshot_id), flush=core.me.is_voter)
         core.log.install_snapshot(snapshot_id)
-        known = core.known_high_watermark
+        known = core.replication.known_high_watermark
         if known is None or known < snapshot_id.offset:
-            core.known_high_watermark = snapshot_id.offset
+            core.replication.known_high_watermark = snapshot_id.offset

@@ -13,8 +13,8 @@ from typing import Protocol
 
 from kraft.context import Core
 from kraft.election import maybe_transition
+from kraft.epoch_state import Leader, Resigned
 from kraft.handlers.common import learn_endpoints
-from kraft.roles import RoleName
 from kraft.types import Endpoint, LeaderAndEpoch, ReplicaAddress
 from wire.errors import ErrorCode
 
@@ -40,7 +40,7 @@ def handle_common_response(
         maybe_transition(core, leader_id, epoch, now_ms)
         return True
     if leader_id is not None and core.state.leader_id is None:
-        if core.state.role in (RoleName.LEADER, RoleName.RESIGNED):
+        if isinstance(core.state, (Leader, Resigned)):
             return False
         maybe_transition(core, leader_id, epoch, now_ms)
         # Go on only without an error (an observer discovers the leader and appends in one go).
@@ -70,7 +70,7 @@ def handle_leader_info(
     if response.error_code is not ErrorCode.NONE:
         core.requests.back_off(source.node_id, now_ms)
         return True
-    learn_endpoints(core, response.node_endpoints)
+    learn_endpoints(core.me, response.node_endpoints)
     leader = response.current_leader
     return handle_common_response(
         core,

@@ -22,70 +22,77 @@ Request (Kafka's `handleVoteRequest` + `canGrantVote`), in this order:
 from __future__ import annotations
 
 from kraft.config import InjectedBug
-from kraft.context import Core
+from kraft.context import Core, Identity
 from kraft.election import (
     record_vote,
     transition_to_candidate,
     transition_to_unattached,
     transition_to_voted,
 )
+from kraft.epoch_state import (
+    Election,
+    EpochState,
+    Follower,
+    Leader,
+    Prospective,
+    Unattached,
+    Voted,
+)
 from kraft.handlers.common import current_leader, node_endpoints, validate_request
 from kraft.handlers.responses import handle_common_response
-from kraft.roles import RoleName
+from kraft.log import LogView
 from kraft.rpc import VoteRequest, VoteResponse
 from kraft.types import ReplicaAddress, ReplicaKey
 from wire.errors import ErrorCode
 
 
-def log_is_up_to_date(core: Core, last_offset_epoch: int, last_offset: int) -> bool:
-    local = core.log.end_offset_and_epoch
+def log_is_up_to_date(log: LogView, last_offset_epoch: int, last_offset: int) -> bool:
+    local = log.end_offset_and_epoch
     return (last_offset_epoch, last_offset) >= (local.epoch, local.offset)
 
 
 def _response(core: Core, error: ErrorCode, granted: bool = False) -> VoteResponse:
-    leader = current_leader(core)
+    leader = current_leader(core.me, core.state)
     return VoteResponse(
         error_code=ErrorCode.NONE,
         partition_error_code=error,
         leader_id=leader.leader_id,
         leader_epoch=leader.epoch,
         vote_granted=granted,
-        node_endpoints=node_endpoints(core, [leader.leader_id]),
+        node_endpoints=node_endpoints(core.me, [leader.leader_id]),
     )
 
 
-def can_grant(core: Core, request: VoteRequest) -> bool:
-    state = core.state
-    if not core.is_voter:
+def can_grant(me: Identity, state: EpochState, log: LogView, request: VoteRequest) -> bool:
+    if not me.is_voter:
         return False
     candidate = request.candidate_key
-    if not log_is_up_to_date(core, request.last_offset_epoch, request.last_offset):
+    if not log_is_up_to_date(log, request.last_offset_epoch, request.last_offset):
         return False
-    role = state.role
     if request.pre_vote:
-        if role is RoleName.LEADER:
+        if isinstance(state, Leader):
             return False
-        if role is RoleName.FOLLOWER:
+        if isinstance(state, Follower):
             return not state.has_fetched_in_epoch
         return True
     if request.candidate_epoch != state.epoch:
         return False
-    if role in (RoleName.UNATTACHED, RoleName.VOTED, RoleName.PROSPECTIVE):
+    if isinstance(state, (Unattached, Voted, Prospective)):
         if state.leader_id is not None:
             return False
         if state.voted_key is None:
             return True
         # Injected bug DOUBLE_VOTE: the only place "one vote per epoch" is (not) enforced.
-        if core.config.has_bug(InjectedBug.DOUBLE_VOTE):
+        if me.config.has_bug(InjectedBug.DOUBLE_VOTE):
             return True
         return state.voted_key.matches(candidate)
     return False
 
 
 def handle_vote_request(core: Core, inbound_id: int, request: VoteRequest, now_ms: int) -> None:
-    top = validate_request(core, request.cluster_id, request.topic_partition_valid)
+    top = validate_request(core.me, request.cluster_id, request.topic_partition_valid)
     if top is not None:
-        core.respond(inbound_id, VoteResponse(error_code=top))
+        core.out.respond(inbound_id, VoteResponse(error_code=top))
         return
     invalid = (
         request.last_offset < 0
@@ -95,42 +102,39 @@ def handle_vote_request(core: Core, inbound_id: int, request: VoteRequest, now_m
         or (not request.pre_vote and request.last_offset_epoch == request.candidate_epoch)
     )
     if invalid:
-        core.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
+        core.out.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
         return
     if request.candidate_epoch < core.state.epoch:
-        core.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
+        core.out.respond(inbound_id, _response(core, ErrorCode.FENCED_LEADER_EPOCH))
         return
     if request.candidate_key.id < 0:
-        core.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
+        core.out.respond(inbound_id, _response(core, ErrorCode.INVALID_REQUEST))
         return
     if request.candidate_epoch > core.state.epoch:
         # As upstream, also for a pre-vote: the prospective's epoch is known to a majority anyway.
         transition_to_unattached(core, request.candidate_epoch, now_ms)
     if request.voter_key is not None and (
-        core.local_id is None
-        or not request.voter_key.matches(ReplicaKey(core.local_id, core.local_directory_id))
+        core.me.local_id is None
+        or not request.voter_key.matches(ReplicaKey(core.me.local_id, core.me.directory_id))
     ):
-        core.respond(inbound_id, _response(core, ErrorCode.INVALID_VOTER_KEY))
+        core.out.respond(inbound_id, _response(core, ErrorCode.INVALID_VOTER_KEY))
         return
-    granted = can_grant(core, request)
+    granted = can_grant(core.me, core.state, core.log, request)
     if granted and not request.pre_vote:
         if core.state.voted_key is None:
             transition_to_voted(core, request.candidate_key, now_ms)
-        elif core.out.election_state is None:
+        elif core.out.ready.election_state is None:
             # Persistence contract: a grant leaves at once only if our vote is already durable.
-            durable = core.persisted
+            durable = core.out.persisted
             assert durable is not None and durable.epoch == core.state.epoch, durable
             assert durable.voted_id is not None, durable
-    core.respond(inbound_id, _response(core, ErrorCode.NONE, granted))
+    core.out.respond(inbound_id, _response(core, ErrorCode.NONE, granted))
 
 
 def handle_vote_response(
     core: Core, source: ReplicaAddress, response: VoteResponse, now_ms: int
 ) -> None:
-    if (
-        response.error_code is ErrorCode.UNSUPPORTED_VERSION
-        and core.state.role is RoleName.PROSPECTIVE
-    ):
+    if response.error_code is ErrorCode.UNSUPPORTED_VERSION and isinstance(core.state, Prospective):
         # The executor's answer for a voter too old for pre-vote (Vote < v2): skip the pre-vote
         # phase and stand for real, as upstream does.
         transition_to_candidate(core, now_ms)
@@ -144,11 +148,11 @@ def handle_vote_response(
     ):
         return
     state = core.state
-    if state.role not in (RoleName.PROSPECTIVE, RoleName.CANDIDATE):
+    if not isinstance(state, Election):
         return
     if response.partition_error_code is not ErrorCode.NONE:
         core.requests.back_off(source.node_id, now_ms)
         return
     if response.leader_epoch != state.epoch:
         return
-    record_vote(core, source.node_id, response.vote_granted, now_ms)
+    record_vote(core, state, source.node_id, response.vote_granted, now_ms)

@@ -84,7 +84,7 @@ _TIMING_KEYS: tuple[tuple[str, str, str, int], ...] = (
         FETCH_TIMEOUT_MS_DEFAULT,
     ),
     (
-        "election_backoff_max_ms",
+        "election_backoff_ms_max",
         "controller.quorum.election.backoff.max.ms",
         "quorum.election.backoff.max.ms",
         ELECTION_BACKOFF_MAX_MS_DEFAULT,
@@ -216,7 +216,7 @@ class ServerConfig:
     request_bytes_max: int
     election_timeout_ms: int = ELECTION_TIMEOUT_MS_DEFAULT
     fetch_timeout_ms: int = FETCH_TIMEOUT_MS_DEFAULT
-    election_backoff_max_ms: int = ELECTION_BACKOFF_MAX_MS_DEFAULT
+    election_backoff_ms_max: int = ELECTION_BACKOFF_MAX_MS_DEFAULT
     append_linger_ms: int = APPEND_LINGER_MS_DEFAULT
     request_timeout_ms: int = REQUEST_TIMEOUT_MS_DEFAULT
     retry_backoff_ms: int = RETRY_BACKOFF_MS_DEFAULT

@@ -403,10 +403,10 @@ class BaseNodeLoop(Generic[SettingsT]):
     # --------------------------------------------- kraft.ready.ReadPort (on the trio thread)
 
     def read_log(self, read: rpc.LogRead) -> LogData:
-        return self.disk_log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        return self.disk_log.read(read.start_offset, read.bytes_max, read.end_offset_limit)
 
     def read_snapshot(self, read: rpc.SnapshotRead) -> tuple[bytes, int] | None:
-        return self.snapshots.read(read.snapshot_id, read.position, read.max_bytes)
+        return self.snapshots.read(read.snapshot_id, read.position, read.bytes_max)
 
     # ---------------------------------------------------------------------- sending
 
@@ -434,7 +434,7 @@ class BaseNodeLoop(Generic[SettingsT]):
                 self._answer(entry, response, _log_bytes(data))
                 return
             log_read = functools.partial(
-                self.disk_log.read, read.start_offset, read.max_bytes, read.end_offset_limit
+                self.disk_log.read, read.start_offset, read.bytes_max, read.end_offset_limit
             )
             try:
                 records = log_read(nowait=True)

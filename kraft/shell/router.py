@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from kraft.roles import RoleName
 from kraft.shell import apis, consumer
 from kraft.shell.connection import CloseConnection, InboundConnection, ResponseSlot
 from kraft.shell.consumer import forward
@@ -50,23 +49,16 @@ SERVED_API_KEYS = frozenset(
 class NodePort:
     """`kraft.shell.consumer.ConsumerPort` over the node loop (read-only views + batch reads).
 
-    The log facts of a view come from the log's published `LogView` (`kraft.shell.disk_log`),
-    taken once, so they agree with each other even while the disk writer appends or truncates."""
+    The log and leadership facts of a view are the core's own consumer view
+    (`RaftNode.consumer_view`, kraft/handlers/consumer.py), taken at once so they agree; this
+    adds only what the shell knows (cluster id, listeners, shutdown of the loop)."""
 
     def __init__(self, loop: NodeLoop) -> None:
         self._loop = loop
-        self._high_watermark_seen: int | None = None
 
     def view(self) -> NodeView:
         loop = self._loop
-        node = loop.node
         config = loop.config
-        high_watermark = node.high_watermark
-        # A new leader has no HW until it commits in its epoch; keep what this node knew.
-        if high_watermark is not None and (
-            self._high_watermark_seen is None or high_watermark > self._high_watermark_seen
-        ):
-            self._high_watermark_seen = high_watermark
         voters = tuple(
             ReplicaAddress(voter_id, address.host, address.port)
             for voter_id, address in sorted(config.voters.items())
@@ -76,22 +68,22 @@ class NodePort:
         endpoint = ReplicaAddress(
             config.node_id, own.host if own else listener.host, own.port if own else listener.port
         )
-        log_view = loop.disk_log.view  # one published state: start, end and epochs agree
-        leader_id = node.leader_id
+        log = loop.node.consumer_view()
+        leader_id = log.leader.leader_id
         return NodeView(
             # A server always resolves one; a bare loop (tests) has the test server's.
             cluster_id=config.cluster_id or KAFKA_TEST_SERVER_CLUSTER_ID,
             local_id=config.node_id,
             leader_id=NO_LEADER if leader_id is None else leader_id,
-            epoch=node.epoch,
-            is_leader=node.role == RoleName.LEADER,
-            high_watermark=self._high_watermark_seen,
-            log_start_offset=log_view.start_offset,
-            log_end_offset=log_view.end_offset,
-            epoch_history=tuple((e.epoch, e.start_offset) for e in log_view.epochs),
+            epoch=log.leader.epoch,
+            is_leader=log.is_leader,
+            high_watermark=log.high_watermark,
+            log_start_offset=log.log_start_offset,
+            log_end_offset=log.log_end_offset,
+            epoch_history=log.epoch_history,
             voters=voters,
             listener=endpoint,
-            shutting_down=loop.shutting_down,
+            shutting_down=loop.shutting_down or log.shutting_down,
         )
 
     async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:

@@ -140,7 +140,7 @@ def quorum_config_from(config: ServerConfig) -> QuorumConfig:
         bootstrap_servers=tuple(Endpoint(a.host, a.port) for a in config.bootstrap_servers),
         election_timeout_ms=config.election_timeout_ms,
         fetch_timeout_ms=config.fetch_timeout_ms,
-        election_backoff_max_ms=config.election_backoff_max_ms,
+        election_backoff_ms_max=config.election_backoff_ms_max,
         append_linger_ms=config.append_linger_ms,
         request_timeout_ms=config.request_timeout_ms,
         retry_backoff_ms=config.retry_backoff_ms,
@@ -299,7 +299,7 @@ async def _run_node(
     """Run the node's tasks; True when a second signal stopped it at once."""
     loop = NodeLoop(node, disk_log, store, snapshots, config, clock, topic=config.topic)
     stats = Stats(clock.now_ms())
-    batch_bytes_max = quorum_config_from(config).batch_size_max_bytes
+    batch_bytes_max = quorum_config_from(config).batch_bytes_max
     latest_snapshot = snapshots.snapshot_ids()[-1] if snapshots.snapshot_ids() else None
     state: MetadataState | None = None
     workload: Workload

@@ -99,12 +99,12 @@ class Timing:
 
     election_timeout_ms: int = 1000
     fetch_timeout_ms: int = 2000
-    election_backoff_max_ms: int = 1000
+    election_backoff_ms_max: int = 1000
     append_linger_ms: int = 0
     request_timeout_ms: int = 2000
     retry_backoff_ms: int = 20
-    fetch_max_wait_ms: int = 500
-    fetch_max_bytes: int = 8 * 1024 * 1024
+    fetch_wait_ms_max: int = 500
+    fetch_bytes_max: int = 8 * 1024 * 1024
     pre_vote_enabled: bool = True
 
 
@@ -115,11 +115,11 @@ TIMINGS: dict[str, Timing] = {
     "fast": Timing(
         election_timeout_ms=300,
         fetch_timeout_ms=600,
-        election_backoff_max_ms=300,
+        election_backoff_ms_max=300,
         request_timeout_ms=400,
-        fetch_max_wait_ms=100,
+        fetch_wait_ms_max=100,
         # A few batches per Fetch: catching up takes many partial reads.
-        fetch_max_bytes=300,
+        fetch_bytes_max=300,
     ),
     # Linger batches several proposals; T24-style elections without pre-vote.
     "linger-no-prevote": Timing(append_linger_ms=25, pre_vote_enabled=False),
@@ -220,10 +220,10 @@ class SimNode:
         self.answered_before_fsync = self.answered_before_fsync or bool(unwritten)
 
     def read_log(self, read: LogRead) -> Records | None:
-        return self.log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        return self.log.read(read.start_offset, read.bytes_max, read.end_offset_limit)
 
     def read_snapshot(self, read: SnapshotRead) -> tuple[bytes, int] | None:
-        return self.log.read_snapshot(read.snapshot_id, read.position, read.max_bytes)
+        return self.log.read_snapshot(read.snapshot_id, read.position, read.bytes_max)
 
 
 class SimCluster:
@@ -256,12 +256,12 @@ class SimCluster:
             voters={v: Endpoint("sim", BASE_PORT + v - 1) for v in voter_ids},
             election_timeout_ms=timing.election_timeout_ms,
             fetch_timeout_ms=timing.fetch_timeout_ms,
-            election_backoff_max_ms=timing.election_backoff_max_ms,
+            election_backoff_ms_max=timing.election_backoff_ms_max,
             append_linger_ms=timing.append_linger_ms,
             request_timeout_ms=timing.request_timeout_ms,
             retry_backoff_ms=timing.retry_backoff_ms,
-            fetch_max_wait_ms=timing.fetch_max_wait_ms,
-            fetch_max_bytes=timing.fetch_max_bytes,
+            fetch_wait_ms_max=timing.fetch_wait_ms_max,
+            fetch_bytes_max=timing.fetch_bytes_max,
             pre_vote_enabled=timing.pre_vote_enabled,
             injected_bugs=injected_bugs,
         )

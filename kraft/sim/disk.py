@@ -104,14 +104,14 @@ class SimLog:
             return None
         return i
 
-    def read(self, start_offset: int, max_bytes: int, end_offset_limit: int) -> Records | None:
+    def read(self, start_offset: int, bytes_max: int, end_offset_limit: int) -> Records | None:
         """Whole batches under the core's one `LogRead` size rule (`kraft.ready.take_batches`);
         None when no batch holds `start_offset` or nothing qualifies."""
         i = self.batch_index(start_offset)
         if i is None:
             return None
         batches = ((batch.info, batch.data) for batch in islice(self.batches, i, None))
-        return take_batches(batches, LogRead(start_offset, max_bytes, end_offset_limit))
+        return take_batches(batches, LogRead(start_offset, bytes_max, end_offset_limit))
 
     # ------------------------------------------------------------------------- writes
     def append(self, data: bytes, info: BatchInfo) -> None:
@@ -214,13 +214,13 @@ class SimLog:
             self.partial = None
 
     def read_snapshot(
-        self, snapshot_id: OffsetAndEpoch, position: int, max_bytes: int
+        self, snapshot_id: OffsetAndEpoch, position: int, bytes_max: int
     ) -> tuple[bytes, int] | None:
         """(bytes from `position`, total size), or None when there is no such snapshot."""
         content = self.snapshots.get(snapshot_id)
         if content is None:
             return None
-        return content[position : position + max_bytes], len(content)
+        return content[position : position + bytes_max], len(content)
 
     # ------------------------------------------------------------------------- faults
     def crash(self) -> None:

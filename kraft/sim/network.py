@@ -4,8 +4,8 @@ Theory of operation: a message is an `Envelope` from one node address to another
 the simulator's node indexes, independent of replica ids, so id-less observers are addressable).
 When a message is sent the network decides its fate from its own `random.Random`: dropped with
 probability `drop_probability`, otherwise delivered after a delay drawn from
-[delay_min_ms, delay_max_ms] (with probability `slow_probability` from [delay_max_ms,
-slow_delay_max_ms], which reorders it behind later messages), and duplicated with probability
+[delay_min_ms, delay_ms_max] (with probability `slow_probability` from [delay_ms_max,
+slow_delay_ms_max], which reorders it behind later messages), and duplicated with probability
 `duplicate_probability` (the copy gets its own delay). Partitions are a set of blocked *directed*
 links, checked when a message would be delivered, so a partition also eats messages already in
 flight; a symmetric partition blocks both directions, an asymmetric one only one. `heal()` removes
@@ -42,20 +42,20 @@ class NetworkProfile:
     duplicate_probability: float = 0.0
     slow_probability: float = 0.0
     delay_min_ms: int = 1
-    delay_max_ms: int = 5
-    slow_delay_max_ms: int = 200
+    delay_ms_max: int = 5
+    slow_delay_ms_max: int = 200
 
     def __post_init__(self) -> None:
-        assert 0 <= self.delay_min_ms <= self.delay_max_ms <= self.slow_delay_max_ms, self
+        assert 0 <= self.delay_min_ms <= self.delay_ms_max <= self.slow_delay_ms_max, self
         for p in (self.drop_probability, self.duplicate_probability, self.slow_probability):
             assert 0.0 <= p <= 1.0, self
 
 
 CALM = NetworkProfile()
 # Rare messages from the past: a few messages arrive seconds late, after elections moved on.
-STALE = NetworkProfile(slow_probability=0.03, delay_max_ms=5, slow_delay_max_ms=3000)
+STALE = NetworkProfile(slow_probability=0.03, delay_ms_max=5, slow_delay_ms_max=3000)
 LOSSY = NetworkProfile(
-    drop_probability=0.05, duplicate_probability=0.03, slow_probability=0.05, delay_max_ms=10
+    drop_probability=0.05, duplicate_probability=0.03, slow_probability=0.05, delay_ms_max=10
 )
 
 
@@ -123,9 +123,9 @@ class Network:
         profile = self.profile
         if profile.slow_probability and rng.random() < profile.slow_probability:
             self.stats.slow += 1
-            delay_ms = rng.randint(profile.delay_max_ms, profile.slow_delay_max_ms)
+            delay_ms = rng.randint(profile.delay_ms_max, profile.slow_delay_ms_max)
         else:
-            delay_ms = rng.randint(profile.delay_min_ms, profile.delay_max_ms)
+            delay_ms = rng.randint(profile.delay_min_ms, profile.delay_ms_max)
         self.in_flight += 1
         assert self.in_flight <= IN_FLIGHT_MAX, "network flooded: more than IN_FLIGHT_MAX messages"
         self.scheduler.after(delay_ms, self._arrive, envelope)

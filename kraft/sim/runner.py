@@ -238,7 +238,7 @@ def _drive(spec: RunSpec, cluster: SimCluster, scheduler: Scheduler, workload: W
         if leader is not None and liveness_holds(cluster, committed_at_heal):
             # Everyone follows this leader: within one more long-poll round every observer with
             # an id has fetched from it, so its DescribeQuorum must list all of them.
-            settle_ms = cluster.config.fetch_max_wait_ms + 2 * LIVENESS_PROBE_MS
+            settle_ms = cluster.config.fetch_wait_ms_max + 2 * LIVENESS_PROBE_MS
             scheduler.after(settle_ms, final_check, leader)
             return
         scheduler.after(LIVENESS_PROBE_MS, probe)

@@ -42,7 +42,7 @@ SCENARIOS = (
 MIXED = SCENARIOS
 
 HEAVY = NetworkProfile(
-    drop_probability=0.1, duplicate_probability=0.05, slow_probability=0.1, delay_max_ms=20
+    drop_probability=0.1, duplicate_probability=0.05, slow_probability=0.1, delay_ms_max=20
 )
 
 
@@ -298,7 +298,7 @@ def scenario_voter_wipe(chaos: Chaos) -> None:
     The rest of the cluster still holds every committed record, so only
     MajorityReachedHighWatermark is relaxed (the wiped voter's copy is gone)."""
     c = chaos.cluster
-    down_max_ms = 4000
+    down_ms_max = 4000
 
     def everyone_caught_up() -> bool:
         committed = c.checker.committed_end_offset
@@ -312,8 +312,8 @@ def scenario_voter_wipe(chaos: Chaos) -> None:
         # voter must be back before the heal phase restarts everything early.
         if len(c.voters) < 3:
             return  # the only copy of the committed log would go with the disk
-        if chaos.cluster.scheduler.now_ms + down_max_ms < chaos.end_ms and everyone_caught_up():
-            chaos.wipe(chaos.pick(c.voters), 2500, down_max_ms)
+        if chaos.cluster.scheduler.now_ms + down_ms_max < chaos.end_ms and everyone_caught_up():
+            chaos.wipe(chaos.pick(c.voters), 2500, down_ms_max)
 
     chaos.every(1000, 2000, fault)
 

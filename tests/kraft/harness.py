@@ -148,7 +148,7 @@ class MemLog:
         if self.snapshot is None or self.snapshot[0] != read.snapshot_id:
             return None
         data = self.snapshot[1]
-        return data[read.position : read.position + read.max_bytes], len(data)
+        return data[read.position : read.position + read.bytes_max], len(data)
 
     def values(self, end_offset: int | None = None) -> list[bytes]:
         out: list[bytes] = []

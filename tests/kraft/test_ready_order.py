@@ -156,7 +156,7 @@ class Storage:
         if self.snapshot is None:
             return None
         data = self.snapshot
-        return data[read.position : read.position + read.max_bytes], len(data)
+        return data[read.position : read.position + read.bytes_max], len(data)
 
 
 def fetch_answer(start: int, max_bytes: int, limit: int) -> rpc.FetchResponse:

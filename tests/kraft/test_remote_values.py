@@ -104,9 +104,9 @@ def test_a_peer_cannot_rewrite_this_nodes_own_endpoint() -> None:
             node_endpoints={1: Endpoint("elsewhere", 1), 2: Endpoint("h2", 9100)},
         ),
     )
-    core = driver.node._core
-    assert core.endpoints[1] == Endpoint("h", 9001)
-    assert core.endpoints[2] == Endpoint("h2", 9100)
+    me = driver.node._core.me
+    assert me.endpoints[1] == Endpoint("h", 9001)
+    assert me.endpoints[2] == Endpoint("h2", 9100)
 
 
 def test_failed_requests_back_off() -> None:

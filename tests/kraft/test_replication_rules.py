@@ -543,3 +543,22 @@ def test_resign_of_another_epoch_is_ignored() -> None:
     assert driver.node.role is RoleName.LEADER
     driver.ack(driver.node.resign(driver.node.epoch, driver.now_ms))
     assert driver.node.role is RoleName.RESIGNED
+
+
+def test_consumer_view_is_the_cores_log_and_never_loses_the_hw() -> None:
+    """One view for consumers, owned by the core: its log facts are the ones raft Fetch is
+    answered from, and a new leader (no HW in its epoch yet) keeps serving what it committed."""
+    driver = leader_with_data()
+    node = driver.node
+    driver.answer(fetch(2, 1, 1, 1))  # HW 1
+    driver.ack(node.resign(node.epoch, driver.now_ms))
+    driver.advance(2_000)  # Resigned -> Unattached at epoch 2
+    driver.clear()
+    become_leader(driver)  # epoch 3: LeaderChange at offset 3, HW unknown in this epoch
+    assert node.high_watermark is None
+    view = node.consumer_view()
+    assert view.leader == LeaderAndEpoch(1, 3) and view.is_leader
+    assert view.high_watermark == 1 and view.committed_offset == 1
+    assert (view.log_start_offset, view.log_end_offset) == (0, node.log_end_offset) == (0, 4)
+    assert view.epoch_history == node.log_epoch_history == ((1, 0), (3, 3))
+    assert node.consumer_fetch(0, 3, 100).records == LogRead(0, 100, 1)

@@ -163,9 +163,9 @@ def test_end_quorum_epoch_shortens_the_fetch_timer_by_successor_position() -> No
     stored = ElectionState(3, leader_id=2, voters=VOTER_SET)
     driver = Driver(local_id=1, stored=stored)
     keys = (ReplicaKey(3), ReplicaKey(1))
-    assert end_epoch_backoff_ms(driver.node._core, keys) == 1000 >> 1  # position 1 of 2
-    assert end_epoch_backoff_ms(driver.node._core, (ReplicaKey(1),)) == 0
-    assert end_epoch_backoff_ms(driver.node._core, (ReplicaKey(3),)) == 1000
+    assert end_epoch_backoff_ms(driver.node._core.me, keys) == 1000 >> 1  # position 1 of 2
+    assert end_epoch_backoff_ms(driver.node._core.me, (ReplicaKey(1),)) == 0
+    assert end_epoch_backoff_ms(driver.node._core.me, (ReplicaKey(3),)) == 1000
     request = EndQuorumEpochRequest(
         None, True, leader_id=2, leader_epoch=3, preferred_candidates=(ReplicaKey(1),)
     )

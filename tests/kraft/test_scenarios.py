@@ -86,7 +86,7 @@ def test_idless_observer_follows_the_log_and_leader_changes() -> None:
 
 
 def test_follower_behind_the_log_start_downloads_and_installs_the_snapshot() -> None:
-    cluster = Cluster([1, 2, 3], observers=[None], seed=5, fetch_max_bytes=64)
+    cluster = Cluster([1, 2, 3], observers=[None], seed=5, fetch_bytes_max=64)
     cluster.run_until(lambda: len(cluster.leaders()) == 1, 10_000)
     cluster.run_for(100)
     leader = cluster.leader()
@@ -113,6 +113,6 @@ def test_follower_behind_the_log_start_downloads_and_installs_the_snapshot() -> 
         assert member.log.snapshot is not None and member.log.snapshot[0] == snapshot_id
         assert member.log.start_offset == snapshot_id.offset
         assert member.log.values() == expected
-        # fetch_max_bytes=64: the download took several FetchSnapshot round trips.
+        # fetch_bytes_max=64: the download took several FetchSnapshot round trips.
         chunks = [op for r in member.readies for op in r.log_ops if isinstance(op, SnapshotChunk)]
         assert len(chunks) > 1

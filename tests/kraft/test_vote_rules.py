@@ -183,7 +183,7 @@ def test_candidate_that_cannot_win_backs_off_then_retries_with_pre_vote() -> Non
         real[1].request_id, VoteResponse(ErrorCode.NONE, leader_epoch=1, vote_granted=False)
     )
     assert driver.node.role is RoleName.CANDIDATE
-    driver.advance(1_000)  # election_backoff_max_ms
+    driver.advance(1_000)  # election_backoff_ms_max
     assert driver.node.role is RoleName.PROSPECTIVE
     assert driver.node.epoch == 1
 

@@ -41,7 +41,7 @@ class WrittenLog:
         self.log = log
 
     def read_log(self, read: rpc.LogRead) -> bytes:
-        return self.log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        return self.log.read(read.start_offset, read.bytes_max, read.end_offset_limit)
 
     def read_snapshot(self, read: rpc.SnapshotRead) -> None:
         return None
@@ -69,13 +69,13 @@ def test_matches_the_disk_read(
         appends = appends_of(batch_counts, log.end_offset)
         read = rpc.LogRead(
             start_offset=log.end_offset + start_delta,
-            max_bytes=max_bytes,
+            bytes_max=max_bytes,
             end_offset_limit=log.end_offset + limit_delta,
         )
         answer = rpc.FetchResponse(ErrorCode.NONE, records=read)
         _, served = resolve_reads(answer, WrittenLog(log), appends)
         for records in appends:
             log.append(records.data)
-        expected = log.read(read.start_offset, read.max_bytes, read.end_offset_limit)
+        expected = log.read(read.start_offset, read.bytes_max, read.end_offset_limit)
         assert (served.data if isinstance(served, Records) else b"") == expected
         log.close()

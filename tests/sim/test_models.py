@@ -65,7 +65,7 @@ def make_net(profile: NetworkProfile, seed: int = 1) -> tuple[Scheduler, Network
 
 
 def test_network_delivers_within_delay_bounds() -> None:
-    sched, net, got = make_net(NetworkProfile(delay_min_ms=3, delay_max_ms=7))
+    sched, net, got = make_net(NetworkProfile(delay_min_ms=3, delay_ms_max=7))
     for i in range(100):
         net.send(0, 1, i)
     sched.run_until(2)
@@ -75,7 +75,7 @@ def test_network_delivers_within_delay_bounds() -> None:
 
 
 def test_network_reorders_with_random_delays() -> None:
-    sched, net, got = make_net(NetworkProfile(delay_min_ms=1, delay_max_ms=50))
+    sched, net, got = make_net(NetworkProfile(delay_min_ms=1, delay_ms_max=50))
     for i in range(50):
         net.send(0, 1, i)
     sched.run_until(1000)
@@ -95,7 +95,7 @@ def test_network_drops_and_duplicates_at_configured_rates() -> None:
 
 
 def test_asymmetric_partition_blocks_one_direction_and_in_flight_messages() -> None:
-    sched, net, got = make_net(NetworkProfile(delay_min_ms=10, delay_max_ms=10))
+    sched, net, got = make_net(NetworkProfile(delay_min_ms=10, delay_ms_max=10))
     net.send(0, 1, "in-flight")
     net.partition([0], [1], symmetric=False)
     net.send(0, 1, "blocked")
