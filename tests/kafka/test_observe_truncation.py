@@ -33,7 +33,7 @@ import pytest
 
 from kraft.cli.render import describe_metadata
 from kraft.shell.client.observer import EARLIEST
-from tests.kafka.controllers import KafkaControllerQuorum
+from tests.kafka.controllers import KafkaControllerQuorum, KafkaProcess
 from tests.kafka.kafka import require_kafka
 from tests.kafka.test_observe_controllers import Tailer, dump_log, dump_log_text, parse_batches
 
@@ -43,13 +43,17 @@ pytestmark = pytest.mark.slow
 # its check-quorum time (1.5 x the fetch timeout) and the test stays short.
 FAST = {
     "metadata.max.idle.interval.ms": "100",
-    "controller.quorum.fetch.timeout.ms": "2000",
+    "controller.quorum.fetch.timeout.ms": "4000",
     "controller.quorum.election.timeout.ms": "1000",
 }
 # Uncommitted offsets the observer must have fetched past its log end at the pause (at least
 # one of them appended after the pause, so only the old leader has it).
-UNCOMMITTED_MIN = 5
+UNCOMMITTED_MIN = 3
 WAIT_S = 120
+# A paused quorum's leader resigns after 1.5 fetch timeouts (check-quorum): a pause that did not
+# get enough uncommitted offsets to the observer by then (a loaded machine) is tried again.
+PAUSE_S = 20
+PAUSE_ATTEMPTS = 3
 
 
 def wait_for(condition: Callable[[], bool], what: str, tailer: Tailer, timeout_s: float) -> None:
@@ -69,6 +73,36 @@ def core_view(tailer: Tailer) -> tuple[int | None, int, int, int]:
         return None, -1, 0, 0
     node = observer.follower.node
     return node.leader_id, node.epoch, node.log_end_offset, node.high_watermark or 0
+
+
+def pause_followers_until_uncommitted_fetched(
+    quorum: KafkaControllerQuorum, tailer: Tailer
+) -> tuple[int, int, int, int, list[KafkaProcess]]:
+    """SIGSTOP every controller but the leader until the observer holds `UNCOMMITTED_MIN`
+    offsets past its log end at the pause, above the high watermark. Returns (leader, its
+    epoch, the observer's log end, its high watermark, the paused controllers)."""
+    view = core_view(tailer)
+    for _ in range(PAUSE_ATTEMPTS):
+        wait_for(lambda: core_view(tailer)[0] is not None, "a known leader", tailer, WAIT_S)
+        leader, epoch, end_at_pause, _ = core_view(tailer)
+        assert leader is not None
+        paused = [c for i, c in quorum.controllers.items() if i != leader]
+        for controller in paused:
+            controller.signal(signal.SIGSTOP)
+        deadline = time.monotonic() + PAUSE_S
+        while time.monotonic() < deadline and core_view(tailer)[1] == epoch:
+            view = core_view(tailer)
+            if view[2] >= end_at_pause + UNCOMMITTED_MIN and view[2] > view[3]:
+                return leader, epoch, view[2], view[3], paused
+            time.sleep(0.05)
+        for controller in paused:
+            controller.signal(signal.SIGCONT)
+        target = core_view(tailer)[3] + 2
+        wait_for(lambda t=target: core_view(tailer)[3] >= t, "commits again", tailer, WAIT_S)
+    raise AssertionError(
+        f"the observer never held {UNCOMMITTED_MIN} uncommitted offsets of a paused quorum's "
+        f"leader in {PAUSE_ATTEMPTS} pauses; last view (leader, epoch, end, hw) {view}"
+    )
 
 
 def decoded_payloads(text: str) -> dict[int, object]:
@@ -95,20 +129,9 @@ def test_observer_truncates_on_diverging_epoch_from_real_controllers(tmp_path: P
                 tailer,
                 240,
             )
-            old_leader, old_epoch, _, _ = core_view(tailer)
-            assert old_leader is not None
-            others = [c for i, c in quorum.controllers.items() if i != old_leader]
-            for controller in others:
-                controller.signal(signal.SIGSTOP)
-            end_at_pause = core_view(tailer)[2]
-            wait_for(
-                lambda: core_view(tailer)[2] >= end_at_pause + UNCOMMITTED_MIN,
-                f"the observer fetches {UNCOMMITTED_MIN} uncommitted offsets from the leader",
-                tailer,
-                WAIT_S,
+            old_leader, old_epoch, fetched_end, committed_at_kill, others = (
+                pause_followers_until_uncommitted_fetched(quorum, tailer)
             )
-            _, _, fetched_end, committed_at_kill = core_view(tailer)
-            assert fetched_end > committed_at_kill, "nothing uncommitted was fetched"
             quorum.controllers[old_leader].kill()
             for controller in others:
                 controller.signal(signal.SIGCONT)
