@@ -13,6 +13,7 @@ import trio
 from kraft.cli.tail import tail
 from kraft.shell.client.connection import Address
 from kraft.shell.client.describe import describe
+from kraft.shell.client.follower import Truncation
 from kraft.shell.client.observer import RaftObserver
 from kraft.shell.client.state import ObserverError
 from kraft.shell.quorum_state_store import QuorumStateStore
@@ -73,7 +74,9 @@ async def test_observer_follows_a_truncation(served: tuple[FakeServer, FakePort]
     observer = RaftObserver([address(port)])
 
     async def new_leader() -> None:
-        await trio.sleep(0.3)  # the observer has fetched offset 2 by now
+        # Until the observer has fetched the uncommitted offset 2 (its log ends at 3).
+        while observer.follower is None or observer.follower.node.log_end_offset < 3:
+            await trio.sleep(0.01)
         port.truncate(2)
         port.set(epoch=4)
         port.append_leader_change(4)  # 2
@@ -85,6 +88,8 @@ async def test_observer_follows_a_truncation(served: tuple[FakeServer, FakePort]
         got = await collect(observer, 4)
     assert [(o, e, v) for o, e, v in got if v is not None] == [(1, 3, b"committed"), (3, 4, b"new")]
     assert [o for o, _, _ in got] == [0, 1, 2, 3]
+    # It had fetched offset 2 (log end 3) and cut it: the observer says so.
+    assert observer.truncations == [Truncation(from_end_offset=3, to_end_offset=2)]
 
 
 async def test_observer_from_an_offset_inside_a_batch(served: tuple[FakeServer, FakePort]) -> None:

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import os
 import signal
 import subprocess
@@ -98,6 +99,11 @@ class KafkaProcess:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def signal(self, signum: signal.Signals) -> None:
+        """SIGSTOP/SIGCONT (a paused controller), or any other signal, to a live process."""
+        assert self.process is not None and self.process.poll() is None
+        self.process.send_signal(signum)
+
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
@@ -112,6 +118,8 @@ class KafkaControllerQuorum:
     # False: Kafka's default snapshot thresholds (20 MiB, one hour), so the log from offset 0
     # stays fetchable (no redirection to a snapshot) for the length of a test.
     frequent_snapshots: bool = True
+    # More server properties for every process (they win over the ones above).
+    extra_properties: dict[str, str] = field(default_factory=dict)
     cluster_id: str = field(default_factory=random_uuid)
     controllers: dict[int, KafkaProcess] = field(default_factory=dict)
     broker: KafkaProcess | None = None
@@ -153,6 +161,7 @@ class KafkaControllerQuorum:
             "transaction.state.log.replication.factor": "1",
             "transaction.state.log.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
+            **self.extra_properties,
         }
         for node_id, port in zip(CONTROLLER_IDS, ports, strict=False):
             directory = self.directory / f"controller-{node_id}"
@@ -210,25 +219,32 @@ class KafkaControllerQuorum:
     # -------------------------------------------------------------------------- lifecycle
 
     def format(self) -> None:
+        """Kafka's storage tool over every process's config, the JVMs side by side (each takes
+        seconds to start; one after the other they were most of a quorum's start-up)."""
         for process in self.processes:
             process.write_config()
-            # `--cluster-id=ID` in one word: a base64 id may start with "-", which argparse
-            # would take for an option.
-            args = ["format", f"--cluster-id={self.cluster_id}", "-c", str(process.config_path)]
-            if self.dynamic and process.roles == "controller":
-                initial = ",".join(
-                    f"{i}@{c.address}:{self.directory_ids[i]}" for i, c in self.controllers.items()
-                )
-                args += ["--initial-controllers", initial]
-            elif self.dynamic:
-                args += ["--no-initial-controllers"]
-            result = run_tool(STORAGE_TOOL, *args)
-            assert result.returncode == 0, (
-                f"StorageTool {' '.join(args)}: {result.stdout[-1000:]} {result.stderr[-2000:]}"
+        with concurrent.futures.ThreadPoolExecutor(len(self.processes)) as pool:
+            for done in [pool.submit(self._format_one, p) for p in self.processes]:
+                done.result()
+
+    def _format_one(self, process: KafkaProcess) -> None:
+        # `--cluster-id=ID` in one word: a base64 id may start with "-", which argparse
+        # would take for an option.
+        args = ["format", f"--cluster-id={self.cluster_id}", "-c", str(process.config_path)]
+        if self.dynamic and process.roles == "controller":
+            initial = ",".join(
+                f"{i}@{c.address}:{self.directory_ids[i]}" for i, c in self.controllers.items()
             )
-            if self.dynamic and process.roles == "controller":
-                meta = (process.log_dirs / "meta.properties").read_text()
-                assert f"directory.id={self.directory_ids[process.node_id]}" in meta, meta
+            args += ["--initial-controllers", initial]
+        elif self.dynamic:
+            args += ["--no-initial-controllers"]
+        result = run_tool(STORAGE_TOOL, *args, timeout_s=120)
+        assert result.returncode == 0, (
+            f"StorageTool {' '.join(args)}: {result.stdout[-1000:]} {result.stderr[-2000:]}"
+        )
+        if self.dynamic and process.roles == "controller":
+            meta = (process.log_dirs / "meta.properties").read_text()
+            assert f"directory.id={self.directory_ids[process.node_id]}" in meta, meta
 
     def start_controllers(self) -> None:
         """Format and launch the controllers; no waiting (see `start`)."""

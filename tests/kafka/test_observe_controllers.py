@@ -69,6 +69,8 @@ class Tailer:
         # listeners do; the log it yields is then contiguous on each side of that jump.
         self.snapshot_ends: list[int] = []
         self.error: BaseException | None = None
+        # The running observer (its Raft core's view: leader, epoch, log end, truncations).
+        self.observer: RaftObserver | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -92,6 +94,7 @@ class Tailer:
         async with RaftObserver(
             self.bootstrap, start=self.start, give_up_after_ms=give_up_ms, include_snapshot=True
         ) as obs:
+            self.observer = obs
             while not self._stop.is_set():
                 with trio.move_on_after(0.5):
                     for batch in await obs.poll():
@@ -137,11 +140,21 @@ class Tailer:
 
 def dump_log(quorum: KafkaControllerQuorum, node_id: int) -> dict[int, Batch]:
     """Every batch of controller `node_id`'s own segment files, read by Kafka's DumpLogSegments."""
+    return parse_batches(dump_log_text(quorum, node_id))
+
+
+def dump_log_text(quorum: KafkaControllerQuorum, node_id: int, *flags: str) -> str:
+    """Kafka's DumpLogSegments over controller `node_id`'s own segment files."""
     files = sorted(str(p) for p in quorum.controller_log_dir(node_id).glob("*.log"))
-    result = run_tool(DUMP_LOG, "--files", ",".join(files), timeout_s=120)
+    result = run_tool(DUMP_LOG, *flags, "--files", ",".join(files), timeout_s=120)
     assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def parse_batches(text: str) -> dict[int, Batch]:
+    """DumpLogSegments' batch lines by base offset (every batch valid)."""
     out = {}
-    for line in result.stdout.splitlines():
+    for line in text.splitlines():
         if not line.startswith("baseOffset:"):
             continue
         fields = dict(re.findall(r"(\w+): (\S+)", line))

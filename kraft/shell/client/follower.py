@@ -6,8 +6,9 @@ with an optional local id (KAFKA-12161, RAFT-BRIEF §2.8, §2.11): a `kraft.node
 is not a voter (an observer the leader lists in DescribeQuorum), run by the node's own machinery,
 `kraft.shell.node_loop.BaseNodeLoop` + `kraft.shell.peers.Peers`, without a listener or a workload.
 The core does everything a follower does: finds the leader through the bootstrap servers, fetches,
-truncates on DivergingEpoch, downloads snapshots, follows leader changes, persists (epoch, leader)
-in its own quorum-state, and learns the high watermark. The fetched log is written in a log dir
+truncates on DivergingEpoch (each truncation is kept in `truncations` and logged at INFO),
+downloads snapshots, follows leader changes, persists (epoch, leader) in its own quorum-state,
+and learns the high watermark. The fetched log is written in a log dir
 with the node's layout (`<log_dir>/__cluster_metadata-0/`, Kafka's `.lock`): a temporary directory
 deleted on close by default, or a given one that is kept (and resumed from on the next start).
 
@@ -23,6 +24,7 @@ temporary log dir; nothing is left behind.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import shutil
@@ -35,6 +37,7 @@ import trio
 from kraft.config import ConfigError, QuorumConfig
 from kraft.log import LogState
 from kraft.node import RaftNode
+from kraft.ready import LogAppend, LogTruncate, Ready, SnapshotInstall
 from kraft.shell.client.connection import Address
 from kraft.shell.client.discovery import QuorumInfo
 from kraft.shell.client.state import ObserverError
@@ -56,11 +59,23 @@ OBSERVER_SEGMENT_BYTES = 64 * 1024 * 1024
 OBSERVER_LISTENER_NAME = "CONTROLLER"
 TEMP_DIR_PREFIX = "kraft-observer-"
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class _LoopSettings:
     request_timeout_ms: int
     controller_listener_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Truncation:
+    """The core cut its local log from `from_end_offset` back to `to_end_offset`: records it had
+    fetched above the high watermark that the leader of a later epoch does not have
+    (DivergingEpoch). Never below the high watermark, so nothing released is taken back."""
+
+    from_end_offset: int
+    to_end_offset: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +129,9 @@ class LocalFollower:
         self._lock_fd: int | None = None
         self.disk_log: DiskLog | None = None
         self.loop: BaseNodeLoop[_LoopSettings] | None = None
+        # Every truncation of the local log, oldest first (see `Truncation`).
+        self.truncations: list[Truncation] = []
+        self._end_offset = 0
 
     @property
     def partition_dir(self) -> Path:
@@ -169,7 +187,27 @@ class LocalFollower:
             raise ObserverError(f"{self.partition_dir}: {exc}") from None
         settings = _LoopSettings(self.config.request_timeout_ms, OBSERVER_LISTENER_NAME)
         self.loop = BaseNodeLoop(node, disk_log, store, snapshots, settings, clock)
+        self._end_offset = disk_log.end_offset
+        self.loop.listeners.append(self._note_truncations)
         return self.loop
+
+    def _note_truncations(self, ready: Ready, now_ms: int) -> None:
+        """Keeps the log end the core's operations lead to, to report truncations from it."""
+        for op in ready.log_ops:
+            if isinstance(op, LogAppend):
+                self._end_offset = op.records.end_offset
+            elif isinstance(op, SnapshotInstall):
+                self._end_offset = op.snapshot_id.offset
+            elif isinstance(op, LogTruncate):
+                truncation = Truncation(self._end_offset, op.end_offset)
+                self.truncations.append(truncation)
+                self._end_offset = op.end_offset
+                log.info(
+                    "observer truncated its local log from end offset %d to %d "
+                    "(uncommitted records the new leader does not have)",
+                    truncation.from_end_offset,
+                    truncation.to_end_offset,
+                )
 
     async def run(self) -> None:
         """Run the node loop and its outbound peers until cancelled."""

@@ -51,7 +51,7 @@ from kraft.shell.client.discovery import (
     discover,
     list_offset,
 )
-from kraft.shell.client.follower import LocalFollower
+from kraft.shell.client.follower import LocalFollower, Truncation
 from kraft.shell.client.state import (
     FETCH_BYTES_MAX,
     CommittedBatch,
@@ -151,6 +151,12 @@ class RaftObserver:
             hw = self.follower.high_watermark
             return NO_OFFSET if hw is None else hw
         return NO_OFFSET if self.consumer is None else self.consumer.high_watermark
+
+    @property
+    def truncations(self) -> list[Truncation]:
+        """Raft mode: each time the core cut uncommitted records off its local log
+        (DivergingEpoch from a new leader), oldest first; never below what was released."""
+        return [] if self.follower is None else list(self.follower.truncations)
 
     async def __aenter__(self) -> RaftObserver:
         if self.mode != "raft":
