@@ -17,7 +17,9 @@ over its report interval, set to fall inside the measured window. (Kafka's TestR
 neither DescribeQuorum, "Unsupported api key", nor a consumer's Fetch v4, so the high watermark
 cannot be read from outside alike.) Roles and epochs come from Kafka's log ("Completed
 transition to ...") and pykraft's stats lines. CPU and RSS of each voter come from /proc
-(`bench.proc.Sampler`) over the measured window.
+(`bench.proc.Sampler`) over the measured window. `measure_rate` (one step of the stepped
+saturation, `bench.ladder`) reads only the voters' logs: the median log end offset's advance
+over its window (`LogEndReader`), the one throughput measure both kinds allow.
 
 Invariant: every process started is killed and reaped, and the temp dir removed, when the `with`
 block exits (exceptions included).
