@@ -12,11 +12,13 @@ the committed rate over its window is at least `SUSTAINED_SHARE` of the offered 
 voter is alive. Multiply the rate by `factor` while steps are sustained (divide while they are not,
 down to `floor_records_per_s`); once a sustained rate and a failed one bracket the capacity, try
 their geometric midpoint until the bracket is no wider than `factor ** (1 / 2 ** refinements)`
-(+6% for the rounding)
-(factor 2, 2 refinements: 19%), or `steps_max` steps have run. Rates are rounded to two
+(+3% for the rounding)
+(factor 2, 3 refinements: 9%), or `steps_max` steps have run. Rates are rounded to two
 significant digits so that the table reads plainly. The figure is the highest sustained offered
-rate and the committed records/s measured at it; the first failed step above it is kept too
-(committed rate, whether the leader changed), as is every step.
+rate (a committed rate: ≥ 95% of it committed), beside the committed records/s its window
+measured (above the offered rate when the quorum caught up on a backlog from its warm-up); the
+first failed step above it is kept too (committed rate, whether the leader changed), as is every
+step.
 
 The search is pure (the measurement is passed in), so it is tested without processes.
 """
@@ -30,10 +32,10 @@ from typing import Any
 
 SUSTAINED_SHARE = 0.95
 FACTOR = 2.0
-REFINEMENTS = 2
-STEPS_MAX = 6
+REFINEMENTS = 3
+STEPS_MAX = 7
 FLOOR_RECORDS_PER_S = 1_000
-ROUNDING_SLACK = 1.06
+ROUNDING_SLACK = 1.03
 
 
 def sustained(step: dict[str, Any]) -> bool:

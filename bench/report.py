@@ -141,7 +141,7 @@ def markdown(result: dict[str, Any]) -> str:
 def plot_side_by_side(result: dict[str, Any], path: Path) -> bool:
     """p75 and p99 commit latency against committed records/s, pykraft and Kafka (the `kafka`
     scenario), one colour per implementation and linger, and a dotted line at each one's
-    committed rate at its highest sustained offered rate; False if there is nothing to plot."""
+    highest sustained rate (stepped saturation); False if there is nothing to plot."""
     points = [
         p
         for p in result["scenarios"].get("kafka", {}).get("latency", [])
@@ -170,12 +170,12 @@ def plot_side_by_side(result: dict[str, Any], path: Path) -> bool:
     colour_of = {name: f"C{i}" for i, (name, linger) in enumerate(series_keys) if linger == 25}
     by_name = result["scenarios"]["kafka"].get("throughput", {}).get("256", {})
     for name, found in sorted(by_name.items()):
-        if found.get("committed_records_per_s"):
+        if found.get("sustained_offered_records_per_s"):
             axes.axvline(
-                found["committed_records_per_s"],
+                found["sustained_offered_records_per_s"],
                 color=colour_of.get(name, "grey"),
                 linestyle=":",
-                label=f"{name}: committed at highest sustained rate",
+                label=f"{name}: highest sustained rate, 256 B",
             )
     axes.set_xlabel("committed records/s (3 voters, 256 B, fsync as each does)")
     axes.set_ylabel("append → commit latency (ms)")

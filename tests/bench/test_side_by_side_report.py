@@ -118,8 +118,8 @@ def result(scenarios: dict[str, Any]) -> dict[str, Any]:
 def test_every_deliver_1_figure_has_a_row_with_its_target() -> None:
     table = "\n".join(side_by_side(kafka_figures(), CONSUMER))
     for needle in (
-        "256 B: committed records/s at the highest sustained offered rate",
-        "1024 B: committed records/s at the highest sustained offered rate",
+        "256 B, stepped saturation: highest sustained rate",
+        "1024 B, stepped saturation: highest sustained rate",
         "≥ Kafka and ≥ 400,000: NO",  # 260,000 sustained
         "mixed 2 Kafka + 1 pykraft",
         "mixed 1 Kafka + 2 pykraft",
