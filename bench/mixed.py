@@ -17,7 +17,9 @@ over its report interval, set to fall inside the measured window. (Kafka's TestR
 neither DescribeQuorum, "Unsupported api key", nor a consumer's Fetch v4, so the high watermark
 cannot be read from outside alike.) Roles and epochs come from Kafka's log ("Completed
 transition to ...") and pykraft's stats lines. CPU and RSS of each voter come from /proc
-(`bench.proc.Sampler`) over the measured window.
+(`bench.proc.Sampler`) over the measured window. `measure_rate` (one step of the stepped
+saturation, `bench.ladder`) reads only the voters' logs: the median log end offset's advance
+over its window (`LogEndReader`), the one throughput measure both kinds allow.
 
 Invariant: every process started is killed and reaped, and the temp dir removed, when the `with`
 block exits (exceptions included).
@@ -25,6 +27,7 @@ block exits (exceptions included).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -42,6 +45,8 @@ PYKRAFT = "p"
 LINGER_PROPERTY = "controller.quorum.append.linger.ms"
 STARTUP_S_MAX = 120.0
 POLL_S = 0.05
+# How often a ladder step checks that the leader has not changed.
+STEP_POLL_S = 0.25
 # Kafka's metrics window is 2 samples of 30 s: after this much leadership its line covers only the
 # last 30+ s; the measured window (CPU) is the last `KAFKA_WINDOW_S` of it.
 KAFKA_CLEAN_S = 62.0
@@ -77,35 +82,61 @@ def kafka_lines(text: str) -> list[dict[str, float]]:
 Server = KafkaRaftServer | PykraftRaftServer
 
 
-def log_end_offset(server: Server) -> int:
-    """The end offset of the complete batches in the voter's last segment (0 if none): read from
-    its log directory, the same way for both kinds (a killed or live node may leave
-    preallocated zeros or a torn batch after them)."""
-    from wire.errors import DecodeError
-    from wire.records import read_batch_header
+class LogEndReader:
+    """The end offset of the complete batches in one voter's last non-empty segment, read from
+    its log directory the same way for both kinds (a killed or live node may leave preallocated
+    zeros or a torn batch after them). Incremental: it hops from batch header to batch header
+    (`os.pread` of 61 bytes each) and remembers where it stopped, so reading a log that grows by
+    hundreds of MB during a measured window costs milliseconds, not a second of CPU in the
+    window."""
 
-    segments = sorted(server.log_dir.glob("*.log"))
-    for path in reversed(segments):
-        data = path.read_bytes()
-        position, end = 0, 0
-        while position < len(data):
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.path: Path | None = None
+        self.position = 0
+        self.end_offset = 0
+
+    def read(self) -> int:
+        from wire.errors import DecodeError
+        from wire.records import BATCH_HEADER_BYTES, read_batch_header
+
+        for path in sorted(self.log_dir.glob("*.log"), reverse=True):
+            position, end = (self.position, self.end_offset) if path == self.path else (0, 0)
             try:
-                header = read_batch_header(data, position)
-            except DecodeError:
-                break
-            if position + header.size_bytes > len(data):
-                break
-            position += header.size_bytes
-            end = header.next_offset
-        if end:
-            return end
-    return 0
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:  # deleted between the listing and here
+                continue
+            try:
+                size = os.fstat(fd).st_size
+                if position > size:  # truncated (a follower after a leader change)
+                    position, end = 0, 0
+                while position + BATCH_HEADER_BYTES <= size:
+                    try:
+                        header = read_batch_header(os.pread(fd, BATCH_HEADER_BYTES, position))
+                    except DecodeError:
+                        break
+                    if position + header.size_bytes > size:
+                        break
+                    position += header.size_bytes
+                    end = header.next_offset
+            finally:
+                os.close(fd)
+            if end:
+                self.path, self.position, self.end_offset = path, position, end
+                return end
+        return 0
 
 
-def committed_offset(servers: list[Server]) -> int:
+def log_end_offset(server: Server) -> int:
+    """The end offset of the complete batches in the voter's last segment (0 if none)."""
+    return LogEndReader(server.log_dir).read()
+
+
+def committed_offset(servers: list[Server], readers: list[LogEndReader] | None = None) -> int:
     """The median log end offset of the voters: what a majority holds (about the high watermark;
     Kafka's TestRaftServer does not tell its high watermark to an outside client)."""
-    ends = sorted(log_end_offset(s) for s in servers)
+    readers = readers or [LogEndReader(s.log_dir) for s in servers]
+    ends = sorted(r.read() for r in readers)
     return ends[len(ends) // 2]
 
 
@@ -118,7 +149,10 @@ class MixedQuorum:
     append_linger_ms: int | None = None
     # pykraft's stats interval (its latency window); Kafka's is fixed (5 s lines, ~30-60 s window).
     report_interval_ms: int = 1000
+    # How long the quorum may take to elect its first leader (a ladder step gives up sooner).
+    startup_s_max: float = STARTUP_S_MAX
     servers: list[Server] = field(default_factory=list)
+    readers: list[LogEndReader] = field(default_factory=list)
     tmp: Path | None = None
     sampler: Sampler | None = None
     leader_since: float = 0.0
@@ -148,10 +182,11 @@ class MixedQuorum:
                         dict(extra), report_interval_ms=self.report_interval_ms,
                     )  # fmt: skip
                 self.servers.append(server)
+            self.readers = [LogEndReader(s.log_dir) for s in self.servers]
             for server in self.servers:
                 server.start()
             self.sampler = Sampler([self.pid(s) for s in self.servers]).start()
-            self.wait_leader(STARTUP_S_MAX)
+            self.wait_leader(self.startup_s_max)
             self.leader_since = time.monotonic()
         except BaseException:
             self.__exit__(None, None, None)
@@ -251,9 +286,9 @@ class MixedQuorum:
             time.sleep(max(self.leader_since + clean_s - window_s - time.monotonic(), 0))
             self.sampler.mark()
             started = time.monotonic()
-            offset_at_start = committed_offset(self.servers)
+            offset_at_start = committed_offset(self.servers, self.readers)
             time.sleep(window_s)
-            offset_at_end = committed_offset(self.servers)
+            offset_at_end = committed_offset(self.servers, self.readers)
             ended = time.monotonic()
             seen = len(self.lines(node_id))
             deadline = time.monotonic() + KAFKA_LINE_EVERY_S * 2
@@ -271,9 +306,9 @@ class MixedQuorum:
             time.sleep(pykraft_warmup_s)
             self.sampler.mark()
             started = time.monotonic()
-            offset_at_start = committed_offset(self.servers)
+            offset_at_start = committed_offset(self.servers, self.readers)
             time.sleep(pykraft_window_s)
-            offset_at_end = committed_offset(self.servers)
+            offset_at_end = committed_offset(self.servers, self.readers)
             ended = time.monotonic()
             full = [
                 s
@@ -311,6 +346,52 @@ class MixedQuorum:
             "leader_cpu_us_per_record": cpu[node_id] * 1e6 / records_per_s
             if records_per_s > 0
             else float("nan"),
+            "quorum_cpu_us_per_record": sum(cpu.values()) * 1e6 / records_per_s
+            if records_per_s > 0
+            else float("nan"),
+        }
+
+    def measure_rate(self, warmup_s: float, window_s: float) -> dict[str, Any]:
+        """Committed records/s over `window_s` after `warmup_s` of leadership, read from the
+        voters' logs (median log end offset), the same way for every kind; one step of the
+        stepped saturation (`bench.ladder`). The leader is watched throughout: a change of
+        leader or epoch, or a voter that exits, ends the step early (it is then not sustained;
+        `leadership_changed` says so)."""
+        assert self.sampler is not None
+        node_id, epoch = self.wait_leader(self.startup_s_max)
+
+        def unsteady_before(until: float) -> bool:
+            while time.monotonic() < until:
+                if self.leader() != (node_id, epoch) or not all(s.alive for s in self.servers):
+                    return True
+                time.sleep(STEP_POLL_S)
+            return False
+
+        changed = unsteady_before(time.monotonic() + warmup_s)
+        self.sampler.mark()
+        started = time.monotonic()
+        offset_at_start = committed_offset(self.servers, self.readers)
+        if not changed:
+            changed = unsteady_before(started + window_s)
+        offset_at_end = committed_offset(self.servers, self.readers)
+        ended = time.monotonic()
+        records_per_s = (offset_at_end - offset_at_start) / max(ended - started, 1e-3)
+        usage = {s.node_id: self.sampler.usage(self.pid(s)) for s in self.servers}
+        cpu = {n: round(u.cpu_cores, 3) for n, u in usage.items()}
+        return {
+            "kinds": self.kinds,
+            "offered_records_per_s": self.throughput,
+            "record_size_bytes": self.record_size,
+            "leader_id": node_id,
+            "leader_kind": self.kind(node_id),
+            "leader_epoch": epoch,
+            "leader_at_end": self.leader(),
+            "leadership_changed": changed,
+            "voters_alive": [s.alive for s in self.servers],
+            "committed_records_per_s": records_per_s,
+            "window_s": round(ended - started, 2),
+            "cpu_cores_per_node": cpu,
+            "rss_mib_peak_per_node": {n: round(u.rss_mib_peak, 1) for n, u in usage.items()},
             "quorum_cpu_us_per_record": sum(cpu.values()) * 1e6 / records_per_s
             if records_per_s > 0
             else float("nan"),

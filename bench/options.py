@@ -32,6 +32,8 @@ class BenchOptions:
     warmup_s: float = 3.0
     record_sizes: tuple[int, ...] = (256, KIB)
     failover_runs: int = 10
+    # The measured window of one step of the stepped saturation (`bench.ladder`, kafka scenario).
+    step_s: float = 10.0
     memory_duration_s: float = 600.0
     workdir: Path = field(default_factory=lambda: Path("/tmp"))
     root: Path = ROOT

@@ -12,6 +12,7 @@ import argparse
 import datetime
 import importlib
 import json
+import os
 import shlex
 import sys
 import time
@@ -43,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration-s", type=float, default=20.0, help="measured window per run")
     parser.add_argument("--warmup-s", type=float, default=3.0, help="unmeasured warm-up per run")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median reported)")
+    parser.add_argument(
+        "--step-s",
+        type=float,
+        default=10.0,
+        help="measured window of one stepped-saturation step (kafka scenario)",
+    )
     parser.add_argument("--failover-runs", type=int, default=10, help="kill -9 rounds (median)")
     parser.add_argument(
         "--memory-duration-s", type=float, default=600.0, help="length of the memory run"
@@ -97,6 +104,7 @@ def options_from(args: argparse.Namespace, name: str) -> BenchOptions:
         warmup_s=args.warmup_s,
         runs=args.runs,
         failover_runs=args.failover_runs,
+        step_s=args.step_s,
         memory_duration_s=args.memory_duration_s,
         record_sizes=tuple(int(s) for s in args.record_sizes.split(",")),
         workdir=args.workdir,
@@ -159,14 +167,17 @@ def main(args: argparse.Namespace) -> int:
         result["scenarios"] = earlier["scenarios"]
         result["command"] = f"{earlier['command']}; {result['command']}"
     scenarios = run_scenarios(names, options)
+    result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     for figures in scenarios.values():
         figures["load_avg_at_start"] = result["machine"]["load_avg_at_start"]
+        figures["load_avg_at_end"] = result["machine"]["load_avg_at_end"]
     result["scenarios"].update(scenarios)
     paths = report.write(result, args.results_dir)
     table = paths["md"].read_text()
     sys.stdout.write(table)
     if args.update_readme:
-        report.update_readme(options.root / "README.md", table)
+        written = report.update_readme_from(options.root / "README.md", result, paths.get("png"))
+        print(f"bench: README.md: wrote {', '.join(written) or 'nothing'}", file=sys.stderr)
     for kind, path in paths.items():
         print(f"bench: wrote {kind}: {path}", file=sys.stderr)
     return 0

@@ -2,6 +2,8 @@
 shared by `bin/bench` (the side-by-side scenario, `bench.scenarios.kafka`) and the tests
 (`tests/kafka/kafka.py` re-exports these classes, adding the skip-or-fail jar check).
 
+- `RaftServerProcess`: what both launchers share (properties, flags, per-run output files,
+  kill/terminate); its two kinds:
 - `KafkaRaftServer`: one `kafka.tools.TestRaftServer` process (Kafka's raft with its test workload)
   run by `bin/kafka` on a given port and log dir; its periodic line `Throughput (bytes/second): B,
   Latency (ms): P75 p75 P99 p99 P999 p999` goes to stdout, its log (state transitions, "High
@@ -69,8 +71,11 @@ def fetch_kafka(timeout_s: float = 900) -> tuple[bool, str]:
 
 
 @dataclass
-class KafkaRaftServer:
-    """Kafka's TestRaftServer as voter `node_id` of `voters` (`id@host:port,...`)."""
+class RaftServerProcess:
+    """What both kinds of test server share: voter `node_id` of `voters` (`id@host:port,...`)
+    on `port`, its properties file, the workload flags, and one stdout/stderr file pair per
+    run (`stdout-<run>.txt`, `stderr-<run>.txt`) under `directory`. A subclass names its
+    properties file and its command line (`command()`)."""
 
     node_id: int
     port: int
@@ -81,10 +86,15 @@ class KafkaRaftServer:
     extra_properties: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     runs: int = 0
+    exit_codes: list[int] = field(default_factory=list)
+    # Wall-clock ms of the latest start (pykraft's stats lines of this run come after it).
+    started_ms: int = 0
+
+    CONFIG_NAME = "server.properties"
 
     @property
     def config_path(self) -> Path:
-        return self.directory / "kafka.properties"
+        return self.directory / self.CONFIG_NAME
 
     @property
     def log_dir(self) -> Path:
@@ -102,14 +112,12 @@ class KafkaRaftServer:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
 
-    def start(self) -> None:
-        """Start the JVM (the caller has made sure the jars are there: `fetch_kafka()`)."""
-        assert self.process is None or self.process.poll() is not None
-        self.write_config()
-        self.runs += 1
-        command = [
-            str(BIN_KAFKA),
-            TEST_RAFT_SERVER,
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def workload_flags(self) -> list[str]:
+        """The flags both test servers take (Kafka's TestRaftServer's names)."""
+        return [
             "--config",
             str(self.config_path),
             "--replica-directory-id",
@@ -119,11 +127,22 @@ class KafkaRaftServer:
             "--record-size",
             str(self.record_size),
         ]
+
+    def environment(self) -> dict[str, str]:
+        return _env()
+
+    def start(self) -> None:
+        assert self.process is None or self.process.poll() is not None
+        self.write_config()
+        self.runs += 1
+        self.started_ms = int(time.time() * 1000)
         with (
             (self.directory / f"stdout-{self.runs}.txt").open("wb") as out,
             (self.directory / f"stderr-{self.runs}.txt").open("wb") as err,
         ):
-            self.process = subprocess.Popen(command, stdout=out, stderr=err, env=_env())
+            self.process = subprocess.Popen(
+                self.command(), stdout=out, stderr=err, env=self.environment()
+            )
 
     def _texts(self, kind: str) -> str:
         return "".join(
@@ -138,14 +157,6 @@ class KafkaRaftServer:
     def stderr_text(self) -> str:
         return self._texts("stderr")
 
-    def fatal(self) -> bool:
-        """Did Kafka halt on something it received (its fault handler's log line)?"""
-        return FATAL_FAULT in self.stderr_text()
-
-    def throughput_lines(self) -> list[str]:
-        """The leader's periodic figures, `Throughput (bytes/second): ..., Latency (ms): ...`."""
-        return [line for line in self.stdout_text().splitlines() if line.startswith("Throughput")]
-
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -153,16 +164,37 @@ class KafkaRaftServer:
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
+            self.exit_codes.append(self.process.wait(10))
 
     def terminate(self, timeout_s: float = 20) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         try:
-            return self.process.wait(timeout_s)
+            code = self.process.wait(timeout_s)
         except subprocess.TimeoutExpired:
             self.kill()
             raise
+        self.exit_codes.append(code)
+        return code
+
+
+@dataclass
+class KafkaRaftServer(RaftServerProcess):
+    """Kafka's TestRaftServer (run by `bin/kafka`; the caller has made sure the jars are there:
+    `fetch_kafka()`)."""
+
+    CONFIG_NAME = "kafka.properties"
+
+    def command(self) -> list[str]:
+        return [str(BIN_KAFKA), TEST_RAFT_SERVER, *self.workload_flags()]
+
+    def fatal(self) -> bool:
+        """Did Kafka halt on something it received (its fault handler's log line)?"""
+        return FATAL_FAULT in self.stderr_text()
+
+    def throughput_lines(self) -> list[str]:
+        """The leader's periodic figures, `Throughput (bytes/second): ..., Latency (ms): ...`."""
+        return [line for line in self.stdout_text().splitlines() if line.startswith("Throughput")]
 
     def wait_for_output(self, needle: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -208,59 +240,23 @@ def kafka_role(server: KafkaRaftServer) -> tuple[str, int] | None:
 
 
 @dataclass
-class PykraftRaftServer:
+class PykraftRaftServer(RaftServerProcess):
     """A pykraft node in the Kafka test server mode, started with Kafka's script name
-    (`bin/test-kraft-server-start.sh`) and flags, beside Kafka TestRaftServers."""
+    (`bin/test-kraft-server-start.sh`) and flags, beside Kafka TestRaftServers; its figures also
+    go to a JSON-lines stats file every `report_interval_ms`."""
 
-    node_id: int
-    port: int
-    voters: str
-    directory: Path
-    throughput: int = 1000
-    record_size: int = 256
-    extra_properties: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
-    runs: int = 0
-    exit_codes: list[int] = field(default_factory=list)
-    started_ms: int = 0
     report_interval_ms: int = 200
 
-    @property
-    def config_path(self) -> Path:
-        return self.directory / "pykraft.properties"
+    CONFIG_NAME = "pykraft.properties"
 
     @property
     def stats_path(self) -> Path:
         return self.directory / "stats.jsonl"
 
-    @property
-    def log_dir(self) -> Path:
-        return self.directory / "logs" / f"{TEST_RAFT_TOPIC}-0"
-
-    def start(self) -> None:
-        assert self.process is None or self.process.poll() is not None
-        properties = {
-            "node.id": str(self.node_id),
-            "listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
-            "controller.listener.names": "PLAINTEXT",
-            "controller.quorum.voters": self.voters,
-            "log.dirs": str(self.directory / "logs"),
-            **self.extra_properties,
-        }
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
-        self.runs += 1
-        self.started_ms = int(time.time() * 1000)
-        command = [
+    def command(self) -> list[str]:
+        return [
             str(ROOT / "bin" / "test-kraft-server-start.sh"),
-            "--config",
-            str(self.config_path),
-            "--replica-directory-id",
-            DIRECTORY_IDS.get(self.node_id, DIRECTORY_IDS[1]),
-            "--throughput",
-            str(self.throughput),
-            "--record-size",
-            str(self.record_size),
+            *self.workload_flags(),
             "--stats-file",
             str(self.stats_path),
             "--report-interval-ms",
@@ -269,20 +265,9 @@ class PykraftRaftServer:
             "--status-format",
             "kafka",
         ]
-        with (
-            (self.directory / f"stdout-{self.runs}.txt").open("wb") as out,
-            (self.directory / f"stderr-{self.runs}.txt").open("wb") as err,
-        ):
-            self.process = subprocess.Popen(
-                command, stdout=out, stderr=err, env={**_env(), "PYTHONUNBUFFERED": "1"}
-            )
 
-    def stderr_text(self) -> str:
-        return "".join(
-            (self.directory / f"stderr-{n}.txt").read_text(errors="replace")
-            for n in range(1, self.runs + 1)
-            if (self.directory / f"stderr-{n}.txt").exists()
-        )
+    def environment(self) -> dict[str, str]:
+        return {**_env(), "PYTHONUNBUFFERED": "1"}
 
     def stats(self) -> list[dict[str, Any]]:
         if not self.stats_path.exists():
@@ -292,10 +277,6 @@ class PykraftRaftServer:
             with contextlib.suppress(ValueError):  # a line being written
                 out.append(json.loads(line))
         return out
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
     def current_stats(self) -> list[dict[str, Any]]:
         """The stats lines of the current run."""
@@ -307,19 +288,3 @@ class PykraftRaftServer:
             return None
         stats = self.current_stats()
         return (stats[-1]["role"], stats[-1]["epoch"]) if stats else None
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.exit_codes.append(self.process.wait(10))
-
-    def terminate(self, timeout_s: float = 20) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise
-        self.exit_codes.append(code)
-        return code

@@ -4,9 +4,15 @@ Every figure is measured for both implementations back to back, with the same ha
 (`bench.mixed.MixedQuorum`: 3 voters on this machine, default timeouts, same record sizes, same
 `--throughput`, each flushing its log as it always does) and read the same way (the leader's
 line in Kafka's format, CPU/RSS from /proc; see `bench.mixed`):
-- throughput: saturated (`--throughput` 10,000,000) committed records/s at 256 B and 1 KiB,
-  median of `runs` (Kafka's figures after 62 s of leadership: no start-up or JIT warm-up in them);
-- mixed quorums: 2 Kafka + 1 pykraft and 1 Kafka + 2 pykraft, saturated at 256 B;
+- throughput: stepped saturation (`bench.ladder`), at 256 B and 1 KiB: the highest offered rate
+  each quorum sustains (committed ≥ 95% of offered over a `--step-s` window after a warm-up, the
+  same leader throughout) and the committed records/s at it, read from the voters' logs for both
+  kinds. (Offered far above capacity, Kafka's leader resigns on fetch timeouts and commits
+  nothing: that figure said nothing about what it can commit.) 256 B starts both at
+  `START_RECORDS_PER_S`; 1 KiB starts each kind at its own 256 B figure scaled by the record size;
+  one ladder per quorum (`--runs` does not repeat it: ~2-3 min each);
+- mixed quorums: 2 Kafka + 1 pykraft and 1 Kafka + 2 pykraft, the same ladder at 256 B, started at
+  the all-Kafka quorum's sustained rate (the target compares them), the leader of every step kept;
 - latency: 5,000 and 20,000 records/s at linger 25 ms (both defaults) and 0 ms (the lowest Kafka
   accepts): p75/p99/p999 from the leader's line (pykraft adds p50 and max). Committed
   records/s, CPU per committed record and RSS come from the same windows (CPU per record at
@@ -24,11 +30,17 @@ import re
 import time
 from typing import Any
 
-from bench.mixed import KAFKA, PYKRAFT, MixedQuorum
+from bench.ladder import climb, two_digits
+from bench.mixed import KAFKA, PYKRAFT, MixedQuorum, require_kafka
 from bench.options import BenchOptions, ScenarioUnavailable, log, median
 from bench.servers import KafkaRaftServer
 
-SATURATING_RECORDS_PER_S = 10_000_000
+START_RECORDS_PER_S = 40_000
+# A ladder step's quorum must elect within this, else the step fails (a Kafka quorum that cannot
+# elect at the offered rate); JVM start-up on a loaded 2-core machine takes 10-20 s.
+STEP_STARTUP_S = 60.0
+STEP_WARMUP_S = 5.0
+QUICK_STEP_WARMUP_S, QUICK_STEP_S, QUICK_STEPS_MAX = 2.0, 2.0, 2
 ALL_KAFKA = "kkk"
 ALL_PYKRAFT = "ppp"
 MIXED = ("kkp", "kpp")
@@ -43,6 +55,8 @@ TARGET_RECORDS_PER_S = 400_000
 TARGET_P99_LINGER0_MS = 3.0
 MIXED_WITHIN = 0.10
 NAMES = {KAFKA: "Kafka", PYKRAFT: "pykraft"}
+# The stepped saturation's figure (`bench.ladder`): the highest offered rate a quorum sustained.
+SUSTAINED = "sustained_offered_records_per_s"
 
 
 PYKRAFT_REPORT_MS = 10_000
@@ -69,25 +83,58 @@ def measured(
             options, kinds, rate, size, append_linger_ms=linger_ms, report_interval_ms=report_ms
         ) as q:
             one = q.measure(warmup_s, window_s)
-        # At saturation the figure comes from the logs, churn or not (see `saturated`).
-        stable = not one["leadership_changed"] or rate >= SATURATING_RECORDS_PER_S
-        if stable or attempt == ATTEMPTS_MAX - 1:
+        if not one["leadership_changed"] or attempt == ATTEMPTS_MAX - 1:
             one["attempts"] = attempt + 1
             return one
         log(options, f"kafka: {kinds}: leadership changed in the window; run again")
     raise AssertionError("unreachable")
 
 
-def saturated(options: BenchOptions, kinds: str, size: int) -> dict[str, Any]:
-    log(options, f"kafka: saturated {kinds} {size} B")
-    one = measured(options, kinds, SATURATING_RECORDS_PER_S, size)
-    # Kafka's leadership does not last at saturation on a loaded 2-core machine (fetch timeouts,
-    # resignations), so its line may be missing: the saturated figure is read from the voters'
-    # logs for both kinds (median log end offset over the window), the line's figure is kept.
-    one["line_records_per_s"] = one["committed_records_per_s"] if one["line"] else None
-    one["committed_records_per_s"] = one["log_records_per_s"]
-    log(options, f"kafka: {kinds} {size} B: {one['committed_records_per_s']:,.0f} records/s")
+def step(options: BenchOptions, kinds: str, size: int, rate: int) -> dict[str, Any]:
+    """One ladder step: a fresh quorum offered `rate` records/s (`MixedQuorum.measure_rate`). A
+    quorum that elects no leader in time or loses a voter at that rate fails the step."""
+    warmup_s = QUICK_STEP_WARMUP_S if options.quick else STEP_WARMUP_S
+    window_s = QUICK_STEP_S if options.quick else options.step_s
+    started = time.monotonic()
+    try:
+        with MixedQuorum(options, kinds, rate, size, startup_s_max=STEP_STARTUP_S) as q:
+            one = q.measure_rate(warmup_s, window_s)
+    except ScenarioUnavailable as exc:
+        one = {
+            "kinds": kinds,
+            "leader_kind": None,
+            "leadership_changed": True,
+            "committed_records_per_s": 0.0,
+            "failed": str(exc).splitlines()[0],
+        }
+    one["step_s"] = round(time.monotonic() - started, 1)
+    leader = NAMES.get(one["leader_kind"] or "", "none")
+    log(
+        options,
+        f"kafka: step {kinds} {size} B offered {rate:,}: committed "
+        f"{one['committed_records_per_s']:,.0f} records/s, leader {leader}"
+        + (", leader changed" if one["leadership_changed"] else "")
+        + f" ({one['step_s']:.0f} s)",
+    )
     return one
+
+
+def stepped(options: BenchOptions, kinds: str, size: int, start: int) -> dict[str, Any]:
+    """The ladder of `kinds` at `size` from `start` records/s (`bench.ladder.climb`)."""
+    log(options, f"kafka: stepped saturation {kinds} {size} B from {start:,} records/s")
+    found = climb(
+        lambda rate: step(options, kinds, size, rate),
+        start,
+        **({"steps_max": QUICK_STEPS_MAX} if options.quick else {}),
+    ).summary()
+    found["record_size_bytes"] = size
+    found["leaders"] = [s["leader_kind"] for s in found["steps"]]
+    log(
+        options,
+        f"kafka: {kinds} {size} B sustains {found['sustained_offered_records_per_s']:,} offered "
+        f"({found['committed_records_per_s']:,.0f} committed)",
+    )
+    return found
 
 
 def latency_point(options: BenchOptions, kinds: str, rate: int, linger_ms: int) -> dict[str, Any]:
@@ -202,30 +249,41 @@ def _guarded(figures: dict[str, Any], what: str, measure: Any, *args: Any) -> An
         return None
 
 
+def first_rate(found: dict[str, Any] | None, size: int) -> int:
+    """Where a ladder at `size` starts: the same kind's 256 B figure scaled by the record size (a
+    1 KiB record costs less than 4 of 256 B: x1.25), else `START_RECORDS_PER_S` scaled."""
+    base = (found or {}).get("sustained_offered_records_per_s") or START_RECORDS_PER_S
+    scale = LATENCY_RECORD_SIZE / size
+    return two_digits(max(base * scale * (1.25 if size > LATENCY_RECORD_SIZE else 1), 1_000))
+
+
 def run(options: BenchOptions) -> dict[str, Any]:
+    require_kafka()
     figures: dict[str, Any] = {"throughput": {}, "mixed": {}, "latency": [], "failover": {}}
-    runs = options.effective_runs
+    started = time.monotonic()
+    at_256: dict[str, dict[str, Any] | None] = {}
     for size in options.record_sizes:
-        by_kind: dict[str, list[dict[str, Any]]] = {ALL_PYKRAFT: [], ALL_KAFKA: []}
-        for _ in range(runs):
-            for kinds in (ALL_PYKRAFT, ALL_KAFKA):  # interleaved: same load for both
-                one = _guarded(
-                    figures, f"saturated {kinds} {size}", saturated, options, kinds, size
-                )
-                if one is not None:
-                    by_kind[kinds].append(one)
+        by_kind: dict[str, dict[str, Any] | None] = {}
+        for kinds in (ALL_PYKRAFT, ALL_KAFKA):
+            start = START_RECORDS_PER_S if size == LATENCY_RECORD_SIZE else None
+            start = start or first_rate(at_256.get(kinds), size)
+            by_kind[kinds] = _guarded(
+                figures, f"stepped {kinds} {size}", stepped, options, kinds, size, start
+            )
+        if size == LATENCY_RECORD_SIZE:
+            at_256 = by_kind
         if by_kind[ALL_PYKRAFT] and by_kind[ALL_KAFKA]:
-            figures["throughput"][str(size)] = {
-                NAMES[k[0]]: {
-                    "committed_records_per_s": median([r["committed_records_per_s"] for r in rs]),
-                    "runs": rs,
-                }
-                for k, rs in by_kind.items()
-            }
+            figures["throughput"][str(size)] = {NAMES[k[0]]: f for k, f in by_kind.items()}
+    kkk = (at_256.get(ALL_KAFKA) or {}).get("sustained_offered_records_per_s")
     for kinds in MIXED:
-        one = _guarded(figures, f"mixed {kinds}", saturated, options, kinds, LATENCY_RECORD_SIZE)
+        start = kkk or START_RECORDS_PER_S
+        one = _guarded(
+            figures, f"mixed {kinds}", stepped, options, kinds, LATENCY_RECORD_SIZE, start
+        )
         if one is not None:
             figures["mixed"][kinds] = one
+    figures["stepped_s"] = round(time.monotonic() - started)
+    started = time.monotonic()
     for linger_ms in LINGERS_MS:
         for rate in LATENCY_RATES:
             for kinds in (ALL_PYKRAFT, ALL_KAFKA):
@@ -240,11 +298,14 @@ def run(options: BenchOptions) -> dict[str, Any]:
                 )
                 if point is not None:
                     figures["latency"].append(point)
+    figures["latency_s"] = round(time.monotonic() - started)
+    started = time.monotonic()
     rounds = 1 if options.quick else options.failover_runs
     for kinds in (ALL_PYKRAFT, ALL_KAFKA):
         result = _guarded(figures, f"failover {kinds}", failover, options, kinds, rounds)
         if result is not None:
             figures["failover"][NAMES[kinds[0]]] = result
+    figures["failover_s"] = round(time.monotonic() - started)
     return figures
 
 
@@ -262,8 +323,9 @@ def _point(figures: dict[str, Any], name: str, rate: int, linger: int) -> dict[s
     return None
 
 
-def side_by_side(figures: dict[str, Any]) -> list[str]:
-    """The Markdown table: one row per figure, pykraft and Kafka side by side."""
+def side_by_side(figures: dict[str, Any], consumer: dict[str, Any] | None = None) -> list[str]:
+    """The Markdown table: one row per figure, pykraft and Kafka side by side; with the
+    consumer scenario's figures (same run), `kraft tail` against kafka-python too."""
     from bench.report import fmt_num
 
     rows: list[tuple[str, str, str, str, str]] = []
@@ -276,36 +338,53 @@ def side_by_side(figures: dict[str, Any]) -> list[str]:
     def yes(met: bool) -> str:
         return "yes" if met else "NO"
 
+    def held(found: dict[str, Any]) -> str:
+        """The highest sustained offered rate, what its window committed, the next step's fate."""
+        text = (
+            f"{fmt_num(found[SUSTAINED])} ({fmt_num(found['committed_records_per_s'])} committed "
+            "in its window"
+        )
+        if found.get("first_failed_offered_records_per_s"):
+            fate = "leader changed" if found["first_failed_leadership_changed"] else "same leader"
+            text += (
+                f"; {fmt_num(found['first_failed_offered_records_per_s'])} offered: "
+                f"{fmt_num(found['first_failed_committed_records_per_s'])}, {fate}"
+            )
+        return text + ")"
+
     for size, by in figures["throughput"].items():
-        ours = by["pykraft"]["committed_records_per_s"]
-        theirs = by["Kafka"]["committed_records_per_s"]
+        ours, theirs = by["pykraft"][SUSTAINED], by["Kafka"][SUSTAINED]
         target = ""
-        if size == "256":
+        if size == str(LATENCY_RECORD_SIZE):
             target = (
                 f"≥ Kafka and ≥ 400,000: {yes(ours >= theirs and ours >= TARGET_RECORDS_PER_S)}"
             )
         rows.append(
             (
-                f"saturated, {size} B: committed records/s (median of "
-                f"{len(by['pykraft']['runs'])})",
-                fmt_num(ours),
-                fmt_num(theirs),
+                f"{size} B, stepped saturation: highest sustained rate, records/s (≥ 95% of "
+                f"offered committed, same leader; steps {len(by['pykraft']['steps'])} / "
+                f"{len(by['Kafka']['steps'])})",
+                held(by["pykraft"]),
+                held(by["Kafka"]),
                 ratio(ours, theirs),
                 target,
             )
         )
-    kkk = figures["throughput"].get("256", {}).get("Kafka", {}).get("committed_records_per_s")
+    kkk = figures["throughput"].get(str(LATENCY_RECORD_SIZE), {}).get("Kafka")
+    kkk_rate = kkk[SUSTAINED] if kkk else None
     for kinds, one in figures["mixed"].items():
         k = kinds.count(KAFKA)
-        within = kkk and one["committed_records_per_s"] >= (1 - MIXED_WITHIN) * kkk
+        within = bool(kkk_rate) and one[SUSTAINED] >= (1 - MIXED_WITHIN) * (kkk_rate or 0)
+        led = [NAMES.get(kind or "", "none") for kind in one["leaders"]]
+        leaders = ", ".join(f"{name} in {led.count(name)}" for name in sorted(set(led)))
         rows.append(
             (
-                f"mixed {k} Kafka + {3 - k} pykraft, 256 B: committed records/s "
-                f"(leader: {NAMES[one['leader_kind']]})",
-                fmt_num(one["committed_records_per_s"]),
-                f"all-Kafka {fmt_num(kkk)}",
-                ratio(one["committed_records_per_s"], kkk),
-                f"within 10% of all-Kafka: {yes(bool(within))}",
+                f"mixed {k} Kafka + {3 - k} pykraft, 256 B: highest sustained rate, records/s "
+                f"(leader, steps: {leaders} of {len(led)})",
+                held(one),
+                f"all-Kafka {fmt_num(kkk_rate)}",
+                ratio(one[SUSTAINED], kkk_rate),
+                f"within 10% of all-Kafka: {yes(within)}",
             )
         )
     for linger in LINGERS_MS:
@@ -316,11 +395,10 @@ def side_by_side(figures: dict[str, Any]) -> list[str]:
                 continue
 
             def show(p: dict[str, Any]) -> str:
+                p50 = p.get("commit_latency_ms_p50")
                 return " / ".join(
                     fmt_num(p.get(f"commit_latency_ms_{q}"), 1) for q in ("p75", "p99", "p999")
-                ) + f" (p50 {fmt_num(p.get('commit_latency_ms_p50'), 0)})" * (
-                    p.get("commit_latency_ms_p50") is not None
-                )
+                ) + (f" (p50 {fmt_num(p50, 0)})" if p50 is not None else " (no p50 printed)")
 
             target = ""
             p99_ours = ours_p.get("commit_latency_ms_p99")
@@ -331,7 +409,7 @@ def side_by_side(figures: dict[str, Any]) -> list[str]:
                 target = f"p99 ≤ 3 ms: {yes(p99_ours <= TARGET_P99_LINGER0_MS)}"
             rows.append(
                 (
-                    f"{rate:,} rec/s, linger {linger} ms: commit latency p75 / p99 / p999 ms",
+                    f"{rate:,} rec/s, linger {linger} ms: commit latency p75 / p99 / p999 (p50) ms",
                     show(ours_p),
                     show(theirs_p),
                     ratio(p99_ours, p99_theirs) + " (p99)",
@@ -380,6 +458,23 @@ def side_by_side(figures: dict[str, Any]) -> list[str]:
                 f"≤ Kafka's: {yes(ours['failover_ms_median'] <= theirs['failover_ms_median'])}",
             )
         )
+    from bench.scenarios.consumer import TARGET_TAIL_OVER_KAFKA_PYTHON, tail_over_kafka_python
+
+    tail_ratio = tail_over_kafka_python(consumer or {})
+    if consumer is not None and tail_ratio is not None:
+        rows.append(
+            (
+                "`kraft tail` to /dev/null vs kafka-python, same log from offset 0: records/s "
+                f"({consumer['end_offset']:,} offsets of {consumer['record_size_bytes']} B)",
+                fmt_num(consumer["kraft_tail"]["records_per_s"]),
+                f"kafka-python {fmt_num(consumer['kafka_python']['records_per_s'])}",
+                f"{tail_ratio:.2f}x",
+                f"≥ 2x: {yes(tail_ratio >= TARGET_TAIL_OVER_KAFKA_PYTHON)}",
+            )
+        )
+    else:
+        why = (consumer or {}).get("unavailable") or "add `consumer` to `--only`"
+        rows.append(("`kraft tail` vs kafka-python: not measured in this run", "—", "—", "—", why))
     lines = [
         "| figure | pykraft | Kafka 4.3.1 | pykraft / Kafka | target met (issue #16) |",
         "|---|---|---|---|---|",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.mixed import committed_offset, kafka_lines
+from bench.mixed import LogEndReader, committed_offset, kafka_lines
 from bench.servers import TEST_RAFT_TOPIC, PykraftRaftServer
 from kraft.shell.stats import kafka_status_line
 from wire.records import build_data_batch
@@ -51,3 +51,23 @@ def test_committed_offset_is_the_median_log_end(tmp_path: Path) -> None:
         _voter(tmp_path, 3, [5, 5, 5, 5], torn=False),
     ]
     assert committed_offset(voters) == 15  # type: ignore[arg-type]
+
+
+def test_the_log_end_reader_follows_a_growing_log_and_a_truncated_one(tmp_path: Path) -> None:
+    voter = _voter(tmp_path, 1, [5, 5], torn=True)
+    segment = voter.log_dir / "00000000000000000000.log"
+    reader = LogEndReader(voter.log_dir)
+    assert reader.read() == 10
+    # The torn batch completes and another follows: read on from where it stopped.
+    data = segment.read_bytes()
+    complete = build_data_batch(10, 1, 0, [b"y"] * 3)
+    cut = data.index(complete[:70])
+    segment.write_bytes(data[:cut] + complete + build_data_batch(13, 1, 0, [b"z"] * 2))
+    assert reader.read() == 15
+    assert reader.position == segment.stat().st_size
+    # Truncated below where it stopped (a follower after a leader change): read again from 0.
+    segment.write_bytes(build_data_batch(0, 2, 0, [b"w"] * 4))
+    assert reader.read() == 4
+    # A new, still empty segment: the last non-empty one counts.
+    (voter.log_dir / "00000000000000000004.log").write_bytes(b"")
+    assert reader.read() == 4
