@@ -13,13 +13,18 @@ import base64
 import dataclasses
 import json
 import math
+import re
 import uuid
 from typing import Any
 
 from wire.errors import DecodeError
 from wire.fields import specs_of
 from wire.messages.quorum_state import uuid_to_base64 as uuid_text
-from wire.metadata import UnknownMetadataRecord, decode_metadata_record_or_unknown
+from wire.metadata import (
+    METADATA_FRAME_VERSION,
+    UnknownMetadataRecord,
+    decode_metadata_record_or_unknown,
+)
 from wire.records.batch import BatchHeader, ControlRecordType
 from wire.records.control import decode_control_record
 from wire.records.record import Record
@@ -42,10 +47,18 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# A byte of an ASCII control character: in valid UTF-8 it can only stand for that character,
+# which is not printable, so a value holding one is printed as hex without trying to decode it
+# (random and binary values nearly always hold one within their first few bytes).
+_CONTROL_BYTE = re.compile(rb"[\x00-\x1f\x7f]")
+
+
 def text_or_hex(data: bytes | None) -> tuple[str | None, str]:
     """(rendering, "text" | "hex" | "null"): printable UTF-8 as text, anything else as hex."""
     if data is None:
         return None, "null"
+    if _CONTROL_BYTE.search(data) is not None:
+        return data.hex(), "hex"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -116,6 +129,21 @@ def describe_record(
         if metadata is not None:
             out["metadata"] = metadata
     return out
+
+
+def value_line(value: bytes | None, decode_metadata: bool) -> str:
+    """`record_line(describe_record(record, False, decode_metadata))` of a data record with this
+    value, computed from the value alone (`kraft tail`'s per-record path: no dicts)."""
+    # A metadata frame starts with the uvarint frame version (1): a first byte whose low 7 bits
+    # are not 1 cannot start it, and `describe_metadata` would say "not framed" (None).
+    if decode_metadata and value and value[0] & 0x7F == METADATA_FRAME_VERSION:
+        metadata = describe_metadata(value)
+        if metadata is not None:
+            return metadata_line(metadata)
+    text, encoding = text_or_hex(value)
+    if text is None:
+        return "value: null"
+    return f"value ({encoding}): {text}"
 
 
 def record_line(record: dict[str, Any]) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from wire.errors import DecodeError
 from wire.records.batch import (
     BATCH_HEADER_BYTES,
+    COMPRESSION_MASK,
+    TIMESTAMP_TYPE_MASK,
     BatchHeader,
     CorruptBatchError,
     TimestampType,
@@ -210,3 +212,105 @@ def _decode_record(
         ),
         p,
     )
+
+
+RecordValue = tuple[int, int, bytes | None]  # (offset, timestamp, value)
+
+
+def decode_record_values(
+    buf: bytes, pos: int, header: BatchHeader, *, verify_crc: bool = True
+) -> list[RecordValue]:
+    """(offset, timestamp, value) of every record of the batch at `pos`: what `decode_records`
+    gives, without building `Record`s, for readers that print values only (`kraft tail`).
+
+    Uncompressed records without headers (raft's data records) take a lean path, about three
+    times cheaper per record; anything else, and any flaw (reported exactly as `decode_records`
+    reports it), goes through `decode_records`."""
+    size = header.size_bytes
+    count = header.records_count
+    end = pos + size
+    if (
+        header.attributes & COMPRESSION_MASK
+        or count < 0
+        or len(buf) < end
+        or (verify_crc and batch_crc(buf, pos, size) != header.crc)
+    ):
+        return _general_values(buf, pos, header, verify_crc)
+    base_offset = header.base_offset
+    base_timestamp = header.base_timestamp
+    log_append = header.attributes & TIMESTAMP_TYPE_MASK
+    out: list[RecordValue] = []
+    append = out.append
+    p = pos + BATCH_HEADER_BYTES
+    try:
+        for _ in range(count):
+            # The record's fields, each varint's one-byte case inline (nearly all of them).
+            b = buf[p]
+            if b < 0x80:
+                length = (b >> 1) ^ -(b & 1)
+                p += 1
+            elif buf[p + 1] < 0x80:  # two bytes: records of 64 B to 8 KiB
+                n = (b & 0x7F) | (buf[p + 1] << 7)
+                length = (n >> 1) ^ -(n & 1)
+                p += 2
+            else:
+                length, p = decode_varint(buf, p)
+            record_end = p + length
+            if length < RECORD_BODY_BYTES_MIN or record_end > end:
+                break
+            b = buf[p + 1]  # attributes at p: not printed, any value is accepted
+            if b < 0x80:
+                timestamp_delta = (b >> 1) ^ -(b & 1)
+                p += 2
+            else:
+                timestamp_delta, p = decode_varlong(buf, p + 1)
+            b = buf[p]
+            if b < 0x80:
+                offset_delta = (b >> 1) ^ -(b & 1)
+                p += 1
+            else:
+                offset_delta, p = decode_varint(buf, p)
+            if buf[p] != 0x01:  # a key (raft's records have none): the general path
+                break
+            b = buf[p + 1]
+            if b < 0x80:
+                value_length = (b >> 1) ^ -(b & 1)
+                p += 2
+            elif buf[p + 2] < 0x80:
+                n = (b & 0x7F) | (buf[p + 2] << 7)
+                value_length = (n >> 1) ^ -(n & 1)
+                p += 3
+            else:
+                value_length, p = decode_varint(buf, p + 1)
+            if value_length < 0:
+                if value_length != -1:
+                    break
+                value = None
+            else:
+                if p + value_length > record_end:
+                    break
+                value = buf[p : p + value_length]
+                p += value_length
+            if p + 1 != record_end or buf[p] != 0x00:  # headers, or a length mismatch
+                break
+            p = record_end
+            append(
+                (
+                    base_offset + offset_delta,
+                    header.max_timestamp if log_append else base_timestamp + timestamp_delta,
+                    value,
+                )
+            )
+        else:
+            if p == end:
+                return out
+    except (IndexError, DecodeError):
+        pass
+    return _general_values(buf, pos, header, verify_crc)
+
+
+def _general_values(
+    buf: bytes, pos: int, header: BatchHeader, verify_crc: bool
+) -> list[RecordValue]:
+    records = decode_records(buf, pos, header, verify_crc=verify_crc)
+    return [(r.offset, r.timestamp, r.value) for r in records]
