@@ -94,11 +94,11 @@ class ConsumerPort(Protocol):
         """A fresh snapshot of the node's state."""
         ...
 
-    async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
+    async def read_batches(self, start_offset: int, end_offset: int, bytes_max: int) -> bytes:
         """Stored batches: the first contains `start_offset`, none reaches `end_offset`.
 
-        At least one whole batch is returned when one fits the range, even above `max_bytes`;
-        further batches only while the total stays within `max_bytes`. Empty when a truncation
+        At least one whole batch is returned when one fits the range, even above `bytes_max`;
+        further batches only while the total stays within `bytes_max`. Empty when a truncation
         or a reset of the log raced the read (the log changed under it): ask again.
         """
         ...
