@@ -86,8 +86,8 @@ class NodePort:
             shutting_down=loop.shutting_down or log.shutting_down,
         )
 
-    async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
-        return await self._loop.read_batches(start_offset, end_offset, max_bytes)
+    async def read_batches(self, start_offset: int, end_offset: int, bytes_max: int) -> bytes:
+        return await self._loop.read_batches(start_offset, end_offset, bytes_max)
 
     async def wait_for_change(self, timeout_ms: int) -> None:
         await self._loop.wait_for_change(timeout_ms)
@@ -111,8 +111,8 @@ class ListenerPort:
         )
         return dataclasses.replace(view, voters=voters, listener=self._endpoint)
 
-    async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
-        return await self._base.read_batches(start_offset, end_offset, max_bytes)
+    async def read_batches(self, start_offset: int, end_offset: int, bytes_max: int) -> bytes:
+        return await self._base.read_batches(start_offset, end_offset, bytes_max)
 
     async def wait_for_change(self, timeout_ms: int) -> None:
         await self._base.wait_for_change(timeout_ms)

@@ -82,7 +82,7 @@ class FakePort:
     def view(self) -> NodeView:
         return self._view
 
-    async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
+    async def read_batches(self, start_offset: int, end_offset: int, bytes_max: int) -> bytes:
         out = bytearray()
         for batch in self.batches:
             header = read_batch_header(batch)
@@ -90,7 +90,7 @@ class FakePort:
                 continue
             if header.last_offset >= end_offset:
                 break
-            if out and len(out) + len(batch) > max_bytes:
+            if out and len(out) + len(batch) > bytes_max:
                 break
             out += batch
         return bytes(out)

@@ -3,9 +3,12 @@
 The node owns its Raft state; the consumer APIs only ever read it. At the start of each request
 (and again each time a parked fetch wakes up) the node hands over a `NodeView`, an immutable copy
 of the few facts the Kafka consumer APIs expose, plus a `ConsumerPort` that reads stored batches
-as bytes and lets a long-poll fetch wait for the high watermark (or the leadership) to move.
+as bytes and lets a long-poll fetch wait for the high watermark (or the leadership) to move. The
+leadership and log facts of a view are the core's own (`RaftNode.consumer_view()`,
+kraft/handlers/consumer.py, the log view raft Fetch is answered from); the shell adds only the
+cluster id, the listeners and its own shutdown.
 
-Invariants the handlers rely on (the node guarantees them):
+Invariants the handlers rely on (the core guarantees them):
 - `log_start_offset <= high_watermark <= log_end_offset` whenever `high_watermark` is known, and
   the high watermark handed over never moves backwards within one node process.
 - `epoch_history` lists `(epoch, start_offset)` of the local log in ascending order of both.
@@ -91,11 +94,11 @@ class ConsumerPort(Protocol):
         """A fresh snapshot of the node's state."""
         ...
 
-    async def read_batches(self, start_offset: int, end_offset: int, max_bytes: int) -> bytes:
+    async def read_batches(self, start_offset: int, end_offset: int, bytes_max: int) -> bytes:
         """Stored batches: the first contains `start_offset`, none reaches `end_offset`.
 
-        At least one whole batch is returned when one fits the range, even above `max_bytes`;
-        further batches only while the total stays within `max_bytes`. Empty when a truncation
+        At least one whole batch is returned when one fits the range, even above `bytes_max`;
+        further batches only while the total stays within `bytes_max`. Empty when a truncation
         or a reset of the log raced the read (the log changed under it): ask again.
         """
         ...
