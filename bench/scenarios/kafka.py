@@ -265,8 +265,11 @@ def run(options: BenchOptions) -> dict[str, Any]:
     for size in options.record_sizes:
         by_kind: dict[str, dict[str, Any] | None] = {}
         for kinds in (ALL_PYKRAFT, ALL_KAFKA):
-            start = START_RECORDS_PER_S if size == LATENCY_RECORD_SIZE else None
-            start = start or first_rate(at_256.get(kinds), size)
+            start = (
+                START_RECORDS_PER_S
+                if size == LATENCY_RECORD_SIZE
+                else first_rate(at_256.get(kinds), size)
+            )
             by_kind[kinds] = _guarded(
                 figures, f"stepped {kinds} {size}", stepped, options, kinds, size, start
             )
