@@ -145,7 +145,8 @@ def plot_side_by_side(result: dict[str, Any], path: Path) -> bool:
     points = [
         p
         for p in result["scenarios"].get("kafka", {}).get("latency", [])
-        if p.get("commit_latency_ms_p99") is not None
+        # Log axes: a point whose leader lost its leadership (nothing committed) cannot be placed.
+        if p.get("commit_latency_ms_p99") is not None and p.get("committed_records_per_s", 0) > 0
     ]
     if not points:
         return False
