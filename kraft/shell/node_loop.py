@@ -69,6 +69,7 @@ from kraft.ready import (
     run_disk_hop,
     walk_plan,
 )
+from kraft.roles import RoleName
 from kraft.shell import apis
 from kraft.shell.config import ServerConfig
 from kraft.shell.connection import InboundConnection, ResponseSlot
@@ -125,6 +126,17 @@ class _Inbound:
 
 # Called after every executed Ready with (ready, now_ms): workload, stats, consumer wake-ups.
 ReadyListener = Callable[[Ready, int], None]
+# Called with (high watermark, now_ms) as soon as a Ready of an unchanged leadership moves the high
+# watermark, before its disk hops (the workload's commit latencies).
+CommitListener = Callable[[int, int], None]
+
+
+def _steady(ready: Ready) -> bool:
+    """No election state, role or leader change: only then may the high watermark be announced
+    ahead of the Ready's disk work (a listener tracking leadership sees the change first)."""
+    return (
+        ready.election_state is None and ready.role_change is None and ready.leader_change is None
+    )
 
 
 class ProposalSource(Protocol):
@@ -197,6 +209,7 @@ class BaseNodeLoop(Generic[SettingsT]):
         self._disk_worker: DiskWorker | None = None
         self._disk_reader: DiskWorker | None = None
         self.listeners: list[ReadyListener] = []
+        self.commit_listeners: list[CommitListener] = []
         self.source: ProposalSource | None = None
         self.maintenance: Maintenance | None = None
         self.peers: Peers | None = None
@@ -366,6 +379,22 @@ class BaseNodeLoop(Generic[SettingsT]):
 
     async def _execute(self, ready: Ready) -> list[Event]:
         feedback: list[Event] = []
+        if (
+            ready.high_watermark is not None
+            and _steady(ready)
+            and self.node.role == RoleName.LEADER
+        ):
+            # A leader's high watermark only covers appends of earlier Readies, all written (an
+            # ack can only come for bytes a follower received, after that Ready's disk hop),
+            # so it is announced before this Ready's own appends are written: at linger 0
+            # nearly every Ready that moves it also appends the next records, and waiting for
+            # their write and fsync made every commit look one disk hop late. (A follower's
+            # high watermark may cover the very records this Ready writes: announced after.)
+            now_ms = self.clock.now_ms()
+            for commit_listener in self.commit_listeners:
+                commit_listener(ready.high_watermark, now_ms)
+            self.changed.set()
+            self.changed = trio.Event()
         for hop in walk_plan(ready, self._send_out):
             async with self.disk_lock:
                 work = functools.partial(run_disk_hop, hop, self)

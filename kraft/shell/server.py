@@ -335,6 +335,7 @@ async def _run_node(
     loop.listeners.extend(
         [stats.on_ready, workload.on_ready, snapshotter.on_ready, _log_changes(node)]
     )
+    loop.commit_listeners.append(workload.on_high_watermark)
     metrics = RaftMetrics(clock.now_ms())
     loop.listeners.append(metrics.on_ready)
     metrics_server = _start_metrics(config, metrics)

@@ -102,13 +102,17 @@ class Workload:
             # A new leadership restarts the schedule (Kafka's test server resets its throttle).
             self._start_ms = now_ms
             self._sent = 0
-        high_watermark = ready.high_watermark
-        if high_watermark is not None:
-            pending = self._pending
-            while pending and pending[0][0] < high_watermark:
-                _, proposed_ms, count = pending.popleft()
-                self._pending_records -= count
-                self._stats.record_latency(now_ms - proposed_ms, count, count * self.record_size)
+        if ready.high_watermark is not None:
+            self.on_high_watermark(ready.high_watermark, now_ms)
+
+    def on_high_watermark(self, high_watermark: int, now_ms: int) -> None:
+        """Node-loop commit listener (and part of `on_ready`): every proposal below the high
+        watermark is committed now (called again with the same value, it finds nothing)."""
+        pending = self._pending
+        while pending and pending[0][0] < high_watermark:
+            _, proposed_ms, count = pending.popleft()
+            self._pending_records -= count
+            self._stats.record_latency(now_ms - proposed_ms, count, count * self.record_size)
 
     # -------------------------------------------------------------------- the source
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import trio
 import trio.testing
 
@@ -19,6 +20,7 @@ from kraft.events import (
     RequestReceived,
 )
 from kraft.ready import LogAppend, OutboundRequest, OutboundResponse, Ready
+from kraft.roles import RoleName
 from kraft.shell.apis.fetch import scan_records
 from kraft.shell.config import parse_config
 from kraft.shell.connection import ConnectionLimits, InboundConnection
@@ -260,3 +262,38 @@ async def test_closed_connection_tells_the_core(tmp_path: Path) -> None:
         assert isinstance(node.events[0], RequestReceived)
         assert node.events[1] == ConnectionClosed(frozenset({node.events[0].inbound_id}))
         nursery.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize("role", [RoleName.LEADER, RoleName.FOLLOWER])
+async def test_leader_announces_its_high_watermark_before_the_next_append_is_written(
+    tmp_path: Path, role: RoleName
+) -> None:
+    """Issue #16 (p99 at linger 0): a Ready that moves a leader's high watermark nearly always
+    appends the next records too; the commit is announced before their write and fsync, not one
+    disk hop late. A follower's high watermark (it may cover this very append) still waits."""
+    appended = build_data_batch(1, 3, 0, [b"next"])
+    records = scan_records(appended)
+    assert records is not None
+    node = FakeNode({"poll": Ready(log_ops=[LogAppend(records)], flush=True, high_watermark=1)})
+    node.role = role  # type: ignore[attr-defined]
+    loop = make_loop(tmp_path, node)
+    loop.disk_log.append(build_data_batch(0, 3, 0, [b"committed"]))
+    seen: list[tuple[str, int, int]] = []  # (who, high watermark, log end when called)
+    loop.commit_listeners.append(
+        lambda hw, _now_ms: seen.append(("commit", hw, loop.disk_log.end_offset))
+    )
+    loop.listeners.append(
+        lambda ready, _now_ms: seen.append(
+            ("ready", ready.high_watermark or 0, loop.disk_log.end_offset)
+        )
+    )
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run, FakePeers(loop))
+        await until(lambda: len(node.events) == 1)  # Persisted: the hop is done
+        nursery.cancel_scope.cancel()
+    after = ("ready", 1, 2)  # the Ready's listeners: after its append was written
+    if role == RoleName.LEADER:
+        assert seen[:2] == [("commit", 1, 1), after]  # the commit: before it was
+    else:
+        assert seen[0] == after
+        assert all(who == "ready" for who, _, _ in seen)

@@ -268,6 +268,10 @@ def decode_record_values(
             if b < 0x80:
                 offset_delta = (b >> 1) ^ -(b & 1)
                 p += 1
+            elif buf[p + 1] < 0x80:  # two bytes: deltas 64 to 8191
+                n = (b & 0x7F) | (buf[p + 1] << 7)
+                offset_delta = (n >> 1) ^ -(n & 1)
+                p += 2
             else:
                 offset_delta, p = decode_varint(buf, p)
             if buf[p] != 0x01:  # a key (raft's records have none): the general path
