@@ -6,7 +6,9 @@ heavy imports (trio, construct) are paid only when it runs.
 
 Every tool ends the same way when its user stops it (`main`, so no tool has to remember):
 - Ctrl-C (SIGINT) and SIGTERM end it quietly, after its cleanup ran (`finally` blocks, context
-  managers: a tail's temporary log dir is deleted): SIGTERM is turned into the same interrupt.
+  managers: a tail's temporary log dir is deleted): SIGTERM is turned into the same interrupt,
+  and inside the event loop (`kraft.shell.run_async`) it cancels the run instead, so it stops a
+  trio tool cleanly also when SIGINT is ignored (`kraft tail ... &` in a script, `nohup`).
   Exit status 128 + the signal number (130, 143), or the tool's `interrupted_exit` default when
   its help says a stop is normal (`kraft tail`: 0).
 - Its reader going away (`kraft ... | head`: EPIPE on stdout) ends it quietly with 141 (128 +
@@ -145,11 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except BaseException as exc:
         if _only(exc, KeyboardInterrupt):
-            return (
-                interrupted_exit
-                if interrupted_exit is not None
-                else EXIT_SIGNAL_BASE + _Stop.signum
-            )
+            from kraft.shell import Terminated  # trio-free: the package imports trio lazily
+
+            signum = signal.SIGTERM if _only(exc, Terminated) else _Stop.signum
+            return interrupted_exit if interrupted_exit is not None else EXIT_SIGNAL_BASE + signum
         if _only(exc, BrokenPipeError):
             _silence_stdout()
             return EXIT_BROKEN_PIPE

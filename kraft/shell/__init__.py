@@ -24,16 +24,54 @@ It executes what the pure Raft core (`kraft.node.RaftNode`) decides:
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 _T = TypeVar("_T")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM stopped a `run_async` run, after its cleanup ran: a tool ends as on Ctrl-C
+    (`kraft.cli.main` reports 143, or the tool's `interrupted_exit`)."""
+
+
 def run_async(async_fn: Callable[[], Awaitable[_T]]) -> _T:
-    """Run `async_fn()` to completion on a fresh trio event loop and return its result."""
+    """Run `async_fn()` to completion on a fresh trio event loop and return its result.
+
+    SIGTERM cancels the run (its `finally` blocks and context managers run, as for Ctrl-C) and
+    then raises `Terminated`. It is received inside trio, not raised from a signal handler at an
+    arbitrary point of trio's loop: that is what Ctrl-C's handler does, but trio installs it only
+    when SIGINT is not ignored, and a tool started as `cmd &` by a script has SIGINT ignored.
+    (Off the main thread, where no signal handler can be set, it is a plain run.)
+    """
     # Imported here so that importing a trio-free module of this package (e.g. `codec`, used by
     # the simulator) does not pull in trio.
     import trio
 
-    return trio.run(async_fn)
+    if threading.current_thread() is not threading.main_thread():
+        return trio.run(async_fn)
+    results: list[_T] = []
+
+    async def until_terminated() -> None:
+        with trio.open_signal_receiver(signal.SIGTERM) as signals:
+            try:
+                async with trio.open_nursery() as nursery:
+
+                    async def on_sigterm() -> None:
+                        async for _ in signals:
+                            nursery.cancel_scope.cancel()
+                            return
+
+                    nursery.start_soon(on_sigterm)
+                    results.append(await async_fn())
+                    nursery.cancel_scope.cancel()
+            except BaseExceptionGroup as group:
+                # The tool's own exception (`on_sigterm` raises none), as a plain run raises it.
+                raise group.exceptions[0] from None
+
+    trio.run(until_terminated)
+    if not results:
+        raise Terminated
+    return results[0]

@@ -134,6 +134,38 @@ def test_describe_quorum_interrupted_while_waiting(
     assert finish(process) == (status, "")
 
 
+def ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as for `cmd &` in a script, or some supervisors
+
+
+def wait_in_epoll(pid: int) -> None:
+    """Until the process's main thread sleeps in epoll_wait: trio's loop waiting for I/O."""
+    wchan = Path(f"/proc/{pid}/wchan")
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while "epoll" not in wchan.read_text():
+        assert time.monotonic() < deadline, f"not waiting in epoll: {wchan.read_text()}"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    ("tool", "status"), [("tail", 0), ("describe-quorum", EXIT_TERMINATED), ("image", 0)]
+)
+def test_sigterm_stops_a_trio_tool_quietly_when_sigint_is_ignored(
+    silent: SilentServer, tool: str, status: int
+) -> None:
+    """With SIGINT ignored trio installs no Ctrl-C handler, and a SIGTERM turned into an
+    interrupt used to be raised in the middle of trio's loop: tracebacks on stderr."""
+    bootstrap = f"127.0.0.1:{silent.port}"
+    process = kraft(
+        tool, "--bootstrap-server", bootstrap, "--timeout-ms", "60000",
+        preexec_fn=ignore_sigint,
+    )  # fmt: skip
+    assert silent.accepted.wait(STOP_TIMEOUT_S)  # inside the event loop, waiting for an answer
+    wait_in_epoll(process.pid)  # where the old SIGTERM-as-interrupt broke trio's loop
+    process.send_signal(signal.SIGTERM)
+    assert finish(process) == (status, "")
+
+
 def test_decode_interrupted_while_reading_stdin() -> None:
     process = kraft("decode", "--json", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert process.stdin is not None and process.stdout is not None

@@ -25,8 +25,7 @@ from kraft.shell.client.connection import Address
 from kraft.shell.client.describe import describe
 from kraft.shell.client.observer import RaftObserver
 from kraft.shell.quorum_state_store import QuorumStateStore
-from tests.e2e.cluster import Cluster, NodeProcess, committed_prefix
-from tests.e2e.conftest import FAST
+from tests.e2e.cluster import FAST, Cluster, NodeProcess, committed_prefix
 from wire.headers import decode_request
 from wire.messages.fetch import FetchRequest
 

@@ -1,7 +1,11 @@
-"""Real node processes on 127.0.0.1 for end-to-end tests: free ports, temp log dirs, stats files.
+"""Real node processes for end-to-end tests: free ports, temp log dirs, stats files.
 
-Each `NodeProcess` runs `python -m kraft.cli server` with `--stats-file` and a short report
-interval; tests read the JSON lines to learn roles, epochs and high watermarks. `Cluster.close()`
+The one home of the node-process helpers that tests/e2e, tests/faults (each node in its own
+network namespace), tests/client, tests/interop, tests/security and tests/kafka share. Each
+`NodeProcess` runs `python -m kraft.cli server` with `--stats-file` and a short report interval;
+tests read the JSON lines to learn roles, epochs and high watermarks. `Quorum` holds the waits and
+questions about a set of them (`wait_for`, `leader`, `wait_leader`, `describe`); `Cluster` is a
+quorum on 127.0.0.1, `tests.faults.harness.FaultCluster` one in network namespaces. `close()`
 (called by the fixtures' teardown) kills every process that is still running.
 """
 
@@ -25,6 +29,39 @@ from wire.records.batch import read_batch_header
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_INTERVAL_MS = 100
+# Short timeouts keep failover tests quick; the fetch timeout equals the election timeout so a
+# follower notices a dead leader within one election timeout.
+FAST = {
+    "controller.quorum.election.timeout.ms": "1000",
+    "controller.quorum.fetch.timeout.ms": "1000",
+    "controller.quorum.election.backoff.max.ms": "200",
+    "controller.quorum.request.timeout.ms": "1000",
+}
+
+
+def write_properties(path: Path, properties: dict[str, str]) -> None:
+    path.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
+
+
+def controller_properties(
+    node_id: int, host: str, port: int, voters: str, log_dirs: Path
+) -> dict[str, str]:
+    """The properties every test controller starts from (one PLAINTEXT listener)."""
+    return {
+        "node.id": str(node_id),
+        "process.roles": "controller",
+        "listeners": f"PLAINTEXT://{host}:{port}",
+        "controller.listener.names": "PLAINTEXT",
+        "controller.quorum.voters": voters,
+        "log.dirs": str(log_dirs),
+    }
+
+
+def kill_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL `process` if it still runs, and reap it."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+    process.wait(10)
 
 
 def free_ports(count: int) -> list[int]:
@@ -105,9 +142,7 @@ class NodeProcess:
 
     def kill(self) -> None:
         if self.process is not None:
-            if self.process.poll() is None:
-                self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
+            kill_process(self.process)
 
     def terminate(self, timeout_s: float = 15) -> int:
         assert self.process is not None
@@ -132,9 +167,29 @@ class NodeProcess:
         stats = self.stats()
         return stats[-1] if stats else None
 
+    def high_watermark(self) -> int:
+        """The high watermark of its latest stats line (0 before any)."""
+        last = self.last()
+        return int(last["high_watermark"] or 0) if last else 0
+
+    def caught_up(self, *, epoch_min: int, log_end_offset: int) -> bool:
+        """It runs and follows a leader of epoch >= `epoch_min` with its log up to the offset."""
+        last = self.last()
+        return bool(
+            self.alive
+            and last
+            and last["role"] == "follower"
+            and last["epoch"] >= epoch_min
+            and last["log_end_offset"] >= log_end_offset
+        )
+
+    def log_bytes(self) -> bytes:
+        """The whole batches of its on-disk log, in offset order."""
+        return b"".join(segment_data(p) for p in sorted(self.log_dir.glob("*.log")))
+
     def batches(self) -> list[bytes]:
         """Every complete batch of the on-disk log, in offset order (as bytes)."""
-        data = b"".join(segment_data(p) for p in sorted(self.log_dir.glob("*.log")))
+        data = self.log_bytes()
         return [data[at : at + header.size_bytes] for at, header in iter_batches(data)]
 
 
@@ -164,44 +219,10 @@ def committed_prefix(batches: list[bytes], high_watermark: int) -> list[bytes]:
     return out
 
 
-class Cluster:
-    def __init__(
-        self,
-        base: Path,
-        size: int,
-        *,
-        extra_properties: dict[str, str] | None = None,
-        args: list[str] | None = None,
-        observers: int = 0,
-    ) -> None:
-        """`size` voters with ids 1..size, then `observers` non-voters (ids size+1, ...)."""
-        self.nodes: dict[int, NodeProcess] = {}
-        ports = free_ports(size + observers)
-        ids = list(range(1, size + observers + 1))
-        voters = ",".join(f"{i}@127.0.0.1:{p}" for i, p in zip(ids[:size], ports, strict=False))
-        for node_id, port in zip(ids, ports, strict=True):
-            directory = base / f"node-{node_id}"
-            directory.mkdir(parents=True)
-            properties = {
-                "node.id": str(node_id),
-                "process.roles": "controller",
-                "listeners": f"PLAINTEXT://127.0.0.1:{port}",
-                "controller.listener.names": "PLAINTEXT",
-                "controller.quorum.voters": voters,
-                "log.dirs": str(directory / "logs"),
-                **(extra_properties or {}),
-            }
-            config_path = directory / "server.properties"
-            config_path.write_text("".join(f"{k}={v}\n" for k, v in properties.items()))
-            self.nodes[node_id] = NodeProcess(node_id, directory, config_path, port, args or [])
+class Quorum:
+    """Waits and questions about a set of node processes (`nodes`, by id)."""
 
-    def start(self, *, via_script: bool = False) -> None:
-        for node in self.nodes.values():
-            node.start(via_script=via_script)
-
-    def close(self) -> None:
-        for node in self.nodes.values():
-            node.kill()
+    nodes: dict[int, NodeProcess]
 
     def wait_for(self, predicate: Any, timeout_s: float, what: str) -> Any:
         deadline = time.monotonic() + timeout_s
@@ -222,6 +243,16 @@ class Cluster:
                 return node
         return None
 
+    def wait_leader(
+        self, *, epoch_min: int = 0, exclude: int | None = None, timeout_s: float = 30
+    ) -> NodeProcess:
+        node: NodeProcess = self.wait_for(
+            lambda: self.leader(epoch_min=epoch_min, exclude=exclude),
+            timeout_s,
+            f"a leader of epoch >= {epoch_min}" + (f" other than {exclude}" if exclude else ""),
+        )
+        return node
+
     def describe(self) -> str:
         parts = []
         for node in self.nodes.values():
@@ -234,3 +265,39 @@ class Cluster:
             )
             parts.append(f"node {node.node_id} ({'up' if node.alive else 'down'}): {state}")
         return "; ".join(parts)
+
+
+class Cluster(Quorum):
+    """A quorum of node processes on 127.0.0.1, with free ports and a directory each."""
+
+    def __init__(
+        self,
+        base: Path,
+        size: int,
+        *,
+        extra_properties: dict[str, str] | None = None,
+        args: list[str] | None = None,
+        observers: int = 0,
+    ) -> None:
+        """`size` voters with ids 1..size, then `observers` non-voters (ids size+1, ...)."""
+        self.nodes: dict[int, NodeProcess] = {}
+        ports = free_ports(size + observers)
+        ids = list(range(1, size + observers + 1))
+        voters = ",".join(f"{i}@127.0.0.1:{p}" for i, p in zip(ids[:size], ports, strict=False))
+        for node_id, port in zip(ids, ports, strict=True):
+            directory = base / f"node-{node_id}"
+            directory.mkdir(parents=True)
+            properties = controller_properties(
+                node_id, "127.0.0.1", port, voters, directory / "logs"
+            )
+            config_path = directory / "server.properties"
+            write_properties(config_path, {**properties, **(extra_properties or {})})
+            self.nodes[node_id] = NodeProcess(node_id, directory, config_path, port, args or [])
+
+    def start(self, *, via_script: bool = False) -> None:
+        for node in self.nodes.values():
+            node.start(via_script=via_script)
+
+    def close(self) -> None:
+        for node in self.nodes.values():
+            node.kill()

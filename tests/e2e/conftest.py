@@ -9,15 +9,6 @@ import pytest
 
 from tests.e2e.cluster import Cluster
 
-# Short timeouts keep failover tests quick; the fetch timeout equals the election timeout so a
-# follower notices a dead leader within one election timeout.
-FAST = {
-    "controller.quorum.election.timeout.ms": "1000",
-    "controller.quorum.fetch.timeout.ms": "1000",
-    "controller.quorum.election.backoff.max.ms": "200",
-    "controller.quorum.request.timeout.ms": "1000",
-}
-
 MakeCluster = Callable[..., Cluster]
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from kraft.shell.meta_properties import read_meta_properties
-from tests.e2e.cluster import ROOT, NodeProcess, free_ports, segment_data
-from tests.e2e.conftest import FAST, MakeCluster
+from tests.e2e.cluster import FAST, ROOT, NodeProcess, free_ports, segment_data
+from tests.e2e.conftest import MakeCluster
 from wire.records import iter_batches
 
 pytestmark = pytest.mark.slow

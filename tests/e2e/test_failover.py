@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tests.e2e.cluster import Cluster, NodeProcess, committed_prefix, segment_data
-from tests.e2e.conftest import FAST, MakeCluster
+from tests.e2e.cluster import FAST, Cluster, NodeProcess, committed_prefix, segment_data
+from tests.e2e.conftest import MakeCluster
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ def test_kill_leader_five_times(make_cluster: MakeCluster) -> None:
         old.start()
         target = hw(successor) + 500
         cluster.wait_for(
-            lambda: _caught_up(old, epoch, target),  # noqa: B023
+            lambda: old.caught_up(epoch_min=epoch + 1, log_end_offset=target),  # noqa: B023
             30,
             "the old leader to rejoin and catch up",
         )
@@ -78,17 +78,6 @@ def test_kill_leader_five_times(make_cluster: MakeCluster) -> None:
         for node_id, batches in logs.items():
             assert committed_prefix(batches, acked) == prefix, (node_id, acked)
     _assert_identical_prefix(cluster)
-
-
-def _caught_up(node: NodeProcess, old_epoch: int, log_end_offset: int) -> bool:
-    last = node.last()
-    return bool(
-        node.alive
-        and last
-        and last["role"] == "follower"
-        and last["epoch"] > old_epoch
-        and last["log_end_offset"] >= log_end_offset
-    )
 
 
 def _assert_identical_prefix(cluster: Cluster) -> None:
@@ -121,7 +110,7 @@ def test_torn_segment_recovers_and_rejoins(make_cluster: MakeCluster) -> None:
         )
         target = hw(leader) + 500
         cluster.wait_for(
-            lambda: _caught_up(follower, -1, target),  # noqa: B023
+            lambda: follower.caught_up(epoch_min=0, log_end_offset=target),  # noqa: B023
             30,
             f"round {round_number}: the follower to rejoin and catch up",
         )

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.cluster import committed_prefix
-from tests.e2e.conftest import FAST, MakeCluster
+from tests.e2e.cluster import FAST, committed_prefix
+from tests.e2e.conftest import MakeCluster
 from wire.framing import FrameDecoder
 from wire.headers import decode_response, encode_request
 from wire.messages.describe_quorum import DescribeQuorumRequest

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import FAST, MakeCluster
+from tests.e2e.cluster import FAST
+from tests.e2e.conftest import MakeCluster
 
 pytestmark = pytest.mark.slow
 

@@ -21,8 +21,8 @@ import pytest
 from kraft.image import MetadataImage
 from kraft.shell.metadata_workload import decode_data_records
 from kraft.shell.snapshots import parse_snapshot_file_name
-from tests.e2e.cluster import ROOT, NodeProcess, segment_data
-from tests.e2e.conftest import FAST, MakeCluster
+from tests.e2e.cluster import FAST, ROOT, NodeProcess, segment_data
+from tests.e2e.conftest import MakeCluster
 
 pytestmark = pytest.mark.slow
 

@@ -27,9 +27,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.e2e.cluster import NodeProcess
+from tests.e2e.cluster import FAST, NodeProcess
 from tests.faults import net
-from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, LEADER_ATTEMPTS, FaultCluster
+from tests.faults.harness import EXIT_LOG_DIR_FAILURE, LEADER_ATTEMPTS, FaultCluster
 
 FETCH_TIMEOUT_S = int(FAST["controller.quorum.fetch.timeout.ms"]) / 1000
 PROGRESS_RECORDS = 500

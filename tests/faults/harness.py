@@ -20,31 +20,30 @@ import contextlib
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.cluster import ROOT, NodeProcess, segment_data
+from tests.e2e.cluster import (
+    FAST,
+    ROOT,
+    NodeProcess,
+    Quorum,
+    controller_properties,
+    kill_process,
+    write_properties,
+)
 from tests.faults import net
 from tests.faults.disk import SmallDisk
 from tests.faults.verify import Acknowledged, Verified, parse_log, prefix_digest, verify
 
 PORT = 9092
 CLIENT = "client"
-# Short timeouts keep every round quick (as tests/e2e's FAST, with the fetch timeout at half the
-# election timeout so a dead leader is noticed fast).
-FAST = {
-    "controller.quorum.election.timeout.ms": "1000",
-    "controller.quorum.fetch.timeout.ms": "1000",
-    "controller.quorum.election.backoff.max.ms": "200",
-    "controller.quorum.request.timeout.ms": "1000",
-}
 SMALL_DISK_BYTES = 64 * 1024 * 1024
 EXIT_LOG_DIR_FAILURE = 3
 LEADER_ATTEMPTS = 5
 
 
-class FaultCluster:
+class FaultCluster(Quorum):
     def __init__(
         self,
         base: Path,
@@ -80,18 +79,9 @@ class FaultCluster:
                     disk = SmallDisk(directory / "logs", disk_bytes)
                     disk.mount()
                     self.disks[node_id] = disk
-                config = {
-                    "node.id": str(node_id),
-                    "process.roles": "controller",
-                    "listeners": f"PLAINTEXT://{address}:{PORT}",
-                    "controller.listener.names": "PLAINTEXT",
-                    "controller.quorum.voters": voters,
-                    "log.dirs": str(directory / "logs"),
-                    **FAST,
-                    **(properties or {}),
-                }
+                config = controller_properties(node_id, address, PORT, voters, directory / "logs")
                 config_path = directory / "server.properties"
-                config_path.write_text("".join(f"{k}={v}\n" for k, v in config.items()))
+                write_properties(config_path, {**config, **FAST, **(properties or {})})
                 args = ["--throughput", str(throughput), "--record-size", str(record_size)]
                 args += ["--seed", str(seed * 10 + node_id)]
                 self.nodes[node_id] = NodeProcess(
@@ -145,33 +135,6 @@ class FaultCluster:
 
     # ------------------------------------------------------------------ observation
 
-    def wait_for(self, predicate: Any, timeout_s: float, what: str) -> Any:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            result = predicate()
-            if result:
-                return result
-            time.sleep(0.05)
-        raise AssertionError(f"timed out after {timeout_s} s waiting for {what}: {self.describe()}")
-
-    def leader(self, *, epoch_min: int = 0, exclude: int | None = None) -> NodeProcess | None:
-        """The live node whose latest stats say it leads an epoch >= epoch_min."""
-        for node in self.nodes.values():
-            if node.node_id == exclude or not node.alive:
-                continue
-            last = node.last()
-            if last and last["role"] == "leader" and last["epoch"] >= epoch_min:
-                return node
-        return None
-
-    def wait_leader(self, *, epoch_min: int = 0, exclude: int | None = None) -> NodeProcess:
-        node: NodeProcess = self.wait_for(
-            lambda: self.leader(epoch_min=epoch_min, exclude=exclude),
-            30,
-            f"a leader of epoch >= {epoch_min}" + (f" other than {exclude}" if exclude else ""),
-        )
-        return node
-
     def steady_leader(self, records: int) -> tuple[NodeProcess, int]:
         """A leader that committed `records` more offsets without losing its epoch, and the epoch.
 
@@ -193,43 +156,23 @@ class FaultCluster:
 
     def wait_progress(self, node: NodeProcess, records: int, timeout_s: float = 30) -> None:
         """Until `node` (the leader) commits `records` more offsets."""
-        start = high_watermark(node)
-        self.wait_for(lambda: high_watermark(node) >= start + records, timeout_s, "progress")
+        start = node.high_watermark()
+        self.wait_for(lambda: node.high_watermark() >= start + records, timeout_s, "progress")
 
     def wait_caught_up(self, node: NodeProcess, *, epoch_min: int, timeout_s: float = 30) -> None:
         """Until `node` follows a leader of epoch >= epoch_min and has its high watermark."""
         leader = self.wait_leader(epoch_min=epoch_min, exclude=node.node_id)
-        target = high_watermark(leader)
-
-        def caught_up() -> bool:
-            last = node.last()
-            return bool(
-                node.alive
-                and last
-                and last["role"] == "follower"
-                and last["epoch"] >= epoch_min
-                and last["log_end_offset"] >= target
-            )
-
-        self.wait_for(caught_up, timeout_s, f"node {node.node_id} to catch up to {target}")
-
-    def describe(self) -> str:
-        parts = []
-        for node in self.nodes.values():
-            last = node.last()
-            state = (
-                f"{last['role']} e{last['epoch']} leo {last['log_end_offset']} "
-                f"hw {last['high_watermark']}"
-                if last
-                else "no stats"
-            )
-            parts.append(f"node {node.node_id} ({'up' if node.alive else 'down'}): {state}")
-        return "; ".join(parts)
+        target = leader.high_watermark()
+        self.wait_for(
+            lambda: node.caught_up(epoch_min=epoch_min, log_end_offset=target),
+            timeout_s,
+            f"node {node.node_id} to catch up to {target}",
+        )
 
     def acknowledge(self, node: NodeProcess, what: str) -> Acknowledged:
         """Note the committed prefix `node` (a leader, or a node just killed) holds now."""
-        hw = high_watermark(node)
-        batches = parse_log(log_bytes(node), f"node {node.node_id}", hw)
+        hw = node.high_watermark()
+        batches = parse_log(node.log_bytes(), f"node {node.node_id}", hw)
         ack = Acknowledged(what, hw, prefix_digest(batches, hw))
         self.acknowledged.append(ack)
         return ack
@@ -291,7 +234,7 @@ class FaultCluster:
     def finish(self, *, records_min: int = 1) -> Verified:
         """Stop readers and nodes, then check everything (see module docstring)."""
         leader = self.wait_leader()
-        target = high_watermark(leader)
+        target = leader.high_watermark()
         self.check_readers()
         for mode in self.readers:
             self.wait_for(
@@ -311,7 +254,7 @@ class FaultCluster:
             )
         for node in self.nodes.values():
             assert node.terminate() == 0, node.stderr_text()[-2000:]
-        logs = {f"node {n.node_id}": log_bytes(n) for n in self.nodes.values()}
+        logs = {f"node {n.node_id}": n.log_bytes() for n in self.nodes.values()}
         result = verify(logs, self.reader_files, self.acknowledged)
         assert result.committed_end >= committed
         for mode, count in result.per_reader.items():
@@ -331,15 +274,6 @@ def latest(node: NodeProcess) -> dict[str, Any]:
     return last
 
 
-def high_watermark(node: NodeProcess) -> int:
-    last = node.last()
-    return int(last["high_watermark"] or 0) if last else 0
-
-
-def log_bytes(node: NodeProcess) -> bytes:
-    return b"".join(segment_data(p) for p in sorted(node.log_dir.glob("*.log")))
-
-
 def reader_end(path: Path) -> int:
     """The offset after the last thing a reader noted (0: nothing yet)."""
     if not path.exists():
@@ -355,7 +289,5 @@ def reader_end(path: Path) -> int:
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(10)
+        kill_process(process)

@@ -15,8 +15,9 @@ import time
 
 import pytest
 
+from tests.e2e.cluster import FAST
 from tests.faults.conftest import MakeFaultCluster
-from tests.faults.harness import EXIT_LOG_DIR_FAILURE, FAST, high_watermark, latest
+from tests.faults.harness import EXIT_LOG_DIR_FAILURE, latest
 
 pytestmark = pytest.mark.slow
 
@@ -58,12 +59,12 @@ def test_delay_and_loss_slow_but_do_not_stop_progress(make_fault_cluster: MakeFa
         }
     except RuntimeError as exc:  # neither netem nor tbf in this kernel
         pytest.skip(str(exc))
-    start = high_watermark(leader)
+    start = leader.high_watermark()
     time.sleep(3)
     # Still committing (the leader may even have changed, which is allowed under loss).
     current = cluster.wait_leader()
     cluster.wait_progress(current, 1000, timeout_s=30)
-    assert high_watermark(current) > start
+    assert current.high_watermark() > start
     dropped = sum(cluster.dropped_packets(node) for node in cluster.nodes.values())
     print("impairment:", kinds, "dropped packets:", dropped, cluster.describe())
     assert dropped > 0  # the links really lost packets

@@ -249,8 +249,10 @@ class LocalFollower:
         await self.loop.wait_for_change(timeout_ms)
 
     async def aclose(self) -> None:
-        """`close` on a worker thread (it trims and fsyncs the active segment)."""
-        await trio.to_thread.run_sync(self.close)
+        """`close` on a worker thread (it trims and fsyncs the active segment); shielded, so a
+        cancelled run (SIGTERM, a timeout around the observer) still closes and cleans up."""
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(self.close)
 
     def close(self) -> None:
         if self.disk_log is not None:
