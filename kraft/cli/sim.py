@@ -19,8 +19,8 @@ from typing import Any
 from kraft.config import InjectedBug
 from kraft.sim.cluster import TIMINGS
 from kraft.sim.runner import (
-    CHAOS_DEFAULT_MS,
-    LIVENESS_DEFAULT_MS,
+    CHAOS_MS_DEFAULT,
+    LIVENESS_MS_DEFAULT,
     Summary,
     plan,
     run,
@@ -57,8 +57,8 @@ def register(subparsers: Any) -> None:
         type=int,
         help="each node snapshots every N committed offsets (0: never; default: per seed)",
     )
-    parser.add_argument("--chaos-ms", type=int, default=CHAOS_DEFAULT_MS)
-    parser.add_argument("--liveness-ms", type=int, default=LIVENESS_DEFAULT_MS)
+    parser.add_argument("--chaos-ms", type=int, default=CHAOS_MS_DEFAULT)
+    parser.add_argument("--liveness-ms", type=int, default=LIVENESS_MS_DEFAULT)
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--trace", action="store_true", help="print the event trace (one seed)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")

@@ -39,8 +39,8 @@ from kraft.sim.scenarios import MIXED, SCENARIO_FUNCTIONS, SCENARIOS, Chaos
 from kraft.sim.scheduler import Scheduler, SchedulerOverflow, Trace
 from kraft.sim.workload import Workload
 
-CHAOS_DEFAULT_MS = 6_000
-LIVENESS_DEFAULT_MS = 10_000
+CHAOS_MS_DEFAULT = 6_000
+LIVENESS_MS_DEFAULT = 10_000
 PROPOSE_INTERVAL_MS = (40, 100)
 DESCRIBE_INTERVAL_MS = 250
 LIVENESS_PROBE_MS = 50
@@ -53,8 +53,8 @@ class RunSpec:
     scenario: str
     cluster: ClusterSpec
     bugs: frozenset[InjectedBug] = frozenset()
-    chaos_ms: int = CHAOS_DEFAULT_MS
-    liveness_ms: int = LIVENESS_DEFAULT_MS
+    chaos_ms: int = CHAOS_MS_DEFAULT
+    liveness_ms: int = LIVENESS_MS_DEFAULT
     timing: str = "kafka"
     # Snapshot every this many committed offsets per node (0: never).
     snapshot_every_offsets: int = 0
@@ -67,9 +67,9 @@ class RunSpec:
             f"--snapshot-every {self.snapshot_every_offsets}",
         ]
         parts += [f"--bug {b.value}" for b in sorted(self.bugs, key=lambda b: b.value)]
-        if self.chaos_ms != CHAOS_DEFAULT_MS:
+        if self.chaos_ms != CHAOS_MS_DEFAULT:
             parts.append(f"--chaos-ms {self.chaos_ms}")
-        if self.liveness_ms != LIVENESS_DEFAULT_MS:
+        if self.liveness_ms != LIVENESS_MS_DEFAULT:
             parts.append(f"--liveness-ms {self.liveness_ms}")
         return " ".join(parts)
 
@@ -106,8 +106,8 @@ def plan(
     observers: int | None = None,
     idless: int | None = None,
     bugs: Iterable[InjectedBug] = (),
-    chaos_ms: int = CHAOS_DEFAULT_MS,
-    liveness_ms: int = LIVENESS_DEFAULT_MS,
+    chaos_ms: int = CHAOS_MS_DEFAULT,
+    liveness_ms: int = LIVENESS_MS_DEFAULT,
     timing: str | None = None,
     snapshot_every_offsets: int | None = None,
 ) -> RunSpec:

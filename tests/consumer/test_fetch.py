@@ -9,7 +9,7 @@ import trio
 import trio.testing
 
 from kraft.shell.consumer import is_consumer_fetch, plan_fetch, serve_fetch
-from kraft.shell.consumer.fetch import FETCH_RESPONSE_MAX_BYTES
+from kraft.shell.consumer.fetch import FETCH_RESPONSE_BYTES_MAX
 from kraft.shell.consumer.view import METADATA_TOPIC_ID, METADATA_TOPIC_NAME
 from tests.consumer.fakes import FakePort
 from wire.errors import ErrorCode
@@ -210,7 +210,7 @@ async def test_max_bytes(port: FakePort) -> None:
     resp = await answer(fetch(0, max_bytes=2**31 - 1, partition_max_bytes=2**31 - 1), 11, port)
     partition = only_partition(resp)
     assert offsets_in(partition.records) == [0, 1, 3]
-    assert len(partition.records or b"") <= FETCH_RESPONSE_MAX_BYTES
+    assert len(partition.records or b"") <= FETCH_RESPONSE_BYTES_MAX
 
 
 async def test_long_poll_wakes_when_the_high_watermark_moves(

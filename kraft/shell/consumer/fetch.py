@@ -48,9 +48,9 @@ from wire.messages.produce import ProduceRequest, ProduceResponse
 
 # One consumer answer carries at most this much record data, whatever MaxBytes says (a client
 # asking for 2 GiB gets a normal answer, and still at least one whole batch).
-FETCH_RESPONSE_MAX_BYTES = 8 * 1024 * 1024
+FETCH_RESPONSE_BYTES_MAX = 8 * 1024 * 1024
 # Upper bound on a parked fetch, whatever MaxWaitMs says (clients send 500).
-FETCH_WAIT_MAX_MS = 30_000
+FETCH_WAIT_MS_MAX = 30_000
 FETCH_SESSION_NONE = 0
 FETCH_SESSION_EPOCH_INITIAL = 0
 FETCH_SESSION_EPOCH_FINAL = -1
@@ -109,7 +109,7 @@ async def plan_fetch(
         response = FetchResponse(error_code=session_error, session_id=FETCH_SESSION_NONE)
         return FetchPlan(response, parkable=False)
     by_id = version >= TOPIC_ID_MIN_VERSION
-    budget_bytes = min(max(request.max_bytes, 0), FETCH_RESPONSE_MAX_BYTES)
+    budget_bytes = min(max(request.max_bytes, 0), FETCH_RESPONSE_BYTES_MAX)
     any_records = False
     any_error = False
     leader_hint = False
@@ -209,7 +209,7 @@ async def _read_partition(
 
 async def serve_fetch(request: FetchRequest, version: int, port: ConsumerPort) -> FetchResponse:
     """Answer a consumer Fetch, parking it while there is nothing to return (long poll)."""
-    wait_ms = min(max(request.max_wait_ms, 0), FETCH_WAIT_MAX_MS)
+    wait_ms = min(max(request.max_wait_ms, 0), FETCH_WAIT_MS_MAX)
     deadline = trio.current_time() + wait_ms / 1000
     while True:
         plan = await plan_fetch(request, version, port.view(), port)
