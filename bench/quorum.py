@@ -110,6 +110,8 @@ class Quorum:
     append_linger_ms: int | None = None
     voter_count: int = 3
     report_interval_ms: int | None = None
+    # More `key=value` lines for every voter's properties (e.g. retention for a reader from 0).
+    extra_properties: tuple[str, ...] = ()
     voters: list[Voter] = field(default_factory=list)
     tmp: Path | None = None
     sampler: Sampler | None = None
@@ -141,6 +143,7 @@ class Quorum:
                 ]
                 if self.append_linger_ms is not None:
                     props.append(f"controller.quorum.append.linger.ms={self.append_linger_ms}")
+                props.extend(self.extra_properties)
                 voter.config_path.write_text("\n".join(props) + "\n")
                 self.voters.append(voter)
             for voter in self.voters:

@@ -34,6 +34,9 @@ FILL_S = 10.0
 QUICK_FILL_S = 2.0
 FETCH_MAX_BYTES = 8 * 1024 * 1024
 READ_S_MAX = 300.0
+# The readers start at offset 0: retention must not move the log start past it during the fill
+# (Kafka's 100 MiB default is reached in seconds at saturation).
+KEEP_WHOLE_LOG = ("metadata.max.retention.bytes=-1", "metadata.max.retention.ms=-1")
 REPORT_INTERVAL_MS = 1000
 TARGET_RAW_MB_PER_S = 500  # issue #6: a fetch loop served from stored batches
 TARGET_TAIL_OVER_KAFKA_PYTHON = 2.0  # issue #16: kraft tail ≥ 2x kafka-python
@@ -141,6 +144,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
         throughput=SATURATING_RECORDS_PER_S,
         record_size=RECORD_SIZE_BYTES,
         report_interval_ms=REPORT_INTERVAL_MS,
+        extra_properties=KEEP_WHOLE_LOG,
     ) as q:
         time.sleep(fill_s)
         old = q.leader()
