@@ -151,7 +151,10 @@ def test_observer_truncates_on_diverging_epoch_from_real_controllers(tmp_path: P
     finally:
         quorum.close()
     assert not quorum.fatal()
-    print(f"old leader {old_leader} epoch {old_epoch}; truncations {truncations}")
+    print(
+        f"old leader {old_leader} epoch {old_epoch}; observer end {fetched_end}, high watermark "
+        f"{committed_at_kill} at kill; truncations {truncations}"
+    )
     new_leader = int(status["LeaderId"])
     assert new_leader != old_leader and int(status["LeaderEpoch"]) > old_epoch
     # The id-less observer is never one of the leader's observers.
@@ -159,7 +162,9 @@ def test_observer_truncates_on_diverging_epoch_from_real_controllers(tmp_path: P
 
     # Truncated: cut back from past what it fetched, never below what was committed.
     first = truncations[0]
-    assert committed_at_kill <= first.to_end_offset < fetched_end <= first.from_end_offset
+    facts = f"{first}, observer end {fetched_end} and high watermark {committed_at_kill} at kill"
+    assert committed_at_kill <= first.to_end_offset < first.from_end_offset, facts
+    assert first.to_end_offset < fetched_end <= first.from_end_offset, facts
     tailer.check_contiguous()
     # What the observer released for the cut offsets is the new epoch's log, not the old NoOps.
     cut = [b for b in tailer.batches if b.last_offset >= first.to_end_offset]
