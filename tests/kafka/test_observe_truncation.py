@@ -227,7 +227,7 @@ def test_observer_truncates_on_diverging_epoch_from_real_controllers(tmp_path: P
     facts = f"{first}, observer end {fetched_end} and high watermark {committed_at_kill} at kill"
     assert committed_at_kill <= first.to_end_offset < first.from_end_offset, facts
     # (A loaded machine may let a paused follower hold some offsets the observer fetched after
-    # the pause: the cut then starts past `fetched_end`, at the first offset no follower has.)
+    # the pause: the cut then starts at or past `fetched_end`, where no follower has a record.)
     assert fetched_end <= first.from_end_offset, facts
     tailer.check_contiguous()
     # What the observer released for the cut offsets is the new epoch's log, not the old NoOps.
