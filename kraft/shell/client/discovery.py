@@ -197,35 +197,18 @@ async def list_offset(conn: Connection, timestamp: int) -> int:
     return answer.offset
 
 
-# How long and how often to ask a just-elected leader again for its high watermark.
-HW_UNKNOWN_WAIT_MS = 10_000
-HW_UNKNOWN_RETRY_MS = 100
-
-
 async def _quorum_high_watermark(conn: Connection) -> int:
     T = DescribeQuorumRequest.TopicData
     partitions = [T.PartitionData(partition_index=METADATA_PARTITION)]
     request = DescribeQuorumRequest(
         topics=[T(topic_name=METADATA_TOPIC_NAME, partitions=partitions)]
     )
-    deadline = trio.current_time() + HW_UNKNOWN_WAIT_MS / 1000
-    while True:
-        response = await conn.request(request)
-        if not isinstance(response, DescribeQuorumResponse):
-            raise ConnectionFailed(f"{conn.address}: unexpected answer to DescribeQuorum")
-        if response.error_code != ErrorCode.NONE:
-            raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {response.error_code}")
-        answer = response.topics[0].partitions[0]
-        if answer.error_code != ErrorCode.NONE:
-            raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {answer.error_code}")
-        if answer.high_watermark >= 0:
-            break
-        # A leader elected a moment ago knows no high watermark until a majority fetched the
-        # first batch of its epoch (Kafka answers -1 meanwhile): a passing state, ask again.
-        if trio.current_time() >= deadline:
-            raise ConnectionFailed(
-                f"{conn.address}: the leader knows no high watermark after "
-                f"{HW_UNKNOWN_WAIT_MS} ms (is a majority of the voters up?)"
-            )
-        await trio.sleep(HW_UNKNOWN_RETRY_MS / 1000)
+    response = await conn.request(request)
+    if not isinstance(response, DescribeQuorumResponse):
+        raise ConnectionFailed(f"{conn.address}: unexpected answer to DescribeQuorum")
+    if response.error_code != ErrorCode.NONE:
+        raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {response.error_code}")
+    answer = response.topics[0].partitions[0]
+    if answer.error_code != ErrorCode.NONE or answer.high_watermark < 0:
+        raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {answer.error_code}")
     return answer.high_watermark
