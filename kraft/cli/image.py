@@ -18,6 +18,10 @@ prefixed by its offset ("topic orders created: 3 partitions, RF 3", "broker 2 fe
 log start instead of the image first (a snapshot is one "snapshot loaded" line), `--offset N`
 the changes from offset N on. With `--json`, one JSON object a line: the image object first,
 then `{"offset", "change", ...fields}` (the kinds are listed in `kraft.image.changes`).
+A watch that falls behind the leader's log start (paused, or slower than the quorum's snapshots
+plus retention) does not stop: the observer installs the leader's latest snapshot and the image
+restarts from it, as Kafka's own metadata listeners do; that is one "snapshot loaded" line
+(a `snapshot-loaded` change) at the snapshot's end offset, then the changes after it.
 
 Records of a type or version this build does not know are skipped, said once per type on stderr.
 Exit status: 0 on a normal stop (Ctrl-C included); 141 when the reader of its output goes away
@@ -69,14 +73,6 @@ def _offset(text: str) -> int:
     return value
 
 
-async def _read_start_snapshot(observer: RaftObserver, end_offset: int) -> bytes:
-    """The snapshot the observer's local log starts at (its end offset is the log start)."""
-    data = await observer.read_snapshot_at(end_offset)
-    if data is None:
-        raise ObserverError(f"the log starts at {end_offset} but no snapshot ends there")
-    return data
-
-
 @dataclass(frozen=True)
 class Step:
     """The changes of one batch (at `offset`, its first record's), or of the starting snapshot."""
@@ -84,42 +80,54 @@ class Step:
     offset: int
     changes: list[Change]
     from_snapshot: bool = False
+    # A snapshot loaded mid-stream: the observer fell behind the leader's log start (its
+    # retention deleted records not yet fetched) and the image restarts from the leader's
+    # latest snapshot, as Kafka's own metadata listeners do.
+    reloaded: bool = False
 
 
 class ImageFollower:
     """Replays what the observer releases into `image`: the snapshot the local log starts at
-    (once the observer knows its start), then each committed batch."""
+    (once the observer knows its start), then each committed batch; and a newer snapshot
+    whenever the observer had to jump to one (it fell behind the leader's log start)."""
 
     def __init__(self, observer: RaftObserver, err: TextIO) -> None:
         self.observer = observer
         self.image = MetadataImage()
         self.started = False  # the starting point (snapshot or empty log start) is applied
-        self.snapshot_offset: int | None = None  # the end offset of the snapshot started from
+        self.snapshot_offset: int | None = None  # the end offset of the snapshot loaded last
         self.offset = 0  # the image holds every record below this offset
+        self.reloads = 0  # snapshots loaded mid-stream
         self.err = err
         self._unknown_said: set[tuple[int, int]] = set()
 
     async def step(self, until: int | None) -> list[Step]:
         """One poll: what committed since (records below `until` only), the snapshot first."""
+        start_before = self.observer.start_offset
         batches = await self.observer.poll()
-        out: list[Step] = []
-        if not self.started and self.observer.start_offset is not None:
-            self.started = True
-            start = self.observer.start_offset
-            if start > 0:
-                data = await _read_start_snapshot(self.observer, start)
+        start = self.observer.start_offset
+        if start is None or (self.started and start == start_before):
+            return [s for batch in batches for s in self._apply(batch, until)]
+        # The observer (include_snapshot) just set its start: at the beginning, or after a
+        # jump past the log it had (a snapshot install); this poll's batches are then the
+        # content of the snapshot its local log starts at (offsets from 0 inside it).
+        reloaded = self.started
+        self.started = True
+        self.offset = start
+        if start == 0:
+            return [s for batch in batches for s in self._apply(batch, until)]
+        if not batches or batches[0].base_offset != 0:
+            raise ObserverError(f"the log starts at {start} but no snapshot ends there")
+        data = b"".join(batch.data for batch in batches)
 
-                def load() -> list[Change]:
-                    return self.image.load_snapshot(self._known(snapshot_metadata_records(data)))
+        def load() -> list[Change]:
+            return self.image.load_snapshot(self._known(snapshot_metadata_records(data)))
 
-                # A worker thread: the observer's Raft core keeps running meanwhile.
-                changes = await in_worker_thread(load)
-                out.append(Step(start, changes, from_snapshot=True))
-                self.snapshot_offset = start
-            self.offset = start
-        for batch in batches:
-            out.extend(self._apply(batch, until))
-        return out
+        # A worker thread: the observer's Raft core keeps running meanwhile.
+        changes = await in_worker_thread(load)
+        self.snapshot_offset = start
+        self.reloads += reloaded
+        return [Step(start, changes, from_snapshot=True, reloaded=reloaded)]
 
     def _known(self, records: list[AnyMetadataRecord]) -> list[MetadataRecord]:
         for rec in records:
@@ -167,6 +175,7 @@ async def image_command(args: argparse.Namespace, out: TextIO | None = None) -> 
         give_up_after_ms=args.timeout_ms,
         log_dir=args.log_dir,
         fail_if_refused=True,
+        include_snapshot=True,
     )
     async with observer:
         follower = ImageFollower(observer, sys.stderr)
@@ -223,7 +232,8 @@ async def _watch(args: argparse.Namespace, follower: ImageFollower, out: TextIO)
     shown = args.from_beginning
     while True:
         for step in await follower.step(None):
-            if step.offset < print_from or (step.from_snapshot and not args.from_beginning):
+            starting_point = step.from_snapshot and not step.reloaded and not args.from_beginning
+            if step.offset < print_from or starting_point:
                 continue
             for change in step.changes:
                 if args.json:

@@ -273,11 +273,17 @@ class ScriptedObserver:
         self.partition_dir = directory
         self.follower = self
         self.start_offset: int | None = None
-        self.snapshot_end = snapshot_end
         self.high_watermark = snapshot_end
         self.log: list[CommittedBatch] = []
+        self.jump_to_snapshot(snapshot, snapshot_end)
+
+    def jump_to_snapshot(self, snapshot: list[Message], snapshot_end: int) -> None:
+        """The local log now starts at a (newer) snapshot: the next poll gives its batches
+        (offsets from 0, as `RaftObserver(include_snapshot=True)`), then the log after it."""
+        self.snapshot_end = snapshot_end
+        self.log = []
         data = build_data_batch(0, EPOCH, 0, framed(snapshot))
-        (directory / f"{snapshot_end:020d}-{EPOCH:010d}.checkpoint").write_bytes(data)
+        (self.partition_dir / f"{snapshot_end:020d}-{EPOCH:010d}.checkpoint").write_bytes(data)
 
     def append(self, records: list[Message]) -> None:
         base = self.log[-1].last_offset + 1 if self.log else self.snapshot_end
@@ -286,7 +292,11 @@ class ScriptedObserver:
 
     async def poll(self) -> list[CommittedBatch]:
         await trio.sleep(0.01)
-        self.start_offset = self.snapshot_end
+        if self.start_offset != self.snapshot_end:
+            self.start_offset = self.snapshot_end
+            snapshot = await self.read_snapshot_at(self.snapshot_end)
+            assert snapshot is not None
+            return [CommittedBatch(read_batch_header(snapshot), snapshot, 0)]
         out, self.log = self.log, []
         return out
 
@@ -373,6 +383,53 @@ async def test_watch_from_a_snapshot(tmp_path: Path, from_beginning: bool) -> No
         assert lines[0].startswith("Metadata image at offset 10 (from a snapshot at offset 10)")
         assert lines[-1] == "10: broker 2 fenced"
         assert not any("snapshot loaded" in line for line in lines)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+async def test_watch_that_fell_behind_the_log_start_reloads_the_newer_snapshot(
+    tmp_path: Path, as_json: bool
+) -> None:
+    """The observer jumped to a newer snapshot mid-stream (the leader's retention deleted what
+    a paused watch had not fetched): the image restarts from it, said as one change, and the
+    watch goes on with the changes after it (it used to end with "below the log start")."""
+    observer, args = scripted(tmp_path, "--watch", *(["--json"] if as_json else []))
+    out = io.StringIO()
+    follower = ImageFollower(observer, io.StringIO())  # type: ignore[arg-type]
+    # While the watch was behind: topic orders deleted and broker 1 fenced (the new snapshot).
+    newer = [*BROKER_RECORDS, r.UnfenceBrokerRecord(id=2, epoch=7)]
+
+    async def jump_then_change(cancel: trio.CancelScope) -> None:
+        with trio.fail_after(10):
+            while not out.getvalue():
+                await trio.sleep(0.01)  # the image at the first snapshot is printed
+            observer.jump_to_snapshot(newer, 40)
+            while follower.offset < 40:
+                await trio.sleep(0.01)
+            observer.append([r.FenceBrokerRecord(id=2, epoch=7)])
+            while follower.offset < 41:
+                await trio.sleep(0.01)
+        cancel.cancel()
+
+    with trio.fail_after(20):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(jump_then_change, nursery.cancel_scope)
+            await _watch(args, follower, out)
+    lines = out.getvalue().splitlines()
+    if as_json:
+        assert [json.loads(line) for line in lines[1:]] == [
+            {"offset": 40, "change": "snapshot-loaded", "topics": 0, "partitions": 0}
+            | {"brokers": 2, "controllers": 0},
+            {"offset": 40, "change": "broker-fenced", "broker": 2, "epoch": 7},
+        ]
+    else:
+        assert lines[0].startswith("Metadata image at offset 10 (from a snapshot at offset 10)")
+        assert lines[-2:] == [
+            "40: snapshot loaded: 0 topics, 0 partitions, 2 brokers, 0 controllers",
+            "40: broker 2 fenced",
+        ]
+    assert follower.reloads == 1 and follower.snapshot_offset == 40
+    fenced = r.FenceBrokerRecord(id=2, epoch=7)
+    assert follower.image == expected(newer, [fenced])
 
 
 async def test_an_offset_past_the_end_is_said_then_awaited(tmp_path: Path) -> None:
