@@ -130,6 +130,12 @@ def consume_with_kafka_python(bootstrap: str, end_offset: int) -> dict[str, Any]
     except Exception as exc:  # the reason is the figure here
         return {"records": 0, "error": f"{type(exc).__name__}: {exc}"}
     try:
+        if METADATA_TOPIC not in consumer.topics():
+            return {
+                "records": 0,
+                "error": f"{bootstrap}'s Metadata does not list {METADATA_TOPIC}: Kafka keeps the "
+                "metadata log out of the topics clients can fetch",
+            }
         partition = TopicPartition(METADATA_TOPIC, 0)
         consumer.assign([partition])
         consumer.seek(partition, 0)

@@ -137,6 +137,50 @@ def latest_snapshot_after(quorum: KafkaControllerQuorum, offset: int) -> Path:
     raise AssertionError(f"no controller wrote a snapshot past offset {offset}")
 
 
+def wait_for_log_start_past(quorum: KafkaControllerQuorum, offset: int) -> None:
+    """Until every controller's log starts at `offset` or later (retention behind a snapshot)."""
+    deadline = time.monotonic() + WAIT_S
+    starts: list[int] = []
+    while time.monotonic() < deadline:
+        starts = [
+            min((int(p.name[:20]) for p in quorum.controller_log_dir(i).glob("*.log")), default=0)
+            for i in CONTROLLER_IDS
+        ]
+        if all(start >= offset for start in starts):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the controllers' logs start at {starts}, not past {offset}")
+
+
+def test_a_paused_watch_reloads_the_latest_snapshot(quorum: KafkaControllerQuorum) -> None:
+    """A watch paused (SIGSTOP) while the controllers snapshot and delete the log it had not
+    fetched yet falls behind the leader's log start: it goes on from the leader's latest
+    snapshot (one "snapshot loaded" line, as Kafka's own listeners reload), not with an error.
+    First in the module: it needs the broker, and deletes the topic it creates."""
+    watch = Watch(quorum)
+    try:
+        watch.wait_for("partitions")  # the image is printed
+        watch.process.send_signal(signal.SIGSTOP)
+        try:
+            quorum.admin("--create", "--topic", "while-paused", "--partitions", "2")
+            committed = int(quorum.quorum_status()["HighWatermark"])
+            wait_for_log_start_past(quorum, committed)
+        finally:
+            watch.process.send_signal(signal.SIGCONT)
+        loaded = watch.wait_for(" controllers")
+        offset, sentence = loaded.split(": ", 1)
+        assert sentence.startswith("snapshot loaded: ") and int(offset) >= committed, loaded
+        # The image restarted from the snapshot knows the topic created while it was paused.
+        quorum.admin("--delete", "--topic", "while-paused")
+        watch.wait_for("topic while-paused deleted (2 partitions)")
+        assert watch.process.poll() is None
+    finally:
+        # Killed: the quiet Ctrl-C exit of a watch is the next test's business.
+        watch.process.kill()
+        _, err = watch.process.communicate(timeout=30)
+    assert "error" not in err and "Traceback" not in err, err
+
+
 def test_image_follows_admin_actions_and_equals_metadata_shell(
     quorum: KafkaControllerQuorum,
 ) -> None:

@@ -15,8 +15,10 @@ agrees with `kraft describe-quorum --bootstrap-controller`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -143,9 +145,13 @@ def dump_log(quorum: KafkaControllerQuorum, node_id: int) -> dict[int, Batch]:
     return parse_batches(dump_log_text(quorum, node_id))
 
 
-def dump_log_text(quorum: KafkaControllerQuorum, node_id: int, *flags: str) -> str:
-    """Kafka's DumpLogSegments over controller `node_id`'s own segment files."""
-    files = sorted(str(p) for p in quorum.controller_log_dir(node_id).glob("*.log"))
+def dump_log_text(
+    quorum: KafkaControllerQuorum, node_id: int, *flags: str, directory: Path | None = None
+) -> str:
+    """Kafka's DumpLogSegments over controller `node_id`'s own segment files (or over the copy
+    of them in `directory`)."""
+    directory = directory or quorum.controller_log_dir(node_id)
+    files = sorted(str(p) for p in directory.glob("*.log"))
     result = run_tool(DUMP_LOG, *flags, "--files", ",".join(files), timeout_s=120)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
@@ -216,9 +222,26 @@ def quorum(
     yield from start_quorum(tmp_path_factory.mktemp(f"kafka-{request.param}"), dynamic)
 
 
+def copy_segments(quorum: KafkaControllerQuorum) -> dict[int, Path]:
+    """Each live controller's segment files now, copied: retention (1 s behind a snapshot every
+    2 s) deletes them while Kafka's tools start up, which takes minutes on a loaded machine."""
+    copies = {}
+    for node_id, controller in quorum.controllers.items():
+        if not controller.alive:
+            continue
+        copies[node_id] = copy = quorum.directory / f"segments-{node_id}-{time.monotonic_ns()}"
+        copy.mkdir()
+        for segment in quorum.controller_log_dir(node_id).glob("*.log"):
+            with contextlib.suppress(FileNotFoundError):  # deleted since the listing
+                shutil.copyfile(segment, copy / segment.name)
+    return copies
+
+
 def check_against_leader_files(quorum: KafkaControllerQuorum, tailer: Tailer) -> None:
     """Every batch the tail yielded is in the leader's own files with the same bytes (CRC)."""
-    leader_files = dump_log(quorum, quorum.leader_id())
+    copies = copy_segments(quorum)
+    leader = quorum.leader_id()
+    leader_files = parse_batches(dump_log_text(quorum, leader, directory=copies[leader]))
     assert tailer.batches and leader_files
     # Retention may have deleted the oldest segments (a snapshot covers them).
     log_start = min(leader_files)
