@@ -357,7 +357,7 @@ def test_dump_log_segments_over_pykraft_segments(tmp_path: Path) -> None:
     try:
         cluster.start()
         node = cluster.nodes[1]
-        cluster.wait_for(lambda: (node.last() or {}).get("high_watermark", 0) > 300, 30, "data")
+        cluster.wait_for(lambda: ((node.last() or {}).get("high_watermark") or 0) > 300, 30, "data")
         assert node.terminate() == 0
     finally:
         cluster.close()
