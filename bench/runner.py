@@ -16,6 +16,7 @@ import os
 import shlex
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,9 @@ def run_scenarios(names: tuple[str, ...], options: BenchOptions) -> dict[str, An
             figures = {"unavailable": str(exc)}
             if options.verbose:
                 print(f"bench: {name} not measured: {exc}", file=sys.stderr, flush=True)
+        except Exception as exc:  # one scenario's bug must not lose the others' figures
+            traceback.print_exc(file=sys.stderr)
+            figures = {"unavailable": f"the scenario failed: {type(exc).__name__}: {exc}"}
         figures["elapsed_s"] = round(time.monotonic() - started, 1)
         results[name] = figures
     return results

@@ -32,7 +32,7 @@ TRICKLE_RECORDS_PER_S = 1
 RECORD_SIZE_BYTES = 1024
 FILL_S = 10.0
 QUICK_FILL_S = 2.0
-FETCH_MAX_BYTES = 8 * 1024 * 1024
+FETCH_BYTES_MAX = 8 * 1024 * 1024
 READ_S_MAX = 300.0
 # The readers start at offset 0: retention must not move the log start past it during the fill
 # (Kafka's 100 MiB default is reached in seconds at saturation).
@@ -56,7 +56,7 @@ def raw_fetch_pass(voter: Voter, end_offset: int) -> dict[str, float]:
         total_bytes = 0
         started = time.perf_counter()
         while offset < end_offset:
-            result = client.fetch(offset, FETCH_MAX_BYTES)
+            result = client.fetch(offset, FETCH_BYTES_MAX)
             if result.error_code != NO_ERROR:
                 raise ScenarioUnavailable(f"raw Fetch got error code {result.error_code}")
             if result.batch_count == 0:
@@ -77,8 +77,8 @@ def kafka_python_pass(voter: Voter, end_offset: int) -> dict[str, float]:
         bootstrap_servers=f"127.0.0.1:{voter.port}",
         group_id=None,
         enable_auto_commit=False,
-        max_partition_fetch_bytes=FETCH_MAX_BYTES,
-        fetch_bytes_max=FETCH_MAX_BYTES,
+        max_partition_fetch_bytes=FETCH_BYTES_MAX,
+        fetch_max_bytes=FETCH_BYTES_MAX,
         consumer_timeout_ms=10_000,
     )
     try:

@@ -109,3 +109,23 @@ def test_update_readme_replaces_only_the_bench_block(tmp_path: Path) -> None:
     readme.write_text(before + begin + "old table\n" + end + after)
     report.update_readme(readme, "| new |\n")
     assert readme.read_text() == before + begin + "| new |\n" + end + after
+
+
+def test_a_failing_scenario_keeps_the_others_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in one scenario (the last of a half-hour run) must not lose the earlier figures."""
+    import types
+
+    from bench import runner
+    from bench.options import BenchOptions
+
+    def crashes(options: BenchOptions) -> dict[str, object]:
+        raise TypeError("Unrecognized configs: {'fetch_bytes_max'}")
+
+    modules = {
+        "bench.scenarios.first": types.SimpleNamespace(run=lambda options: {"records_per_s": 1}),
+        "bench.scenarios.second": types.SimpleNamespace(run=crashes),
+    }
+    monkeypatch.setattr(runner.importlib, "import_module", modules.__getitem__)
+    results = runner.run_scenarios(("first", "second"), BenchOptions(verbose=False))
+    assert results["first"]["records_per_s"] == 1
+    assert "TypeError" in results["second"]["unavailable"]
