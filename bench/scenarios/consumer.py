@@ -34,9 +34,16 @@ FILL_S = 10.0
 QUICK_FILL_S = 2.0
 FETCH_BYTES_MAX = 8 * 1024 * 1024
 READ_S_MAX = 300.0
-# The readers start at offset 0: retention must not move the log start past it during the fill
-# (Kafka's 100 MiB default is reached in seconds at saturation).
-KEEP_WHOLE_LOG = ("metadata.max.retention.bytes=-1", "metadata.max.retention.ms=-1")
+# The readers start at offset 0 and must all read the same records: retention must not move the
+# log start past 0 during the fill (Kafka's 100 MiB default is reached in seconds at saturation),
+# and no snapshot may exist, or `kraft tail` (which, like Kafka's listeners, starts a read from 0
+# at the leader's latest snapshot) would skip the log the other readers read record by record.
+KEEP_WHOLE_LOG = (
+    "metadata.max.retention.bytes=-1",
+    "metadata.max.retention.ms=-1",
+    f"metadata.log.max.record.bytes.between.snapshots={2**63 - 1}",
+    "metadata.log.max.snapshot.interval.ms=0",
+)
 REPORT_INTERVAL_MS = 1000
 TARGET_RAW_MB_PER_S = 500  # issue #6: a fetch loop served from stored batches
 TARGET_TAIL_OVER_KAFKA_PYTHON = 2.0  # issue #16: kraft tail ≥ 2x kafka-python
