@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import threading
 from typing import Any, TextIO
@@ -79,8 +78,7 @@ def _address(text: str, what: str) -> tuple[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import trio
-
+    from kraft.shell import run_async
     from kraft.shell.proxy.exchange import Exchange, ExchangeFilter, summary_line, to_json
     from kraft.shell.proxy.frames import CapturedFrame
     from kraft.shell.proxy.server import Proxy, ProxyOptions, write_saved_frame
@@ -137,18 +135,9 @@ def run(args: argparse.Namespace) -> int:
         on_note,
     )
 
-    async def serve() -> None:
-        # SIGTERM ends the proxy here, inside trio: main's SIGTERM-to-interrupt bridge raises in
-        # the middle of trio's loop when SIGINT is ignored (a `kraft proxy ... &` in a script)
-        with trio.open_signal_receiver(signal.SIGTERM) as signals:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(proxy.serve)
-                async for _ in signals:
-                    nursery.cancel_scope.cancel()
-                    break
-
     try:
-        trio.run(serve)
+        # SIGTERM ends the proxy as Ctrl-C does (inside trio, also with SIGINT ignored).
+        run_async(proxy.serve)
     except OSError as e:
         print(f"kraft proxy: cannot listen on {args.listen}: {e.strerror or e}", file=sys.stderr)
         return 1
