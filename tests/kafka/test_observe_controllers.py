@@ -1,8 +1,9 @@
 """`kraft tail` (an id-less observer) following a real Kafka controller quorum (issue #11 item 3).
 
 Three `kafka.Kafka` controllers formatted by Kafka's storage tool plus one broker
-(`tests.kafka.controllers`), in two flavours: static voters (kraft.version 0) and a dynamic quorum
-(`--initial-controllers`, kraft.version 1, found through `controller.quorum.bootstrap.servers`).
+(`tests.kafka.controllers`), in two flavours: static voters (kraft.version 0), here, and a dynamic
+quorum (`--initial-controllers`, kraft.version 1, found through
+`controller.quorum.bootstrap.servers`), the same tests in `test_observe_controllers_dynamic.py`.
 Kafka's TopicCommand/ConfigCommand create, alter and delete topics through the broker; a
 snapshot every few KiB means a tail from offset 0 starts with a snapshot download (Kafka redirects
 a fetch at offset 0 to its latest snapshot).
@@ -19,7 +20,6 @@ import contextlib
 import json
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import threading
@@ -43,8 +43,6 @@ DUMP_LOG = "org.apache.kafka.tools.DumpLogSegments"
 TAIL_TIMEOUT_S = 90
 # Generous: one test starts the tail before Kafka's controllers have even opened their ports.
 GIVE_UP_MS = 240_000
-# Control record types (the key's second int16).
-LEADER_CHANGE, KRAFT_VERSION, KRAFT_VOTERS = 2, 5, 6
 
 
 @dataclass(frozen=True)
@@ -214,12 +212,10 @@ def start_quorum(directory: object, dynamic: bool) -> Iterator[KafkaControllerQu
     assert not quorum.fatal(), f"Kafka halted on a fatal fault: nodes {quorum.fatal()}"
 
 
-@pytest.fixture(scope="module", params=["static", "dynamic"])
-def quorum(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[KafkaControllerQuorum]:
-    dynamic = request.param == "dynamic"
-    yield from start_quorum(tmp_path_factory.mktemp(f"kafka-{request.param}"), dynamic)
+@pytest.fixture(scope="module")
+def quorum(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaControllerQuorum]:
+    """The static flavour (test_observe_controllers_dynamic.py: the same tests, dynamic)."""
+    yield from start_quorum(tmp_path_factory.mktemp("kafka-static"), dynamic=False)
 
 
 def copy_segments(quorum: KafkaControllerQuorum) -> dict[int, Path]:
@@ -352,27 +348,3 @@ def test_tail_follows_a_new_leader_after_kill_9(quorum: KafkaControllerQuorum) -
     epochs = {b.epoch for b in tailer.batches}
     assert len(epochs) >= 2, epochs  # it followed the log across the election
     check_against_leader_files(quorum, tailer)
-
-
-def test_tail_started_before_a_dynamic_quorum_reads_its_first_control_batch(
-    tmp_path: Path,
-) -> None:
-    """Tail from offset 0 before the first snapshot: it reads offset 0 itself, the control batch
-    mixing LeaderChange, KRaftVersion and Voters (kraft.version 1), byte for byte as stored."""
-    quorum = KafkaControllerQuorum(
-        tmp_path, dynamic=True, with_broker=False, frequent_snapshots=False
-    )
-    try:
-        quorum.start_controllers()
-        with Tailer(quorum.bootstrap_controllers, EARLIEST) as tailer:
-            quorum.wait_for_leader(240)
-            tailer.wait_until(quorum_high_watermark(quorum))
-        tailer.check_contiguous()
-        first = tailer.raw[0]
-        assert first.base_offset == 0 and first.is_control
-        types = [struct.unpack(">hh", r.key)[1] for r in first.records() if r.key is not None]
-        assert types == [LEADER_CHANGE, KRAFT_VERSION, KRAFT_VOTERS]
-        check_against_leader_files(quorum, tailer)
-    finally:
-        quorum.close()
-    assert not quorum.fatal()
