@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.e2e.cluster import free_ports
-from tests.kafka.kafka import BIN_KAFKA, FATAL_FAULT, require_kafka, run_tool
+from tests.kafka.kafka import BIN_KAFKA, FATAL_FAULT, kafka_env, require_kafka, run_tool
 
 STORAGE_TOOL = "kafka.tools.StorageTool"
 CONTROLLER_IDS = (1, 2, 3)
@@ -84,7 +84,7 @@ class KafkaProcess:
                 [str(BIN_KAFKA), "kafka.Kafka", str(self.config_path)],
                 stdout=out,
                 stderr=err,
-                env={**os.environ, "KAFKA_HEAP_OPTS": HEAP_OPTS},
+                env=kafka_env(HEAP_OPTS),
             )
 
     def log_text(self) -> str:

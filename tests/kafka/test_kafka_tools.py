@@ -30,7 +30,7 @@ import pytest
 from kraft.cli import main
 from tests.cli.segments import snapshot_batches, write_corner_cases
 from tests.e2e.cluster import ROOT, Cluster, free_ports
-from tests.kafka.kafka import BIN_KAFKA, KafkaRaftServer, require_kafka, run_tool
+from tests.kafka.kafka import BIN_KAFKA, KafkaRaftServer, kafka_env, require_kafka, run_tool
 from wire.records.builder import build_data_batch
 from wire.records.control import build_leader_change_batch
 
@@ -254,6 +254,7 @@ def test_console_consumer(quorum: Cluster) -> None:
         capture_output=True,
         timeout=90,
         check=False,
+        env=kafka_env(),
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"Processed a total of {count} messages".encode() in result.stderr
