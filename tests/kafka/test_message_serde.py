@@ -23,7 +23,7 @@ import pytest
 
 import wire
 from kraft.cli.render import metadata_json
-from tests.kafka.kafka import require_kafka
+from tests.kafka.kafka import TEST_JVM_OPTS, require_kafka
 from tests.wire.metadata_samples import random_struct
 from wire import catalog
 from wire.catalog import CATALOG
@@ -60,7 +60,7 @@ def kafka() -> dict[str, Any]:
         lines.append(f"D {head} {wire.encode(message, version).hex()}")
         lines.append(f"E {head} {json.dumps(metadata_json(message, version))}")
     result = subprocess.run(
-        ["java", "-cp", f"{libs}/*", str(HARNESS)],
+        ["java", TEST_JVM_OPTS, "-cp", f"{libs}/*", str(HARNESS)],
         input="".join(line + "\n" for line in lines),
         capture_output=True,
         text=True,

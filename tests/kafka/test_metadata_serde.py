@@ -23,7 +23,7 @@ import pytest
 
 import wire
 from kraft.cli.render import kafka_type_name, metadata_json
-from tests.kafka.kafka import require_kafka, run_tool
+from tests.kafka.kafka import TEST_JVM_OPTS, require_kafka, run_tool
 from tests.wire.metadata_samples import random_record
 from wire.fields import Message
 from wire.messages.control_records import CONTROL_RECORD_TYPES
@@ -42,7 +42,7 @@ DUMP_LOG_SEGMENTS = "org.apache.kafka.tools.DumpLogSegments"
 def _harness(mode: str, lines: list[str]) -> list[str]:
     libs = require_kafka()
     result = subprocess.run(
-        ["java", "-cp", f"{libs}/*", str(HARNESS), mode],
+        ["java", TEST_JVM_OPTS, "-cp", f"{libs}/*", str(HARNESS), mode],
         input="".join(line + "\n" for line in lines),
         capture_output=True,
         text=True,
@@ -80,7 +80,7 @@ def test_record_types_match_kafkas_table() -> None:
 def _types() -> list[str]:
     libs = require_kafka()
     result = subprocess.run(
-        ["java", "-cp", f"{libs}/*", str(HARNESS), "types"],
+        ["java", TEST_JVM_OPTS, "-cp", f"{libs}/*", str(HARNESS), "types"],
         capture_output=True,
         text=True,
         timeout=180,
