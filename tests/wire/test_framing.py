@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wire.errors import DecodeError, FrameTooLargeError
-from wire.framing import FRAME_BYTES_MAX_DEFAULT, FrameDecoder, frame
+from wire.framing import FRAME_BYTES_MAX_DEFAULT, FrameDecoder, FrameWriter, frame
 
 
 def test_default_limit_is_kafka_socket_request_max_bytes() -> None:
@@ -50,3 +50,14 @@ def test_negative_size_is_a_decode_error() -> None:
 
 def test_empty_frame() -> None:
     assert FrameDecoder().feed(b"\x00\x00\x00\x00" + frame(b"a")) == [b"", b"a"]
+
+
+def test_frame_writer_joins_writes_behind_their_size() -> None:
+    writer = FrameWriter()
+    mutable = bytearray(b"mid")
+    assert writer.write(b"head") == 4
+    assert writer.write(mutable) == 3
+    assert writer.write(memoryview(b"--tail")[2:]) == 4
+    mutable[:] = b"XXX"  # a mutable write is taken as it was when written
+    assert writer.frame() == frame(b"headmidtail")
+    assert FrameWriter().frame() == frame(b"")
