@@ -16,6 +16,7 @@ FETCH_KEY = 1
 FETCH_VERSION = 17
 
 FRAME_BYTES = 8 << 20
+CHUNK_BYTES = 256 * 1024  # what a connection reads at once
 
 
 def test_a_big_frame_is_copied_out_once() -> None:
@@ -36,6 +37,26 @@ def test_a_big_frame_is_copied_out_once() -> None:
     # The buffer grows to the whole frame, plus the frame handed out: two frame sizes at most
     # (the slice-then-bytes copy made it three).
     assert peak - before < 2.5 * FRAME_BYTES, (peak - before) / FRAME_BYTES
+
+
+def test_a_big_frame_received_in_chunks_is_joined_once() -> None:
+    payload = bytes(range(256)) * (FRAME_BYTES // 256)
+    wire_bytes = frame(payload)
+    chunks = [wire_bytes[at : at + CHUNK_BYTES] for at in range(0, len(wire_bytes), CHUNK_BYTES)]
+    decoder = FrameDecoder()
+    frames: list[bytes] = []
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for chunk in chunks:
+            frames += decoder.feed(chunk)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert frames == [payload]
+    # The received chunks are kept and joined into the frame: one frame size is allocated.
+    # Appended to the buffer they took a second (and its growth reallocated it again and again).
+    assert peak - before < 1.25 * FRAME_BYTES, (peak - before) / FRAME_BYTES
 
 
 def fetch_answer(records: bytes) -> Any:
