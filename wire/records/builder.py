@@ -21,6 +21,7 @@ Offsets: the batch is built at `base_offset`; the leader may later move it with
 from __future__ import annotations
 
 import struct
+import threading
 from collections.abc import Sequence
 
 from crc32c import crc32c
@@ -95,6 +96,9 @@ def assemble_batch(
 FRAMING_SIZES_MAX = 4
 FRAMING_RECORDS_MAX = 1 << 15
 _framings: dict[int, list[bytes]] = {}
+# The leader's batches are built on the node's trio thread, a snapshot's on its disk writer thread:
+# two threads extending one table at once interleaved their framings (wrong bytes).
+_framings_lock = threading.Lock()
 _HEADERS_COUNT_ZERO = b"\x00"
 
 
@@ -110,18 +114,19 @@ def _framing(offset_delta: int, value_bytes: int) -> bytes:
 
 def _framings_for(value_bytes: int, count: int) -> list[bytes]:
     """The framings of records 0 .. count-1 whose values are all `value_bytes` long."""
-    table = _framings.get(value_bytes)
-    if table is None:
-        if len(_framings) >= FRAMING_SIZES_MAX:
-            del _framings[next(iter(_framings))]  # the oldest size
-        table = _framings[value_bytes] = []
-    if len(table) < min(count, FRAMING_RECORDS_MAX):
-        table.extend(
-            _framing(i, value_bytes) for i in range(len(table), min(count, FRAMING_RECORDS_MAX))
-        )
-    if count <= len(table):
-        return table[:count]
-    return table + [_framing(i, value_bytes) for i in range(len(table), count)]
+    with _framings_lock:
+        table = _framings.get(value_bytes)
+        if table is None:
+            if len(_framings) >= FRAMING_SIZES_MAX:
+                del _framings[next(iter(_framings))]  # the oldest size
+            table = _framings[value_bytes] = []
+        cached = min(count, FRAMING_RECORDS_MAX)
+        if len(table) < cached:
+            table.extend(_framing(i, value_bytes) for i in range(len(table), cached))
+        framings = table[:count]
+    if count > len(framings):
+        framings += [_framing(i, value_bytes) for i in range(len(framings), count)]
+    return framings
 
 
 def _encode_records_one_size(values: Sequence[bytes], value_bytes: int) -> bytes:

@@ -8,6 +8,8 @@ keys, timestamp deltas 0, no headers), which the kio/oracle tests tie to Kafka's
 from __future__ import annotations
 
 import random
+import sys
+import threading
 
 import pytest
 from hypothesis import given, settings
@@ -91,3 +93,33 @@ def test_the_framing_tables_stay_bounded() -> None:
     big = [b"x"] * (FRAMING_RECORDS_MAX + 5)
     assert build_data_batch(0, 1, 0, big) == general(0, 1, 0, big)
     assert all(len(table) <= FRAMING_RECORDS_MAX for table in builder._framings.values())
+
+
+def test_threads_building_batches_at_once_get_exact_bytes() -> None:
+    # The trio thread builds the leader's batches while the disk writer thread may build a
+    # snapshot's: the framing tables are shared, and more sizes than they keep force evictions.
+    sizes = range(3, 3 + FRAMING_SIZES_MAX * 2)
+    values_by_size = {size: [bytes([size]) * size] * 300 for size in sizes}
+    expected = {size: general(0, 1, 0, values) for size, values in values_by_size.items()}
+    wrong: list[int] = []
+
+    def build_all(order: list[int]) -> None:
+        for _ in range(60):
+            for size in order:
+                if build_data_batch(0, 1, 0, values_by_size[size]) != expected[size]:
+                    wrong.append(size)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [
+            threading.Thread(target=build_all, args=(list(sizes)[::step],))
+            for step in (1, -1, 1, 1)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []
