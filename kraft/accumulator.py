@@ -35,7 +35,8 @@ class PendingCall:
 
 
 def estimate_size_bytes(values: Sequence[bytes]) -> int:
-    return BATCH_HEADER_BYTES + sum(len(v) + RECORD_OVERHEAD_BYTES for v in values)
+    # sum(map(len)) runs in C: a generator here cost ~4% of a saturated leader's loop.
+    return BATCH_HEADER_BYTES + sum(map(len, values)) + RECORD_OVERHEAD_BYTES * len(values)
 
 
 @dataclass(slots=True)

@@ -12,21 +12,22 @@ Frames produced here carry the int32 size prefix; frames consumed here are paylo
 (as `wire.framing.FrameDecoder` yields them). Offsets in `DecodeError`s are frame-payload offsets.
 
 Headers are Messages like any other: construct builds and parses them (`wire.compiler`), header and
-body in one stream, so a frame is written once and read once. The api key and version are peeked
-with construct's `Int16sb` to pick the header version before the header is parsed.
+body in one stream, so a frame is written once and read once (built in a `wire.framing.FrameWriter`,
+which joins the writes once: a Fetch answer's records are copied once). The api key and version are
+peeked with construct's `Int16sb` to pick the header version before the header is parsed.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from construct import Int16sb, Int32sb
+from construct import Int16sb
 
 from wire.compiler import build_into, decode_stream, encode_into, message_codec, parse_from
 from wire.errors import DecodeError, ErrorCode, UnsupportedRequestError, UnsupportedVersionError
 from wire.fields import Message, Versions, f
+from wire.framing import FrameWriter
 from wire.primitives import Buffer
 from wire.registry import (
     API_SPECS,
@@ -35,7 +36,6 @@ from wire.registry import (
     response_header_version,
 )
 
-SIZE_PREFIX = b"\x00\x00\x00\x00"  # placeholder, patched once the frame is complete
 KEY_VERSION_BYTES = 4
 KEY_VERSION_CORRELATION_BYTES = 8
 
@@ -60,13 +60,6 @@ class ResponseHeader(Message):
     correlation_id: int = f("int32", "0+")
 
 
-def _frame(out: io.BytesIO) -> bytes:
-    size = out.tell() - len(SIZE_PREFIX)
-    out.seek(0)
-    Int32sb._build(size, out, None, "size")
-    return out.getvalue()
-
-
 def encode_request(
     api_key: int, api_version: int, correlation_id: int, client_id: str | None, body: Message
 ) -> bytes:
@@ -75,8 +68,7 @@ def encode_request(
     if spec is None or api_version not in spec.versions:
         raise UnsupportedVersionError(api_key, api_version)
     assert type(body) is spec.request_cls, f"{type(body).__name__} is not api key {api_key}"
-    out = io.BytesIO()
-    out.write(SIZE_PREFIX)
+    out = FrameWriter()
     header = RequestHeader(
         request_api_key=api_key,
         request_api_version=api_version,
@@ -86,7 +78,7 @@ def encode_request(
     hv = request_header_version(api_key, api_version)
     build_into(out, message_codec(RequestHeader, hv), header, hv)
     encode_into(out, body, api_version)
-    return _frame(out)
+    return out.frame()
 
 
 def encode_response(api_key: int, api_version: int, correlation_id: int, body: Message) -> bytes:
@@ -95,14 +87,13 @@ def encode_response(api_key: int, api_version: int, correlation_id: int, body: M
     if spec is None:
         raise UnsupportedVersionError(api_key, api_version)
     assert type(body) is spec.response_cls, f"{type(body).__name__} is not api key {api_key}"
-    out = io.BytesIO()
-    out.write(SIZE_PREFIX)
+    out = FrameWriter()
     hv = response_header_version(api_key, api_version)
     build_into(
         out, message_codec(ResponseHeader, hv), ResponseHeader(correlation_id=correlation_id), hv
     )
     encode_into(out, body, api_version)
-    return _frame(out)
+    return out.frame()
 
 
 def decode_request(frame: bytes | memoryview) -> tuple[RequestHeader, Any]:

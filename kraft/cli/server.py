@@ -9,6 +9,12 @@ once (a disk step may have been left running), 2 for a problem found at start-up
 (bad or missing configuration, log directory unusable or locked, port in use), 3 when the log
 directory fails while the node runs (a full disk, an I/O error: the node stops, as Kafka halts);
 each printed as one line.
+
+Allocator: a node allocates and frees buffers of megabytes all the time (each batch the leader
+builds, each Fetch answer, each frame a follower receives, up to 8 MiB). glibc serves those from
+fresh `mmap`s or trims them off the heap top again, so every one of them page-faults its memory in
+anew; `keep_freed_memory` makes glibc keep freed memory for reuse instead (measured on the
+3-voter throughput scenario: leader CPU per committed record 1.49 against 1.87 us, medians of 3).
 """
 
 from __future__ import annotations
@@ -23,6 +29,31 @@ from kraft.shell.workload import RECORD_SIZE_DEFAULT, THROUGHPUT_DEFAULT
 
 EXIT_STARTUP_ERROR = 2
 EXIT_LOG_DIR_FAILURE = 3
+
+# glibc `mallopt` parameters (malloc.h) and what the node sets them to.
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+# The largest mmap threshold glibc accepts on 64-bit (HEAP_MAX_SIZE / 2): above a batch or answer.
+MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
+# Free memory at the heap top kept rather than given back (about what a node has in flight).
+TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
+
+
+def keep_freed_memory() -> bool:
+    """Make glibc reuse freed large buffers instead of unmapping or trimming them (see the module
+    docstring); False where the C library has no `mallopt` (not glibc: nothing changes)."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(
+        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+    )
 
 
 def _int(text: str) -> int:
@@ -138,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.config:
         print("Missing configuration file: use --config FILE", file=sys.stderr)
         return EXIT_STARTUP_ERROR
+    keep_freed_memory()
     from kraft.shell import run_async
     from kraft.shell.server import LogDirFailure, ServerOptions, StartupError, run_server
 

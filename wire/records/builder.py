@@ -5,9 +5,14 @@ timestamp delta 0, no headers, so each record is
 
     varint(length) 0x00 0x00 varint(offset_delta) 0x01 varint(len(value)) value 0x00
 
-and the loop only concatenates cached varint encodings and the value. `build_batch` takes full
-`Record`s (keys, headers, per-record timestamps, control/transactional bits) for tests and tools.
-Both finish in `assemble_batch`, which computes the CRC32C once over bytes 21 .. end.
+and the loop only concatenates cached varint encodings and the value. When every value has the
+same size (the test server's random workload), record i's framing depends on i alone, so
+`encode_data_records` takes the framings from a table built once per value size
+(`_framings_for`) and interleaves them with the values by two list-slice assignments and one
+`bytes.join`: no Python code runs per record (measured: ~80 ns against ~450 ns per 256 B record).
+`build_batch` takes full `Record`s (keys, headers, per-record timestamps, control/transactional
+bits) for tests and tools. Both finish in `assemble_batch`, which computes the CRC32C once over
+bytes 21 .. end.
 
 Offsets: the batch is built at `base_offset`; the leader may later move it with
 `with_base_offset` (offsets are outside the CRC).
@@ -16,6 +21,7 @@ Offsets: the batch is built at `base_offset`; the leader may later move it with
 from __future__ import annotations
 
 import struct
+import threading
 from collections.abc import Sequence
 
 from crc32c import crc32c
@@ -84,8 +90,63 @@ def assemble_batch(
     return b"".join((prefix, body_header, payload))
 
 
+# Record framing tables (`_framings_for`): how many value sizes are kept (the workload uses one)
+# and how many records each covers (an 8 MiB batch of 256 B records holds ~29,000; records past
+# the table get their framing computed per record).
+FRAMING_SIZES_MAX = 4
+FRAMING_RECORDS_MAX = 1 << 15
+_framings: dict[int, list[bytes]] = {}
+# The leader's batches are built on the node's trio thread, a snapshot's on its disk writer thread:
+# two threads extending one table at once interleaved their framings (wrong bytes).
+_framings_lock = threading.Lock()
+_HEADERS_COUNT_ZERO = b"\x00"
+
+
+def _framing(offset_delta: int, value_bytes: int) -> bytes:
+    """Record `offset_delta`'s bytes before its value (null key, timestamp delta 0), led by the
+    previous record's trailing header count 0x00 unless it is the first record."""
+    ov = encode_varint(offset_delta)
+    nv = encode_varint(value_bytes)
+    length = 4 + len(ov) + len(nv) + value_bytes
+    lead = _HEADERS_COUNT_ZERO if offset_delta else b""
+    return lead + encode_varint(length) + b"\x00\x00" + ov + b"\x01" + nv
+
+
+def _framings_for(value_bytes: int, count: int) -> list[bytes]:
+    """The framings of records 0 .. count-1 whose values are all `value_bytes` long."""
+    with _framings_lock:
+        table = _framings.get(value_bytes)
+        if table is None:
+            if len(_framings) >= FRAMING_SIZES_MAX:
+                del _framings[next(iter(_framings))]  # the oldest size
+            table = _framings[value_bytes] = []
+        cached = min(count, FRAMING_RECORDS_MAX)
+        if len(table) < cached:
+            table.extend(_framing(i, value_bytes) for i in range(len(table), cached))
+        framings = table[:count]
+    if count > len(framings):
+        framings += [_framing(i, value_bytes) for i in range(len(framings), count)]
+    return framings
+
+
+def _encode_records_one_size(values: Sequence[bytes], value_bytes: int) -> bytes:
+    count = len(values)
+    parts = [_HEADERS_COUNT_ZERO] * (2 * count + 1)  # the last stays: the last record's 0x00
+    parts[0 : 2 * count : 2] = _framings_for(value_bytes, count)
+    parts[1 : 2 * count : 2] = values
+    return b"".join(parts)
+
+
 def encode_data_records(values: Sequence[bytes]) -> bytes:
     """The uncompressed records section for `values` at offset deltas 0.. (the fast path)."""
+    sizes = set(map(len, values))
+    if len(sizes) == 1:
+        return _encode_records_one_size(values, sizes.pop())
+    return encode_data_records_each(values)
+
+
+def encode_data_records_each(values: Sequence[bytes]) -> bytes:
+    """`encode_data_records` one record at a time (values of different sizes)."""
     small = VARINT_SMALL
     small_max = VARINT_CACHE_MAX
     parts: list[bytes] = []
