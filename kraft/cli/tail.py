@@ -16,9 +16,14 @@ the log from its start. An offset past the high watermark is said so on stderr; 
 then waits for it (or, with `--until-high-watermark`, ends). Stopping: `--max-records N`,
 `--until-high-watermark` (exit once the high watermark seen at start-up is reached), or Ctrl-C.
 
-The Raft core runs inside the tail (an id-less follower): it writes the fetched log and its own
-quorum-state to a log dir, temporary unless `--log-dir` is given. `--consumer` fetches like a
-plain Kafka consumer instead (no local log).
+By default the tail fetches as Kafka's id-less Raft observer does (Fetch with replica id -1,
+fetch offset and last fetched epoch, DivergingEpoch and snapshots followed) but keeps no local
+log: it prints each batch once the high watermark passes it, straight from the fetch answer
+(`kraft.shell.client.state.StreamFetchState`). With `--log-dir` or `--id` the Raft core runs
+inside the tail instead (a non-voting follower): it writes the fetched log and its own
+quorum-state to that log dir (a temporary one with only `--id`), and a later tail with the same
+`--log-dir` resumes from it. `--consumer` fetches like a plain Kafka consumer (no local log, no
+Raft fetch: the node caps the read at its high watermark).
 
 Exit status: 0 on a normal stop (Ctrl-C included); 141 when the reader of its output goes away
 (`| head`); 1 with one line on stderr when the quorum cannot be reached
@@ -31,13 +36,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Literal
+from typing import Any
 
 from kraft.cli import expected_error
 from kraft.cli.render import describe_record, record_line, value_line
 from kraft.shell import run_async
 from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
-from kraft.shell.client.observer import EARLIEST, LATEST, CommittedBatch, RaftObserver, Start
+from kraft.shell.client.observer import (
+    EARLIEST,
+    LATEST,
+    CommittedBatch,
+    Mode,
+    RaftObserver,
+    Start,
+)
 from kraft.shell.client.state import ObserverError
 from wire.errors import DecodeError
 from wire.records.record import decode_record_values
@@ -84,7 +96,9 @@ async def tail(args: argparse.Namespace, out: Any = None) -> int:
     start: Start = EARLIEST if args.from_beginning else LATEST
     if args.offset is not None:
         start = args.offset
-    mode: Literal["raft", "consumer"] = "consumer" if args.consumer else "raft"
+    mode: Mode = "consumer" if args.consumer else "stream"
+    if not args.consumer and (args.log_dir is not None or args.id is not None):
+        mode = "raft"  # a kept log dir, or an observer id the leader lists: the Raft core's
     observer = RaftObserver(
         parse_bootstrap(args.bootstrap_server),
         local_id=args.id,

@@ -14,7 +14,7 @@ from kraft.cli.tail import tail
 from kraft.shell.client.connection import Address
 from kraft.shell.client.describe import describe
 from kraft.shell.client.follower import Truncation
-from kraft.shell.client.observer import RaftObserver
+from kraft.shell.client.observer import Mode, RaftObserver
 from kraft.shell.client.state import ObserverError
 from kraft.shell.quorum_state_store import QuorumStateStore
 from tests.consumer.fake_server import FakeServer
@@ -38,17 +38,33 @@ async def collect(observer: RaftObserver, count: int) -> list[tuple[int, int, by
     return got
 
 
+# The two Raft observers: the core with a local log, and the stream (no local log).
+RAFT_MODES = ["raft", "stream"]
+
+
+def fetched_end(observer: RaftObserver) -> int:
+    """Where the observer's fetched log ends (committed or not)."""
+    if observer.stream is not None:
+        return observer.stream.fetch_offset
+    if observer.follower is None:
+        return 0
+    return observer.follower.node.log_end_offset
+
+
+@pytest.mark.parametrize("mode", RAFT_MODES)
 async def test_observer_releases_only_committed_records(
-    served: tuple[FakeServer, FakePort],
+    served: tuple[FakeServer, FakePort], mode: Mode
 ) -> None:
     _, port = served
     port.append_data(3, [b"a", b"b"])  # 1-2
     port.sync(high_watermark=1)  # only the LeaderChange is committed
-    observer = RaftObserver([address(port)])
+    observer = RaftObserver([address(port)], mode=mode)
     seen: list[tuple[int, int, bytes | None]] = []
 
     async def workload() -> None:
-        await trio.sleep(0.2)
+        while fetched_end(observer) < 3:
+            await trio.sleep(0.01)
+        await trio.sleep(0.1)
         assert [o for o, _, _ in seen] == [0]  # the uncommitted batch was fetched, not released
         port.append_data(3, [b"c"])  # 3
         port.sync()  # HW 4
@@ -65,17 +81,20 @@ async def test_observer_releases_only_committed_records(
     assert [(o, v) for o, _, v in seen[1:]] == [(1, b"a"), (2, b"b"), (3, b"c")]
 
 
-async def test_observer_follows_a_truncation(served: tuple[FakeServer, FakePort]) -> None:
+@pytest.mark.parametrize("mode", RAFT_MODES)
+async def test_observer_follows_a_truncation(
+    served: tuple[FakeServer, FakePort], mode: Mode
+) -> None:
     _, port = served
     port.append_data(3, [b"committed"])  # 1
     port.sync(high_watermark=2)
     port.append_data(3, [b"lost"])  # 2, never committed
     port.sync(high_watermark=2)
-    observer = RaftObserver([address(port)])
+    observer = RaftObserver([address(port)], mode=mode)
 
     async def new_leader() -> None:
         # Until the observer has fetched the uncommitted offset 2 (its log ends at 3).
-        while observer.follower is None or observer.follower.node.log_end_offset < 3:
+        while fetched_end(observer) < 3:
             await trio.sleep(0.01)
         port.truncate(2)
         port.set(epoch=4)
@@ -92,14 +111,15 @@ async def test_observer_follows_a_truncation(served: tuple[FakeServer, FakePort]
     assert observer.truncations == [Truncation(from_end_offset=3, to_end_offset=2)]
 
 
-async def test_observer_from_an_offset_inside_a_batch(served: tuple[FakeServer, FakePort]) -> None:
+@pytest.mark.parametrize("mode", ["raft", "stream", "consumer"])
+async def test_observer_from_an_offset_inside_a_batch(
+    served: tuple[FakeServer, FakePort], mode: Mode
+) -> None:
     _, port = served
     port.append_data(3, [b"a", b"b", b"c"])  # 1-3
     port.append_data(3, [b"d"])  # 4
     port.sync()
-    got = await collect(RaftObserver([address(port)], start=2), 3)
-    assert [(o, v) for o, _, v in got] == [(2, b"b"), (3, b"c"), (4, b"d")]
-    got = await collect(RaftObserver([address(port)], start=2, mode="consumer"), 3)
+    got = await collect(RaftObserver([address(port)], start=2, mode=mode), 3)
     assert [(o, v) for o, _, v in got] == [(2, b"b"), (3, b"c"), (4, b"d")]
 
 
@@ -218,7 +238,9 @@ async def test_refusals_are_observer_errors(served: tuple[FakeServer, FakePort])
     _, port = served
     with pytest.raises(ObserverError, match="is a voter"):
         await collect(RaftObserver([address(port)], local_id=1), 1)
-    with pytest.raises(ObserverError, match="cannot reach the quorum"):
-        await collect(RaftObserver([Address("127.0.0.1", 1)], give_up_after_ms=300), 1)
-    with pytest.raises(ObserverError, match="cluster id"):
-        await collect(RaftObserver([address(port)], cluster_id="other"), 1)
+    for mode in RAFT_MODES:
+        unreachable = RaftObserver([Address("127.0.0.1", 1)], give_up_after_ms=300, mode=mode)
+        with pytest.raises(ObserverError, match="cannot reach the quorum"):
+            await collect(unreachable, 1)
+        with pytest.raises(ObserverError, match="cluster id"):
+            await collect(RaftObserver([address(port)], cluster_id="other", mode=mode), 1)
