@@ -14,11 +14,12 @@ from kraft.cli.tail import tail
 from kraft.shell.client.connection import Address
 from kraft.shell.client.describe import describe
 from kraft.shell.client.follower import Truncation
-from kraft.shell.client.observer import Mode, RaftObserver
+from kraft.shell.client.observer import Mode, RaftObserver, Start
 from kraft.shell.client.state import ObserverError
 from kraft.shell.quorum_state_store import QuorumStateStore
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
+from wire.records.batch import read_batch_header
 
 
 def address(port: FakePort) -> Address:
@@ -195,6 +196,40 @@ async def test_observer_from_a_log_start_after_a_snapshot(
     # with a SnapshotId and the core downloads it; this fake leader serves no FetchSnapshot.)
     got = await collect(RaftObserver([address(port)], start="earliest", mode="consumer"), 2)
     assert [(o, v) for o, _, v in got] == [(3, b"c"), (4, b"d")]
+
+
+def snapshot_of(port: FakePort, end_offset: int) -> bytes:
+    """A snapshot of the fake log up to `end_offset`, as a leader writes one: its batches with
+    offsets from 0 (here simply the log's own batches below the end)."""
+    return b"".join(b for b in port.batches if read_batch_header(b).last_offset < end_offset)
+
+
+@pytest.mark.parametrize(
+    ("start", "printed"), [("earliest", [0, 1, 2, 3, 4]), (1, [0, 1, 2, 3, 4]), (3, [3, 4])]
+)
+async def test_stream_prints_a_snapshot_then_the_log(
+    served: tuple[FakeServer, FakePort], start: Start, printed: list[int]
+) -> None:
+    """The leader's log starts at a snapshot: from the earliest or below its end, its records
+    come first (fetched in chunks), then the log from the log start, each record once."""
+    server, port = served
+    port.append_data(3, [b"a", b"b"])  # 1-2
+    port.append_data(3, [b"c"])  # 3
+    port.append_data(3, [b"d"])  # 4
+    server.snapshot = (3, 3, snapshot_of(port, 3))
+    server.snapshot_chunk_bytes = 50  # several FetchSnapshot rounds
+    port.set(log_start_offset=3)
+    port.sync()
+    observer = RaftObserver([address(port)], start=start, mode="stream", include_snapshot=True)
+    got = await collect(observer, len(printed))
+    assert [o for o, _, _ in got] == printed
+    assert [v for _, _, v in got][-2:] == [b"c", b"d"]
+    # Without the snapshot's content, an offset below the log start cannot be printed.
+    observer = RaftObserver([address(port)], start=1, mode="stream")
+    with pytest.raises(ObserverError, match="below the log start 3"):
+        await collect(observer, 1)
+    got = await collect(RaftObserver([address(port)], start="earliest", mode="stream"), 2)
+    assert [o for o, _, _ in got] == [3, 4]
 
 
 async def test_tail_wrong_cluster_id_is_one_error_line(
