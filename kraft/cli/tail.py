@@ -39,7 +39,7 @@ import sys
 from typing import Any
 
 from kraft.cli import expected_error
-from kraft.cli.render import describe_record, record_line, value_line
+from kraft.cli.render import data_lines, describe_record, record_line
 from kraft.shell import run_async
 from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
 from kraft.shell.client.observer import (
@@ -134,43 +134,70 @@ async def _print_records(
             until = high_watermark
             if until <= (start if isinstance(start, int) else 0) or start == LATEST:
                 return 0
-    stream = out if out is not None else sys.stdout
+    output = _Output(out if out is not None else sys.stdout)
     # `--max-records N` ends after N records (after the first one when N < 1, as it always did).
     remaining = None if args.max_records is None else max(args.max_records, 1)
     async for batch in observer.batches():
-        lines = _batch_lines(batch, args)
-        if remaining is not None and len(lines) >= remaining:
-            stream.writelines(lines[:remaining])
-            stream.flush()
-            return 0
         # One write call per batch, flushed per batch: a follower sees each batch as soon as it
         # is committed, and a catch-up read does not pay a write call per record.
-        stream.writelines(lines)
-        stream.flush()
+        chunk, count = _batch_chunk(batch, args, output.encoding, output.errors, remaining)
+        output.write(chunk)
         if remaining is not None:
-            remaining -= len(lines)
+            remaining -= count
+            if remaining <= 0:
+                return 0
         if until is not None and batch.last_offset + 1 >= until:
             return 0
     return 0
 
 
-def _batch_lines(batch: CommittedBatch, args: argparse.Namespace) -> list[str]:
-    """The batch's output lines, each ending with a newline. A data batch in the default format
-    takes the per-record fast path (offset, timestamp, value: only what is printed is decoded)."""
+class _Output:
+    """The tail's output: whole chunks of encoded lines, written and flushed at once; straight to
+    the byte stream under a text stream (stdout) when it has one (no str to encode again)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.text = stream
+        self.encoding: str = getattr(stream, "encoding", None) or "utf-8"
+        self.errors: str = getattr(stream, "errors", None) or "strict"
+        binary = getattr(stream, "buffer", None)
+        sample = "offset: 0 value (hex): 09af\n"
+        if binary is not None and sample.encode(self.encoding) != sample.encode("ascii"):
+            binary = None  # the lines are made as ASCII bytes: only for ASCII-based encodings
+        self.binary = binary
+        if binary is not None:
+            stream.flush()  # anything written as text goes first
+
+    def write(self, chunk: bytes) -> None:
+        if self.binary is not None:
+            self.binary.write(chunk)
+            self.binary.flush()
+        else:
+            self.text.write(chunk.decode(self.encoding, self.errors))
+            self.text.flush()
+
+
+def _batch_chunk(
+    batch: CommittedBatch,
+    args: argparse.Namespace,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    limit: int | None = None,
+) -> tuple[bytes, int]:
+    """The batch's output lines (its first `limit` records) encoded, and how many they are. A
+    data batch in the default format takes the per-record fast path (offset, timestamp, value:
+    only what is printed is decoded, `render.data_lines`)."""
     epoch = batch.epoch
     if not batch.is_control and not args.json:
-        decode_metadata = not args.raw
         first_offset = batch.first_offset
         # The observer checked the CRC when it took the batch (`committed_batches`).
         values = decode_record_values(batch.data, 0, batch.header, verify_crc=False)
-        return [
-            f"offset: {offset} epoch: {epoch} timestamp: {timestamp} "
-            f"{value_line(value, decode_metadata)}\n"
-            for offset, timestamp, value in values
-            if offset >= first_offset
-        ]
+        if values and values[0][0] < first_offset:
+            values = [v for v in values if v[0] >= first_offset]
+        if limit is not None:
+            values = values[:limit]
+        return data_lines(values, epoch, not args.raw, encoding, errors), len(values)
     lines = []
-    for record in batch.records():
+    for record in batch.records()[:limit]:
         described = describe_record(record, batch.is_control, decode_metadata=not args.raw)
         described["epoch"] = epoch
         if args.json:
@@ -180,7 +207,7 @@ def _batch_lines(batch: CommittedBatch, args: argparse.Namespace) -> list[str]:
                 f"offset: {record.offset} epoch: {epoch} timestamp: {record.timestamp} "
                 f"{record_line(described)}\n"
             )
-    return lines
+    return "".join(lines).encode(encoding, errors), len(lines)
 
 
 def run(args: argparse.Namespace) -> int:
