@@ -154,6 +154,8 @@ class RaftObserver:
         self._leader_epoch = NO_EPOCH
         self._leader_id = NO_LEADER
         self._cluster_id: str | None = None
+        # Stream mode: the Fetch sent ahead on `_conn` (connection, version, correlation id).
+        self._inflight: tuple[Connection, int, int] | None = None
         self._backoff_ms = REDISCOVER_BACKOFF_MS
         self._exit_stack: contextlib.AsyncExitStack | None = None
         self._leaderless_since: float | None = None
@@ -235,6 +237,7 @@ class RaftObserver:
         return await self._poll_raft()
 
     async def close(self) -> None:
+        self._inflight = None
         if self._conn is not None:
             await self._conn.aclose()
         self._conn = None
@@ -402,14 +405,21 @@ class RaftObserver:
             state = self.stream
             if state is None:
                 state = self.stream = await self._open_stream(conn)
-            version = conn.version_for(FetchRequest.API_KEY, STREAM_FETCH_VERSION_MAX)
-            request = state.fetch_request(
-                self._cluster_id, self._replica_id, FETCH_WAIT_MS_MAX, version
-            )
-            response = await conn.request(request, version)
+            inflight, self._inflight = self._inflight, None
+            if inflight is not None and inflight[0] is conn:
+                _, version, correlation_id = inflight
+            else:
+                version = conn.version_for(FetchRequest.API_KEY, STREAM_FETCH_VERSION_MAX)
+                correlation_id = await self._send_fetch(conn, state, version)
+            response = await conn.receive(FetchRequest.API_KEY, version, correlation_id)
             outcome = state.handle_fetch_response(response)
             if outcome.snapshot is not None:
                 return await self._stream_snapshot(conn, state, *outcome.snapshot)
+            if outcome.released and not outcome.rediscover:
+                # The next fetch leaves now: the leader reads and sends it while the caller
+                # prints these batches (a catch-up read pays the two one after the other else).
+                correlation_id = await self._send_fetch(conn, state, version)
+                self._inflight = (conn, version, correlation_id)
         except ConnectionFailed:
             await self.close()
             await trio.sleep(self._backoff_ms / 1000)
@@ -421,6 +431,12 @@ class RaftObserver:
             if outcome.backoff:
                 await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
         return outcome.released
+
+    async def _send_fetch(self, conn: Connection, state: StreamFetchState, version: int) -> int:
+        request = state.fetch_request(
+            self._cluster_id, self._replica_id, FETCH_WAIT_MS_MAX, version
+        )
+        return await conn.send(request, version)
 
     @property
     def _replica_id(self) -> int:
