@@ -36,23 +36,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kraft.cli import expected_error
-from kraft.cli.render import data_lines, describe_record, record_line
-from kraft.shell import run_async
-from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
-from kraft.shell.client.observer import (
-    EARLIEST,
-    LATEST,
-    CommittedBatch,
-    Mode,
-    RaftObserver,
-    Start,
-)
-from kraft.shell.client.state import ObserverError
-from wire.errors import DecodeError
-from wire.records.record import decode_record_values
+
+if TYPE_CHECKING:
+    from kraft.shell.client.observer import CommittedBatch, RaftObserver, Start
+
+# Everything else (trio, the wire codec, the observer) is imported when the tail runs: `kraft tail
+# --help` and a usage error need none of it.
 
 TIMEOUT_MS_DEFAULT = 10_000
 
@@ -92,6 +84,9 @@ async def _high_watermark_now(observer: RaftObserver) -> int:
 
 
 async def tail(args: argparse.Namespace, out: Any = None) -> int:
+    from kraft.shell.client.connection import parse_bootstrap
+    from kraft.shell.client.observer import EARLIEST, LATEST, Mode, RaftObserver
+
     out = out or sys.stdout
     start: Start = EARLIEST if args.from_beginning else LATEST
     if args.offset is not None:
@@ -118,6 +113,8 @@ async def _print_records(
     args: argparse.Namespace, observer: RaftObserver, start: Start, out: Any
 ) -> int:
     until: int | None = None
+    from kraft.shell.client.observer import LATEST
+
     if args.until_high_watermark or isinstance(start, int):
         high_watermark = await _high_watermark_now(observer)
         await observer.close()  # the observer opens its own connections from here on
@@ -186,6 +183,9 @@ def _batch_chunk(
     """The batch's output lines (its first `limit` records) encoded, and how many they are. A
     data batch in the default format takes the per-record fast path (offset, timestamp, value:
     only what is printed is decoded, `render.data_lines`)."""
+    from kraft.cli.render import data_lines, describe_record, record_line
+    from wire.records.record import decode_record_values
+
     epoch = batch.epoch
     if not batch.is_control and not args.json:
         first_offset = batch.first_offset
@@ -211,6 +211,11 @@ def _batch_chunk(
 
 
 def run(args: argparse.Namespace) -> int:
+    from kraft.shell import run_async
+    from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
+    from kraft.shell.client.state import ObserverError
+    from wire.errors import DecodeError
+
     try:
         parse_bootstrap(args.bootstrap_server)
     except ValueError as exc:

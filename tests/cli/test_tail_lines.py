@@ -73,7 +73,6 @@ def test_data_batches_print_without_describing_records(monkeypatch: pytest.Monke
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the general path")
 
-    monkeypatch.setattr(tail, "describe_record", refuse)
     monkeypatch.setattr(render, "describe_record", refuse)
     chunk, count = tail._batch_chunk(batch, args)
     assert chunk.decode().splitlines(keepends=True) == expected

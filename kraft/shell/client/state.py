@@ -32,7 +32,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kraft.shell.apis.fetch import TOPIC_ID_MIN_VERSION
 from kraft.types import CONSUMER_REPLICA_ID, NO_EPOCH, NO_OFFSET
 from wire import METADATA_PARTITION, METADATA_TOPIC_ID, METADATA_TOPIC_NAME
 from wire.errors import DecodeError, ErrorCode
@@ -42,6 +41,9 @@ from wire.records.batch import BatchHeader, crc_ok, iter_batches
 from wire.records.record import Record, decode_records
 
 FETCH_BYTES_MAX = 8 * 1024 * 1024
+# Fetch names topics by id from v13 (`kraft.shell.apis.fetch` has the same constant; importing it
+# would load the node's request handlers, and the Raft core with them, into every tail).
+TOPIC_ID_MIN_VERSION = 13
 READ_COMMITTED = 1
 
 
