@@ -164,7 +164,7 @@ class _Output:
         if binary is not None:
             stream.flush()  # anything written as text goes first
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | bytearray) -> None:
         if self.binary is not None:
             self.binary.write(chunk)
             self.binary.flush()
@@ -179,7 +179,7 @@ def _batch_chunk(
     encoding: str = "utf-8",
     errors: str = "strict",
     limit: int | None = None,
-) -> tuple[bytes, int]:
+) -> tuple[bytes | bytearray, int]:
     """The batch's output lines (its first `limit` records) encoded, and how many they are. A
     data batch in the default format takes the per-record fast path (offset, timestamp, value:
     only what is printed is decoded, `render.data_lines`)."""
