@@ -361,7 +361,7 @@ class RaftObserver:
             self._leader_id = info.leader_id
             self._cluster_id = info.cluster_id
             if self.stream is not None:
-                self.stream.learn_leader(info.leader_id, info.leader_epoch)
+                self.stream.connected_to(info.leader_id, info.leader_epoch)
         return self._conn
 
     async def list_offset(self, conn: Connection, timestamp: int) -> int:
@@ -457,7 +457,7 @@ class RaftObserver:
             last_fetched_epoch=0,
             claim_leader_epoch=offset > 0,
         )
-        state.learn_leader(self._leader_id, self._leader_epoch)
+        state.connected_to(self._leader_id, self._leader_epoch)
         return state
 
     async def _stream_snapshot(

@@ -256,13 +256,17 @@ class StreamFetchState:
             topics=[topic],
         )
 
+    def connected_to(self, leader_id: int, leader_epoch: int) -> None:
+        """A connection to `leader_id` was opened (the leader of `leader_epoch`, NO_EPOCH when
+        the node did not say): it is the node answering the fetches from now on."""
+        self.leader_id = leader_id
+        self.leader_epoch = max(self.leader_epoch, leader_epoch)
+
     def learn_leader(self, leader_id: int, leader_epoch: int) -> bool:
         """Adopt a leader of a newer epoch; True when it is another node than the one asked."""
         if leader_epoch > self.leader_epoch:
             self.leader_epoch = leader_epoch
-            changed = leader_id != self.leader_id
-            self.leader_id = leader_id
-            return changed
+            return leader_id != self.leader_id
         return False
 
     def handle_fetch_response(self, response: FetchResponse) -> StreamOutcome:
@@ -275,18 +279,19 @@ class StreamFetchState:
             return StreamOutcome(rediscover=True, backoff=True)
         p = partitions[0]
         leader = p.current_leader
+        known_epoch = self.leader_epoch
         moved = self.learn_leader(leader.leader_id, leader.leader_epoch)
         error = p.error_code
         if error in (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_ID):
             raise ObserverError("the node does not serve __cluster_metadata partition 0")
         if error == ErrorCode.INVALID_REQUEST:
             raise ObserverError("the node rejected the fetch as invalid")
-        if error == ErrorCode.FENCED_LEADER_EPOCH and not moved and leader.leader_id >= 0:
-            return StreamOutcome()  # the same leader, of the epoch just learned: ask again
-        if error != ErrorCode.NONE:
-            return StreamOutcome(rediscover=True, backoff=not moved or leader.leader_id < 0)
-        if moved or leader.leader_epoch != self.leader_epoch:
-            return StreamOutcome(rediscover=True)  # an answer from an older leader
+        if moved:
+            return StreamOutcome(rediscover=True, backoff=leader.leader_id < 0)
+        if error == ErrorCode.FENCED_LEADER_EPOCH and self.leader_epoch > known_epoch:
+            return StreamOutcome()  # the node asked leads the epoch just learned: ask again
+        if error != ErrorCode.NONE or leader.leader_epoch != self.leader_epoch:
+            return StreamOutcome(rediscover=True, backoff=True)
         diverging = p.diverging_epoch
         if diverging.epoch >= 0 or diverging.end_offset >= 0:
             if not self._truncate(diverging.end_offset, diverging.epoch):
