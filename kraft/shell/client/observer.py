@@ -511,8 +511,10 @@ class RaftObserver:
             )
             response = await conn.request(request, version)
             answers = [p for t in response.topics for p in t.partitions]
-            problem = response.error_code or (answers[0].error_code if answers else -1)
-            if problem != ErrorCode.NONE or len(answers) != 1:
+            if len(answers) != 1:
+                raise ConnectionFailed(f"{conn.address}: FetchSnapshot answered no partition")
+            problem = response.error_code or answers[0].error_code
+            if problem != ErrorCode.NONE:
                 raise ConnectionFailed(f"{conn.address}: FetchSnapshot error {problem}")
             answer = answers[0]
             chunk = answer.unaligned_records or b""

@@ -187,10 +187,6 @@ def build_consumer_fetch_request(
     )
 
 
-# The partition fields that say "absent" (a tagged struct left at its default).
-_NO_SNAPSHOT_END = -1
-
-
 @dataclass(slots=True)
 class StreamOutcome:
     released: list[CommittedBatch] = field(default_factory=list)
@@ -296,7 +292,7 @@ class StreamFetchState:
         if diverging.epoch >= 0 or diverging.end_offset >= 0:
             if not self._truncate(diverging.end_offset, diverging.epoch):
                 return StreamOutcome(rediscover=True, backoff=True)
-        elif p.snapshot_id.end_offset > _NO_SNAPSHOT_END:
+        elif p.snapshot_id.end_offset > NO_OFFSET:  # a SnapshotId (absent: its default, -1)
             return StreamOutcome(snapshot=(p.snapshot_id.end_offset, p.snapshot_id.epoch))
         elif p.records:
             try:
