@@ -10,6 +10,7 @@ or corrupt log and report what they saw.
 from __future__ import annotations
 
 import base64
+import binascii
 import dataclasses
 import json
 import math
@@ -144,6 +145,41 @@ def value_line(value: bytes | None, decode_metadata: bool) -> str:
     if text is None:
         return "value: null"
     return f"value ({encoding}): {text}"
+
+
+def data_lines(
+    values: list[tuple[int, int, bytes | None]],
+    epoch: int,
+    decode_metadata: bool,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+) -> bytearray:
+    """`kraft tail`'s default lines for data records (offset, timestamp, value), `epoch` their
+    batch's, as one chunk of bytes in `encoding` (an ASCII-compatible one): each line is
+    `offset: O epoch: E timestamp: T {value_line(value, decode_metadata)}` and a newline.
+
+    A value that holds a control byte and cannot start a metadata frame is hex (`text_or_hex`):
+    that line is made as bytes, its hex in C, and appended to the chunk in place (random and
+    binary values nearly all take this path; a list joined at the end copied every byte once
+    more)."""
+    search = _CONTROL_BYTE.search
+    hexlify = binascii.hexlify
+    out = bytearray()
+    for offset, timestamp, value in values:
+        if (
+            value is not None
+            and search(value) is not None
+            and not (decode_metadata and value[0] & 0x7F == METADATA_FRAME_VERSION)
+        ):
+            out += b"offset: %d epoch: %d timestamp: %d value (hex): " % (offset, epoch, timestamp)
+            out += hexlify(value)
+            out += b"\n"
+        else:
+            line = value_line(value, decode_metadata)
+            out += f"offset: {offset} epoch: {epoch} timestamp: {timestamp} {line}\n".encode(
+                encoding, errors
+            )
+    return out
 
 
 def record_line(record: dict[str, Any]) -> str:

@@ -16,9 +16,14 @@ the log from its start. An offset past the high watermark is said so on stderr; 
 then waits for it (or, with `--until-high-watermark`, ends). Stopping: `--max-records N`,
 `--until-high-watermark` (exit once the high watermark seen at start-up is reached), or Ctrl-C.
 
-The Raft core runs inside the tail (an id-less follower): it writes the fetched log and its own
-quorum-state to a log dir, temporary unless `--log-dir` is given. `--consumer` fetches like a
-plain Kafka consumer instead (no local log).
+By default the tail fetches as Kafka's id-less Raft observer does (Fetch with replica id -1,
+fetch offset and last fetched epoch, DivergingEpoch and snapshots followed) but keeps no local
+log: it prints each batch once the high watermark passes it, straight from the fetch answer
+(`kraft.shell.client.state.StreamFetchState`). With `--log-dir` or `--id` the Raft core runs
+inside the tail instead (a non-voting follower): it writes the fetched log and its own
+quorum-state to that log dir (a temporary one with only `--id`), and a later tail with the same
+`--log-dir` resumes from it. `--consumer` fetches like a plain Kafka consumer (no local log, no
+Raft fetch: the node caps the read at its high watermark).
 
 Exit status: 0 on a normal stop (Ctrl-C included); 141 when the reader of its output goes away
 (`| head`); 1 with one line on stderr when the quorum cannot be reached
@@ -31,16 +36,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from kraft.cli import expected_error
-from kraft.cli.render import describe_record, record_line, value_line
-from kraft.shell import run_async
-from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
-from kraft.shell.client.observer import EARLIEST, LATEST, CommittedBatch, RaftObserver, Start
-from kraft.shell.client.state import ObserverError
-from wire.errors import DecodeError
-from wire.records.record import decode_record_values
+
+if TYPE_CHECKING:
+    from kraft.shell.client.observer import CommittedBatch, RaftObserver, Start
+
+# Everything else (trio, the wire codec, the observer) is imported when the tail runs: `kraft tail
+# --help` and a usage error need none of it.
 
 TIMEOUT_MS_DEFAULT = 10_000
 
@@ -80,11 +84,16 @@ async def _high_watermark_now(observer: RaftObserver) -> int:
 
 
 async def tail(args: argparse.Namespace, out: Any = None) -> int:
+    from kraft.shell.client.connection import parse_bootstrap
+    from kraft.shell.client.observer import EARLIEST, LATEST, Mode, RaftObserver
+
     out = out or sys.stdout
     start: Start = EARLIEST if args.from_beginning else LATEST
     if args.offset is not None:
         start = args.offset
-    mode: Literal["raft", "consumer"] = "consumer" if args.consumer else "raft"
+    mode: Mode = "consumer" if args.consumer else "stream"
+    if not args.consumer and (args.log_dir is not None or args.id is not None):
+        mode = "raft"  # a kept log dir, or an observer id the leader lists: the Raft core's
     observer = RaftObserver(
         parse_bootstrap(args.bootstrap_server),
         local_id=args.id,
@@ -104,6 +113,8 @@ async def _print_records(
     args: argparse.Namespace, observer: RaftObserver, start: Start, out: Any
 ) -> int:
     until: int | None = None
+    from kraft.shell.client.observer import LATEST
+
     if args.until_high_watermark or isinstance(start, int):
         high_watermark = await _high_watermark_now(observer)
         await observer.close()  # the observer opens its own connections from here on
@@ -120,43 +131,73 @@ async def _print_records(
             until = high_watermark
             if until <= (start if isinstance(start, int) else 0) or start == LATEST:
                 return 0
-    stream = out if out is not None else sys.stdout
+    output = _Output(out if out is not None else sys.stdout)
     # `--max-records N` ends after N records (after the first one when N < 1, as it always did).
     remaining = None if args.max_records is None else max(args.max_records, 1)
     async for batch in observer.batches():
-        lines = _batch_lines(batch, args)
-        if remaining is not None and len(lines) >= remaining:
-            stream.writelines(lines[:remaining])
-            stream.flush()
-            return 0
         # One write call per batch, flushed per batch: a follower sees each batch as soon as it
         # is committed, and a catch-up read does not pay a write call per record.
-        stream.writelines(lines)
-        stream.flush()
+        chunk, count = _batch_chunk(batch, args, output.encoding, output.errors, remaining)
+        output.write(chunk)
         if remaining is not None:
-            remaining -= len(lines)
+            remaining -= count
+            if remaining <= 0:
+                return 0
         if until is not None and batch.last_offset + 1 >= until:
             return 0
     return 0
 
 
-def _batch_lines(batch: CommittedBatch, args: argparse.Namespace) -> list[str]:
-    """The batch's output lines, each ending with a newline. A data batch in the default format
-    takes the per-record fast path (offset, timestamp, value: only what is printed is decoded)."""
+class _Output:
+    """The tail's output: whole chunks of encoded lines, written and flushed at once; straight to
+    the byte stream under a text stream (stdout) when it has one (no str to encode again)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.text = stream
+        self.encoding: str = getattr(stream, "encoding", None) or "utf-8"
+        self.errors: str = getattr(stream, "errors", None) or "strict"
+        binary = getattr(stream, "buffer", None)
+        sample = "offset: 0 value (hex): 09af\n"
+        if binary is not None and sample.encode(self.encoding) != sample.encode("ascii"):
+            binary = None  # the lines are made as ASCII bytes: only for ASCII-based encodings
+        self.binary = binary
+        if binary is not None:
+            stream.flush()  # anything written as text goes first
+
+    def write(self, chunk: bytes | bytearray) -> None:
+        if self.binary is not None:
+            self.binary.write(chunk)
+            self.binary.flush()
+        else:
+            self.text.write(chunk.decode(self.encoding, self.errors))
+            self.text.flush()
+
+
+def _batch_chunk(
+    batch: CommittedBatch,
+    args: argparse.Namespace,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    limit: int | None = None,
+) -> tuple[bytes | bytearray, int]:
+    """The batch's output lines (its first `limit` records) encoded, and how many they are. A
+    data batch in the default format takes the per-record fast path (offset, timestamp, value:
+    only what is printed is decoded, `render.data_lines`)."""
+    from kraft.cli.render import data_lines, describe_record, record_line
+    from wire.records.record import decode_record_values
+
     epoch = batch.epoch
     if not batch.is_control and not args.json:
-        decode_metadata = not args.raw
         first_offset = batch.first_offset
         # The observer checked the CRC when it took the batch (`committed_batches`).
         values = decode_record_values(batch.data, 0, batch.header, verify_crc=False)
-        return [
-            f"offset: {offset} epoch: {epoch} timestamp: {timestamp} "
-            f"{value_line(value, decode_metadata)}\n"
-            for offset, timestamp, value in values
-            if offset >= first_offset
-        ]
+        if values and values[0][0] < first_offset:
+            values = [v for v in values if v[0] >= first_offset]
+        if limit is not None:
+            values = values[:limit]
+        return data_lines(values, epoch, not args.raw, encoding, errors), len(values)
     lines = []
-    for record in batch.records():
+    for record in batch.records()[:limit]:
         described = describe_record(record, batch.is_control, decode_metadata=not args.raw)
         described["epoch"] = epoch
         if args.json:
@@ -166,10 +207,15 @@ def _batch_lines(batch: CommittedBatch, args: argparse.Namespace) -> list[str]:
                 f"offset: {record.offset} epoch: {epoch} timestamp: {record.timestamp} "
                 f"{record_line(described)}\n"
             )
-    return lines
+    return "".join(lines).encode(encoding, errors), len(lines)
 
 
 def run(args: argparse.Namespace) -> int:
+    from kraft.shell import run_async
+    from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
+    from kraft.shell.client.state import ObserverError
+    from wire.errors import DecodeError
+
     try:
         parse_bootstrap(args.bootstrap_server)
     except ValueError as exc:

@@ -93,17 +93,26 @@ def observer_dirs(tmp: Path) -> list[Path]:
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 0), (signal.SIGTERM, 0)])
+@pytest.mark.parametrize(
+    ("signum", "status", "extra"),
+    [
+        (signal.SIGINT, 0, []),
+        (signal.SIGTERM, 0, []),
+        # An observer id runs the Raft core, with its log in a temporary dir.
+        (signal.SIGINT, 0, ["--id", "100"]),
+    ],
+)
 def test_tail_stops_quietly_and_deletes_its_log(
-    node: str, tmp_path: Path, signum: int, status: int
+    node: str, tmp_path: Path, signum: int, status: int, extra: list[str]
 ) -> None:
-    """The help says Ctrl-C is a normal stop (0); SIGTERM too, and the temp log dir goes."""
+    """The help says Ctrl-C is a normal stop (0); SIGTERM too, and a temp log dir goes."""
     process = kraft(
-        "tail", "--bootstrap-server", node, "--from-beginning",
+        "tail", "--bootstrap-server", node, "--from-beginning", *extra,
         env={"TMPDIR": str(tmp_path)}, stdout=subprocess.PIPE,
     )  # fmt: skip
     wait_for_output(process)
-    assert observer_dirs(tmp_path), "the tail keeps its log in a temporary dir"
+    # Without a log dir or an id the tail streams the fetched records: no log at all.
+    assert bool(observer_dirs(tmp_path)) == bool(extra), "a temporary log dir for the core only"
     process.send_signal(signum)
     code, stderr = finish(process)
     assert (code, stderr) == (status, "")

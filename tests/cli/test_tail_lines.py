@@ -73,8 +73,11 @@ def test_data_batches_print_without_describing_records(monkeypatch: pytest.Monke
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the general path")
 
-    monkeypatch.setattr(tail, "describe_record", refuse)
     monkeypatch.setattr(render, "describe_record", refuse)
-    lines = tail._batch_lines(batch, args)
-    assert lines == expected
-    assert len(lines) == len(values) - 5
+    chunk, count = tail._batch_chunk(batch, args)
+    assert chunk.decode().splitlines(keepends=True) == expected
+    assert count == len(values) - 5
+    # `--max-records`: the first records only; another ASCII-based encoding gives its bytes.
+    chunk, count = tail._batch_chunk(batch, args, "latin-1", "replace", limit=7)
+    assert chunk == "".join(expected[:7]).encode("latin-1", "replace")
+    assert count == 7

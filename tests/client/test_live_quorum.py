@@ -2,7 +2,8 @@
 
 Proves, against real node processes on 127.0.0.1 (started as tests/e2e does):
 - the id-less observer releases exactly the committed batches of a surviving node (byte for
-  byte, in order, each once), across a kill -9 of the leader and its restart;
+  byte, in order, each once), across a kill -9 of the leader and its restart; so does the
+  stream-mode observer (`kraft tail`'s: no local log), bootstrapped from the killed leader too;
 - the leader's DescribeQuorum lists an observer with an id and never the id-less one;
 - the id-less observer's Fetch requests carry replica id -1 and, at v15+, no ReplicaState on the
   wire (decoded by kio, an independent codec), while the observer with an id sends its id;
@@ -97,6 +98,7 @@ async def test_idless_observer_follows_a_leader_kill(
     leader = await wait_until(cluster.leader, 30, "a leader")
     first_epoch = leader.last()["epoch"]
     seen: list[bytes] = []
+    streamed: list[bytes] = []
     kept = tmp_path / "observer-log"
 
     async def tail(observer: RaftObserver, into: list[bytes] | None) -> None:
@@ -109,11 +111,15 @@ async def test_idless_observer_follows_a_leader_kill(
     def observed_offset() -> int:
         return _next_offset(seen) if seen else 0
 
+    def streamed_offset() -> int:
+        return _next_offset(streamed) if streamed else 0
+
     async with trio.open_nursery() as nursery:
         # The id-less observer is bootstrapped from the leader alone, the node that will be
         # killed: it must find the new leader through the voters it learned.
         at_leader = Address("127.0.0.1", leader.port)
         nursery.start_soon(tail, RaftObserver([at_leader], log_dir=kept), seen)
+        nursery.start_soon(tail, RaftObserver([at_leader], mode="stream"), streamed)
         others = [a for a in bootstrap if a != at_leader]
         with_id = RaftObserver(others, local_id=ID_OBSERVER)
         nursery.start_soon(tail, with_id, None)
@@ -140,6 +146,7 @@ async def test_idless_observer_follows_a_leader_kill(
         )
         target = hw(successor) + 300
         await wait_until(lambda: observed_offset() > target, 30, "the observer past the failover")
+        await wait_until(lambda: streamed_offset() > target, 30, "the stream past the failover")
         leader.start()
         target = hw(successor) + 300
         await wait_until(lambda: hw(leader) > target, 30, "the old leader to rejoin")
@@ -153,6 +160,7 @@ async def test_idless_observer_follows_a_leader_kill(
     for node in cluster.nodes.values():
         node.kill()
     assert committed_prefix(successor.batches(), released_end) == seen
+    assert committed_prefix(successor.batches(), streamed_offset()) == streamed
     epochs = {int.from_bytes(b[12:16], "big") for b in seen}
     assert min(epochs) <= first_epoch < max(epochs)
 

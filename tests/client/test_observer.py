@@ -14,11 +14,12 @@ from kraft.cli.tail import tail
 from kraft.shell.client.connection import Address
 from kraft.shell.client.describe import describe
 from kraft.shell.client.follower import Truncation
-from kraft.shell.client.observer import RaftObserver
+from kraft.shell.client.observer import Mode, RaftObserver, Start
 from kraft.shell.client.state import ObserverError
 from kraft.shell.quorum_state_store import QuorumStateStore
 from tests.consumer.fake_server import FakeServer
 from tests.consumer.fakes import FakePort
+from wire.records.batch import read_batch_header
 
 
 def address(port: FakePort) -> Address:
@@ -38,17 +39,33 @@ async def collect(observer: RaftObserver, count: int) -> list[tuple[int, int, by
     return got
 
 
+# The two Raft observers: the core with a local log, and the stream (no local log).
+RAFT_MODES = ["raft", "stream"]
+
+
+def fetched_end(observer: RaftObserver) -> int:
+    """Where the observer's fetched log ends (committed or not)."""
+    if observer.stream is not None:
+        return observer.stream.fetch_offset
+    if observer.follower is None:
+        return 0
+    return observer.follower.node.log_end_offset
+
+
+@pytest.mark.parametrize("mode", RAFT_MODES)
 async def test_observer_releases_only_committed_records(
-    served: tuple[FakeServer, FakePort],
+    served: tuple[FakeServer, FakePort], mode: Mode
 ) -> None:
     _, port = served
     port.append_data(3, [b"a", b"b"])  # 1-2
     port.sync(high_watermark=1)  # only the LeaderChange is committed
-    observer = RaftObserver([address(port)])
+    observer = RaftObserver([address(port)], mode=mode)
     seen: list[tuple[int, int, bytes | None]] = []
 
     async def workload() -> None:
-        await trio.sleep(0.2)
+        while fetched_end(observer) < 3:
+            await trio.sleep(0.01)
+        await trio.sleep(0.1)
         assert [o for o, _, _ in seen] == [0]  # the uncommitted batch was fetched, not released
         port.append_data(3, [b"c"])  # 3
         port.sync()  # HW 4
@@ -65,17 +82,20 @@ async def test_observer_releases_only_committed_records(
     assert [(o, v) for o, _, v in seen[1:]] == [(1, b"a"), (2, b"b"), (3, b"c")]
 
 
-async def test_observer_follows_a_truncation(served: tuple[FakeServer, FakePort]) -> None:
+@pytest.mark.parametrize("mode", RAFT_MODES)
+async def test_observer_follows_a_truncation(
+    served: tuple[FakeServer, FakePort], mode: Mode
+) -> None:
     _, port = served
     port.append_data(3, [b"committed"])  # 1
     port.sync(high_watermark=2)
     port.append_data(3, [b"lost"])  # 2, never committed
     port.sync(high_watermark=2)
-    observer = RaftObserver([address(port)])
+    observer = RaftObserver([address(port)], mode=mode)
 
     async def new_leader() -> None:
         # Until the observer has fetched the uncommitted offset 2 (its log ends at 3).
-        while observer.follower is None or observer.follower.node.log_end_offset < 3:
+        while fetched_end(observer) < 3:
             await trio.sleep(0.01)
         port.truncate(2)
         port.set(epoch=4)
@@ -92,14 +112,15 @@ async def test_observer_follows_a_truncation(served: tuple[FakeServer, FakePort]
     assert observer.truncations == [Truncation(from_end_offset=3, to_end_offset=2)]
 
 
-async def test_observer_from_an_offset_inside_a_batch(served: tuple[FakeServer, FakePort]) -> None:
+@pytest.mark.parametrize("mode", ["raft", "stream", "consumer"])
+async def test_observer_from_an_offset_inside_a_batch(
+    served: tuple[FakeServer, FakePort], mode: Mode
+) -> None:
     _, port = served
     port.append_data(3, [b"a", b"b", b"c"])  # 1-3
     port.append_data(3, [b"d"])  # 4
     port.sync()
-    got = await collect(RaftObserver([address(port)], start=2), 3)
-    assert [(o, v) for o, _, v in got] == [(2, b"b"), (3, b"c"), (4, b"d")]
-    got = await collect(RaftObserver([address(port)], start=2, mode="consumer"), 3)
+    got = await collect(RaftObserver([address(port)], start=2, mode=mode), 3)
     assert [(o, v) for o, _, v in got] == [(2, b"b"), (3, b"c"), (4, b"d")]
 
 
@@ -177,6 +198,40 @@ async def test_observer_from_a_log_start_after_a_snapshot(
     assert [(o, v) for o, _, v in got] == [(3, b"c"), (4, b"d")]
 
 
+def snapshot_of(port: FakePort, end_offset: int) -> bytes:
+    """A snapshot of the fake log up to `end_offset`, as a leader writes one: its batches with
+    offsets from 0 (here simply the log's own batches below the end)."""
+    return b"".join(b for b in port.batches if read_batch_header(b).last_offset < end_offset)
+
+
+@pytest.mark.parametrize(
+    ("start", "printed"), [("earliest", [0, 1, 2, 3, 4]), (1, [0, 1, 2, 3, 4]), (3, [3, 4])]
+)
+async def test_stream_prints_a_snapshot_then_the_log(
+    served: tuple[FakeServer, FakePort], start: Start, printed: list[int]
+) -> None:
+    """The leader's log starts at a snapshot: from the earliest or below its end, its records
+    come first (fetched in chunks), then the log from the log start, each record once."""
+    server, port = served
+    port.append_data(3, [b"a", b"b"])  # 1-2
+    port.append_data(3, [b"c"])  # 3
+    port.append_data(3, [b"d"])  # 4
+    server.snapshot = (3, 3, snapshot_of(port, 3))
+    server.snapshot_chunk_bytes = 50  # several FetchSnapshot rounds
+    port.set(log_start_offset=3)
+    port.sync()
+    observer = RaftObserver([address(port)], start=start, mode="stream", include_snapshot=True)
+    got = await collect(observer, len(printed))
+    assert [o for o, _, _ in got] == printed
+    assert [v for _, _, v in got][-2:] == [b"c", b"d"]
+    # Without the snapshot's content, an offset below the log start cannot be printed.
+    observer = RaftObserver([address(port)], start=1, mode="stream")
+    with pytest.raises(ObserverError, match="below the log start 3"):
+        await collect(observer, 1)
+    got = await collect(RaftObserver([address(port)], start="earliest", mode="stream"), 2)
+    assert [o for o, _, _ in got] == [3, 4]
+
+
 async def test_tail_wrong_cluster_id_is_one_error_line(
     served: tuple[FakeServer, FakePort], capsys: object
 ) -> None:
@@ -218,7 +273,9 @@ async def test_refusals_are_observer_errors(served: tuple[FakeServer, FakePort])
     _, port = served
     with pytest.raises(ObserverError, match="is a voter"):
         await collect(RaftObserver([address(port)], local_id=1), 1)
-    with pytest.raises(ObserverError, match="cannot reach the quorum"):
-        await collect(RaftObserver([Address("127.0.0.1", 1)], give_up_after_ms=300), 1)
-    with pytest.raises(ObserverError, match="cluster id"):
-        await collect(RaftObserver([address(port)], cluster_id="other"), 1)
+    for mode in RAFT_MODES:
+        unreachable = RaftObserver([Address("127.0.0.1", 1)], give_up_after_ms=300, mode=mode)
+        with pytest.raises(ObserverError, match="cannot reach the quorum"):
+            await collect(unreachable, 1)
+        with pytest.raises(ObserverError, match="cluster id"):
+            await collect(RaftObserver([address(port)], cluster_id="other", mode=mode), 1)

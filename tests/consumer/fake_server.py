@@ -2,7 +2,9 @@
 
 Test scaffolding only (the real node is `kraft.shell`): it serves ApiVersions, the consumer APIs
 through `kraft.shell.consumer.dispatch`/`serve_fetch`, a Raft-style observer Fetch (records past
-the high watermark included, DivergingEpoch from the epoch history) and DescribeQuorum, so real
+the high watermark included, DivergingEpoch from the epoch history, SnapshotId below the log
+start when `snapshot` is set), FetchSnapshot (in `snapshot_chunk_bytes` pieces) and
+DescribeQuorum, so real
 clients and the observer library can be exercised without starting node processes.
 Requests on one connection are answered one at a time, in order.
 """
@@ -21,11 +23,13 @@ from wire.framing import FrameDecoder
 from wire.headers import api_versions_unsupported_response, decode_request, encode_response
 from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
 from wire.messages.fetch import FetchRequest, FetchResponse
+from wire.messages.fetch_snapshot import FetchSnapshotRequest, FetchSnapshotResponse
 from wire.registry import API_VERSIONS_KEY, api_versions_response
 
 FETCH_KEY = FetchRequest.API_KEY
 DESCRIBE_QUORUM_KEY = DescribeQuorumRequest.API_KEY
-SERVED = set(CONSUMER_API_VERSIONS) | {API_VERSIONS_KEY, DESCRIBE_QUORUM_KEY}
+FETCH_SNAPSHOT_KEY = FetchSnapshotRequest.API_KEY
+SERVED = set(CONSUMER_API_VERSIONS) | {API_VERSIONS_KEY, DESCRIBE_QUORUM_KEY, FETCH_SNAPSHOT_KEY}
 
 
 class FakeServer:
@@ -33,6 +37,9 @@ class FakeServer:
         self.port = port
         self.observer_ids: set[int] = set()
         self.listener_port = 0
+        # The leader's snapshot: (end offset, epoch, its bytes), ending at the log start.
+        self.snapshot: tuple[int, int, bytes] | None = None
+        self.snapshot_chunk_bytes = 100
 
     async def serve(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
@@ -76,6 +83,8 @@ class FakeServer:
             response = await self._raft_fetch(body, version)
         elif key == DESCRIBE_QUORUM_KEY:
             response = self._describe_quorum(body)
+        elif key == FETCH_SNAPSHOT_KEY:
+            response = self._fetch_snapshot(body)
         else:
             response = await dispatch(key, version, body, self.port)
             if response is None:
@@ -93,7 +102,11 @@ class FakeServer:
             while True:
                 view = self.port.view()
                 diverging = P.EpochEndOffset()
+                snapshot_id = P.SnapshotId()
                 records = b""
+                if self.snapshot is not None and wanted.fetch_offset < self.snapshot[0]:
+                    snapshot_id = P.SnapshotId(end_offset=self.snapshot[0], epoch=self.snapshot[1])
+                    break
                 if wanted.fetch_offset > 0:
                     end = epoch_end_offset(
                         view.epoch_history, wanted.last_fetched_epoch, view.log_end_offset
@@ -117,6 +130,7 @@ class FakeServer:
             log_start_offset=view.log_start_offset,
             diverging_epoch=diverging,
             current_leader=P.LeaderIdAndEpoch(leader_id=view.leader_id, leader_epoch=view.epoch),
+            snapshot_id=snapshot_id,
             records=records,
         )
         topic = FetchResponse.FetchableTopicResponse(
@@ -125,6 +139,32 @@ class FakeServer:
             partitions=[partition],
         )
         return FetchResponse(responses=[topic])
+
+    def _fetch_snapshot(self, request: FetchSnapshotRequest) -> FetchSnapshotResponse:
+        wanted = request.topics[0].partitions[0]
+        P = FetchSnapshotResponse.TopicSnapshot.PartitionSnapshot
+        view = self.port.view()
+        snapshot_id = P.SnapshotId(wanted.snapshot_id.end_offset, wanted.snapshot_id.epoch)
+        leader = P.LeaderIdAndEpoch(leader_id=view.leader_id, leader_epoch=view.epoch)
+        if self.snapshot is None or self.snapshot[:2] != (
+            snapshot_id.end_offset,
+            snapshot_id.epoch,
+        ):
+            partition = P(
+                index=0, error_code=98, snapshot_id=snapshot_id, current_leader=leader, size=0,
+                position=0, unaligned_records=b"",
+            )  # fmt: skip  # 98: SNAPSHOT_NOT_FOUND
+        else:
+            data = self.snapshot[2]
+            chunk = data[wanted.position : wanted.position + self.snapshot_chunk_bytes]
+            partition = P(
+                index=0, error_code=0, snapshot_id=snapshot_id, current_leader=leader,
+                size=len(data), position=wanted.position, unaligned_records=chunk,
+            )  # fmt: skip
+        topic = FetchSnapshotResponse.TopicSnapshot(
+            name=request.topics[0].name, partitions=[partition]
+        )
+        return FetchSnapshotResponse(topics=[topic])
 
     def _describe_quorum(self, request: DescribeQuorumRequest) -> DescribeQuorumResponse:
         view = self.port.view()

@@ -44,7 +44,8 @@ CLIENT_SOFTWARE_VERSION = "0.1.0"
 CONNECT_TIMEOUT_MS = 3_000
 # A response may take as long as the longest long poll the server honours, plus slack.
 REQUEST_TIMEOUT_MS = 35_000
-RECEIVE_CHUNK_BYTES = 1 << 16
+# Large: a catch-up Fetch answer is megabytes, and each receive call costs a trip through trio.
+RECEIVE_CHUNK_BYTES = 1 << 20
 API_VERSIONS_PREFERRED = 3
 API_VERSIONS_FALLBACK = 0
 SASL_HANDSHAKE_VERSION = 1
@@ -215,11 +216,28 @@ class Connection:
         return await self._call(api_key, version, body)
 
     async def _call(self, api_key: int, version: int, body: Message) -> Any:
+        correlation_id = await self.send(body, version)
+        return await self.receive(api_key, version, correlation_id)
+
+    async def send(self, body: Message, version: int) -> int:
+        """Send a request without waiting for its answer (`receive` takes it): a reader keeps
+        one request in flight while it works on the previous answer. Returns its correlation id."""
+        api_key = type(body).API_KEY
         correlation_id = next(self._correlation)
         frame = encode_request(api_key, version, correlation_id, self.client_id, body)
         try:
             with trio.fail_after(REQUEST_TIMEOUT_MS / 1000):
                 await self._stream.send_all(frame)
+        except (OSError, trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            raise ConnectionFailed(f"{self.address}: connection lost: {_reason(exc)}") from None
+        except trio.TooSlowError:
+            raise ConnectionFailed(f"{self.address}: no response in time") from None
+        return correlation_id
+
+    async def receive(self, api_key: int, version: int, correlation_id: int) -> Any:
+        """The answer to the request `send` sent as `correlation_id` (answers come in order)."""
+        try:
+            with trio.fail_after(REQUEST_TIMEOUT_MS / 1000):
                 payload = await self._receive_frame()
             got_id, response = decode_response(api_key, version, payload)
         except (OSError, trio.BrokenResourceError, trio.ClosedResourceError) as exc:

@@ -40,7 +40,7 @@ from kraft.node import RaftNode
 from kraft.ready import LogAppend, LogTruncate, Ready, SnapshotInstall
 from kraft.shell.client.connection import Address
 from kraft.shell.client.discovery import QuorumInfo
-from kraft.shell.client.state import ObserverError
+from kraft.shell.client.state import ObserverError, Truncation
 from kraft.shell.codec import WireBatchCodec
 from kraft.shell.config import METADATA_TOPIC_PARTITION_DIR
 from kraft.shell.disk_log import DiskLog
@@ -66,16 +66,6 @@ log = logging.getLogger(__name__)
 class _LoopSettings:
     request_timeout_ms: int
     controller_listener_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Truncation:
-    """The core cut its local log from `from_end_offset` back to `to_end_offset`: records it had
-    fetched above the high watermark that the leader of a later epoch does not have
-    (DivergingEpoch). Never below the high watermark, so nothing released is taken back."""
-
-    from_end_offset: int
-    to_end_offset: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ import collections
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import trio
 
@@ -51,23 +51,34 @@ from kraft.shell.client.discovery import (
     discover,
     list_offset,
 )
-from kraft.shell.client.follower import LocalFollower, Truncation
 from kraft.shell.client.state import (
     FETCH_BYTES_MAX,
     CommittedBatch,
     ConsumerFetchState,
     ObserverError,
+    StreamFetchState,
+    Truncation,
     build_consumer_fetch_request,
     committed_batches,
 )
-from kraft.types import NO_EPOCH, NO_OFFSET
-from wire.errors import DecodeError
+from kraft.types import CONSUMER_REPLICA_ID, NO_EPOCH, NO_LEADER, NO_OFFSET
+from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
+from wire.errors import DecodeError, ErrorCode
 from wire.messages.fetch import FetchRequest
+from wire.messages.fetch_snapshot import FetchSnapshotRequest
 from wire.messages.list_offsets import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
+
+if TYPE_CHECKING:
+    # The core and its disk machinery are imported when a raft-mode observer opens (a stream-
+    # or consumer-mode tail does not pay for them at start-up).
+    from kraft.shell.client.follower import LocalFollower
 
 T = TypeVar("T")
 
 FETCH_VERSION_MAX = 17
+# Stream mode: v18 carries the observer's high watermark, so the leader answers at once when its
+# own is ahead (KIP-1166) instead of parking the fetch at the log end.
+STREAM_FETCH_VERSION_MAX = 18
 FETCH_WAIT_MS_MAX = 500
 REDISCOVER_BACKOFF_MS = 100
 REDISCOVER_BACKOFF_MS_MAX = 1_000
@@ -80,6 +91,7 @@ EARLIEST: Literal["earliest"] = "earliest"
 LATEST: Literal["latest"] = "latest"
 
 Start = int | Literal["earliest", "latest"]
+Mode = Literal["raft", "stream", "consumer"]
 
 __all__ = ["EARLIEST", "LATEST", "CommittedBatch", "ObserverError", "RaftObserver", "Start"]
 
@@ -107,7 +119,7 @@ class RaftObserver:
         *,
         local_id: int | None = None,
         start: Start = EARLIEST,
-        mode: Literal["raft", "consumer"] = "raft",
+        mode: Mode = "raft",
         cluster_id: str | None = None,
         give_up_after_ms: int | None = None,
         log_dir: str | Path | None = None,
@@ -137,8 +149,13 @@ class RaftObserver:
         self.start_offset: int | None = start if isinstance(start, int) else None
         self.next_offset: int | None = self.start_offset
         self.consumer: ConsumerFetchState | None = None
+        self.stream: StreamFetchState | None = None
         self._conn: Connection | None = None
         self._leader_epoch = NO_EPOCH
+        self._leader_id = NO_LEADER
+        self._cluster_id: str | None = None
+        # Stream mode: the Fetch sent ahead on `_conn` (connection, version, correlation id).
+        self._inflight: tuple[Connection, int, int] | None = None
         self._backoff_ms = REDISCOVER_BACKOFF_MS
         self._exit_stack: contextlib.AsyncExitStack | None = None
         self._leaderless_since: float | None = None
@@ -150,12 +167,16 @@ class RaftObserver:
         if self.follower is not None:
             hw = self.follower.high_watermark
             return NO_OFFSET if hw is None else hw
+        if self.stream is not None:
+            return self.stream.high_watermark
         return NO_OFFSET if self.consumer is None else self.consumer.high_watermark
 
     @property
     def truncations(self) -> list[Truncation]:
-        """Raft mode: each time the core cut uncommitted records off its local log
+        """Raft and stream mode: each time the observer cut uncommitted records it had fetched
         (DivergingEpoch from a new leader), oldest first; never below what was released."""
+        if self.stream is not None:
+            return list(self.stream.truncations)
         return [] if self.follower is None else list(self.follower.truncations)
 
     async def __aenter__(self) -> RaftObserver:
@@ -175,6 +196,8 @@ class RaftObserver:
             if self.start == LATEST:
                 self.start_offset = await self._leader_offset(LATEST_TIMESTAMP)
                 self.next_offset = self.start_offset
+            from kraft.shell.client.follower import LocalFollower
+
             follower = LocalFollower(
                 self.quorum, self.bootstrap, local_id=self.local_id, log_dir=self.log_dir
             )
@@ -209,9 +232,12 @@ class RaftObserver:
         """The next committed batches (often none: then after a short wait)."""
         if self.mode == "consumer":
             return await self._poll_consumer()
+        if self.mode == "stream":
+            return await self._poll_stream()
         return await self._poll_raft()
 
     async def close(self) -> None:
+        self._inflight = None
         if self._conn is not None:
             await self._conn.aclose()
         self._conn = None
@@ -332,6 +358,10 @@ class RaftObserver:
                 await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
                 continue
             self._leader_epoch = info.leader_epoch
+            self._leader_id = info.leader_id
+            self._cluster_id = info.cluster_id
+            if self.stream is not None:
+                self.stream.connected_to(info.leader_id, info.leader_epoch)
         return self._conn
 
     async def list_offset(self, conn: Connection, timestamp: int) -> int:
@@ -366,6 +396,136 @@ class RaftObserver:
             if outcome.backoff:
                 await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
         return outcome.released
+
+    # ----------------------------------------------------------------------- stream mode
+
+    async def _poll_stream(self) -> list[CommittedBatch]:
+        try:
+            conn = await self.leader_connection()
+            state = self.stream
+            if state is None:
+                state = self.stream = await self._open_stream(conn)
+            inflight, self._inflight = self._inflight, None
+            if inflight is not None and inflight[0] is conn:
+                _, version, correlation_id = inflight
+            else:
+                version = conn.version_for(FetchRequest.API_KEY, STREAM_FETCH_VERSION_MAX)
+                correlation_id = await self._send_fetch(conn, state, version)
+            response = await conn.receive(FetchRequest.API_KEY, version, correlation_id)
+            outcome = state.handle_fetch_response(response)
+            if outcome.snapshot is not None:
+                return await self._stream_snapshot(conn, state, *outcome.snapshot)
+            if outcome.released and not outcome.rediscover:
+                # The next fetch leaves now: the leader reads and sends it while the caller
+                # prints these batches (a catch-up read pays the two one after the other else).
+                correlation_id = await self._send_fetch(conn, state, version)
+                self._inflight = (conn, version, correlation_id)
+        except ConnectionFailed:
+            await self.close()
+            await trio.sleep(self._backoff_ms / 1000)
+            self._backoff_ms = min(self._backoff_ms * 2, REDISCOVER_BACKOFF_MS_MAX)
+            return []
+        self._backoff_ms = REDISCOVER_BACKOFF_MS
+        if outcome.rediscover:
+            await self.close()
+            if outcome.backoff:
+                await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
+        return outcome.released
+
+    async def _send_fetch(self, conn: Connection, state: StreamFetchState, version: int) -> int:
+        request = state.fetch_request(
+            self._cluster_id, self._replica_id, FETCH_WAIT_MS_MAX, version
+        )
+        return await conn.send(request, version)
+
+    @property
+    def _replica_id(self) -> int:
+        return CONSUMER_REPLICA_ID if self.local_id is None else self.local_id
+
+    async def _open_stream(self, conn: Connection) -> StreamFetchState:
+        """The fetch position for the start point: 0 for the earliest (a Raft follower's empty
+        log: epoch 0), else the offset, claimed as the end of the leader's current epoch (the
+        leader sends the log from there, or says where that epoch ends in its log)."""
+        start = self.start
+        if start == LATEST:
+            start = await list_offset(conn, LATEST_TIMESTAMP)
+        offset = 0 if start == EARLIEST else start
+        assert isinstance(offset, int)
+        state = StreamFetchState(
+            first_offset=offset,
+            fetch_offset=offset,
+            last_fetched_epoch=0,
+            claim_leader_epoch=offset > 0,
+        )
+        state.connected_to(self._leader_id, self._leader_epoch)
+        return state
+
+    async def _stream_snapshot(
+        self, conn: Connection, state: StreamFetchState, end_offset: int, epoch: int
+    ) -> list[CommittedBatch]:
+        """The leader's snapshot ending at `end_offset`: its batches when the tail must print
+        them (as raft mode: from the earliest, or from an offset below it), then the fetch goes
+        on after it."""
+        released = state.released_end != NO_OFFSET
+        position = state.released_end if released else state.first_offset
+        if self.start == EARLIEST and not released:
+            wanted = self.include_snapshot
+        else:
+            wanted = position < end_offset
+            if wanted and not self.include_snapshot:
+                raise ObserverError(
+                    f"offset {position} is below the log start {end_offset} (a snapshot holds it)"
+                )
+        batches: list[CommittedBatch] = []
+        if wanted and end_offset > 0:
+            data = await self._download_snapshot(conn, state, end_offset, epoch)
+            try:
+                batches = committed_batches(data, 0, 0)
+            except DecodeError as exc:
+                raise ObserverError(f"the snapshot ending at {end_offset}: {exc}") from None
+        state.install_snapshot(end_offset, epoch)
+        return batches
+
+    async def _download_snapshot(
+        self, conn: Connection, state: StreamFetchState, end_offset: int, epoch: int
+    ) -> bytes:
+        """The whole snapshot, in FetchSnapshot chunks; ConnectionFailed (fetched again later)
+        when the leader cannot serve it."""
+        T = FetchSnapshotRequest.TopicSnapshot
+        P = T.PartitionSnapshot
+        version = conn.version_for(FetchSnapshotRequest.API_KEY)
+        parts: list[bytes] = []
+        position = 0
+        while True:
+            partition = P(
+                partition=METADATA_PARTITION,
+                current_leader_epoch=state.leader_epoch,
+                snapshot_id=P.SnapshotId(end_offset=end_offset, epoch=epoch),
+                position=position,
+            )
+            request = FetchSnapshotRequest(
+                cluster_id=self._cluster_id,
+                replica_id=self._replica_id,
+                max_bytes=FETCH_BYTES_MAX,
+                topics=[T(name=METADATA_TOPIC_NAME, partitions=[partition])],
+            )
+            response = await conn.request(request, version)
+            answers = [p for t in response.topics for p in t.partitions]
+            if len(answers) != 1:
+                raise ConnectionFailed(f"{conn.address}: FetchSnapshot answered no partition")
+            problem = response.error_code or answers[0].error_code
+            if problem != ErrorCode.NONE:
+                raise ConnectionFailed(f"{conn.address}: FetchSnapshot error {problem}")
+            answer = answers[0]
+            chunk = answer.unaligned_records or b""
+            if answer.position != position or (not chunk and position < answer.size):
+                raise ConnectionFailed(f"{conn.address}: FetchSnapshot made no progress")
+            parts.append(chunk)
+            position += len(chunk)
+            if position >= answer.size:
+                return b"".join(parts)
+            if position > SNAPSHOT_BYTES_MAX:
+                raise ObserverError(f"snapshot ending at {end_offset} is over {position} bytes")
 
 
 async def in_worker_thread(work: Callable[[], T]) -> T:
