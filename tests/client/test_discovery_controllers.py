@@ -33,6 +33,9 @@ ACTIVE_CONTROLLER = 3
 class FakeController:
     def __init__(self) -> None:
         self.endpoint_types: list[int] = []
+        # DescribeQuorum answers with no high watermark (-1) this many times first, as a
+        # Kafka leader elected a moment ago does.
+        self.unknown_high_watermarks = 0
 
     async def handle(self, stream: trio.SocketStream) -> None:
         decoder = FrameDecoder()
@@ -62,8 +65,12 @@ class FakeController:
             )
         if isinstance(request, DescribeQuorumRequest):
             T = DescribeQuorumResponse.TopicData
+            high_watermark = HIGH_WATERMARK
+            if self.unknown_high_watermarks > 0:
+                self.unknown_high_watermarks -= 1
+                high_watermark = -1
             partition = T.PartitionData(
-                leader_id=ACTIVE_CONTROLLER, leader_epoch=4, high_watermark=HIGH_WATERMARK
+                leader_id=ACTIVE_CONTROLLER, leader_epoch=4, high_watermark=high_watermark
             )
             return DescribeQuorumResponse(
                 topics=[T(topic_name="__cluster_metadata", partitions=[partition])]
@@ -114,3 +121,19 @@ async def test_latest_offset_is_the_quorum_high_watermark(
         assert await list_offset(conn, LATEST_TIMESTAMP) == HIGH_WATERMARK
     finally:
         await conn.aclose()
+
+
+async def test_a_just_elected_leader_is_asked_again_for_its_high_watermark(
+    controller: tuple[FakeController, Address],
+) -> None:
+    """A leader elected a moment ago answers DescribeQuorum with no high watermark (-1): a
+    passing state (it used to end `kraft tail`/`kraft image` with "DescribeQuorum error 0")."""
+    fake, address = controller
+    fake.unknown_high_watermarks = 3
+    conn = await Connection.open(address)
+    try:
+        with trio.fail_after(5):
+            assert await list_offset(conn, LATEST_TIMESTAMP) == HIGH_WATERMARK
+    finally:
+        await conn.aclose()
+    assert fake.unknown_high_watermarks == 0

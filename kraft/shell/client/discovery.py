@@ -26,7 +26,7 @@ from kraft.shell.client.connection import (
     ConnectionFailed,
 )
 from kraft.shell.client.state import ObserverError
-from kraft.types import CONSUMER_REPLICA_ID, NO_EPOCH, NO_LEADER
+from kraft.types import CONSUMER_REPLICA_ID, NO_EPOCH, NO_LEADER, NO_OFFSET
 from wire import METADATA_PARTITION, METADATA_TOPIC_NAME
 from wire.errors import ErrorCode
 from wire.messages.describe_cluster import DescribeClusterRequest, DescribeClusterResponse
@@ -174,14 +174,24 @@ def _every(addresses: list[Address], problem: str) -> str:
     return f"every node ({names}): connection {problem} (are the nodes running?)"
 
 
-async def list_offset(conn: Connection, timestamp: int) -> int:
+# How often a just-elected leader is asked again for its high watermark, and for how long by
+# default (a tool passes its own --timeout-ms).
+HIGH_WATERMARK_RETRY_MS = 100
+HIGH_WATERMARK_WAIT_MS_DEFAULT = 10_000
+
+
+async def list_offset(
+    conn: Connection, timestamp: int, *, wait_ms: int | None = HIGH_WATERMARK_WAIT_MS_DEFAULT
+) -> int:
     """ListOffsets for `__cluster_metadata`-0 (-1: latest = the high watermark, -2: earliest).
 
     A Kafka controller does not serve ListOffsets; its latest offset is the high watermark its
-    DescribeQuorum answer gives (only the leader answers it).
+    DescribeQuorum answer gives (only the leader answers it). A leader elected a moment ago knows
+    none until a majority has fetched the first batch of its epoch (Kafka answers -1 meanwhile):
+    a passing state, asked again for up to `wait_ms` (None: until it knows one).
     """
     if ListOffsetsRequest.API_KEY not in conn.api_versions and timestamp == LATEST_TIMESTAMP:
-        return await _quorum_high_watermark(conn)
+        return await _quorum_high_watermark(conn, wait_ms)
     T = ListOffsetsRequest.ListOffsetsTopic
     partition = T.ListOffsetsPartition(partition_index=METADATA_PARTITION, timestamp=timestamp)
     request = ListOffsetsRequest(
@@ -196,18 +206,27 @@ async def list_offset(conn: Connection, timestamp: int) -> int:
     return answer.offset
 
 
-async def _quorum_high_watermark(conn: Connection) -> int:
+async def _quorum_high_watermark(conn: Connection, wait_ms: int | None) -> int:
     T = DescribeQuorumRequest.TopicData
     partitions = [T.PartitionData(partition_index=METADATA_PARTITION)]
     request = DescribeQuorumRequest(
         topics=[T(topic_name=METADATA_TOPIC_NAME, partitions=partitions)]
     )
-    response = await conn.request(request)
-    if not isinstance(response, DescribeQuorumResponse):
-        raise ConnectionFailed(f"{conn.address}: unexpected answer to DescribeQuorum")
-    if response.error_code != ErrorCode.NONE:
-        raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {response.error_code}")
-    answer = response.topics[0].partitions[0]
-    if answer.error_code != ErrorCode.NONE or answer.high_watermark < 0:
-        raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {answer.error_code}")
-    return answer.high_watermark
+    deadline = None if wait_ms is None else trio.current_time() + wait_ms / 1000
+    while True:
+        response = await conn.request(request)
+        if not isinstance(response, DescribeQuorumResponse):
+            raise ConnectionFailed(f"{conn.address}: unexpected answer to DescribeQuorum")
+        if response.error_code != ErrorCode.NONE:
+            raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {response.error_code}")
+        answer = response.topics[0].partitions[0]
+        if answer.error_code != ErrorCode.NONE:
+            raise ConnectionFailed(f"{conn.address}: DescribeQuorum error {answer.error_code}")
+        if answer.high_watermark != NO_OFFSET:
+            return answer.high_watermark
+        if deadline is not None and trio.current_time() >= deadline:
+            raise ObserverError(
+                f"the leader at {conn.address} has known no high watermark for {wait_ms} ms "
+                "(a leader just elected waits for a majority of the voters: are they up?)"
+            )
+        await trio.sleep(HIGH_WATERMARK_RETRY_MS / 1000)

@@ -334,7 +334,7 @@ class RaftObserver:
     async def _leader_offset(self, timestamp: int) -> int:
         conn = await self.leader_connection()
         try:
-            return await list_offset(conn, timestamp)
+            return await list_offset(conn, timestamp, wait_ms=self.give_up_after_ms)
         finally:
             await self.close()
 
@@ -365,7 +365,7 @@ class RaftObserver:
         return self._conn
 
     async def list_offset(self, conn: Connection, timestamp: int) -> int:
-        return await list_offset(conn, timestamp)
+        return await list_offset(conn, timestamp, wait_ms=self.give_up_after_ms)
 
     async def _poll_consumer(self) -> list[CommittedBatch]:
         try:
@@ -374,7 +374,7 @@ class RaftObserver:
                 start = self.start
                 if not isinstance(start, int):
                     timestamp = EARLIEST_TIMESTAMP if start == EARLIEST else LATEST_TIMESTAMP
-                    start = await list_offset(conn, timestamp)
+                    start = await list_offset(conn, timestamp, wait_ms=self.give_up_after_ms)
                 self.consumer = ConsumerFetchState(start_offset=start)
             version = conn.version_for(FetchRequest.API_KEY, FETCH_VERSION_MAX)
             request = build_consumer_fetch_request(
