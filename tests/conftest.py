@@ -14,7 +14,16 @@ Update the table when a file grows past the last entry.
 
 from __future__ import annotations
 
+import signal
+
 import pytest
+
+# A suite started in the background (`bin/test &`, nohup, some CI runners) inherits SIGINT
+# ignored, and so would every tool it starts: the tests that stop a tool with Ctrl-C would see
+# it ignored. The tools' own handling of an ignored SIGINT is tested explicitly (tests/cli/
+# test_stop.py ignores it in the child on purpose).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 FILE_SECONDS = {
     "tests/kafka/test_cluster_image.py": 193,
