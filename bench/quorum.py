@@ -248,6 +248,9 @@ class Quorum:
                         line.get("epoch", -1) > epoch_above
                         and line.get("role") == LEADER_ROLE
                         and (line.get("committed_records_per_s") or 0) > 0
+                        # A line written as the epoch began may count commits of the last
+                        # interval before this leader learnt its high watermark.
+                        and line.get("high_watermark") is not None
                     ):
                         return voter, line
             time.sleep(POLL_S)
