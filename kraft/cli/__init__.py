@@ -24,7 +24,7 @@ import importlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import FrameType
 
 # (subcommand, module, one-line help). The module is imported only when its subcommand runs.
@@ -97,6 +97,39 @@ def expected_error(
     while isinstance(exc, BaseExceptionGroup):
         exc = exc.exceptions[0]
     return exc
+
+
+def run_observer_tool(
+    name: str,
+    bootstrap: str,
+    command: Callable[[], Awaitable[int]],
+    more_errors: tuple[type[BaseException], ...] = (),
+) -> int:
+    """Run a tool that follows a quorum (`kraft tail`, `kraft image`) on trio.
+
+    A malformed `--bootstrap-server` is a usage error (2); what can go wrong out there (no
+    quorum, a refused connection, undecodable bytes, or `more_errors`) ends it with one line and
+    status 1; Ctrl-C and `| head` go on to `main`.
+    """
+    from kraft.shell import run_async
+    from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
+    from kraft.shell.client.state import ObserverError
+    from wire.errors import DecodeError
+
+    try:
+        parse_bootstrap(bootstrap)
+    except ValueError as exc:
+        print(f"kraft {name}: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return run_async(command)
+    except BaseException as exc:
+        kinds = (ObserverError, ConnectionFailed, DecodeError, *more_errors)
+        problem = expected_error(exc, kinds)
+        if problem is None:
+            raise
+        print(f"kraft {name}: error: {problem}", file=sys.stderr)
+        return 1
 
 
 def _silence_stdout() -> None:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from kraft.cli import expected_error
+from kraft.cli import run_observer_tool
 from kraft.cli.tail import TIMEOUT_MS_DEFAULT, add_bootstrap_argument
 from kraft.image import (
     Change,
@@ -52,11 +52,9 @@ from kraft.image import (
 )
 from kraft.image.batches import AnyMetadataRecord
 from kraft.image.entities import CONFIG_RESOURCE_TYPES, NO_LEADER, SCRAM_MECHANISMS
-from kraft.shell import run_async
-from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
+from kraft.shell.client.connection import parse_bootstrap
 from kraft.shell.client.observer import EARLIEST, RaftObserver, in_worker_thread
 from kraft.shell.client.state import CommittedBatch, ObserverError
-from wire.errors import DecodeError
 from wire.messages.list_offsets import LATEST_TIMESTAMP
 from wire.messages.quorum_state import uuid_to_base64 as kafka_uuid
 from wire.metadata import MetadataRecord, UnknownMetadataRecord
@@ -341,22 +339,12 @@ def image_lines(image: MetadataImage, offset: int, snapshot_offset: int | None =
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        parse_bootstrap(args.bootstrap_server)
-    except ValueError as exc:
-        print(f"kraft image: error: {exc}", file=sys.stderr)
-        return 2
     if args.from_beginning and not args.watch:
         print("kraft image: error: --from-beginning goes with --watch", file=sys.stderr)
         return 2
-    try:
-        return run_async(lambda: image_command(args))
-    except BaseException as exc:
-        problem = expected_error(exc, (ObserverError, ConnectionFailed, DecodeError, ImageError))
-        if problem is None:
-            raise  # Ctrl-C and `| head` are kraft.cli.main's
-        print(f"kraft image: error: {problem}", file=sys.stderr)
-        return 1
+    return run_observer_tool(
+        "image", args.bootstrap_server, lambda: image_command(args), (ImageError,)
+    )
 
 
 def register(subparsers: Any) -> None:

@@ -38,7 +38,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from kraft.cli import expected_error
+from kraft.cli import run_observer_tool
 
 if TYPE_CHECKING:
     from kraft.shell.client.observer import CommittedBatch, RaftObserver, Start
@@ -211,24 +211,7 @@ def _batch_chunk(
 
 
 def run(args: argparse.Namespace) -> int:
-    from kraft.shell import run_async
-    from kraft.shell.client.connection import ConnectionFailed, parse_bootstrap
-    from kraft.shell.client.state import ObserverError
-    from wire.errors import DecodeError
-
-    try:
-        parse_bootstrap(args.bootstrap_server)
-    except ValueError as exc:
-        print(f"kraft tail: error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return run_async(lambda: tail(args))
-    except BaseException as exc:
-        problem = expected_error(exc, (ObserverError, ConnectionFailed, DecodeError))
-        if problem is None:
-            raise  # Ctrl-C and `| head` are kraft.cli.main's
-        print(f"kraft tail: error: {problem}", file=sys.stderr)
-        return 1
+    return run_observer_tool("tail", args.bootstrap_server, lambda: tail(args))
 
 
 def register(subparsers: Any) -> None:
