@@ -31,6 +31,7 @@ from kraft.cli import main
 from tests.cli.segments import snapshot_batches, write_corner_cases
 from tests.e2e.cluster import ROOT, Cluster, free_ports
 from tests.kafka.kafka import BIN_KAFKA, KafkaRaftServer, kafka_env, require_kafka, run_tool
+from tests.kafka.metadata_shell import metadata_shell
 from wire.records.builder import build_data_batch
 from wire.records.control import build_leader_change_batch
 
@@ -40,7 +41,6 @@ METADATA_QUORUM = "org.apache.kafka.tools.MetadataQuorumCommand"
 CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer"
 GET_OFFSET_SHELL = "org.apache.kafka.tools.GetOffsetShell"
 DUMP_LOG_SEGMENTS = "org.apache.kafka.tools.DumpLogSegments"
-METADATA_SHELL = "org.apache.kafka.shell.MetadataShell"
 OBSERVER_ID = 42
 TOPIC = "__cluster_metadata"
 
@@ -527,7 +527,7 @@ def test_metadata_shell_over_pykraft_segments(tmp_path: Path) -> None:
     assert reports[0]["valid_bytes"] == segment.stat().st_size  # closed: no preallocated zeros
 
     # One `tree /image` (a JVM start per command is slow): Kafka's image of what we wrote.
-    tree = kafka(METADATA_SHELL, "--snapshot", str(segment), "tree", "/image").splitlines()
+    tree = metadata_shell(segment, "tree", "/image").splitlines()
 
     def under(*path: str) -> str:
         """The value below a node of the tree, each level indented by two spaces."""

@@ -20,11 +20,11 @@ from kraft.image import MetadataImage
 from kraft.shell.metadata_workload import decode_data_records
 from tests.e2e.cluster import Cluster, NodeProcess
 from tests.kafka.kafka import require_kafka
-from tests.kafka.test_kafka_tools import DUMP_LOG_SEGMENTS, METADATA_SHELL, compare_dumps, kafka
+from tests.kafka.metadata_shell import metadata_shell
+from tests.kafka.test_kafka_tools import DUMP_LOG_SEGMENTS, compare_dumps, kafka
 
 pytestmark = pytest.mark.slow
 
-SHELL_ATTEMPTS = 5
 SMALL = {
     "metadata.log.segment.min.bytes": "1024",
     "metadata.log.segment.bytes": "16384",
@@ -91,17 +91,6 @@ def parse_topics_tree(text: str) -> dict[str, dict[int, tuple[str, ...]]]:
             names = ("replicas", "isr", "leader", "leaderEpoch", "partitionEpoch")
             topics[topic][partition] = tuple(fields[n] for n in names)
     return topics
-
-
-def metadata_shell(snapshot: Path, *command: str) -> str:
-    """MetadataShell's output for one command over `snapshot`. Kafka's shell sometimes runs the
-    command before its loader has published the image (it then prints nothing; seen here about
-    one run in three): ask again, a few times."""
-    for _ in range(SHELL_ATTEMPTS):
-        out = kafka(METADATA_SHELL, "--snapshot", str(snapshot), *command)
-        if out.strip():
-            return out
-    return ""
 
 
 def test_metadata_shell_loads_a_snapshot_as_pykraft_images_it(stopped_node: NodeProcess) -> None:
