@@ -166,6 +166,13 @@ class Campaign(FakeVoters):
     def _pick(self, kinds: dict[str, int]) -> str:
         if not self.extremes_allowed:
             kinds = {k: w for k, w in kinds.items() if k not in EPOCH_EXTREME_KINDS} or kinds
+        else:
+            # The windows for extremes are short and come only a few times per campaign: a kind
+            # not yet applied goes first, so that every campaign applies it (a weighted draw
+            # alone missed one in a slow run).
+            for kind in kinds:
+                if kind in EPOCH_EXTREME_KINDS and self.report.per_kind[kind] == 0:
+                    return kind
         return self.rng.choices(list(kinds), weights=list(kinds.values()))[0]
 
     @property
