@@ -16,13 +16,12 @@ from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumR
 from wire.registry import API_VERSIONS_KEY
 
 
-class SilentServer:
-    """Accepts TCP connections and never says a word (a peer that is not Kafka, or hung)."""
+class _Listener:
+    """A TCP server on 127.0.0.1 that hands each accepted connection to `_on_connection`."""
 
     def __init__(self) -> None:
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        self.accepted = threading.Event()
         self.connections: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -33,12 +32,26 @@ class SilentServer:
             except OSError:
                 return
             self.connections.append(conn)
-            self.accepted.set()
+            self._on_connection(conn)
+
+    def _on_connection(self, conn: socket.socket) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
         self.sock.close()
         for conn in self.connections:
             conn.close()
+
+
+class SilentServer(_Listener):
+    """Accepts TCP connections and never says a word (a peer that is not Kafka, or hung)."""
+
+    def __init__(self) -> None:
+        self.accepted = threading.Event()
+        super().__init__()
+
+    def _on_connection(self, conn: socket.socket) -> None:
+        self.accepted.set()
 
 
 def refused_port() -> int:
@@ -48,7 +61,7 @@ def refused_port() -> int:
         return int(s.getsockname()[1])
 
 
-class LeaderWithoutHighWatermark:
+class LeaderWithoutHighWatermark(_Listener):
     """A Kafka controller elected a moment ago, as the tools see it: DescribeCluster names it
     the active controller, its DescribeQuorum answers high watermark -1 (unknown) the first
     `unknown_answers` times (None: always), then `high_watermark`. Like a real controller it
@@ -61,20 +74,11 @@ class LeaderWithoutHighWatermark:
         self.unknown_answers = unknown_answers
         self.high_watermark = high_watermark
         self.describe_quorum_count = 0
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
         self.lock = threading.Lock()
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections.append(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+    def _on_connection(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
         decoder = FrameDecoder()
@@ -134,8 +138,3 @@ class LeaderWithoutHighWatermark:
                 topics=[T(topic_name=METADATA_TOPIC_NAME, partitions=[partition])]
             )
         return None
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.connections:
-            conn.close()

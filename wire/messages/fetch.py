@@ -19,6 +19,10 @@ from typing import ClassVar
 
 from wire.fields import Message, Struct, Versions, f
 
+# Fetch names topics by id (TopicId) from version 13 on, by name before; Raft matches Fetch by
+# topic id, so no lower version can carry a replica's request.
+TOPIC_ID_MIN_VERSION = 13
+
 
 @dataclass(frozen=True)
 class FetchRequest(Message):

@@ -41,14 +41,12 @@ from kraft.shell.apis.sentinels import (
 from kraft.shell.identity import TopicIdentity
 from kraft.types import NO_EPOCH, NO_OFFSET, BatchInfo, Records
 from wire.errors import DecodeError, ErrorCode
-from wire.messages.fetch import FetchRequest, FetchResponse
+from wire.messages.fetch import TOPIC_ID_MIN_VERSION, FetchRequest, FetchResponse
 from wire.records.batch import CorruptBatchError, check_raft_batch_header, crc_ok, iter_batches
 from wire.registry import METADATA_PARTITION
 
 # The newest Fetch Kafka 4.x's raft client sends (v18 only adds the fetcher's HighWatermark).
 OUTBOUND_VERSION = 17
-# Raft matches Fetch by topic id, which v13 introduced: no lower version can carry our request.
-TOPIC_ID_MIN_VERSION = 13
 # v15 moved the fetcher's id from `ReplicaId` into the tagged `ReplicaState`.
 REPLICA_STATE_MIN_VERSION = 15
 # Kafka's raft leader adds NodeEndpoints to Fetch answers only from this version on.

@@ -55,6 +55,7 @@ from kraft.shell.client.state import (
     FETCH_BYTES_MAX,
     CommittedBatch,
     ConsumerFetchState,
+    FetchOutcome,
     ObserverError,
     StreamFetchState,
     Truncation,
@@ -386,10 +387,19 @@ class RaftObserver:
             response = await conn.request(request, version)
             outcome = self.consumer.handle_fetch_response(response)
         except ConnectionFailed:
-            await self.close()
-            await trio.sleep(self._backoff_ms / 1000)
-            self._backoff_ms = min(self._backoff_ms * 2, REDISCOVER_BACKOFF_MS_MAX)
+            await self._lost_connection()
             return []
+        return await self._after_fetch(outcome)
+
+    async def _lost_connection(self) -> None:
+        """The leader's connection failed: find the leader again after a growing backoff."""
+        await self.close()
+        await trio.sleep(self._backoff_ms / 1000)
+        self._backoff_ms = min(self._backoff_ms * 2, REDISCOVER_BACKOFF_MS_MAX)
+
+    async def _after_fetch(self, outcome: FetchOutcome) -> list[CommittedBatch]:
+        """A Fetch was answered (consumer or stream mode): what to release, and whether the
+        answer said to find the leader again (after a short backoff when it asked for one)."""
         self._backoff_ms = REDISCOVER_BACKOFF_MS
         if outcome.rediscover:
             await self.close()
@@ -421,16 +431,9 @@ class RaftObserver:
                 correlation_id = await self._send_fetch(conn, state, version)
                 self._inflight = (conn, version, correlation_id)
         except ConnectionFailed:
-            await self.close()
-            await trio.sleep(self._backoff_ms / 1000)
-            self._backoff_ms = min(self._backoff_ms * 2, REDISCOVER_BACKOFF_MS_MAX)
+            await self._lost_connection()
             return []
-        self._backoff_ms = REDISCOVER_BACKOFF_MS
-        if outcome.rediscover:
-            await self.close()
-            if outcome.backoff:
-                await trio.sleep(REDISCOVER_BACKOFF_MS / 1000)
-        return outcome.released
+        return await self._after_fetch(outcome)
 
     async def _send_fetch(self, conn: Connection, state: StreamFetchState, version: int) -> int:
         request = state.fetch_request(

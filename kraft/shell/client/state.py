@@ -36,14 +36,12 @@ from kraft.types import CONSUMER_REPLICA_ID, NO_EPOCH, NO_OFFSET
 from wire import METADATA_PARTITION, METADATA_TOPIC_ID, METADATA_TOPIC_NAME
 from wire.errors import DecodeError, ErrorCode
 from wire.fields import ZERO_UUID
-from wire.messages.fetch import FetchRequest, FetchResponse
+from wire.messages.fetch import TOPIC_ID_MIN_VERSION, FetchRequest, FetchResponse
 from wire.records.batch import BatchHeader, crc_ok, iter_batches
 from wire.records.record import Record, decode_records
 
 FETCH_BYTES_MAX = 8 * 1024 * 1024
-# Fetch names topics by id from v13 (`kraft.shell.apis.fetch` has the same constant; importing it
-# would load the node's request handlers, and the Raft core with them, into every tail).
-TOPIC_ID_MIN_VERSION = 13
+READ_UNCOMMITTED = 0  # what a replica fetches (isolation does not apply to it)
 READ_COMMITTED = 1
 
 
@@ -158,11 +156,39 @@ class ConsumerFetchState:
         return FetchOutcome(released=released)
 
 
+def metadata_fetch_request(
+    partition: FetchRequest.FetchTopic.FetchPartition,
+    version: int,
+    *,
+    cluster_id: str | None,
+    replica_id: int,
+    wait_ms_max: int,
+    isolation_level: int = READ_UNCOMMITTED,
+) -> FetchRequest:
+    """A Fetch of `__cluster_metadata`-0 (`partition`), named by topic id from the version
+    that has it, by name before."""
+    by_id = version >= TOPIC_ID_MIN_VERSION
+    topic = FetchRequest.FetchTopic(
+        topic=METADATA_TOPIC_NAME if not by_id else "",
+        topic_id=METADATA_TOPIC_ID if by_id else ZERO_UUID,
+        partitions=[partition],
+    )
+    return FetchRequest(
+        cluster_id=cluster_id,
+        replica_id=replica_id,
+        replica_state=FetchRequest.ReplicaState(replica_id=replica_id),
+        max_wait_ms=wait_ms_max,
+        min_bytes=1,
+        max_bytes=FETCH_BYTES_MAX,
+        isolation_level=isolation_level,
+        topics=[topic],
+    )
+
+
 def build_consumer_fetch_request(
     state: ConsumerFetchState, version: int, *, leader_epoch: int, wait_ms_max: int
 ) -> FetchRequest:
     """A plain Kafka consumer fetch (replica id -1, no ClusterId, no LastFetchedEpoch)."""
-    by_id = version >= TOPIC_ID_MIN_VERSION
     partition = FetchRequest.FetchTopic.FetchPartition(
         partition=METADATA_PARTITION,
         current_leader_epoch=leader_epoch,
@@ -170,28 +196,18 @@ def build_consumer_fetch_request(
         last_fetched_epoch=NO_EPOCH,
         partition_max_bytes=FETCH_BYTES_MAX,
     )
-    topic = FetchRequest.FetchTopic(
-        topic=METADATA_TOPIC_NAME if not by_id else "",
-        topic_id=METADATA_TOPIC_ID if by_id else ZERO_UUID,
-        partitions=[partition],
-    )
-    return FetchRequest(
+    return metadata_fetch_request(
+        partition,
+        version,
         cluster_id=None,
         replica_id=CONSUMER_REPLICA_ID,
-        replica_state=FetchRequest.ReplicaState(replica_id=CONSUMER_REPLICA_ID),
-        max_wait_ms=wait_ms_max,
-        min_bytes=1,
-        max_bytes=FETCH_BYTES_MAX,
+        wait_ms_max=wait_ms_max,
         isolation_level=READ_COMMITTED,
-        topics=[topic],
     )
 
 
 @dataclass(slots=True)
-class StreamOutcome:
-    released: list[CommittedBatch] = field(default_factory=list)
-    rediscover: bool = False
-    backoff: bool = False
+class StreamOutcome(FetchOutcome):
     # The leader's snapshot to download (end offset, epoch) before fetching again.
     snapshot: tuple[int, int] | None = None
 
@@ -224,7 +240,6 @@ class StreamFetchState:
     def fetch_request(
         self, cluster_id: str | None, replica_id: int, wait_ms_max: int, version: int
     ) -> FetchRequest:
-        by_id = version >= TOPIC_ID_MIN_VERSION
         partition = FetchRequest.FetchTopic.FetchPartition(
             partition=METADATA_PARTITION,
             # An unknown epoch is asked as 0: the leader's FENCED_LEADER_EPOCH answer names it.
@@ -237,19 +252,12 @@ class StreamFetchState:
             # The leader answers at once when its high watermark is past ours (KIP-1166).
             high_watermark=max(self.high_watermark, 0),
         )
-        topic = FetchRequest.FetchTopic(
-            topic=METADATA_TOPIC_NAME if not by_id else "",
-            topic_id=METADATA_TOPIC_ID if by_id else ZERO_UUID,
-            partitions=[partition],
-        )
-        return FetchRequest(
+        return metadata_fetch_request(
+            partition,
+            version,
             cluster_id=cluster_id,
             replica_id=replica_id,
-            replica_state=FetchRequest.ReplicaState(replica_id=replica_id),
-            max_wait_ms=wait_ms_max,
-            min_bytes=1,
-            max_bytes=FETCH_BYTES_MAX,
-            topics=[topic],
+            wait_ms_max=wait_ms_max,
         )
 
     def connected_to(self, leader_id: int, leader_epoch: int) -> None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import trio
 
 from kraft.handlers.consumer import offset_error
-from kraft.shell.apis.fetch import TOPIC_ID_MIN_VERSION, replica_id
+from kraft.shell.apis.fetch import replica_id
 from kraft.shell.consumer.checks import check_partition, is_metadata_topic, is_metadata_topic_id
 from kraft.shell.consumer.view import (
     CONSUMER_REPLICA_ID,
@@ -43,7 +43,7 @@ from kraft.shell.consumer.view import (
     NodeView,
 )
 from wire.errors import ErrorCode
-from wire.messages.fetch import FetchRequest, FetchResponse
+from wire.messages.fetch import TOPIC_ID_MIN_VERSION, FetchRequest, FetchResponse
 from wire.messages.produce import ProduceRequest, ProduceResponse
 
 # One consumer answer carries at most this much record data, whatever MaxBytes says (a client
