@@ -17,10 +17,9 @@ line in Kafka's format, CPU/RSS from /proc; see `bench.mixed`):
   accepts): p75/p99/p999 from the leader's line (pykraft adds p50 and max). Committed
   records/s, CPU per committed record and RSS come from the same windows (CPU per record at
   5,000 records/s, linger 25 ms is the issue's figure);
-- failover: kill -9 of the leader → the new leader has committed in its epoch (Kafka: its log's
-  "High watermark set ... for the first time for epoch N" on the leader, ms timestamps; pykraft:
-  its first stats line as leader of the new epoch with commits, 100 ms lines), median of
-  `failover_runs` rounds, default timeouts.
+- failover: kill -9 of the leader → the new leader has committed in its epoch: both
+  implementations' leader log "High watermark set to ... for the first time for epoch N", read
+  with its ms timestamp; median of `failover_runs` rounds, default timeouts.
 """
 
 from __future__ import annotations
@@ -31,9 +30,8 @@ import time
 from typing import Any
 
 from bench.ladder import climb, two_digits
-from bench.mixed import KAFKA, PYKRAFT, MixedQuorum, require_kafka
+from bench.mixed import KAFKA, PYKRAFT, MixedQuorum, Server, require_kafka
 from bench.options import BenchOptions, ScenarioUnavailable, log, median
-from bench.servers import KafkaRaftServer
 
 START_RECORDS_PER_S = 40_000
 # A ladder step's quorum must elect within this, else the step fails (a Kafka quorum that cannot
@@ -154,31 +152,24 @@ def latency_point(options: BenchOptions, kinds: str, rate: int, linger_ms: int) 
     return point
 
 
-_KAFKA_LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})\]")
-_KAFKA_FIRST_HW = re.compile(r"High watermark set to .* for the first time for epoch (\d+) based")
+# Kafka logs "[2026-12-03 19:24:21,849] INFO ...", pykraft "2026-12-03 19:24:21,849 INFO ...".
+_LOG_TIME = re.compile(r"^\[?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})\b")
+# Kafka's LeaderState line ("... for the first time for epoch N based on ..."); pykraft's node logs
+# the same words (kraft/shell/server.py).
+_FIRST_HW = re.compile(r"High watermark set to .* for the first time for epoch (\d+)")
 
 
-def kafka_leader_committed_ms(server: KafkaRaftServer, epoch_above: int) -> tuple[int, int] | None:
-    """(epoch, wall-clock ms) of Kafka's leader log line "High watermark set ... for the first
-    time for epoch N based on ..." (LeaderState's) for an epoch above `epoch_above`."""
+def leader_committed_ms(server: Server, epoch_above: int) -> tuple[int, int] | None:
+    """(epoch, wall-clock ms) of the leader's log line "High watermark set to ... for the first
+    time for epoch N" for an epoch above `epoch_above`: the same moment, read the same way, for
+    both implementations (ms timestamps)."""
     for line in server.stderr_text().splitlines():
-        found = _KAFKA_FIRST_HW.search(line)
-        stamp = _KAFKA_LOG_TIME.match(line)
+        found = _FIRST_HW.search(line)
+        stamp = _LOG_TIME.match(line)
         if found and stamp and int(found.group(1)) > epoch_above:
-            # The JVM logs in the machine's local time zone, as `datetime` reads it.
+            # Both log in the machine's local time zone, as `datetime` reads it.
             at = datetime.datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S").timestamp()
             return int(found.group(1)), int(at * 1000) + int(stamp.group(2))
-    return None
-
-
-def pykraft_leader_committed_ms(server: Any, epoch_above: int) -> tuple[int, int] | None:
-    for line in server.stats():
-        if (
-            line.get("role") == "leader"
-            and line["epoch"] > epoch_above
-            and (line.get("committed_records_per_s") or 0) > 0
-        ):
-            return line["epoch"], line["time_ms"]
     return None
 
 
@@ -214,10 +205,7 @@ def failover_round(q: MixedQuorum, kinds: str) -> dict[str, Any]:
     while committed is None:
         if time.monotonic() > deadline:
             raise ScenarioUnavailable(f"{kinds}: the new leader did not commit")
-        if isinstance(new_server, KafkaRaftServer):
-            committed = kafka_leader_committed_ms(new_server, epoch)
-        else:
-            committed = pykraft_leader_committed_ms(new_server, epoch)
+        committed = leader_committed_ms(new_server, epoch)
         time.sleep(0.1)
     killed.start()
     return {

@@ -12,9 +12,10 @@ Request (Kafka's `handleVoteRequest` + `canGrantVote`), in this order:
 6. grant iff the candidate's log is at least as up to date, (last epoch, end offset) compared epoch
    first, and the role allows it: Unattached grants a standard vote only with no vote cast for
    someone else in this epoch (re-granting to the same candidate is fine) and no known leader;
-   Voted likewise only to the same candidate; Prospective as Unattached; Follower only pre-votes and
-   only before it fetched successfully from the leader this epoch; Candidate and Resigned only
-   pre-votes; Leader never. Observers never grant.
+   Voted likewise only to the same candidate; Prospective as Unattached, except that it refuses a
+   pre-vote from a voter with an equal log and a higher id (a tie-break Kafka does not have: see
+   `_outranks`); Follower only pre-votes and only before it fetched successfully from the leader
+   this epoch; Candidate and Resigned only pre-votes; Leader never. Observers never grant.
 7. a standard vote granted by a replica that had not voted moves it to Voted, persisted before the
    response leaves (the response is held in send_after_persist by kraft/context.py).
 """
@@ -74,6 +75,8 @@ def can_grant(me: Identity, state: EpochState, log: LogView, request: VoteReques
             return False
         if isinstance(state, Follower):
             return not state.has_fetched_in_epoch
+        if isinstance(state, Prospective):
+            return not _outranks(me, log, request)
         return True
     if request.candidate_epoch != state.epoch:
         return False
@@ -87,6 +90,24 @@ def can_grant(me: Identity, state: EpochState, log: LogView, request: VoteReques
             return True
         return state.voted_key.matches(candidate)
     return False
+
+
+def _outranks(me: Identity, log: LogView, request: VoteRequest) -> bool:
+    """True when we, a Prospective, stand in the same race as the asking prospective with an
+    equal log and a lower id: then only we may collect the other's pre-vote (a deliberate
+    difference from Kafka, which grants it).
+
+    Why: when a leader dies, its followers' fetch timeouts end within a millisecond of each
+    other (they fetched together), both turn Prospective, and if each grants the other's pre-vote
+    both become Candidates of the same epoch, each votes for itself and neither can win while
+    the old leader is down: the election waits a whole election timeout (1-2 s) to start again.
+    A tie-break on the id lets exactly one of them through. It only ever refuses a pre-vote, so
+    safety is untouched; liveness holds because a Prospective's race ends (won, lost or timed
+    out) and it then grants as before."""
+    local = log.end_offset_and_epoch
+    equal_log = (request.last_offset_epoch, request.last_offset) == (local.epoch, local.offset)
+    local_id = me.local_id
+    return equal_log and local_id is not None and local_id < request.candidate_key.id
 
 
 def handle_vote_request(core: Core, inbound_id: int, request: VoteRequest, now_ms: int) -> None:

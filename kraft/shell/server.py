@@ -48,6 +48,7 @@ from kraft.config import QuorumConfig
 from kraft.log import LogState
 from kraft.node import RaftNode
 from kraft.ready import Ready
+from kraft.roles import RoleName
 from kraft.shell import tls
 from kraft.shell.codec import WireBatchCodec
 from kraft.shell.config import (
@@ -592,13 +593,29 @@ def _open_stats_file(path: Path) -> IO[str]:
 
 
 def _log_changes(node: RaftNode) -> ReadyListener:
+    # The epoch whose first commit as leader was logged: a failover ends there (bin/bench reads
+    # this line the same way it reads Kafka's leader's "for the first time for epoch N").
+    first_commit_logged_epoch = -1
+
     def listener(ready: Ready, now_ms: int) -> None:
+        nonlocal first_commit_logged_epoch
         if ready.role_change is not None or ready.leader_change is not None:
             log.info(
                 "role %s, epoch %d, leader %s",
                 node.role,
                 node.epoch,
                 "none" if node.leader_id is None else node.leader_id,
+            )
+        if (
+            ready.high_watermark is not None
+            and node.role == RoleName.LEADER
+            and node.epoch > first_commit_logged_epoch
+        ):
+            first_commit_logged_epoch = node.epoch
+            log.info(
+                "High watermark set to %d for the first time for epoch %d",
+                ready.high_watermark,
+                node.epoch,
             )
 
     return listener

@@ -76,7 +76,11 @@ def test_idless_observer_follows_the_log_and_leader_changes() -> None:
         lambda: any(m.node.role == "leader" and m is not leader for m in cluster.members.values()),
         20_000,
     )
-    new_leader = next(m for m in cluster.members.values() if m.node.role == "leader")
+    new_leader = next(
+        m for m in cluster.members.values() if m.node.role == "leader" and m is not leader
+    )
+    # The isolated leader resigns by check-quorum before proposals go to the one leader.
+    cluster.run_until(lambda: leader.node.role != "leader", 20_000)
     cluster.heal()
     last = cluster.propose([b"two"])
     cluster.run_until(lambda: (observer.node.high_watermark or 0) > last, 20_000)
@@ -116,3 +120,35 @@ def test_follower_behind_the_log_start_downloads_and_installs_the_snapshot() -> 
         # fetch_bytes_max=64: the download took several FetchSnapshot round trips.
         chunks = [op for r in member.readies for op in r.log_ops if isinstance(op, SnapshotChunk)]
         assert len(chunks) > 1
+
+
+def test_followers_whose_fetch_timeouts_end_together_elect_in_one_election() -> None:
+    """The failover race: both followers fetched together (equal logs, the same millisecond), so
+    both turn Prospective when the dead leader's fetch timeout ends. Granting each other's
+    pre-vote made both Candidates of one epoch and the vote split until an election timeout
+    (1-2 s) ended it; the equal-log tie-break (kraft/handlers/vote.py `_outranks`) lets only the
+    lower id through."""
+    cluster = Cluster([1, 2, 3], seed=5)
+    cluster.run_until(lambda: len(cluster.leaders()) == 1, 10_000)
+    for _round in range(3):
+        old = cluster.leader()
+        last = cluster.propose([b"v"])
+        cluster.run_until(
+            lambda last=last: all(
+                (m.node.high_watermark or 0) > last for m in cluster.members.values()
+            ),
+            5_000,
+        )
+        followers = [m for m in cluster.members.values() if m is not old]
+        assert len({m.log.end_offset for m in followers}) == 1
+        killed_ms = cluster.now_ms
+        cluster.kill(old.key)
+        cluster.run_until(lambda: len(cluster.leaders()) == 1, 10_000)
+        new = cluster.leader()
+        assert new.node.epoch == old.node.epoch + 1, "a second election was needed"
+        # The fetch timeout (2 s) plus a few message hops, not an election timeout more.
+        assert cluster.now_ms - killed_ms < 2_100
+        assert new.local_id == min(m.local_id or 0 for m in followers)
+        cluster.members[old.key] = cluster.dead.pop(old.key)
+        back = cluster.restart(old.key)
+        cluster.run_until(lambda b=back, n=new: b.node.leader_id == n.local_id, 10_000)

@@ -204,3 +204,22 @@ def test_prospective_skips_pre_vote_when_a_voter_is_too_old_for_it() -> None:
     pre = [m for m in driver.sent(VoteRequest) if m.request.pre_vote]
     driver.respond(pre[0].request_id, VoteResponse(ErrorCode.UNSUPPORTED_VERSION))
     assert driver.node.role is RoleName.CANDIDATE and driver.node.epoch == 1
+
+
+def test_prospective_refuses_a_pre_vote_only_to_a_higher_id_with_an_equal_log() -> None:
+    """The tie-break between two prospectives of one race (kraft/handlers/vote.py `_outranks`):
+    with equal logs only the lower id is granted; a better log is granted whatever its id."""
+    log = LogState(0, 10, ((2, 0),))
+    driver = Driver(local_id=2, stored=ElectionState(2, voters=frozenset({1, 2, 3})), log=log)
+    driver.advance(2_000)
+    assert driver.node.role is RoleName.PROSPECTIVE
+    assert granted(driver.answer(vote(1, epoch=2, last_epoch=2, last_offset=10, pre_vote=True)))
+    assert not granted(driver.answer(vote(3, epoch=2, last_epoch=2, last_offset=10, pre_vote=True)))
+    assert granted(driver.answer(vote(3, epoch=2, last_epoch=2, last_offset=11, pre_vote=True)))
+    assert driver.node.role is RoleName.PROSPECTIVE and driver.node.epoch == 2
+    # Out of the race (lost pre-vote: Unattached) it grants the higher id as Kafka does.
+    pre = [m for m in driver.sent(VoteRequest) if m.request.pre_vote]
+    for message in pre:
+        driver.respond(message.request_id, VoteResponse(ErrorCode.NONE, leader_epoch=2))
+    assert driver.node.role is RoleName.UNATTACHED
+    assert granted(driver.answer(vote(3, epoch=2, last_epoch=2, last_offset=10, pre_vote=True)))
