@@ -23,6 +23,7 @@ Invariant: a server writes only under its `directory`; `kill()`/`terminate()` al
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import re
@@ -68,6 +69,30 @@ def fetch_kafka(timeout_s: float = 900) -> tuple[bool, str]:
     if result.returncode != 0:
         return False, f"bin/kafka --fetch failed: {result.stderr.strip().splitlines()[-1:]}"
     return True, result.stdout.strip()
+
+
+# Kafka logs "[2026-12-03 19:24:21,849] INFO ...", pykraft "2026-12-03 19:24:21,849 INFO ...".
+_LOG_TIME = re.compile(r"^\[?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})\b")
+# Kafka's LeaderState line ("... for the first time for epoch N based on ...": its FollowerState
+# logs the same words without "based on"); a pykraft leader's says "... epoch N as leader"
+# (kraft/shell/server.py).
+_FIRST_COMMIT = re.compile(
+    r"High watermark set to .* for the first time for epoch (\d+) (?:based on|as leader)"
+)
+
+
+def leader_first_commit_ms(log_text: str, epoch_above: int) -> tuple[int, int] | None:
+    """(epoch, wall-clock ms) of a leader's log line "High watermark set to ... for the first time
+    for epoch N" for an epoch above `epoch_above`: when a new leader first committed, the same
+    moment read the same way for both implementations (ms timestamps; None if not logged yet)."""
+    for line in log_text.splitlines():
+        found = _FIRST_COMMIT.search(line)
+        stamp = _LOG_TIME.match(line)
+        if found and stamp and int(found.group(1)) > epoch_above:
+            # Both log in the machine's local time zone, as `datetime` reads it.
+            at = datetime.datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S").timestamp()
+            return int(found.group(1)), int(at * 1000) + int(stamp.group(2))
+    return None
 
 
 @dataclass

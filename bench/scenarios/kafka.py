@@ -24,14 +24,13 @@ line in Kafka's format, CPU/RSS from /proc; see `bench.mixed`):
 
 from __future__ import annotations
 
-import datetime
-import re
 import time
 from typing import Any
 
 from bench.ladder import climb, two_digits
-from bench.mixed import KAFKA, PYKRAFT, MixedQuorum, Server, require_kafka
+from bench.mixed import KAFKA, PYKRAFT, MixedQuorum, require_kafka
 from bench.options import BenchOptions, ScenarioUnavailable, log, median
+from bench.servers import leader_first_commit_ms
 
 START_RECORDS_PER_S = 40_000
 # A ladder step's quorum must elect within this, else the step fails (a Kafka quorum that cannot
@@ -152,27 +151,6 @@ def latency_point(options: BenchOptions, kinds: str, rate: int, linger_ms: int) 
     return point
 
 
-# Kafka logs "[2026-12-03 19:24:21,849] INFO ...", pykraft "2026-12-03 19:24:21,849 INFO ...".
-_LOG_TIME = re.compile(r"^\[?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})\b")
-# Kafka's LeaderState line ("... for the first time for epoch N based on ..."); pykraft's node logs
-# the same words (kraft/shell/server.py).
-_FIRST_HW = re.compile(r"High watermark set to .* for the first time for epoch (\d+)")
-
-
-def leader_committed_ms(server: Server, epoch_above: int) -> tuple[int, int] | None:
-    """(epoch, wall-clock ms) of the leader's log line "High watermark set to ... for the first
-    time for epoch N" for an epoch above `epoch_above`: the same moment, read the same way, for
-    both implementations (ms timestamps)."""
-    for line in server.stderr_text().splitlines():
-        found = _FIRST_HW.search(line)
-        stamp = _LOG_TIME.match(line)
-        if found and stamp and int(found.group(1)) > epoch_above:
-            # Both log in the machine's local time zone, as `datetime` reads it.
-            at = datetime.datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S").timestamp()
-            return int(found.group(1)), int(at * 1000) + int(stamp.group(2))
-    return None
-
-
 def wait_rejoined(q: MixedQuorum, kinds: str) -> None:
     """Until every voter is at the current leader's epoch (a restarted voter has rejoined). The
     epoch is read afresh on every poll: a rejoining voter may cause an election, and waiting for
@@ -205,7 +183,7 @@ def failover_round(q: MixedQuorum, kinds: str) -> dict[str, Any]:
     while committed is None:
         if time.monotonic() > deadline:
             raise ScenarioUnavailable(f"{kinds}: the new leader did not commit")
-        committed = leader_committed_ms(new_server, epoch)
+        committed = leader_first_commit_ms(new_server.stderr_text(), epoch)
         time.sleep(0.1)
     killed.start()
     return {

@@ -613,7 +613,7 @@ def _log_changes(node: RaftNode) -> ReadyListener:
         ):
             first_commit_logged_epoch = node.epoch
             log.info(
-                "High watermark set to %d for the first time for epoch %d",
+                "High watermark set to %d for the first time for epoch %d as leader",
                 ready.high_watermark,
                 node.epoch,
             )

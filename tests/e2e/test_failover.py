@@ -12,12 +12,12 @@ from tests.e2e.conftest import MakeCluster
 
 pytestmark = pytest.mark.slow
 
-# Followers notice a dead leader after the fetch timeout; two followers that notice it in the same
-# millisecond can both win the pre-vote and split the real vote, which costs one more randomized
-# election timeout in [T, 2T). Kafka has the same property (upstream's ProspectiveState grants
-# pre-votes by the Unattached rule, as pykraft's does), and it happens in about half the rounds
-# here because both followers' fetch timers restart on the same leader answer. So the bound every
-# round must meet is fetch timeout + 2T; after a clean election a round takes about fetch timeout.
+# Followers notice a dead leader after the fetch timeout, and both in the same millisecond (their
+# fetch timers restart on the same leader answer). Kafka's Prospective grants any up-to-date
+# pre-vote, so both could win the pre-vote, split the real vote and wait one more randomized
+# election timeout in [T, 2T) (about half the rounds here did); pykraft's equal-log tie-break
+# (kraft/handlers/vote.py `_outranks`) lets only the lower id through, so every round is one
+# election: the successor leads the next epoch, within about the fetch timeout.
 KILL_PROPERTIES = {**FAST, "controller.quorum.fetch.timeout.ms": "500"}
 ELECTION_TIMEOUT_MS = int(KILL_PROPERTIES["controller.quorum.election.timeout.ms"])
 FETCH_TIMEOUT_MS = int(KILL_PROPERTIES["controller.quorum.fetch.timeout.ms"])
@@ -58,7 +58,15 @@ def test_kill_leader_five_times(make_cluster: MakeCluster) -> None:
         )
         elapsed_ms = (time.monotonic() - killed_at) * 1000
         failovers_ms.append(elapsed_ms)
+        assert successor.last()["epoch"] == epoch + 1, "a split vote: a second election"
         assert elapsed_ms <= FETCH_TIMEOUT_MS + 2 * ELECTION_TIMEOUT_MS + SLACK_MS, failovers_ms
+        # The line bin/bench times a failover by (Kafka's leader logs the same words).
+        first_commit = f"for the first time for epoch {epoch + 1} as leader"
+        cluster.wait_for(
+            lambda: first_commit in successor.stderr_text(),  # noqa: B023
+            10,
+            "the new leader's first commit logged",
+        )
         old = leader
         old.start()
         target = hw(successor) + 500
@@ -69,8 +77,6 @@ def test_kill_leader_five_times(make_cluster: MakeCluster) -> None:
         )
         leader = successor
     print("failover times (ms):", [round(t) for t in failovers_ms])
-    # At least one clean election (no split vote) in five rounds: finished within 2T of the kill.
-    assert min(failovers_ms) <= 2 * ELECTION_TIMEOUT_MS, failovers_ms
     for node in cluster.nodes.values():
         node.terminate()
     logs = {n.node_id: n.batches() for n in cluster.nodes.values()}
