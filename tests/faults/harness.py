@@ -104,21 +104,23 @@ class FaultCluster(Quorum):
         for mode in self.reader_modes:
             self.start_reader(mode)
 
-    def start_reader(self, mode: str) -> None:
-        out = self.base / f"reader-{mode}.txt"
-        err = self.base / f"reader-{mode}.err"
+    def start_reader(self, mode: str, name: str | None = None) -> None:
+        """Start a reader of `mode` from the log's start (`name`: for a second one of a mode)."""
+        name = name or mode
+        out = self.base / f"reader-{name}.txt"
+        err = self.base / f"reader-{name}.err"
         command = [
             *self.net.exec_prefix(CLIENT),
             sys.executable, "-m", "tests.faults.reader",
             "--bootstrap", self.bootstrap, "--mode", mode, "--out", str(out),
         ]  # fmt: skip
         if mode == "raft":
-            command += ["--log-dir", str(self.base / "reader-raft-log")]
+            command += ["--log-dir", str(self.base / f"reader-{name}-log")]
         with err.open("ab") as stderr:
-            self.readers[mode] = subprocess.Popen(
+            self.readers[name] = subprocess.Popen(
                 command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr
             )
-        self.reader_files[mode] = out
+        self.reader_files[name] = out
 
     def close(self) -> None:
         for reader in self.readers.values():
