@@ -107,6 +107,11 @@ RECOVERY_CHUNK_BYTES = 8 * 1024 * 1024
 # of zeros cost ~0.3 ms to write and flush, 8 MiB cost 15-25 ms, a stall the latency run showed).
 PREALLOCATE_BYTES = 256 * 1024
 _ZEROS = bytes(PREALLOCATE_BYTES)
+# The newest bytes of the log kept in the page cache after a flush; older flushed pages are
+# dropped (POSIX_FADV_DONTNEED), in steps of at least `PAGE_CACHE_DROP_STEP_BYTES`.
+PAGE_CACHE_KEEP_BYTES = 64 * 1024 * 1024
+PAGE_CACHE_DROP_STEP_BYTES = 16 * 1024 * 1024
+_CAN_DROP_PAGES = hasattr(os, "posix_fadvise")
 # `segment_ms` default: Kafka's `metadata.log.segment.ms` (7 days).
 SEGMENT_MS_DEFAULT = 7 * 24 * 3600 * 1000
 
@@ -426,6 +431,7 @@ class DiskLog:
             # Data and the size needed to read it; the preallocated file rarely changes size.
             os.fdatasync(fd)
         self._dirty_fds.clear()
+        self._drop_cold_pages()
         if self._dir_dirty:
             fsync_dir(self.directory)
             self._dir_dirty = False
@@ -545,6 +551,32 @@ class DiskLog:
         segment = self._open_segment(self._end_offset, create=True)
         self._segments.append(segment)
         return segment
+
+    def _drop_cold_pages(self) -> None:
+        """Drop flushed pages older than the newest `PAGE_CACHE_KEEP_BYTES` of the log from the
+        page cache (as PostgreSQL does for its WAL): a write-once log would otherwise fill the
+        cache at the append rate, evicting what the machine's other processes read, and here
+        (a VM) appending costs ~10x more CPU per byte once the cache outgrows the memory the
+        host keeps warm (measured: 2 MiB pwrite + fdatasync at 1.2 GB/s, 0.3 GB/s beyond
+        ~3.3 GB of page cache; flat with this bound). Followers and tails read near the end,
+        which stays cached; a reader far behind reads from disk. Only flushed bytes: clean
+        pages, so the kernel can drop them."""
+        if not _CAN_DROP_PAGES:
+            return
+        keep = PAGE_CACHE_KEEP_BYTES
+        active = self._segments[-1]
+        for segment in reversed(self._segments):
+            cold_end = segment.size - keep
+            keep = max(keep - segment.size, 0)
+            dropped = min(segment.cache_dropped_to, segment.size)  # a truncation may cut it
+            if cold_end <= dropped:
+                if keep == 0 and dropped == segment.size:
+                    break  # wholly dropped, and so is every older segment
+                continue
+            if segment is active and cold_end - dropped < PAGE_CACHE_DROP_STEP_BYTES:
+                continue
+            os.posix_fadvise(segment.fd, dropped, cold_end - dropped, os.POSIX_FADV_DONTNEED)
+            segment.cache_dropped_to = cold_end
 
     def _preallocate(self, segment: Segment, needed: int) -> None:
         """Zero-fill the segment file from `needed` (where the append being made ends: it

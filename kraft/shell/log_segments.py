@@ -104,6 +104,7 @@ class Segment:
     __slots__ = (
         "allocated",
         "base_offset",
+        "cache_dropped_to",
         "end_offset",
         "file",
         "first_timestamp_ms",
@@ -120,6 +121,7 @@ class Segment:
         self.file = SegmentFile(fd)
         self.size = 0  # bytes of batches (the data end)
         self.allocated = 0  # bytes of the file: data, then zeros (preallocation)
+        self.cache_dropped_to = 0  # bytes below this were flushed and dropped from the page cache
         self.index_bases = array("q")
         self.index_positions = array("q")
         # Max timestamp of the first batch (Kafka rolls by it); NO_TIMESTAMP while empty.

@@ -356,3 +356,45 @@ def test_torn_batch_inside_the_preallocated_tail_is_reported(tmp_path: Path) -> 
     assert os.path.getsize(segment) == end
     recovered.close()
     log.close()
+
+
+def test_flushed_pages_older_than_the_kept_window_leave_the_page_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`flush` drops flushed pages older than the newest PAGE_CACHE_KEEP_BYTES (in steps on the
+    active segment, whole on older ones, each range once) and reads still return every byte."""
+    import kraft.shell.disk_log as disk_log
+
+    one = len(batch(0, 1))
+    monkeypatch.setattr(disk_log, "PAGE_CACHE_KEEP_BYTES", 4 * one)
+    monkeypatch.setattr(disk_log, "PAGE_CACHE_DROP_STEP_BYTES", 2 * one)
+    dropped: list[tuple[int, int, int]] = []
+    real = os.posix_fadvise
+
+    def spy(fd: int, offset: int, length: int, advice: int) -> None:
+        assert advice == os.POSIX_FADV_DONTNEED
+        dropped.append((fd, offset, length))
+        real(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", spy)
+    log = open_log(tmp_path, segment_bytes=one * 10)
+    written = fill(log, 5)
+    log.flush()
+    assert dropped == []  # 5 batches: one past the window, less than a step
+    written += fill(log, 1)
+    log.flush()
+    first_fd = log.view.segments[0].file.fd
+    assert dropped == [(first_fd, 0, 2 * one)]
+    written += fill(log, 6)  # rolls at 10 batches: 2 in the new segment
+    log.flush()
+    second_fd = log.view.segments[1].file.fd
+    # The old segment drops all but what the window keeps of it (2 in the new one + 2 there).
+    assert dropped[1:] == [(first_fd, 2 * one, 6 * one)]
+    log.flush()
+    assert len(dropped) == 2  # nothing new: nothing dropped twice
+    written += fill(log, 4)
+    log.flush()
+    assert dropped[2:] == [(second_fd, 0, 2 * one), (first_fd, 8 * one, 2 * one)]  # newest first
+    for index, data in enumerate(written):
+        assert log.read(index * 3, len(data)) == data
+    log.close()
