@@ -108,6 +108,17 @@ def committed_batches(data: bytes, next_offset: int, first_offset: int) -> list[
     return out
 
 
+def only_partition(
+    response: FetchResponse,
+) -> FetchResponse.FetchableTopicResponse.PartitionData | None:
+    """The one partition of the answer to a one-partition Fetch; None for a top-level error or an
+    answer with another number of partitions (both: find the leader again, after a backoff)."""
+    if response.error_code != ErrorCode.NONE:
+        return None
+    partitions = [p for t in response.responses for p in t.partitions]
+    return partitions[0] if len(partitions) == 1 else None
+
+
 @dataclass(slots=True)
 class FetchOutcome:
     released: list[CommittedBatch] = field(default_factory=list)
@@ -126,12 +137,9 @@ class ConsumerFetchState:
             self.next_offset = self.start_offset
 
     def handle_fetch_response(self, response: FetchResponse) -> FetchOutcome:
-        if response.error_code != ErrorCode.NONE:
+        p = only_partition(response)
+        if p is None:
             return FetchOutcome(rediscover=True, backoff=True)
-        partitions = [p for t in response.responses for p in t.partitions]
-        if len(partitions) != 1:
-            return FetchOutcome(rediscover=True, backoff=True)
-        p = partitions[0]
         error = p.error_code
         if error in (ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.FENCED_LEADER_EPOCH):
             return FetchOutcome(rediscover=True, backoff=p.current_leader.leader_id < 0)
@@ -276,12 +284,9 @@ class StreamFetchState:
     def handle_fetch_response(self, response: FetchResponse) -> StreamOutcome:
         if response.error_code == ErrorCode.INCONSISTENT_CLUSTER_ID:
             raise ObserverError("the quorum has another cluster id than it said")
-        if response.error_code != ErrorCode.NONE:
+        p = only_partition(response)
+        if p is None:
             return StreamOutcome(rediscover=True, backoff=True)
-        partitions = [p for t in response.responses for p in t.partitions]
-        if len(partitions) != 1:
-            return StreamOutcome(rediscover=True, backoff=True)
-        p = partitions[0]
         leader = p.current_leader
         known_epoch = self.leader_epoch
         moved = self.learn_leader(leader.leader_id, leader.leader_epoch)
