@@ -16,6 +16,18 @@ from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumR
 from wire.registry import API_VERSIONS_KEY
 
 
+def controller_api_versions() -> ApiVersionsResponse:
+    """What a fake controller answers to ApiVersions: the APIs the tools' discovery asks."""
+    V = ApiVersionsResponse.ApiVersion
+    return ApiVersionsResponse(
+        api_keys=[
+            V(api_key=API_VERSIONS_KEY, min_version=0, max_version=4),
+            V(api_key=DescribeQuorumRequest.API_KEY, min_version=0, max_version=2),
+            V(api_key=DescribeClusterRequest.API_KEY, min_version=0, max_version=2),
+        ]
+    )
+
+
 class _Listener:
     """A TCP server on 127.0.0.1 that hands each accepted connection to `_on_connection`."""
 
@@ -106,14 +118,7 @@ class LeaderWithoutHighWatermark(_Listener):
 
     def _answer(self, request: object) -> object | None:
         if isinstance(request, ApiVersionsRequest):
-            V = ApiVersionsResponse.ApiVersion
-            return ApiVersionsResponse(
-                api_keys=[
-                    V(api_key=API_VERSIONS_KEY, min_version=0, max_version=4),
-                    V(api_key=DescribeQuorumRequest.API_KEY, min_version=0, max_version=2),
-                    V(api_key=DescribeClusterRequest.API_KEY, min_version=0, max_version=2),
-                ]
-            )
+            return controller_api_versions()
         if isinstance(request, DescribeClusterRequest):
             B = DescribeClusterResponse.DescribeClusterBroker
             return DescribeClusterResponse(

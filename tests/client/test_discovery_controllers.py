@@ -17,13 +17,12 @@ import trio
 from kraft.shell.client.connection import Address, Connection
 from kraft.shell.client.discovery import ask_metadata, list_offset
 from kraft.shell.client.state import ObserverError
+from tests.cli.fakes import controller_api_versions
 from wire.framing import FrameDecoder
 from wire.headers import decode_request, encode_response
-from wire.messages.api_versions import ApiVersionsResponse
 from wire.messages.describe_cluster import DescribeClusterRequest, DescribeClusterResponse
 from wire.messages.describe_quorum import DescribeQuorumRequest, DescribeQuorumResponse
 from wire.messages.list_offsets import LATEST_TIMESTAMP
-from wire.registry import API_VERSIONS_KEY
 
 CLUSTER_ID = "8dXBon3vZMZqPScq_oMFxg"
 HIGH_WATERMARK = 1234
@@ -75,14 +74,7 @@ class FakeController:
             return DescribeQuorumResponse(
                 topics=[T(topic_name="__cluster_metadata", partitions=[partition])]
             )
-        V = ApiVersionsResponse.ApiVersion
-        return ApiVersionsResponse(
-            api_keys=[
-                V(api_key=API_VERSIONS_KEY, min_version=0, max_version=4),
-                V(api_key=DescribeQuorumRequest.API_KEY, min_version=0, max_version=2),
-                V(api_key=DescribeClusterRequest.API_KEY, min_version=0, max_version=2),
-            ]
-        )
+        return controller_api_versions()
 
 
 @pytest.fixture
