@@ -75,7 +75,7 @@ async def test_quorum_works_through_proxies(tmp_path: Path) -> None:
                 await trio.sleep(0.2)
             for node in nodes:
                 node.kill()
-            await trio.sleep(0.5)  # let the decoder drain
+            # no wait for the decoders: a stopped proxy still shows all that went through
             nursery.cancel_scope.cancel()
     finally:
         for node in nodes:

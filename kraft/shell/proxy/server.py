@@ -107,12 +107,32 @@ class Proxy:
     # ------------------------------------------------------------------------- listeners
 
     async def serve(self, *, task_status: trio.TaskStatus[int] = trio.TASK_STATUS_IGNORED) -> None:
-        async with trio.open_nursery() as nursery:
-            self._nursery = nursery
-            nursery.start_soon(self._decode_loop)
-            upstream = (self.options.upstream_host, self.options.upstream_port)
-            self.port = await nursery.start(self._listen, upstream, self.options.listen_port)
-            task_status.started(self.port)
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                nursery.start_soon(self._decode_loop)
+                upstream = (self.options.upstream_host, self.options.upstream_port)
+                self.port = await nursery.start(self._listen, upstream, self.options.listen_port)
+                task_status.started(self.port)
+        finally:
+            # Stopped (Ctrl-C, SIGTERM, a cancelled scope): everything that went through is
+            # still shown. Frames forwarded in the last moments may be queued behind the
+            # decoder; each cut connection's unanswered requests show as such.
+            self._drain()
+
+    def _drain(self) -> None:
+        """Decode, synchronously, what the decoder task had not reached, then close every
+        connection's decoder. Runs after the nursery ended, so no worker thread is decoding
+        (a running `to_thread` batch is waited for, not abandoned)."""
+        left: list[_Event] = []
+        while True:
+            try:
+                left.append(self._receive.receive_nowait())
+            except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
+                break
+        self._decode_batch(left)
+        self._decode_batch([_Event("close", connection) for connection in list(self._decoders)])
+        self._queued_bytes = 0
 
     async def _listen(
         self,
